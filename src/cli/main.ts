@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander';
+import { exitCodeOf, formatError, isPluginError, oneLine } from '../errors.js';
+import { isVerbose, setVerbosity } from '../log.js';
+import { addGetTokenFlags, toGetTokenOptions, type RawGetTokenFlags } from './flags.js';
+
+declare const __VERSION__: string;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+
+const buildProgram = (): Command => {
+  const program = new Command('kubectl-oidc')
+    .description('kubectl credential plugin for OpenID Connect')
+    .version(VERSION, '--version')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+
+  addGetTokenFlags(
+    program
+      .command('get-token')
+      .description('print an ExecCredential for kubectl, logging in or refreshing when needed')
+      .exitOverride()
+      .configureOutput({ outputError: () => undefined }),
+  ).action(async (raw: RawGetTokenFlags) => {
+    const options = toGetTokenOptions(raw);
+    setVerbosity(options.verbose);
+    const [{ getToken }, { parseExecInfo }] = await Promise.all([
+      import('../credential/get-token.js'),
+      import('../credential/exec-credential.js'),
+    ]);
+    await getToken(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO));
+  });
+  return program;
+};
+
+/** Runs the CLI and exits: 0 on success, 2 on bad usage, 130 on Ctrl-C, 1 otherwise. Errors are one line on stderr. */
+export const run = async (argv: string[]): Promise<void> => {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    process.exitCode = 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with a CommanderError too, after printing to stdout.
+      if (err.exitCode === 0) return;
+      process.stderr.write(`kubectl-oidc: ${oneLine(err.message.replace(/^error: /, ''))} (see kubectl-oidc ${argv[2] ?? ''} --help)\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`${formatError(err)}\n`);
+    if (isVerbose() && err instanceof Error && err.stack) {
+      process.stderr.write(`${isPluginError(err) && err.cause instanceof Error ? err.cause.stack : err.stack}\n`);
+    }
+    process.exitCode = exitCodeOf(err);
+  }
+};

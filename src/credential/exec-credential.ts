@@ -1,0 +1,33 @@
+/** The kubectl exec-credential contract (client-go): read KUBERNETES_EXEC_INFO, write one ExecCredential. */
+
+export const API_VERSION_V1 = 'client.authentication.k8s.io/v1';
+export const API_VERSION_V1BETA1 = 'client.authentication.k8s.io/v1beta1';
+const KNOWN_VERSIONS = new Set([API_VERSION_V1, API_VERSION_V1BETA1]);
+
+export interface ExecInfo {
+  apiVersion: string;
+  /** Whether kubectl passed its stdin (interactiveMode); undefined when kubectl did not say. */
+  interactive: boolean | undefined;
+}
+
+/** kubectl ≥ 1.20 always sets KUBERNETES_EXEC_INFO; without it we answer v1beta1 as kubelogin does. */
+export const parseExecInfo = (raw: string | undefined): ExecInfo => {
+  if (!raw) return { apiVersion: API_VERSION_V1BETA1, interactive: undefined };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { apiVersion: API_VERSION_V1BETA1, interactive: undefined };
+  }
+  const info = (parsed ?? {}) as { apiVersion?: unknown; spec?: { interactive?: unknown } };
+  const apiVersion =
+    typeof info.apiVersion === 'string' && KNOWN_VERSIONS.has(info.apiVersion) ? info.apiVersion : API_VERSION_V1BETA1;
+  const interactive = typeof info.spec?.interactive === 'boolean' ? info.spec.interactive : undefined;
+  return { apiVersion, interactive };
+};
+
+export const formatExecCredential = (apiVersion: string, token: string, expiresAt: Date | undefined): string => {
+  const status: { token: string; expirationTimestamp?: string } = { token };
+  if (expiresAt) status.expirationTimestamp = expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `${JSON.stringify({ apiVersion, kind: 'ExecCredential', status })}\n`;
+};

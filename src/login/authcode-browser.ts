@@ -1,0 +1,70 @@
+import { PluginError } from '../errors.js';
+import type { LoginOptions } from '../options.js';
+import { debug } from '../log.js';
+import { startLoopbackServer } from '../loopback/server.js';
+import type { Provider } from '../oidc/provider.js';
+import { exchangeCode, preflightAuthorization, prepareAuthorization } from '../oidc/tokens.js';
+import type { TokenSet } from '../session/tokens.js';
+import { openBrowser } from './browser.js';
+
+/** Resolves an AbortSignal that fires on the login timeout or on Ctrl-C / SIGTERM. */
+const loginSignal = (timeoutSec: number): { signal: AbortSignal; dispose(): void } => {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new PluginError(
+          'timeout',
+          `no login completed within ${timeoutSec} s`,
+          'run the command again; if the browser showed an error, fix what it said (often the redirect URI registration)',
+        ),
+      ),
+    timeoutSec * 1000,
+  );
+  const onSignal = (name: NodeJS.Signals): void =>
+    controller.abort(new PluginError('interrupted', `login cancelled (${name}); nothing was saved`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+};
+
+/** Authorization code + PKCE through the system browser and a loopback callback (RFC 8252). */
+export const loginWithBrowser = async (
+  provider: Provider,
+  options: LoginOptions,
+  extraScopes: string[],
+): Promise<TokenSet> => {
+  const { signal, dispose } = loginSignal(options.authenticationTimeoutSec);
+  const server = await startLoopbackServer(options.listenAddresses, options.redirectUrl);
+  try {
+    const request = await prepareAuthorization(provider, {
+      redirectUri: server.target.redirectUri,
+      extraScopes,
+      pkceMethod: options.pkceMethod,
+      extraParams: options.authRequestExtraParams,
+    });
+    await preflightAuthorization(provider, request);
+    const callback = server.waitForCallback(request.state, signal);
+    await openBrowser(request.url.href, options);
+    const { url, finish } = await callback;
+    debug('received the authorization response; exchanging the code');
+    try {
+      const tokens = await exchangeCode(provider, request, url);
+      await finish({ ok: true });
+      return tokens;
+    } catch (err) {
+      await finish({ ok: false, message: err instanceof PluginError ? err.message : 'the code exchange failed' });
+      throw err;
+    }
+  } finally {
+    dispose();
+    await server.close();
+  }
+};

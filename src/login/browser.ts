@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { debug, info } from '../log.js';
+
+export interface BrowserSettings {
+  browserCommand?: string;
+  skipOpenBrowser: boolean;
+}
+
+/**
+ * Shows the person where to log in. The URL always goes to stderr, because opening a browser can fail silently
+ * (no display, a broken default handler, a remote shell). The URL carries no secret: only the PKCE challenge.
+ */
+export const openBrowser = async (url: string, settings: BrowserSettings): Promise<void> => {
+  info(`open this URL in your browser to log in:\n\n    ${url}\n`);
+  if (settings.skipOpenBrowser) return;
+  if (settings.browserCommand) {
+    const command = settings.browserCommand;
+    await new Promise<void>((resolve) => {
+      const child = spawn(command, [url], { detached: true, stdio: 'ignore' });
+      child.once('spawn', () => {
+        child.unref();
+        debug(`started ${command}`);
+        resolve();
+      });
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        info(`could not start --browser-command ${command} (${err.code ?? err.message}); open the URL above yourself`);
+        resolve();
+      });
+    });
+    return;
+  }
+  try {
+    const { default: open } = await import('open');
+    const child = await open(url, { wait: false });
+    child.once('error', () => info('could not open a browser; open the URL above yourself'));
+    child.unref();
+  } catch (err) {
+    info(`could not open a browser (${(err as Error).message}); open the URL above yourself`);
+  }
+};

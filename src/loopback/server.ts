@@ -1,0 +1,157 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { PluginError } from '../errors.js';
+import { debug, info } from '../log.js';
+import { errorPage, successPage } from './pages.js';
+import { listenPlan, redirectTarget, type ListenAddress, type RedirectTarget } from './redirect.js';
+
+const MAX_URL_LENGTH = 8192;
+
+export interface Callback {
+  /** The redirect URI with the callback's query, ready for openid-client. */
+  url: URL;
+  /** Shows the person the outcome of the login in the tab they are looking at; resolves once the page is sent. */
+  finish(outcome: { ok: true } | { ok: false; message: string }): Promise<void>;
+}
+
+export interface LoopbackServer {
+  target: RedirectTarget;
+  address: string;
+  /** Resolves with the one callback that carries `state` and a code; rejects on an IdP error response or abort. */
+  waitForCallback(state: string, signal: AbortSignal): Promise<Callback>;
+  close(): Promise<void>;
+}
+
+const send = (res: ServerResponse, status: number, html: string): Promise<void> => {
+  const sent = new Promise<void>((resolve) => {
+    res.once('finish', resolve);
+    res.once('close', resolve);
+  });
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+    'x-content-type-options': 'nosniff',
+    connection: 'close',
+  });
+  res.end(html);
+  return sent;
+};
+
+const bind = (server: Server, address: ListenAddress): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      const bound = server.address();
+      resolve(typeof bound === 'object' && bound ? bound.port : address.port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ host: address.host, port: address.port, exclusive: true });
+  });
+
+const display = (a: ListenAddress): string => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
+
+/** Binds the first free address of the plan, saying which it took and why it skipped the others. */
+export const startLoopbackServer = async (
+  listenAddresses: string[],
+  redirectUrl: string | undefined,
+): Promise<LoopbackServer> => {
+  const plan = listenPlan(listenAddresses, redirectUrl);
+  let handler: (req: IncomingMessage, res: ServerResponse) => unknown = (_req, res) =>
+    send(res, 503, errorPage('Not ready', 'kubectl-oidc is not expecting a login response yet.'));
+  const server = createServer({ maxHeaderSize: 16384 }, (req, res) => handler(req, res));
+  server.keepAliveTimeout = 1000;
+
+  const skipped: string[] = [];
+  let port: number | undefined;
+  let chosen: ListenAddress | undefined;
+  for (const address of plan) {
+    try {
+      port = await bind(server, address);
+      chosen = address;
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      const reason = code === 'EADDRINUSE' ? 'in use' : code === 'EACCES' ? 'not permitted' : code;
+      skipped.push(`${display(address)} (${reason})`);
+    }
+  }
+  if (port === undefined || !chosen) {
+    throw new PluginError(
+      'port_busy',
+      `cannot listen for the login callback: ${skipped.join(', ')}`,
+      'free one of these ports, or pass --listen-address 127.0.0.1:0 for any free port if the IdP accepts any loopback port',
+    );
+  }
+  const address = display({ ...chosen, port });
+  if (skipped.length > 0) info(`skipped ${skipped.join(', ')}; listening on ${address}`);
+  else debug(`listening on ${address}`);
+  const target = redirectTarget(redirectUrl, port);
+
+  const waitForCallback = (state: string, signal: AbortSignal): Promise<Callback> =>
+    new Promise<Callback>((resolve, reject) => {
+      let done = false;
+      const onAbort = (): void => {
+        done = true;
+        reject(signal.reason);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+
+      handler = (req, res) => {
+        const reject400 = (why: string): Promise<void> => {
+          debug(`ignored a request to the callback server: ${why}`);
+          return send(res, 400, errorPage('This is not the login in progress', why, 'Start the login again from your terminal if you need to.'));
+        };
+        if (done) {
+          send(res, 409, errorPage('Login already finished', 'This login has already ended.', 'You can close this tab.'));
+          return;
+        }
+        if (req.method !== 'GET') return reject400(`method ${req.method} is not allowed`);
+        if (!req.headers.host || !target.allowedHosts.has(req.headers.host)) return reject400('unexpected Host header');
+        const raw = req.url ?? '/';
+        if (raw.length > MAX_URL_LENGTH) return reject400('the request is too large');
+        const url = new URL(raw, 'http://callback.invalid');
+        if (url.pathname !== target.path) {
+          send(res, 404, errorPage('Not found', 'This address is only for the login callback.'));
+          return;
+        }
+        const params = url.searchParams;
+        if (params.get('state') !== state) return reject400('the response does not carry the state of this login');
+        const error = params.get('error');
+        if (error) {
+          done = true;
+          const description = params.get('error_description');
+          const message = `the IdP answered the login with ${error}${description ? `: ${description}` : ''}`;
+          send(res, 200, errorPage('Login failed', message));
+          signal.removeEventListener('abort', onAbort);
+          reject(new PluginError('idp_error', message.replace(/\s+/g, ' ')));
+          return;
+        }
+        if (!params.get('code')) return reject400('the response carries no authorization code');
+        done = true;
+        signal.removeEventListener('abort', onAbort);
+        const callbackUrl = new URL(target.redirectUri);
+        callbackUrl.search = url.search;
+        resolve({
+          url: callbackUrl,
+          finish: (outcome) =>
+            outcome.ok ? send(res, 200, successPage()) : send(res, 200, errorPage('Login failed', outcome.message)),
+        });
+      };
+    });
+
+  const close = (): Promise<void> =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 1000).unref();
+    });
+
+  return { target, address, waitForCallback, close };
+};

@@ -1,0 +1,146 @@
+import * as client from 'openid-client';
+import { PluginError, oneLine } from '../errors.js';
+import type { PkceMethod } from '../options.js';
+import type { TokenSet } from '../session/tokens.js';
+import { debug } from '../log.js';
+import { translateError } from './errors.js';
+import type { Provider } from './provider.js';
+
+export interface AuthorizationRequest {
+  url: URL;
+  redirectUri: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string | undefined;
+}
+
+export interface AuthorizationSettings {
+  redirectUri: string;
+  extraScopes: string[];
+  pkceMethod: PkceMethod;
+  extraParams: Record<string, string>;
+}
+
+/**
+ * PKCE unless disabled: with `auto` we send S256 unless discovery lists methods without it. Sending PKCE to an IdP
+ * that does not advertise it is harmless (RFC 7636 §5) and makes IdPs that omit the field (Entra ID) just work.
+ */
+export const usesPkce = (method: PkceMethod, advertised: string[] | undefined): boolean => {
+  if (method === 'no') return false;
+  if (method === 'S256') return true;
+  return advertised === undefined || advertised.includes('S256');
+};
+
+export const scopeOf = (extraScopes: string[]): string => [...new Set(['openid', ...extraScopes])].join(' ');
+
+export const prepareAuthorization = async (
+  provider: Provider,
+  settings: AuthorizationSettings,
+): Promise<AuthorizationRequest> => {
+  const metadata = provider.config.serverMetadata();
+  const codeVerifier = usesPkce(settings.pkceMethod, metadata.code_challenge_methods_supported)
+    ? client.randomPKCECodeVerifier()
+    : undefined;
+  const state = client.randomState();
+  const nonce = client.randomNonce();
+  const params: Record<string, string> = {
+    ...settings.extraParams,
+    redirect_uri: settings.redirectUri,
+    response_type: 'code',
+    scope: scopeOf(settings.extraScopes),
+    state,
+    nonce,
+  };
+  if (codeVerifier) {
+    params.code_challenge = await client.calculatePKCECodeChallenge(codeVerifier);
+    params.code_challenge_method = 'S256';
+  }
+  debug(`PKCE ${codeVerifier ? 'S256' : 'off'}; scopes "${params.scope}"; redirect URI ${settings.redirectUri}`);
+  return { url: client.buildAuthorizationUrl(provider.config, params), redirectUri: settings.redirectUri, state, nonce, codeVerifier };
+};
+
+/**
+ * Asks the authorization endpoint once without a browser, so that an IdP that rejects the request outright (an
+ * unregistered redirect URI, an unknown client) is reported at once instead of after the login timeout. Only a
+ * 400 answer counts; anything else is left to the browser.
+ */
+export const preflightAuthorization = async (provider: Provider, request: AuthorizationRequest): Promise<void> => {
+  let response: Response;
+  try {
+    response = await provider.fetch(request.url.href, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    debug(`authorization preflight skipped: ${(err as Error).message}`);
+    return;
+  }
+  if (response.status !== 400) {
+    await response.body?.cancel();
+    return;
+  }
+  const text = oneLine((await response.text()).replace(/<style[\s\S]*?<\/style>|<script[\s\S]*?<\/script>|<[^>]+>/gi, ' '));
+  const redirect = /redirect_uri|redirect uri|AADSTS50011/i.test(text);
+  throw new PluginError(
+    redirect ? 'redirect_uri_mismatch' : 'idp_error',
+    redirect
+      ? `the IdP rejected the redirect URI ${request.redirectUri} for client "${provider.options.clientId}"`
+      : `the IdP rejected the authorization request (HTTP 400): ${text.slice(0, 200)}`,
+    redirect
+      ? `register ${request.redirectUri} as a redirect URI of the client at the IdP, or pass the registered one with --oidc-redirect-url`
+      : undefined,
+  );
+};
+
+const toTokenSet = (response: client.TokenEndpointResponse, previous?: TokenSet): TokenSet => {
+  const tokens: TokenSet = {};
+  if (response.id_token) tokens.idToken = response.id_token;
+  if (response.access_token) tokens.accessToken = response.access_token;
+  // An IdP that does not rotate refresh tokens returns none on refresh: the old one stays valid.
+  const refreshToken = response.refresh_token ?? previous?.refreshToken;
+  if (refreshToken) tokens.refreshToken = refreshToken;
+  if (typeof response.expires_in === 'number') tokens.accessTokenExpiresAt = Math.floor(Date.now() / 1000) + response.expires_in;
+  return tokens;
+};
+
+/**
+ * Exchanges the code from the loopback callback. openid-client derives the token request's redirect_uri from the
+ * callback URL, and a URL without a path serializes with a trailing "/" (http://localhost:8000/), which IdPs that
+ * compare strings reject (panva/openid-client#791). RFC 6749 §4.1.3 wants exactly the value of the authorization
+ * request, so the form field is set back to it on the way out.
+ */
+export const exchangeCode = async (
+  provider: Provider,
+  request: AuthorizationRequest,
+  callbackUrl: URL,
+): Promise<TokenSet> => {
+  const { config } = provider;
+  const baseFetch = provider.fetch;
+  config[client.customFetch] = ((url: string, init: RequestInit) => {
+    if (init.body instanceof URLSearchParams && init.body.get('grant_type') === 'authorization_code') {
+      init.body.set('redirect_uri', request.redirectUri);
+    }
+    return baseFetch(url, init);
+  }) as client.CustomFetch;
+  try {
+    const response = await client.authorizationCodeGrant(config, callbackUrl, {
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+      pkceCodeVerifier: request.codeVerifier,
+      idTokenExpected: true,
+    });
+    return toTokenSet(response);
+  } catch (err) {
+    throw translateError(err, 'the code exchange', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
+  } finally {
+    config[client.customFetch] = baseFetch as client.CustomFetch;
+  }
+};
+
+/** One request to the token endpoint; the refresh token is kept when the IdP does not rotate it. */
+export const refresh = async (provider: Provider, previous: TokenSet & { refreshToken: string }): Promise<TokenSet> => {
+  const { config } = provider;
+  try {
+    const response = await client.refreshTokenGrant(config, previous.refreshToken);
+    return toTokenSet(response, previous);
+  } catch (err) {
+    throw translateError(err, 'the token refresh', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
+  }
+};

@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import type { GetTokenOptions } from '../options.js';
+
+const sortedEntries = (record: Record<string, string>): [string, string][] =>
+  Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * A stable name for a session: everything that makes the tokens different, in a canonical form,
+ * so the same settings in any flag order (or scope order) find the same session.
+ */
+export const sessionKey = (options: GetTokenOptions): string => {
+  const { provider, login } = options;
+  const canonical = {
+    v: 1,
+    issuer: provider.issuerUrl,
+    client: provider.clientId,
+    secret: provider.clientSecret ?? '',
+    scopes: [...new Set(provider.extraScopes)].sort(),
+    redirect: login.redirectUrl ?? '',
+    pkce: login.pkceMethod,
+    accessToken: options.useAccessToken,
+    params: sortedEntries(login.authRequestExtraParams),
+    headers: sortedEntries(provider.requestHeaders),
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+};
