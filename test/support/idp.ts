@@ -1,0 +1,133 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { TestCertificates } from './certs.js';
+
+export const TEST_CLIENT_ID = 'kubectl';
+
+export interface IdpCounts {
+  /** GET /auth requests: browser visits and the plugin's preflight check. */
+  authorization: number;
+  /** Authorization codes issued: logins a person completed in the browser. */
+  logins: number;
+  /** Token endpoint requests by grant type, e.g. authorization_code, refresh_token. */
+  grants: Record<string, number>;
+  /** Token endpoint answers that were errors. */
+  tokenErrors: number;
+}
+
+export interface TestIdp {
+  issuer: string;
+  port: number;
+  counts: IdpCounts;
+  /** Lifetime in seconds of ID tokens issued from now on. */
+  setIdTokenTtl(seconds: number): void;
+  stop(): Promise<void>;
+}
+
+export interface IdpSettings {
+  certs: TestCertificates;
+  /** Extra loopback redirect URIs to register (port is ignored for native clients, host and path are not). */
+  redirectUris?: string[];
+  idTokenTtl?: number;
+}
+
+const listen = (server: Server): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+
+/** A real OpenID Connect provider (oidc-provider) over HTTPS on loopback: any login name with any password logs in. */
+export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
+  let handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server = createServer({ key: settings.certs.keyPem, cert: settings.certs.certPem }, (req, res) => handler(req, res));
+  const port = await listen(server);
+  const issuer = `https://127.0.0.1:${port}`;
+  let idTokenTtl = settings.idTokenTtl ?? 3600;
+
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' };
+
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: TEST_CLIENT_ID,
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: ['http://localhost:8000', 'http://127.0.0.1:8000', ...(settings.redirectUris ?? [])],
+      },
+    ],
+    jwks: { keys: [jwk as never] },
+    cookies: { keys: ['kubectl-oidc-test-cookie-key'] },
+    conformIdTokenClaims: false,
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'preferred_username'],
+      groups: ['groups'],
+    },
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+    },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ttl: {
+      IdToken: () => idTokenTtl,
+      AccessToken: () => idTokenTtl,
+      AuthorizationCode: 60,
+      RefreshToken: 86400,
+      Interaction: 600,
+      Session: 86400,
+      Grant: 86400,
+    },
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({
+        sub,
+        email: `${sub}@example.test`,
+        email_verified: true,
+        name: sub,
+        preferred_username: sub,
+        groups: ['developers', 'kubectl-oidc-testers'],
+      }),
+    }),
+  };
+  const provider = new Provider(issuer, configuration);
+  const counts: IdpCounts = { authorization: 0, logins: 0, grants: {}, tokenErrors: 0 };
+  provider.on('authorization.success', () => {
+    counts.logins += 1;
+  });
+  provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>) => {
+    if (ctx.path === '/auth') counts.authorization += 1;
+    await next();
+    if (ctx.path === '/token' && ctx.method === 'POST') {
+      const grant = String((ctx.oidc?.params as Record<string, unknown> | undefined)?.grant_type ?? 'unknown');
+      counts.grants[grant] = (counts.grants[grant] ?? 0) + 1;
+      if (ctx.status >= 400) counts.tokenErrors += 1;
+    }
+  });
+  const callback = provider.callback();
+  handler = (req, res) => callback(req, res);
+
+  return {
+    issuer,
+    port,
+    counts,
+    setIdTokenTtl: (seconds) => {
+      idTokenTtl = seconds;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+};

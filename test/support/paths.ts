@@ -1,0 +1,21 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const PLUGIN_BIN = join(REPO_ROOT, 'bin', 'kubectl-oidc');
+export const BROWSER_DRIVER = join(REPO_ROOT, 'test', 'support', 'browser-driver.mjs');
+
+/**
+ * --browser-command takes one executable that gets the URL: a tiny wrapper that runs the headless-Chromium driver
+ * with its settings baked in (the driver is detached from the plugin, so it cannot inherit them per run).
+ */
+export const writeBrowserCommand = (dir: string, env: Record<string, string> = {}): string => {
+  const path = join(dir, 'browser-driver.sh');
+  const exports = Object.entries(env)
+    .map(([name, value]) => `export ${name}='${value.replace(/'/g, `'\\''`)}'\n`)
+    .join('');
+  writeFileSync(path, `#!/bin/sh\n${exports}exec '${process.execPath}' '${BROWSER_DRIVER}' "$@" >>'${join(dir, 'browser-driver.log')}' 2>&1\n`);
+  chmodSync(path, 0o755);
+  return path;
+};
