@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CacheStorage, GetTokenOptions, GrantType, PkceMethod } from '../options.js';
 
 /** Every flag can also come from KUBECTL_OIDC_<FLAG> (without a leading "oidc-"), so secrets need not sit in argv. */
@@ -141,3 +141,12 @@ export const toGetTokenOptions = (raw: RawGetTokenFlags): GetTokenOptions => ({
 });
 
 export type { RawGetTokenFlags };
+
+/** Parses get-token arguments (after the command name) into options; for tests and tools. */
+export const parseGetTokenArgs = (args: string[]): GetTokenOptions => {
+  const command = addGetTokenFlags(new Command('get-token'))
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+  command.parse(args, { from: 'user' });
+  return toGetTokenOptions(command.opts<RawGetTokenFlags>());
+};

@@ -1,0 +1,125 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vi } from 'vitest';
+import { startApiServer, type TestApiServer } from '../support/apiserver.js';
+import { makeCertificates, type TestCertificates } from '../support/certs.js';
+import { startIdp, TEST_CLIENT_ID, type IdpSettings, type TestIdp } from '../support/idp.js';
+import { writeKubeconfig } from '../support/kubeconfig.js';
+import { PLUGIN_BIN, writeBrowserCommand } from '../support/paths.js';
+import { run, type RunResult } from '../support/run.js';
+import { KUBECTL } from './requirements.js';
+
+export interface Stack {
+  certs: TestCertificates;
+  idp: TestIdp;
+  api: TestApiServer;
+  stop(): Promise<void>;
+}
+
+export const startStack = async (settings: Omit<IdpSettings, 'certs'> = {}): Promise<Stack> => {
+  const certs = makeCertificates();
+  const idp = await startIdp({ ...settings, certs });
+  const api = await startApiServer(certs, idp.issuer, TEST_CLIENT_ID);
+  return {
+    certs,
+    idp,
+    api,
+    stop: async () => {
+      await Promise.all([api.stop(), idp.stop()]);
+      rmSync(certs.dir, { recursive: true, force: true });
+    },
+  };
+};
+
+export interface DriverResult {
+  status?: number;
+  title?: string;
+  heading?: string;
+  detail?: string | null;
+  error?: string;
+}
+
+export interface Workspace {
+  dir: string;
+  cacheDir: string;
+  kubeconfig: string;
+  /** The plugin's arguments, as the kubeconfig passes them. */
+  pluginArgs: string[];
+  kubectl(args?: string[]): Promise<RunResult>;
+  plugin(extraArgs?: string[], env?: Record<string, string>): Promise<RunResult>;
+  /** What the headless browser saw at the end of its most recent login. */
+  driverResult(): Promise<DriverResult>;
+  sessionFiles(): string[];
+  cleanup(): void;
+}
+
+export interface WorkspaceSettings {
+  extraArgs?: string[];
+  driverEnv?: Record<string, string>;
+  apiVersion?: 'client.authentication.k8s.io/v1' | 'client.authentication.k8s.io/v1beta1';
+  /** Leave out --listen-address 127.0.0.1:0 to exercise the defaults (8000, then 18000). */
+  defaultListen?: boolean;
+}
+
+export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Workspace => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-e2e-'));
+  const cacheDir = join(dir, 'cache');
+  const resultFile = join(dir, 'driver-result.json');
+  const browserCommand = writeBrowserCommand(dir, { DRIVER_RESULT: resultFile, ...settings.driverEnv });
+  const pluginArgs = [
+    'get-token',
+    `--oidc-issuer-url=${stack.idp.issuer}`,
+    `--oidc-client-id=${TEST_CLIENT_ID}`,
+    '--oidc-extra-scope=email',
+    '--oidc-extra-scope=profile groups',
+    `--certificate-authority=${stack.certs.caFile}`,
+    `--token-cache-dir=${cacheDir}`,
+    `--browser-command=${browserCommand}`,
+    '--authentication-timeout-sec=90',
+    ...(settings.defaultListen ? [] : ['--listen-address=127.0.0.1:0']),
+    ...(settings.extraArgs ?? []),
+  ];
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeKubeconfig({
+    path: kubeconfig,
+    server: stack.api.url,
+    caPem: stack.certs.caPem,
+    command: PLUGIN_BIN,
+    args: pluginArgs,
+    ...(settings.apiVersion ? { apiVersion: settings.apiVersion } : {}),
+  });
+  const env = { ...process.env, HOME: dir, KUBECONFIG: kubeconfig };
+  return {
+    dir,
+    cacheDir,
+    kubeconfig,
+    pluginArgs,
+    kubectl: (args = ['auth', 'whoami', '-o', 'json']) => {
+      rmSync(resultFile, { force: true });
+      return run(KUBECTL, args, { env });
+    },
+    plugin: (extraArgs = [], extraEnv = {}) => {
+      rmSync(resultFile, { force: true });
+      return run(PLUGIN_BIN, [...pluginArgs, ...extraArgs], { env: { ...env, ...extraEnv } });
+    },
+    driverResult: async () => {
+      await vi.waitFor(() => {
+        if (!existsSync(resultFile)) throw new Error('the browser driver has not finished');
+      }, { timeout: 60_000, interval: 50 });
+      return JSON.parse(readFileSync(resultFile, 'utf8')) as DriverResult;
+    },
+    sessionFiles: () => (existsSync(cacheDir) ? readdirSync(cacheDir) : []),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+};
+
+export interface WhoAmI {
+  username: string;
+  groups: string[];
+}
+
+export const parseWhoAmI = (stdout: string): WhoAmI => {
+  const review = JSON.parse(stdout) as { status: { userInfo: WhoAmI } };
+  return review.status.userInfo;
+};

@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { findChromium } from '../support/chromium.mjs';
+import { PLUGIN_BIN } from '../support/paths.js';
+
+export const KUBECTL = process.env.KUBECTL || 'kubectl';
+
+const works = (command: string, args: string[]): boolean => {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** What the end-to-end tests need that a developer laptop may lack. */
+export const missingForE2E = (): string[] => {
+  const missing: string[] = [];
+  if (!findChromium()) missing.push('Chromium (apt-get install chromium, or set CHROMIUM_PATH)');
+  if (!works(KUBECTL, ['version', '--client'])) missing.push(`kubectl (looked for "${KUBECTL}"; set KUBECTL)`);
+  if (!works('openssl', ['version'])) missing.push('openssl');
+  if (!existsSync(PLUGIN_BIN.replace(/bin\/kubectl-oidc$/, 'dist/kubectl-oidc.js'))) missing.push('the build (npm run build)');
+  return missing;
+};
+
+/**
+ * true when the end-to-end tests can run. Where something is missing they are skipped with a loud message,
+ * except under REQUIRE_E2E=1 (CI), where the suite fails instead.
+ */
+export const e2eEnabled = (): boolean => {
+  const missing = missingForE2E();
+  if (missing.length === 0) return true;
+  const message = `END-TO-END TESTS CANNOT RUN: missing ${missing.join('; ')}`;
+  if (process.env.REQUIRE_E2E === '1') throw new Error(`${message} (REQUIRE_E2E=1)`);
+  process.stderr.write(`\n\x1b[41;97m ${message} — SKIPPING THEM \x1b[0m\n\n`);
+  return false;
+};
