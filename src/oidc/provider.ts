@@ -40,7 +40,7 @@ const clientAuthentication = (secret: string | undefined): client.ClientAuth => 
 
 const mismatchError = (err: unknown, configured: string): PluginError | undefined => {
   const e = err as { code?: string; cause?: { attribute?: string; body?: { issuer?: unknown } } };
-  if (e.code !== 'OAUTH_JSON_ATTRIBUTE_COMPARISON' || e.cause?.attribute !== 'issuer') return undefined;
+  if (e.code !== 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' || e.cause?.attribute !== 'issuer') return undefined;
   const discovered = String(e.cause.body?.issuer);
   const slash = discovered.replace(/\/$/, '') === configured.replace(/\/$/, '') ? ' (the trailing slash matters)' : '';
   return new PluginError(

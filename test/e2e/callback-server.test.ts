@@ -1,0 +1,86 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
+import { start } from '../support/process.js';
+import { run } from '../support/run.js';
+import { newWorkspace, startStack, type Stack } from './harness.js';
+import { e2eEnabled } from './requirements.js';
+
+const enabled = e2eEnabled();
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+const get = (port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> =>
+  new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+
+describe.skipIf(!enabled)('the loopback callback server', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('turns away forged and garbage requests with an error page, then accepts the real callback', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const plugin = start(PLUGIN_BIN, [...ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')), '--skip-open-browser'], {
+        ...process.env,
+        HOME: ws.dir,
+      });
+      const [, url] = await plugin.waitForStderr(/(https:\/\/\S+\/auth\?\S+)/);
+      const authUrl = new URL(url!);
+      const port = Number(new URL(authUrl.searchParams.get('redirect_uri')!).port);
+      const state = authUrl.searchParams.get('state')!;
+      const host = { host: `localhost:${port}` };
+
+      const wrongState = await get(port, '/?state=forged&code=forged', host);
+      expect(wrongState.status).toBe(400);
+      expect(wrongState.body).toContain('This is not the login in progress');
+
+      const wrongPath = await get(port, `/somewhere?state=${state}&code=forged`, host);
+      expect(wrongPath.status).toBe(404);
+
+      // A page on another site that makes the browser send the right state to us (DNS rebinding) is refused.
+      const otherHost = await get(port, `/?state=${state}&code=forged`, { host: `evil.example:${port}` });
+      expect(otherHost.status).toBe(400);
+      expect(otherHost.body).toContain('unexpected Host header');
+
+      const post = await get(port, `/?state=${state}&code=forged`, host, 'POST');
+      expect(post.status).toBe(400);
+
+      const huge = await get(port, `/?state=${state}&code=${'a'.repeat(20_000)}`, host);
+      expect(huge.status).toBeGreaterThanOrEqual(400);
+
+      const noCode = await get(port, `/?state=${state}`, host);
+      expect(noCode.status).toBe(400);
+      expect(noCode.body).not.toContain(state);
+
+      // Still waiting: the real login in the real browser completes in this same process.
+      expect(plugin.child.exitCode).toBeNull();
+      const driver = await run(process.execPath, [BROWSER_DRIVER, authUrl.href], {
+        env: { ...process.env, DRIVER_LOGIN: 'erin' },
+      });
+      expect(driver.code, driver.stdout + driver.stderr).toBe(0);
+      expect(await plugin.exited).toBe(0);
+      const credential = JSON.parse(plugin.stdout()) as { status: { token: string } };
+      const claims = JSON.parse(Buffer.from(credential.status.token.split('.')[1]!, 'base64url').toString()) as { sub: string };
+      expect(claims.sub).toBe('erin');
+      expect(stack.idp.counts.tokenErrors).toBe(0);
+    } finally {
+      ws.cleanup();
+    }
+  });
+});

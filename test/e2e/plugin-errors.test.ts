@@ -1,0 +1,140 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_CLIENT_ID } from '../support/idp.js';
+import { PLUGIN_BIN } from '../support/paths.js';
+import { freePort, start } from '../support/process.js';
+import { run, type RunResult } from '../support/run.js';
+import { newWorkspace, startStack, type Stack } from './harness.js';
+import { e2eEnabled } from './requirements.js';
+
+const enabled = e2eEnabled();
+
+/** Bad input ends with one line on stderr, nothing on stdout, a non-zero exit and no stack trace. */
+const expectOneLineFailure = (result: RunResult, pattern: RegExp, exitCode = 1): void => {
+  expect(result.code).toBe(exitCode);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines.at(-1)).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+};
+
+describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', () => {
+  let stack: Stack;
+  let liar: Server;
+  let liarUrl: string;
+  beforeAll(async () => {
+    stack = await startStack({ redirectUris: ['http://127.0.0.1:8000/callback'] });
+    // An issuer whose discovery document names itself with a trailing slash: the classic Keycloak/Authentik mismatch.
+    liar = createServer({ key: stack.certs.keyPem, cert: stack.certs.certPem }, (req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ issuer: `${liarUrl}/`, authorization_endpoint: `${liarUrl}/auth`, token_endpoint: `${liarUrl}/token`, jwks_uri: `${liarUrl}/jwks`, response_types_supported: ['code'] }));
+    });
+    await new Promise<void>((resolve) => liar.listen(0, '127.0.0.1', resolve));
+    liarUrl = `https://127.0.0.1:${(liar.address() as AddressInfo).port}/realms/test`;
+  });
+  afterAll(async () => {
+    liar?.close();
+    await stack?.stop();
+  });
+
+  const plugin = (args: string[]): Promise<RunResult> => run(PLUGIN_BIN, ['get-token', ...args]);
+  const provider = (): string[] => [`--oidc-issuer-url=${stack.idp.issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`, `--certificate-authority=${stack.certs.caFile}`];
+
+  it('a missing required flag or an unknown flag is a usage error (exit 2)', async () => {
+    expectOneLineFailure(await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`]), /required option '--oidc-issuer-url <url>' not specified/, 2);
+    expectOneLineFailure(await plugin([...provider(), '--no-such-flag']), /unknown option '--no-such-flag'/, 2);
+    expectOneLineFailure(await plugin([...provider(), '--oidc-pkce-method=plain']), /allowed: auto, S256, no/, 2);
+    expectOneLineFailure(await plugin([...provider(), '--listen-address=0.0.0.0:8000']), /is not a loopback address/, 2);
+  });
+
+  it('an unreachable issuer names the host and the cause', async () => {
+    const port = await freePort();
+    expectOneLineFailure(
+      await plugin([`--oidc-issuer-url=https://127.0.0.1:${port}`, `--oidc-client-id=${TEST_CLIENT_ID}`]),
+      new RegExp(`cannot reach https://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`),
+    );
+  });
+
+  it('an untrusted certificate is a TLS error that points at --certificate-authority', async () => {
+    expectOneLineFailure(
+      await plugin([`--oidc-issuer-url=${stack.idp.issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`]),
+      /TLS error talking to .*--certificate-authority/,
+    );
+  });
+
+  it('an issuer whose discovery document names another issuer (trailing slash) says exactly what to use', async () => {
+    expectOneLineFailure(
+      await plugin([`--oidc-issuer-url=${liarUrl}`, `--oidc-client-id=x`, `--certificate-authority=${stack.certs.caFile}`]),
+      new RegExp(`names issuer "${liarUrl}/" but --oidc-issuer-url is "${liarUrl}" \\(the trailing slash matters\\) — use --oidc-issuer-url=${liarUrl}/`),
+    );
+  });
+
+  it('an unregistered redirect URI is reported at once, before any browser opens', async () => {
+    const port = await freePort();
+    const result = await plugin([...provider(), `--oidc-redirect-url=http://127.0.0.1:${port}/not-registered`, '--skip-open-browser']);
+    expectOneLineFailure(result, /the IdP rejected the redirect URI http:\/\/127\.0\.0\.1:\d+\/not-registered for client "kubectl" — register/);
+    expect(result.stderr).not.toContain('open this URL');
+  });
+
+  it('gives up after the authentication timeout', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const result = await run(PLUGIN_BIN, [...ws.pluginArgs, '--authentication-timeout-sec=1', '--skip-open-browser']);
+      expectOneLineFailure(result, /no login completed within 1 s/);
+      expect(ws.sessionFiles()).toEqual([]);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('Ctrl-C during the login exits 130 with one line and saves nothing', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const running = start(PLUGIN_BIN, [...ws.pluginArgs, '--skip-open-browser'], process.env);
+      await running.waitForStderr(/https:\/\/\S+\/auth\?/);
+      running.child.kill('SIGINT');
+      expect(await running.exited).toBe(130);
+      expect(running.stdout()).toBe('');
+      expect(running.stderr().trimEnd().split('\n').at(-1)).toBe('kubectl-oidc: login cancelled (SIGINT); nothing was saved');
+      expect(ws.sessionFiles()).toEqual([]);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('a corrupt cache file is a cache miss: the user logs in again and the file is replaced', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'frank' } });
+    try {
+      expect((await ws.plugin()).code).toBe(0);
+      const [file] = ws.sessionFiles();
+      writeFileSync(join(ws.cacheDir, file!), '{"format":"kubectl-oidc/session/v1","idToken":'); // truncated
+      const logins = stack.idp.counts.logins;
+      const again = await ws.plugin(['-v']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain('is corrupt or of another format; treating it as absent');
+      expect(stack.idp.counts.logins).toBe(logins + 1);
+      const hit = await ws.plugin();
+      expect(hit.code).toBe(0);
+      expect(stack.idp.counts.logins).toBe(logins + 1);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('a fixed --oidc-redirect-url (JumpCloud/OKD style) is used byte for byte and listened on', async () => {
+    const port = await freePort();
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'grace' } });
+    try {
+      const args = ws.pluginArgs.filter((a) => !a.startsWith('--listen-address'));
+      const result = await run(PLUGIN_BIN, [...args, `--oidc-redirect-url=http://127.0.0.1:${port}/callback`]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`redirect_uri=http%3A%2F%2F127.0.0.1%3A${port}%2Fcallback&`);
+      expect((await ws.driverResult()).heading).toBe('You are logged in');
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
