@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { formatExecCredential, parseExecInfo } from '../../src/credential/exec-credential.js';
+
+describe('ExecCredential', () => {
+  it('echoes the apiVersion from KUBERNETES_EXEC_INFO and reads interactive', () => {
+    expect(parseExecInfo(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } }))).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      interactive: true,
+    });
+  });
+
+  it.each([undefined, '', 'not json', 'null', '{"apiVersion":"client.authentication.k8s.io/v2"}'])(
+    'falls back to v1beta1 for %j',
+    (raw) => {
+      expect(parseExecInfo(raw)).toEqual({ apiVersion: 'client.authentication.k8s.io/v1beta1', interactive: undefined });
+    },
+  );
+
+  it('prints one JSON line with an RFC 3339 expiry', () => {
+    const text = formatExecCredential('client.authentication.k8s.io/v1', 'a.b.c', new Date(Date.UTC(2026, 10, 22, 10, 0, 5, 678)));
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.trim().includes('\n')).toBe(false);
+    expect(JSON.parse(text)).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token: 'a.b.c', expirationTimestamp: '2026-11-22T10:00:05Z' },
+    });
+  });
+
+  it('leaves out the expiry when the token has none', () => {
+    expect(JSON.parse(formatExecCredential('client.authentication.k8s.io/v1beta1', 't', undefined)).status).toEqual({ token: 't' });
+  });
+});

@@ -1,0 +1,89 @@
+import { CommanderError } from 'commander';
+import { afterEach, describe, expect, it } from 'vitest';
+import { envName, parseGetTokenArgs } from '../../src/cli/flags.js';
+
+const required = ['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl'];
+
+describe('get-token flags', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('has kubelogin-compatible defaults', () => {
+    process.env.KUBECACHEDIR = '/tmp/kube-cache';
+    const options = parseGetTokenArgs(required);
+    expect(options.provider).toEqual({
+      issuerUrl: 'https://idp.example',
+      clientId: 'kubectl',
+      extraScopes: [],
+      requestHeaders: {},
+      certificateAuthorityFiles: [],
+      certificateAuthorityData: [],
+      insecureSkipTlsVerify: false,
+    });
+    expect(options.login).toMatchObject({ pkceMethod: 'auto', listenAddresses: [], authenticationTimeoutSec: 180, grantType: 'auto', skipOpenBrowser: false });
+    expect(options.cache).toEqual({ tokenCacheDir: '/tmp/kube-cache/kubectl-oidc', tokenCacheStorage: 'disk', tokenExpiryMarginSec: 60 });
+    expect(options.useAccessToken).toBe(false);
+    expect(options.verbose).toBe(0);
+  });
+
+  it('takes repeatable list flags, space- and comma-separated lists', () => {
+    const options = parseGetTokenArgs([
+      ...required,
+      '--oidc-extra-scope=email',
+      '--oidc-extra-scope', 'profile groups,offline_access',
+      '--listen-address=127.0.0.1:8080',
+      '--listen-address=127.0.0.1:0',
+    ]);
+    expect(options.provider.extraScopes).toEqual(['email', 'profile', 'groups', 'offline_access']);
+    expect(options.login.listenAddresses).toEqual(['127.0.0.1:8080', '127.0.0.1:0']);
+  });
+
+  it('takes key=value flags, repeated or comma-joined, and keeps "=" in values', () => {
+    const options = parseGetTokenArgs([
+      ...required,
+      '--oidc-auth-request-extra-params=prompt=consent,login_hint=a@b.c',
+      '--oidc-auth-request-extra-params=acr_values=x=y',
+      '--oidc-request-header=Origin=http://localhost',
+    ]);
+    expect(options.login.authRequestExtraParams).toEqual({ prompt: 'consent', login_hint: 'a@b.c', acr_values: 'x=y' });
+    expect(options.provider.requestHeaders).toEqual({ Origin: 'http://localhost' });
+  });
+
+  it('reads every flag from KUBECTL_OIDC_* so secrets need not sit in argv; argv wins', () => {
+    expect(envName('oidc-client-secret')).toBe('KUBECTL_OIDC_CLIENT_SECRET');
+    expect(envName('listen-address')).toBe('KUBECTL_OIDC_LISTEN_ADDRESS');
+    process.env.KUBECTL_OIDC_ISSUER_URL = 'https://from-env.example';
+    process.env.KUBECTL_OIDC_CLIENT_ID = 'env-client';
+    process.env.KUBECTL_OIDC_CLIENT_SECRET = 's3cret';
+    process.env.KUBECTL_OIDC_EXTRA_SCOPE = 'email groups';
+    process.env.KUBECTL_OIDC_SKIP_OPEN_BROWSER = '1';
+    const fromEnv = parseGetTokenArgs([]);
+    expect(fromEnv.provider).toMatchObject({ issuerUrl: 'https://from-env.example', clientId: 'env-client', clientSecret: 's3cret', extraScopes: ['email', 'groups'] });
+    expect(fromEnv.login.skipOpenBrowser).toBe(true);
+    expect(parseGetTokenArgs(['--oidc-client-id=argv-client']).provider.clientId).toBe('argv-client');
+  });
+
+  it('parses -v, --v=N and the PKCE, storage and grant choices', () => {
+    expect(parseGetTokenArgs([...required, '-v']).verbose).toBe(1);
+    expect(parseGetTokenArgs([...required, '--v=3']).verbose).toBe(3);
+    const options = parseGetTokenArgs([...required, '--oidc-pkce-method=S256', '--token-cache-storage=none', '--grant-type=authcode', '--oidc-use-access-token', '--force-refresh']);
+    expect(options.login.pkceMethod).toBe('S256');
+    expect(options.cache.tokenCacheStorage).toBe('none');
+    expect(options.login.grantType).toBe('authcode');
+    expect(options.useAccessToken).toBe(true);
+    expect(options.forceRefresh).toBe(true);
+  });
+
+  it.each([
+    [[], /required option '--oidc-issuer-url <url>'/],
+    [[...required, '--oidc-pkce-method=plain'], /allowed: auto, S256, no/],
+    [[...required, '--authentication-timeout-sec=0'], /positive whole number/],
+    [[...required, '--oidc-request-header=novalue'], /takes key=value/],
+    [[...required, '--unknown'], /unknown option '--unknown'/],
+  ])('rejects %j', (args, message) => {
+    expect(() => parseGetTokenArgs(args)).toThrow(CommanderError);
+    expect(() => parseGetTokenArgs(args)).toThrow(message);
+  });
+});
