@@ -6,10 +6,16 @@ import { join } from 'node:path';
 import { startApiServer } from '../test/support/apiserver.js';
 import { makeCertificates } from '../test/support/certs.js';
 import { findChromium } from '../test/support/chromium.mjs';
-import { startIdp, TEST_CLIENT_ID } from '../test/support/idp.js';
 import { writeKubeconfig } from '../test/support/kubeconfig.js';
 import { PLUGIN_BIN, writeBrowserCommand } from '../test/support/paths.js';
 import { run } from '../test/support/run.js';
+
+// The embedded IdP is oidc-provider in its development setup, which says so loudly on every start; the demo knows.
+for (const method of ['warn', 'info'] as const) {
+  const original = console[method];
+  console[method] = (...args: unknown[]) => (String(args[0]).includes('oidc-provider ') ? undefined : original(...args));
+}
+const { startIdp, TEST_CLIENT_ID } = await import('../test/support/idp.js');
 
 const kubectl = process.env.KUBECTL || 'kubectl';
 const say = (text: string): void => void process.stderr.write(`\x1b[1m» ${text}\x1b[0m\n`);
@@ -26,6 +32,14 @@ const main = async (): Promise<number> => {
   const certs = makeCertificates();
   const idp = await startIdp({ certs });
   const api = await startApiServer(certs, idp.issuer, TEST_CLIENT_ID);
+  const cleanup = (): void => {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(certs.dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
   try {
     const args = [
       'get-token',
@@ -64,8 +78,7 @@ const main = async (): Promise<number> => {
     return 0;
   } finally {
     await Promise.all([api.stop(), idp.stop()]);
-    rmSync(work, { recursive: true, force: true });
-    rmSync(certs.dir, { recursive: true, force: true });
+    cleanup();
   }
 };
 
