@@ -4,8 +4,16 @@ import { debug } from '../log.js';
 import { startLoopbackServer } from '../loopback/server.js';
 import type { Provider } from '../oidc/provider.js';
 import { exchangeCode, preflightAuthorization, prepareAuthorization } from '../oidc/tokens.js';
+import { jwtClaims } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';
+
+/** Who just logged in, for the success page: a name a person recognises, never a token. */
+const accountName = (tokens: TokenSet): string | undefined => {
+  const claims = tokens.idToken ? jwtClaims(tokens.idToken) : undefined;
+  const name = claims?.email ?? claims?.preferred_username ?? claims?.sub;
+  return typeof name === 'string' ? name : undefined;
+};
 
 /** Resolves an AbortSignal that fires on the login timeout or on Ctrl-C / SIGTERM. */
 const loginSignal = (timeoutSec: number): { signal: AbortSignal; dispose(): void } => {
@@ -57,7 +65,7 @@ export const loginWithBrowser = async (
     debug('received the authorization response; exchanging the code');
     try {
       const tokens = await exchangeCode(provider, request, url);
-      await finish({ ok: true });
+      await finish({ ok: true, account: accountName(tokens) });
       return tokens;
     } catch (err) {
       await finish({ ok: false, message: err instanceof PluginError ? err.message : 'the code exchange failed' });

@@ -30,12 +30,13 @@ ${body}
 </html>
 `;
 
-export const successPage = (): string =>
+export const successPage = (account?: string): string =>
   layout(
     'Logged in — kubectl-oidc',
     'ok',
     'You are logged in',
-    '<p>kubectl has your credentials. You can close this tab and go back to your terminal.</p>',
+    `${account ? `<p id="account">Signed in as <strong>${escapeHtml(account)}</strong>.</p>` : ''}` +
+      '<p>kubectl has your credentials. You can close this tab and go back to your terminal.</p>',
   );
 
 export const errorPage = (heading: string, detail: string, advice = 'Go back to your terminal for details.'): string =>

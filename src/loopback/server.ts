@@ -10,7 +10,7 @@ export interface Callback {
   /** The redirect URI with the callback's query, ready for openid-client. */
   url: URL;
   /** Shows the person the outcome of the login in the tab they are looking at; resolves once the page is sent. */
-  finish(outcome: { ok: true } | { ok: false; message: string }): Promise<void>;
+  finish(outcome: { ok: true; account?: string } | { ok: false; message: string }): Promise<void>;
 }
 
 export interface LoopbackServer {
@@ -141,7 +141,7 @@ export const startLoopbackServer = async (
         resolve({
           url: callbackUrl,
           finish: (outcome) =>
-            outcome.ok ? send(res, 200, successPage()) : send(res, 200, errorPage('Login failed', outcome.message)),
+            outcome.ok ? send(res, 200, successPage(outcome.account)) : send(res, 200, errorPage('Login failed', outcome.message)),
         });
       };
     });

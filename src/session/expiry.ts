@@ -1,15 +1,20 @@
 import type { TokenSet } from './tokens.js';
 
-/** Reads a JWT's `exp` without verifying it: the token came from our own cache or straight from the IdP. */
-export const jwtExpiry = (jwt: string): number | undefined => {
+/** Reads a JWT's claims without verifying them: the token came from our own cache or straight from the IdP. */
+export const jwtClaims = (jwt: string): Record<string, unknown> | undefined => {
   const payload = jwt.split('.')[1];
   if (!payload) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof claims.exp === 'number' ? claims.exp : undefined;
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+};
+
+export const jwtExpiry = (jwt: string): number | undefined => {
+  const exp = jwtClaims(jwt)?.exp;
+  return typeof exp === 'number' ? exp : undefined;
 };
 
 export interface CredentialToken {

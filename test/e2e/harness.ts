@@ -37,6 +37,7 @@ export interface DriverResult {
   title?: string;
   heading?: string;
   detail?: string | null;
+  account?: string | null;
   error?: string;
 }
 

@@ -35,7 +35,7 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
         groups: ['developers', 'kubectl-oidc-testers', 'system:authenticated'],
       });
       const page = await ws.driverResult();
-      expect(page).toMatchObject({ status: 200, heading: 'You are logged in' });
+      expect(page).toMatchObject({ status: 200, heading: 'You are logged in', account: 'Signed in as alice@example.test.' });
       expect(stack.idp.counts.logins).toBe(before.logins + 1);
       expect(stack.idp.counts.grants.authorization_code ?? 0).toBe((before.grants.authorization_code ?? 0) + 1);
 

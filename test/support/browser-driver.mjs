@@ -4,7 +4,7 @@
 // follows the redirect to the plugin's loopback server and records what the final page showed.
 //   DRIVER_LOGIN   login name to sign in with (default alice)
 //   DRIVER_ACTION  approve (default) or deny (clicks the IdP's Cancel link)
-//   DRIVER_RESULT  file to write {"title","heading","detail","status"} of the final page to
+//   DRIVER_RESULT  file to write {"status","title","heading","detail","account"} of the final page to
 //   DRIVER_SCREENSHOT  PNG file for a screenshot of the final page
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -47,6 +47,7 @@ try {
     title: await page.title(),
     heading: await page.textContent('#heading'),
     detail: (await page.locator('#detail').count()) ? await page.textContent('#detail') : null,
+    account: (await page.locator('#account').count()) ? await page.textContent('#account') : null,
   };
   if (process.env.DRIVER_SCREENSHOT) await page.screenshot({ path: process.env.DRIVER_SCREENSHOT });
 } catch (err) {
