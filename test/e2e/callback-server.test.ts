@@ -84,3 +84,34 @@ describe.skipIf(!enabled)('the loopback callback server', () => {
     }
   });
 });
+
+describe.skipIf(!enabled)('the authorization response check (RFC 9207)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('refuses a response whose iss names another issuer, before any code is sent to the IdP', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const plugin = start(PLUGIN_BIN, [...ws.pluginArgs, '--skip-open-browser'], { ...process.env, HOME: ws.dir });
+      const [, url] = await plugin.waitForStderr(/(https:\/\/\S+\/auth\?\S+)/);
+      const authUrl = new URL(url!);
+      const port = Number(new URL(authUrl.searchParams.get('redirect_uri')!).port);
+      const grants = JSON.stringify(stack.idp.counts.grants);
+      const mixUp = await get(port, `/?state=${authUrl.searchParams.get('state')}&code=stolen&iss=${encodeURIComponent('https://evil.example')}`, {
+        host: `localhost:${port}`,
+      });
+      expect(mixUp.body).toContain('Login failed');
+      expect(await plugin.exited).toBe(1);
+      expect(plugin.stderr().trimEnd().split('\n').at(-1)).toMatch(/^kubectl-oidc: the code exchange failed: .*"iss"/);
+      expect(plugin.stdout()).toBe('');
+      expect(JSON.stringify(stack.idp.counts.grants)).toBe(grants);
+    } finally {
+      ws.cleanup();
+    }
+  });
+});

@@ -90,7 +90,9 @@ export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Wo
     args: pluginArgs,
     ...(settings.apiVersion ? { apiVersion: settings.apiVersion } : {}),
   });
-  const env = { ...process.env, HOME: dir, KUBECONFIG: kubeconfig };
+  // A proxy configured on the developer's machine must not reroute the loopback IdP; the proxy test sets its own.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/_proxy$/i.test(name)));
+  const env = { ...inherited, HOME: dir, KUBECONFIG: kubeconfig };
   return {
     dir,
     cacheDir,
