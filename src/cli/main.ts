@@ -10,16 +10,12 @@ const buildProgram = (): Command => {
   const program = new Command('kubectl-oidc')
     .description('kubectl credential plugin for OpenID Connect')
     .version(VERSION, '--version')
-    .showHelpAfterError(false)
+    // Errors are printed by run() as one line; subcommands inherit both settings.
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
 
   addGetTokenFlags(
-    program
-      .command('get-token')
-      .description('print an ExecCredential for kubectl, logging in or refreshing when needed')
-      .exitOverride()
-      .configureOutput({ outputError: () => undefined }),
+    program.command('get-token').description('print an ExecCredential for kubectl, logging in or refreshing when needed'),
   ).action(async (raw: RawGetTokenFlags) => {
     const options = toGetTokenOptions(raw);
     setVerbosity(options.verbose);
@@ -40,10 +36,13 @@ export const run = async (argv: string[]): Promise<void> => {
     process.exitCode = 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end with a CommanderError too, after printing to stdout.
+      // --help and --version end with a CommanderError too, after printing; so does a bare `kubectl-oidc` (help on stderr).
       if (err.exitCode === 0) return;
-      process.stderr.write(`kubectl-oidc: ${oneLine(err.message.replace(/^error: /, ''))} (see kubectl-oidc ${argv[2] ?? ''} --help)\n`);
       process.exitCode = 2;
+      if (err.code === 'commander.help') return;
+      const command = program.commands.find((c) => c.name() === argv[2]);
+      const help = command ? `kubectl-oidc ${command.name()} --help` : 'kubectl-oidc --help';
+      process.stderr.write(`kubectl-oidc: ${oneLine(err.message.replace(/^error: /, ''))} (see ${help})\n`);
       return;
     }
     process.stderr.write(`${formatError(err)}\n`);

@@ -60,6 +60,11 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Pr
   }
   const token = credentialToken(tokens, options.useAccessToken);
   if (!token) throw missingTokenError(options.useAccessToken);
-  await store.save(key, tokens);
+  try {
+    await store.save(key, tokens);
+  } catch (err) {
+    // The login worked: kubectl still gets its token, and the next run logs in again.
+    info(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);
+  }
   output(execInfo, token);
 };
