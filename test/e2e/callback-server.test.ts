@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
-import { start } from '../support/process.js';
+import { start, type Running } from '../support/process.js';
 import { run } from '../support/run.js';
-import { newWorkspace, startStack, type Stack } from './harness.js';
+import { newWorkspace, startStack, type Stack, type Workspace } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -24,6 +24,24 @@ const get = (port: number, path: string, headers: Record<string, string> = {}, m
     req.end();
   });
 
+interface PendingLogin {
+  plugin: Running;
+  authUrl: URL;
+  port: number;
+  state: string;
+  host: Record<string, string>;
+}
+
+/** Starts get-token without a browser and reads the login URL it prints. */
+const startLogin = async (ws: Workspace): Promise<PendingLogin> => {
+  const args = [...ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')), '--skip-open-browser'];
+  const plugin = start(PLUGIN_BIN, args, { ...process.env, HOME: ws.dir });
+  const [, url] = await plugin.waitForStderr(/(https:\/\/\S+\/auth\?\S+)/);
+  const authUrl = new URL(url!);
+  const port = Number(new URL(authUrl.searchParams.get('redirect_uri')!).port);
+  return { plugin, authUrl, port, state: authUrl.searchParams.get('state')!, host: { host: `localhost:${port}` } };
+};
+
 describe.skipIf(!enabled)('the loopback callback server', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -36,15 +54,7 @@ describe.skipIf(!enabled)('the loopback callback server', () => {
   it('turns away forged and garbage requests with an error page, then accepts the real callback', async () => {
     const ws = newWorkspace(stack);
     try {
-      const plugin = start(PLUGIN_BIN, [...ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')), '--skip-open-browser'], {
-        ...process.env,
-        HOME: ws.dir,
-      });
-      const [, url] = await plugin.waitForStderr(/(https:\/\/\S+\/auth\?\S+)/);
-      const authUrl = new URL(url!);
-      const port = Number(new URL(authUrl.searchParams.get('redirect_uri')!).port);
-      const state = authUrl.searchParams.get('state')!;
-      const host = { host: `localhost:${port}` };
+      const { plugin, authUrl, port, state, host } = await startLogin(ws);
 
       const wrongState = await get(port, '/?state=forged&code=forged', host);
       expect(wrongState.status).toBe(400);
@@ -83,28 +93,13 @@ describe.skipIf(!enabled)('the loopback callback server', () => {
       ws.cleanup();
     }
   });
-});
 
-describe.skipIf(!enabled)('the authorization response check (RFC 9207)', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
-
-  it('refuses a response whose iss names another issuer, before any code is sent to the IdP', async () => {
+  it('refuses a response whose iss names another issuer (RFC 9207), before any code is sent to the IdP', async () => {
     const ws = newWorkspace(stack);
     try {
-      const plugin = start(PLUGIN_BIN, [...ws.pluginArgs, '--skip-open-browser'], { ...process.env, HOME: ws.dir });
-      const [, url] = await plugin.waitForStderr(/(https:\/\/\S+\/auth\?\S+)/);
-      const authUrl = new URL(url!);
-      const port = Number(new URL(authUrl.searchParams.get('redirect_uri')!).port);
+      const { plugin, port, state, host } = await startLogin(ws);
       const grants = JSON.stringify(stack.idp.counts.grants);
-      const mixUp = await get(port, `/?state=${authUrl.searchParams.get('state')}&code=stolen&iss=${encodeURIComponent('https://evil.example')}`, {
-        host: `localhost:${port}`,
-      });
+      const mixUp = await get(port, `/?state=${state}&code=stolen&iss=${encodeURIComponent('https://evil.example')}`, host);
       expect(mixUp.body).toContain('Login failed');
       expect(await plugin.exited).toBe(1);
       expect(plugin.stderr().trimEnd().split('\n').at(-1)).toMatch(/^kubectl-oidc: the code exchange failed: .*"iss"/);
