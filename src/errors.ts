@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'redirect_uri_mismatch'
   | 'token_exchange'
   | 'browser'
-  | 'cache';
+  | 'cache'
+  | 'login_cooldown';
 
 export class PluginError extends Error {
   readonly code: ErrorCode;

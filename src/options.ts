@@ -30,6 +30,8 @@ export interface LoginOptions {
   skipOpenBrowser: boolean;
   authenticationTimeoutSec: number;
   grantType: GrantType;
+  /** Sent to the IdP as login_hint, to pick one of several accounts. */
+  loginHint?: string;
 }
 
 export interface CacheOptions {
@@ -37,12 +39,16 @@ export interface CacheOptions {
   tokenCacheStorage: CacheStorage;
   /** A cached token counts as valid only while it has more than this many seconds left. */
   tokenExpiryMarginSec: number;
+  /** After an abandoned or failed browser login, non-interactive runs fail fast for this long instead of opening a tab. */
+  loginCooldownSec: number;
 }
 
 export interface GetTokenOptions {
   provider: ProviderOptions;
   login: LoginOptions;
   cache: CacheOptions;
+  /** A name that keeps sessions of several accounts at one IdP apart (part of the cache key only). */
+  account?: string;
   useAccessToken: boolean;
   forceRefresh: boolean;
   verbose: number;

@@ -78,8 +78,11 @@ export const addGetTokenFlags = (command: Command): Command =>
     .addOption(flag('--certificate-authority-data <base64>', 'base64 PEM of a CA to trust for the provider (repeatable)').argParser(collectList).default([]))
     .addOption(flag('--insecure-skip-tls-verify', 'do not verify the provider certificate (insecure)'))
     .addOption(flag('--token-cache-dir <dir>', 'directory of the token cache').default(defaultCacheDir(), '$KUBECACHEDIR/kubectl-oidc or ~/.kube/cache/kubectl-oidc'))
-    .addOption(flag('--token-cache-storage <storage>', 'where tokens are kept: keyring, disk, none').argParser(choice<CacheStorage>(['keyring', 'disk', 'none'])).default('disk'))
+    .addOption(flag('--token-cache-storage <storage>', 'where tokens are kept: keyring (sealed with a key in the OS keychain; 0600 files when there is none), disk, none').argParser(choice<CacheStorage>(['keyring', 'disk', 'none'])).default('keyring'))
     .addOption(flag('--token-expiry-margin <seconds>', 'treat a cached token as expired this long before it expires').argParser(nonNegativeInt).default(60))
+    .addOption(flag('--login-cooldown <seconds>', 'after an abandoned login, fail non-interactive runs fast for this long instead of opening another tab').argParser(nonNegativeInt).default(60))
+    .addOption(flag('--login-hint <hint>', 'sent to the IdP as login_hint, to pick one of several accounts'))
+    .addOption(flag('--account <name>', 'keeps sessions of several accounts at one IdP apart'))
     .addOption(flag('--force-refresh', 'ignore a valid cached token and refresh or log in'))
     .addOption(flag('--grant-type <type>', 'auto, authcode, authcode-keyboard, device-code, client-credentials, password').argParser(choice<GrantType>(['auto', 'authcode', 'authcode-keyboard', 'device-code', 'client-credentials', 'password'])).default('auto'))
     .addOption(new Option('-v, --v [level]', 'log level (1 = debug)').argParser(verbosity).default(0).env('KUBECTL_OIDC_V'));
@@ -104,6 +107,9 @@ interface RawGetTokenFlags {
   tokenCacheDir: string;
   tokenCacheStorage: CacheStorage;
   tokenExpiryMargin: number;
+  loginCooldown: number;
+  loginHint?: string;
+  account?: string;
   forceRefresh?: boolean;
   grantType: GrantType;
   v: number | true;
@@ -129,12 +135,15 @@ export const toGetTokenOptions = (raw: RawGetTokenFlags): GetTokenOptions => ({
     skipOpenBrowser: raw.skipOpenBrowser === true,
     authenticationTimeoutSec: raw.authenticationTimeoutSec,
     grantType: raw.grantType,
+    ...(raw.loginHint ? { loginHint: raw.loginHint } : {}),
   },
   cache: {
     tokenCacheDir: raw.tokenCacheDir,
     tokenCacheStorage: raw.tokenCacheStorage,
     tokenExpiryMarginSec: raw.tokenExpiryMargin,
+    loginCooldownSec: raw.loginCooldown,
   },
+  ...(raw.account ? { account: raw.account } : {}),
   useAccessToken: raw.oidcUseAccessToken === true,
   forceRefresh: raw.forceRefresh === true,
   verbose: raw.v === true ? 1 : raw.v,

@@ -1,70 +1,149 @@
+import { join } from 'node:path';
 import { PluginError } from '../errors.js';
 import type { GetTokenOptions } from '../options.js';
 import { debug, info } from '../log.js';
-import { credentialToken, isFresh, type CredentialToken } from '../session/expiry.js';
+import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
+import { credentialToken, isFresh, jwtClaims, type CredentialToken } from '../session/expiry.js';
 import { sessionKey } from '../session/key.js';
+import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
-import type { TokenSet } from '../session/tokens.js';
+import type { SessionInfo, SessionStore, TokenSet } from '../session/tokens.js';
 import { formatExecCredential, type ExecInfo } from './exec-credential.js';
 
 const nowSec = (): number => Date.now() / 1000;
 
-const output = (execInfo: ExecInfo, token: CredentialToken): void => {
-  const expiresAt = token.expiresAt === undefined ? undefined : new Date(token.expiresAt * 1000);
+/**
+ * kubectl keeps a credential in-process until expirationTimestamp, with no margin of its own: report the expiry minus
+ * our margin so it never sends a token the API server is about to reject (unless the token is shorter-lived than that).
+ */
+export const reportedExpiry = (expiresAt: number | undefined, marginSec: number, now: number): Date | undefined => {
+  if (expiresAt === undefined) return undefined;
+  const early = expiresAt - marginSec;
+  return new Date((early > now ? early : expiresAt) * 1000);
+};
+
+const output = (options: GetTokenOptions, execInfo: ExecInfo, token: CredentialToken): void => {
+  const expiresAt = reportedExpiry(token.expiresAt, options.cache.tokenExpiryMarginSec, nowSec());
   process.stdout.write(formatExecCredential(execInfo.apiVersion, token.token, expiresAt));
 };
 
-const missingTokenError = (useAccessToken: boolean): PluginError =>
-  new PluginError(
-    'token_exchange',
-    `the IdP returned no ${useAccessToken ? 'access' : 'ID'} token`,
-    useAccessToken ? undefined : 'make sure the "openid" scope is allowed for this client',
-  );
+const freshToken = (tokens: TokenSet | undefined, options: GetTokenOptions): CredentialToken | undefined => {
+  const token = tokens && credentialToken(tokens, options.useAccessToken);
+  return token && isFresh(token, nowSec(), options.cache.tokenExpiryMarginSec) ? token : undefined;
+};
 
-/**
- * The get-token use case: a fresh cached token is printed with no network call; an expired one is refreshed;
- * otherwise the user logs in. The network modules are imported only when the cache cannot answer.
- */
-export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Promise<void> => {
-  const store = openStore(options.cache);
-  const key = sessionKey(options);
-  const cached = await store.load(key);
-  const cachedToken = cached && credentialToken(cached, options.useAccessToken);
-  if (cachedToken && !options.forceRefresh && isFresh(cachedToken, nowSec(), options.cache.tokenExpiryMarginSec)) {
-    debug(`using the cached token from ${store.name} storage`);
-    output(execInfo, cachedToken);
-    return;
-  }
+const sessionInfo = (options: GetTokenOptions, tokens: TokenSet, token: CredentialToken): SessionInfo => {
+  const claims = tokens.idToken ? jwtClaims(tokens.idToken) : undefined;
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const subject = text(claims?.sub);
+  const email = text(claims?.email);
+  return {
+    issuer: options.provider.issuerUrl,
+    clientId: options.provider.clientId,
+    ...(options.account ? { account: options.account } : {}),
+    ...(subject ? { subject } : {}),
+    ...(email ? { email } : {}),
+    ...(token.expiresAt !== undefined ? { expiresAt: token.expiresAt } : {}),
+    hasRefreshToken: Boolean(tokens.refreshToken),
+    savedAt: Math.floor(nowSec()),
+  };
+};
 
+/** A person at a terminal may start a new login at once; tools running kubectl in the background may not. */
+const isInteractive = (execInfo: ExecInfo): boolean =>
+  execInfo.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));
+
+/** Refreshes, or logs in when there is no refresh token or the refresh fails (saying why first). */
+const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefined): Promise<TokenSet> => {
   const { discover } = await import('../oidc/provider.js');
   const provider = await discover(options.provider);
-
-  let tokens: TokenSet | undefined;
   if (cached?.refreshToken) {
     const { refresh } = await import('../oidc/tokens.js');
     try {
-      tokens = await refresh(provider, { ...cached, refreshToken: cached.refreshToken });
-      if (!credentialToken(tokens, options.useAccessToken)) {
-        info('the refresh answer carried no ID token; logging in again');
-        tokens = undefined;
-      } else {
+      const tokens = await refresh(provider, { ...cached, refreshToken: cached.refreshToken });
+      if (credentialToken(tokens, options.useAccessToken)) {
         debug('refreshed the token');
+        return tokens;
       }
+      info('the refresh answer carried no ID token; logging in again');
     } catch (err) {
       info(`could not refresh the token (${err instanceof PluginError ? err.message : String(err)}); logging in again`);
     }
   }
-  if (!tokens) {
-    const { login } = await import('../login/login.js');
-    tokens = await login(provider, options);
+  const { login } = await import('../login/login.js');
+  return login(provider, options);
+};
+
+/** Failures after which a browser tab was (or may have been) shown: they start the cool-down. */
+const LOGIN_FAILURES = new Set(['timeout', 'interrupted', 'idp_error', 'redirect_uri_mismatch', 'token_exchange']);
+
+const cooldownError = (reason: string, at: number, until: number): PluginError =>
+  new PluginError(
+    'login_cooldown',
+    `the last login for this session failed ${Math.round((Date.now() - at) / 1000)} s ago (${reason}); not opening another browser tab for ${Math.ceil((until - Date.now()) / 1000)} s`,
+    'run a kubectl command from a terminal to log in now',
+  );
+
+/**
+ * The get-token use case. A fresh cached token is printed with no lock and no network. Otherwise one process per
+ * session refreshes or logs in while the others wait for it and then read what it saved.
+ */
+export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Promise<void> => {
+  const store: SessionStore = await openStore(options.cache);
+  const key = sessionKey(options);
+  if (!options.forceRefresh) {
+    const hit = freshToken(await store.load(key), options);
+    if (hit) {
+      debug(`using the cached token (${store.name} storage)`);
+      output(options, execInfo, hit);
+      return;
+    }
   }
-  const token = credentialToken(tokens, options.useAccessToken);
-  if (!token) throw missingTokenError(options.useAccessToken);
+
+  const dir = options.cache.tokenCacheDir;
+  const lock = store.persistent
+    ? await acquireLock(join(dir, `${key}.lock`), {
+        timeoutMs: (options.login.authenticationTimeoutSec + 60) * 1000,
+        onWait: () => info('another kubectl-oidc process is logging in or refreshing this session; waiting for it'),
+      })
+    : undefined;
   try {
-    await store.save(key, tokens);
-  } catch (err) {
-    // The login worked: kubectl still gets its token, and the next run logs in again.
-    info(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);
+    const cached = await store.load(key);
+    if (lock?.waited) {
+      const shared = freshToken(cached, options);
+      if (shared) {
+        debug('using the token another process just obtained');
+        output(options, execInfo, shared);
+        return;
+      }
+    }
+    if (store.persistent) {
+      const cooldown = await readCooldown(dir, key, Date.now());
+      if (cooldown && (lock?.waited || !isInteractive(execInfo))) throw cooldownError(cooldown.reason, cooldown.at, cooldown.until);
+    }
+
+    let tokens: TokenSet;
+    try {
+      tokens = await obtainTokens(options, cached);
+    } catch (err) {
+      if (store.persistent && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
+        await startCooldown(dir, key, options.cache.loginCooldownSec, err.message).catch(() => undefined);
+      }
+      throw err;
+    }
+    const token = credentialToken(tokens, options.useAccessToken);
+    if (!token) {
+      throw new PluginError('token_exchange', `the IdP returned no ${options.useAccessToken ? 'access' : 'ID'} token`);
+    }
+    try {
+      await store.save(key, tokens, sessionInfo(options, tokens, token));
+      if (store.persistent) await clearCooldown(dir, key);
+    } catch (err) {
+      // The login worked: kubectl still gets its token, and the next run logs in again.
+      info(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);
+    }
+    output(options, execInfo, token);
+  } finally {
+    await lock?.release();
   }
-  output(execInfo, token);
 };

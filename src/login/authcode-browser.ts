@@ -56,7 +56,9 @@ export const loginWithBrowser = async (
       redirectUri: server.target.redirectUri,
       extraScopes,
       pkceMethod: options.pkceMethod,
-      extraParams: options.authRequestExtraParams,
+      extraParams: options.loginHint
+        ? { ...options.authRequestExtraParams, login_hint: options.loginHint }
+        : options.authRequestExtraParams,
     });
     await preflightAuthorization(provider, request);
     const callback = server.waitForCallback(request.state, signal);

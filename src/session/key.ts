@@ -10,6 +10,8 @@ const sortedEntries = (record: Record<string, string>): [string, string][] =>
  */
 export const sessionKey = (options: GetTokenOptions): string => {
   const { provider, login } = options;
+  const caFiles = [...provider.certificateAuthorityFiles].sort();
+  const caData = [...provider.certificateAuthorityData].sort();
   const canonical = {
     v: 1,
     issuer: provider.issuerUrl,
@@ -21,6 +23,10 @@ export const sessionKey = (options: GetTokenOptions): string => {
     accessToken: options.useAccessToken,
     params: sortedEntries(login.authRequestExtraParams),
     headers: sortedEntries(provider.requestHeaders),
+    // The CA identity by reference (file paths, data): reading files here would slow down every cache hit.
+    ca: [caFiles, caData, provider.insecureSkipTlsVerify],
+    loginHint: login.loginHint ?? '',
+    account: options.account ?? '',
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 };

@@ -1,7 +1,81 @@
+import { readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CacheOptions } from '../options.js';
-import { diskStore, noStore } from './disk-store.js';
+import { debug, info } from '../log.js';
+import { ensureCacheDir, fileStore, noStore, writeFileAtomic } from './file-store.js';
+import { KeychainUnavailable, openKeychain } from './keychain.js';
 import type { SessionStore } from './tokens.js';
 
-/** keyring storage arrives with the keychain backend; until then it is served from disk. */
-export const openStore = (cache: CacheOptions): SessionStore =>
-  cache.tokenCacheStorage === 'none' ? noStore() : diskStore(cache.tokenCacheDir);
+/** After the keychain failed, do not ask it again (and pay for it on every kubectl run) for this long. */
+const RETRY_KEYCHAIN_MS = 10 * 60 * 1000;
+const MARKER = '.keychain-unavailable';
+
+interface Marker {
+  reason: string;
+  at: number;
+}
+
+const readMarker = async (dir: string): Promise<Marker | undefined> => {
+  try {
+    return JSON.parse(await readFile(join(dir, MARKER), 'utf8')) as Marker;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Says once (not on every kubectl run) that tokens go to plain files, and remembers it for a while. */
+const fallBack = async (dir: string, reason: string, marker: Marker | undefined): Promise<SessionStore> => {
+  if (!marker) {
+    info(`the OS keychain is not available (${reason}); keeping tokens in 0600 files in ${dir} (said once; --token-cache-storage=disk makes it the choice)`);
+  } else {
+    debug(`the OS keychain is not available (${reason}); using 0600 files`);
+  }
+  try {
+    await ensureCacheDir(dir);
+    await writeFileAtomic(join(dir, MARKER), JSON.stringify({ reason, at: Date.now() }));
+  } catch {
+    // the notice will just be repeated
+  }
+  return fileStore(dir, undefined);
+};
+
+/**
+ * The session store for the chosen storage. `keyring` seals tokens with a key from the OS keychain and falls back to
+ * plain 0600 files, with a one-time notice, where no keychain answers.
+ */
+export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
+  const dir = cache.tokenCacheDir;
+  if (cache.tokenCacheStorage === 'none') return noStore();
+  if (cache.tokenCacheStorage === 'disk') return fileStore(dir, undefined);
+
+  const marker = await readMarker(dir);
+  if (marker && Date.now() - marker.at < RETRY_KEYCHAIN_MS) {
+    debug(`the OS keychain was unavailable ${Math.round((Date.now() - marker.at) / 1000)} s ago (${marker.reason}); using 0600 files`);
+    return fileStore(dir, undefined);
+  }
+  let keychain;
+  try {
+    keychain = await openKeychain(dir);
+  } catch (err) {
+    if (!(err instanceof KeychainUnavailable)) throw err;
+    return fallBack(dir, err.message, marker);
+  }
+  if (marker) await unlink(join(dir, MARKER)).catch(() => undefined);
+  const read = fileStore(dir, keychain.key ? { key: keychain.key } : undefined);
+  return {
+    name: 'keyring',
+    persistent: true,
+    load: read.load,
+    remove: read.remove,
+    save: async (key, tokens, sessionInfo) => {
+      let sealKey: Buffer;
+      try {
+        sealKey = await keychain.ensureKey();
+      } catch (err) {
+        // The keychain answered a read but not this write: treat it as unavailable (with the notice) rather than lose the login.
+        return (await fallBack(dir, (err as Error).message, undefined)).save(key, tokens, sessionInfo);
+      }
+      return fileStore(dir, { key: sealKey }).save(key, tokens, sessionInfo);
+    },
+  };
+};

@@ -7,9 +7,31 @@ export interface TokenSet {
   accessTokenExpiresAt?: number;
 }
 
-/** Where sessions live (disk file, OS keychain, nowhere). Implementations never touch the network. */
+/** What `status` shows about a session: never a token. Kept beside the tokens, readable without the keychain. */
+export interface SessionInfo {
+  issuer: string;
+  clientId: string;
+  account?: string;
+  subject?: string;
+  email?: string;
+  /** Expiry of the token kubectl gets. */
+  expiresAt?: number;
+  hasRefreshToken: boolean;
+  savedAt: number;
+}
+
+export interface StoredSession {
+  key: string;
+  info: SessionInfo;
+  storage: string;
+}
+
+/** Where sessions live (encrypted file with its key in the OS keychain, plain 0600 file, nowhere). Never touches the network. */
 export interface SessionStore {
   readonly name: string;
+  /** Whether sessions outlive the process, and so whether processes must coordinate through a lock. */
+  readonly persistent: boolean;
   load(key: string): Promise<TokenSet | undefined>;
-  save(key: string, tokens: TokenSet): Promise<void>;
+  save(key: string, tokens: TokenSet, info: SessionInfo): Promise<void>;
+  remove(key: string): Promise<boolean>;
 }

@@ -51,6 +51,7 @@ export interface Workspace {
   plugin(extraArgs?: string[], env?: Record<string, string>): Promise<RunResult>;
   /** What the headless browser saw at the end of its most recent login. */
   driverResult(): Promise<DriverResult>;
+  /** The session files (<key>.json) in the cache directory. */
   sessionFiles(): string[];
   cleanup(): void;
 }
@@ -112,7 +113,7 @@ export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Wo
       }, { timeout: 60_000, interval: 50 });
       return JSON.parse(readFileSync(resultFile, 'utf8')) as DriverResult;
     },
-    sessionFiles: () => (existsSync(cacheDir) ? readdirSync(cacheDir) : []),
+    sessionFiles: () => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((name) => /^[0-9a-f]{64}\.json$/.test(name)) : []),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 };

@@ -53,7 +53,8 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
       expect(JSON.stringify(stack.idp.counts.grants)).toBe(afterLogin.grants);
 
       // No secret leaks to the terminal: neither token from the cache appears on stderr.
-      const cached = JSON.parse(readFileSync(join(ws.cacheDir, session!), 'utf8')) as Record<string, string>;
+      // Without a keychain (no D-Bus here) the session is a plain 0600 file.
+      const cached = (JSON.parse(readFileSync(join(ws.cacheDir, session!), 'utf8')) as { tokens: Record<string, string> }).tokens;
       for (const secret of [cached.idToken, cached.refreshToken, cached.accessToken]) {
         expect(secret).toBeTruthy();
         expect(first.stderr + second.stderr).not.toContain(secret);

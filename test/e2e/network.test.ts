@@ -70,7 +70,7 @@ describe.skipIf(!enabled)('network settings', () => {
       const result = await run(PLUGIN_BIN, args);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
-      expect(result.stderr.trimEnd()).toBe(
+      expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
         `kubectl-oidc: cannot listen for the login callback: 127.0.0.1:${port} (in use) — free one of these ports, or pass --listen-address 127.0.0.1:0 for any free port if the IdP accepts any loopback port`,
       );
     } finally {

@@ -114,7 +114,7 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
       const logins = stack.idp.counts.logins;
       const again = await ws.plugin(['-v']);
       expect(again.code, again.stderr).toBe(0);
-      expect(again.stderr).toContain('is corrupt or of another format; treating it as absent');
+      expect(again.stderr).toContain('is corrupt, of another format or sealed with another key; treating it as absent');
       expect(stack.idp.counts.logins).toBe(logins + 1);
       const hit = await ws.plugin();
       expect(hit.code).toBe(0);

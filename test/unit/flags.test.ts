@@ -23,7 +23,7 @@ describe('get-token flags', () => {
       insecureSkipTlsVerify: false,
     });
     expect(options.login).toMatchObject({ pkceMethod: 'auto', listenAddresses: [], authenticationTimeoutSec: 180, grantType: 'auto', skipOpenBrowser: false });
-    expect(options.cache).toEqual({ tokenCacheDir: '/tmp/kube-cache/kubectl-oidc', tokenCacheStorage: 'disk', tokenExpiryMarginSec: 60 });
+    expect(options.cache).toEqual({ tokenCacheDir: '/tmp/kube-cache/kubectl-oidc', tokenCacheStorage: 'keyring', tokenExpiryMarginSec: 60, loginCooldownSec: 60 });
     expect(options.useAccessToken).toBe(false);
     expect(options.verbose).toBe(0);
   });

@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/flags.js';
-import { diskStore, parseSessionFile, serializeSession, writeFileAtomic } from '../../src/session/disk-store.js';
+import { fileStore, listSessions, parseSessionFile, serializeSession, writeFileAtomic } from '../../src/session/file-store.js';
+import type { SessionInfo } from '../../src/session/tokens.js';
 import { credentialToken, isFresh, jwtExpiry } from '../../src/session/expiry.js';
 import { sessionKey } from '../../src/session/key.js';
 
 const jwt = (claims: object): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
-describe('disk session store', () => {
+const info: SessionInfo = { issuer: 'https://idp.example', clientId: 'kubectl', subject: 'alice', hasRefreshToken: true, savedAt: 1 };
+const KEY = 'a'.repeat(64);
+
+describe('file session store', () => {
   const dirs: string[] = [];
   const tempDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-unit-'));
@@ -22,25 +26,46 @@ describe('disk session store', () => {
 
   it('round-trips a session in a 0600 file inside a 0700 directory it creates', async () => {
     const dir = join(tempDir(), 'cache');
-    const store = diskStore(dir);
+    const store = fileStore(dir, undefined);
     const tokens = { idToken: 'id', refreshToken: 'rt', accessToken: 'at', accessTokenExpiresAt: 123 };
-    await store.save('k', tokens);
-    expect(await store.load('k')).toEqual(tokens);
+    await store.save(KEY, tokens, info);
+    expect(await store.load(KEY)).toEqual(tokens);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(statSync(join(dir, 'k.json')).mode & 0o777).toBe(0o600);
-    expect(readdirSync(dir)).toEqual(['k.json']);
+    expect(statSync(join(dir, `${KEY}.json`)).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual([`${KEY}.json`]);
+    expect(await listSessions(dir)).toEqual([{ key: KEY, info, storage: 'disk' }]);
+    expect(await store.remove(KEY)).toBe(true);
+    expect(await store.load(KEY)).toBeUndefined();
+  });
+
+  it('seals tokens with AES-256-GCM: no token in the file, readable only with the key and under its own name', async () => {
+    const dir = tempDir();
+    const sealer = { key: Buffer.alloc(32, 7) };
+    const tokens = { idToken: 'the-id-token', refreshToken: 'the-refresh-token' };
+    await fileStore(dir, sealer).save(KEY, tokens, info);
+    const text = readFileSync(join(dir, `${KEY}.json`), 'utf8');
+    expect(text).not.toContain('the-id-token');
+    expect(text).not.toContain('the-refresh-token');
+    expect(await fileStore(dir, sealer).load(KEY)).toEqual(tokens);
+    expect(await fileStore(dir, { key: Buffer.alloc(32, 8) }).load(KEY)).toBeUndefined();
+    expect(await fileStore(dir, undefined).load(KEY)).toBeUndefined();
+    expect(parseSessionFile(text, 'b'.repeat(64), sealer)).toBeUndefined(); // moved to another session's name
+    expect((await listSessions(dir))[0]).toMatchObject({ info, storage: 'keyring' });
+    const big = { idToken: 'x'.repeat(16384) };
+    await fileStore(dir, sealer).save(KEY, big, info);
+    expect(await fileStore(dir, sealer).load(KEY)).toEqual(big);
   });
 
   it('treats a missing, truncated, corrupt or foreign file as absent', async () => {
     const dir = tempDir();
-    const store = diskStore(dir);
+    const store = fileStore(dir, undefined);
     expect(await store.load('missing')).toBeUndefined();
-    const full = serializeSession({ idToken: 'id' });
+    const full = serializeSession(KEY, { idToken: 'id' }, info, undefined);
     for (const [name, content] of [
       ['truncated', full.slice(0, full.length - 3)],
       ['garbage', '\u0000\u0001binary'],
       ['foreign', JSON.stringify({ access_token: 'x', token_type: 'Bearer' })],
-      ['wrongtype', JSON.stringify({ format: 'kubectl-oidc/session/v1', idToken: 42 })],
+      ['wrongtype', JSON.stringify({ format: 'kubectl-oidc/session/v1', info, tokens: { idToken: 42 } })],
       ['array', '[]'],
     ]) {
       writeFileSync(join(dir, `${name}.json`), content!);
@@ -58,8 +83,8 @@ describe('disk session store', () => {
   });
 
   it('parses what it serializes and nothing else', () => {
-    expect(parseSessionFile(serializeSession({ idToken: 'a', refreshToken: 'b' }))).toEqual({ idToken: 'a', refreshToken: 'b' });
-    expect(parseSessionFile('{"format":"other","idToken":"a"}')).toBeUndefined();
+    expect(parseSessionFile(serializeSession(KEY, { idToken: 'a', refreshToken: 'b' }, info, undefined), KEY, undefined)).toEqual({ idToken: 'a', refreshToken: 'b' });
+    expect(parseSessionFile('{"format":"other","tokens":{"idToken":"a"}}', KEY, undefined)).toBeUndefined();
   });
 });
 
@@ -104,6 +129,9 @@ describe('session key', () => {
     ['--oidc-use-access-token'],
     ['--oidc-redirect-url=http://localhost:8080'],
     ['--oidc-auth-request-extra-params=prompt=login'],
+    ['--login-hint=bob@example.com'],
+    ['--account=work'],
+    ['--certificate-authority=/etc/ca.pem'],
   ])('differs when %s changes', (flag) => {
     expect(sessionKey(parseGetTokenArgs([...base, flag]))).not.toBe(sessionKey(parseGetTokenArgs(base)));
   });

@@ -1,0 +1,35 @@
+import { readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensureCacheDir, writeFileAtomic } from './file-store.js';
+
+/**
+ * After a login that was abandoned or failed in the browser, other processes (an IDE polling, k9s) must not open a
+ * tab each: for a while they fail fast instead. The note holds no secret: when and why the login failed.
+ */
+export interface Cooldown {
+  until: number;
+  reason: string;
+  at: number;
+}
+
+const fileOf = (dir: string, key: string): string => join(dir, `${key}.cooldown`);
+
+export const readCooldown = async (dir: string, key: string, nowMs: number): Promise<Cooldown | undefined> => {
+  try {
+    const cooldown = JSON.parse(await readFile(fileOf(dir, key), 'utf8')) as Cooldown;
+    return typeof cooldown.until === 'number' && cooldown.until > nowMs ? cooldown : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export const startCooldown = async (dir: string, key: string, seconds: number, reason: string): Promise<void> => {
+  if (seconds <= 0) return;
+  const at = Date.now();
+  await ensureCacheDir(dir);
+  await writeFileAtomic(fileOf(dir, key), JSON.stringify({ until: at + seconds * 1000, reason, at }));
+};
+
+export const clearCooldown = async (dir: string, key: string): Promise<void> => {
+  await unlink(fileOf(dir, key)).catch(() => undefined);
+};

@@ -1,0 +1,175 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PluginError } from '../errors.js';
+import { debug } from '../log.js';
+import type { SessionInfo, SessionStore, StoredSession, TokenSet } from './tokens.js';
+
+const PLAIN = 'kubectl-oidc/session/v1';
+const SEALED = 'kubectl-oidc/session-sealed/v1';
+const TOKEN_FIELDS = ['idToken', 'accessToken', 'refreshToken'] as const;
+const SESSION_FILE = /^([0-9a-f]{64})\.json$/;
+
+/** Encrypts tokens with AES-256-GCM under a key kept in the OS keychain, so token size never meets keychain limits. */
+export interface Sealer {
+  key: Buffer;
+}
+
+interface SessionFile {
+  format: string;
+  info?: SessionInfo;
+  tokens?: unknown;
+  iv?: string;
+  tag?: string;
+  data?: string;
+}
+
+const toTokenSet = (value: unknown): TokenSet | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const tokens: TokenSet = {};
+  for (const field of TOKEN_FIELDS) {
+    const token = record[field];
+    if (token === undefined) continue;
+    if (typeof token !== 'string') return undefined;
+    tokens[field] = token;
+  }
+  if (typeof record.accessTokenExpiresAt === 'number') tokens.accessTokenExpiresAt = record.accessTokenExpiresAt;
+  return tokens;
+};
+
+const parseFile = (text: string): SessionFile | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const file = parsed as SessionFile;
+    return file.format === PLAIN || file.format === SEALED ? file : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const seal = (sealer: Sealer, key: string, tokens: TokenSet): Pick<SessionFile, 'iv' | 'tag' | 'data'> => {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
+  cipher.setAAD(Buffer.from(key));
+  const data = Buffer.concat([cipher.update(JSON.stringify(tokens), 'utf8'), cipher.final()]);
+  return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+};
+
+const unseal = (sealer: Sealer, key: string, file: SessionFile): TokenSet | undefined => {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', sealer.key, Buffer.from(file.iv ?? '', 'base64'));
+    decipher.setAAD(Buffer.from(key));
+    decipher.setAuthTag(Buffer.from(file.tag ?? '', 'base64'));
+    const text = Buffer.concat([decipher.update(Buffer.from(file.data ?? '', 'base64')), decipher.final()]).toString('utf8');
+    return toTokenSet(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+};
+
+/** Reads the tokens of a session file; anything corrupt, truncated, foreign or sealed with another key is a miss. */
+export const parseSessionFile = (text: string, key: string, sealer: Sealer | undefined): TokenSet | undefined => {
+  const file = parseFile(text);
+  if (!file) return undefined;
+  if (file.format === PLAIN) return toTokenSet(file.tokens);
+  return sealer ? unseal(sealer, key, file) : undefined;
+};
+
+export const serializeSession = (key: string, tokens: TokenSet, info: SessionInfo, sealer: Sealer | undefined): string =>
+  JSON.stringify(sealer ? { format: SEALED, info, ...seal(sealer, key, tokens) } : { format: PLAIN, info, tokens });
+
+/** Writes a file so that readers see the old content or the new, never a part: temp file (0600), fsync, rename. */
+export const writeFileAtomic = async (path: string, content: string): Promise<void> => {
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx', 0o600);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+    await handle.close();
+    await rename(temp, path);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+};
+
+export const ensureCacheDir = async (dir: string): Promise<void> => {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+};
+
+/**
+ * Sessions as 0600 files in a 0700 directory: sealed (AES-256-GCM, key in the OS keychain) when a sealer is given,
+ * plain otherwise. The non-secret session info stays readable so `status` works without the keychain.
+ */
+export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore => {
+  const fileOf = (key: string): string => join(dir, `${key}.json`);
+  return {
+    name: sealer ? 'keyring' : 'disk',
+    persistent: true,
+    async load(key) {
+      let text: string;
+      try {
+        text = await readFile(fileOf(key), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          debug(`cannot read the session file ${fileOf(key)}: ${(err as NodeJS.ErrnoException).code}; treating it as absent`);
+        }
+        return undefined;
+      }
+      const tokens = parseSessionFile(text, key, sealer);
+      if (!tokens) debug(`the session file ${fileOf(key)} is corrupt, of another format or sealed with another key; treating it as absent`);
+      return tokens;
+    },
+    async save(key, tokens, info) {
+      try {
+        await ensureCacheDir(dir);
+        await writeFileAtomic(fileOf(key), serializeSession(key, tokens, info, sealer));
+      } catch (err) {
+        throw new PluginError(
+          'cache',
+          `cannot write the token cache in ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+          'check the directory permissions or pass --token-cache-dir / --token-cache-storage=none',
+          { cause: err },
+        );
+      }
+    },
+    async remove(key) {
+      try {
+        await unlink(fileOf(key));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+};
+
+/** Every session in a cache directory, with what `status` may show. */
+export const listSessions = async (dir: string): Promise<StoredSession[]> => {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const sessions: StoredSession[] = [];
+  for (const name of names.sort()) {
+    const key = SESSION_FILE.exec(name)?.[1];
+    if (!key) continue;
+    const file = parseFile(await readFile(join(dir, name), 'utf8').catch(() => ''));
+    if (!file?.info) continue;
+    sessions.push({ key, info: file.info, storage: file.format === SEALED ? 'keyring' : 'disk' });
+  }
+  return sessions;
+};
+
+export const noStore = (): SessionStore => ({
+  name: 'none',
+  persistent: false,
+  load: async () => undefined,
+  save: async () => undefined,
+  remove: async () => false,
+});

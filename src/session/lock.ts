@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PluginError } from '../errors.js';
+import { debug } from '../log.js';
+
+/**
+ * A cross-process lock: a directory created with mkdir (atomic on every filesystem we care about) holding an owner
+ * file. A lock whose owner process has died is taken over at once; one whose owner file is missing or unreadable
+ * after a few seconds (the owner died between mkdir and writing it) too. Take-overs are serialized by a second
+ * short-lived lock and re-check the owner, so two waiters never both remove a live lock.
+ */
+
+interface Owner {
+  pid: number;
+  host: string;
+  nonce: string;
+  since: number;
+}
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+const OWNERLESS_GRACE_MS = 3000;
+const POLL_MS = 40;
+
+const readOwner = async (dir: string): Promise<Owner | undefined> => {
+  try {
+    const owner = JSON.parse(await readFile(join(dir, 'owner.json'), 'utf8')) as Owner;
+    return typeof owner.pid === 'number' && typeof owner.nonce === 'string' ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+const ageMs = async (path: string): Promise<number> => {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs;
+  } catch {
+    return 0;
+  }
+};
+
+/** Is the lock at `dir` held by nobody alive? Owners on other hosts (a shared home directory) are trusted. */
+const isStale = async (dir: string): Promise<Owner | 'ownerless' | undefined> => {
+  const owner = await readOwner(dir);
+  if (!owner) return (await ageMs(dir)) > OWNERLESS_GRACE_MS ? 'ownerless' : undefined;
+  if (owner.host === hostname() && !isAlive(owner.pid)) return owner;
+  return undefined;
+};
+
+const tryCreate = async (dir: string, owner: Owner): Promise<boolean> => {
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  await writeFile(join(dir, 'owner.json'), JSON.stringify(owner), { mode: 0o600 });
+  return true;
+};
+
+const remove = async (dir: string): Promise<void> => {
+  const grave = `${dir}.removed-${randomBytes(6).toString('hex')}`;
+  try {
+    await rename(dir, grave);
+  } catch {
+    return;
+  }
+  await rm(grave, { recursive: true, force: true });
+};
+
+/** Removes a dead owner's lock, under a take-over lock so that the check and the removal are one step. */
+const takeOver = async (dir: string, seen: Owner | 'ownerless'): Promise<void> => {
+  const guard = `${dir}.takeover`;
+  const me: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), since: Date.now() };
+  if (!(await tryCreate(guard, me))) {
+    if ((await isStale(guard)) !== undefined) await remove(guard);
+    return;
+  }
+  try {
+    const now = await isStale(dir);
+    const same = now === 'ownerless' ? seen === 'ownerless' : now !== undefined && seen !== 'ownerless' && now.nonce === seen.nonce;
+    if (same) {
+      debug(`taking over the lock ${dir} from a process that is gone`);
+      await remove(dir);
+    }
+  } finally {
+    await remove(guard);
+  }
+};
+
+const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+export interface AcquireOptions {
+  /** Give up after this long (the longest another process may legitimately hold the lock). */
+  timeoutMs: number;
+  /** Called once when the lock is held by someone else, so the user knows why nothing happens. */
+  onWait?: () => void;
+  signal?: AbortSignal;
+}
+
+/** Waits for and takes the lock at `dir`. Resolves with whether we had to wait for another process. */
+export const acquireLock = async (dir: string, options: AcquireOptions): Promise<Lock & { waited: boolean }> => {
+  const owner: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), since: Date.now() };
+  const deadline = Date.now() + options.timeoutMs;
+  let waited = false;
+  for (;;) {
+    if (await tryCreate(dir, owner)) {
+      return {
+        waited,
+        release: async () => {
+          const current = await readOwner(dir);
+          if (current?.nonce === owner.nonce) await remove(dir);
+        },
+      };
+    }
+    const stale = await isStale(dir);
+    if (stale !== undefined) {
+      await takeOver(dir, stale);
+      continue;
+    }
+    if (!waited) {
+      waited = true;
+      options.onWait?.();
+    }
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (Date.now() > deadline) {
+      throw new PluginError('timeout', `another kubectl-oidc process has held the session lock for over ${Math.round(options.timeoutMs / 1000)} s`, `if no login is in progress, remove ${dir}`);
+    }
+    await delay(POLL_MS + Math.floor(Math.random() * POLL_MS), options.signal);
+  }
+};
