@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'timeout'
   | 'interrupted'
   | 'idp_error'
+  | 'authorization_rejected'
   | 'redirect_uri_mismatch'
   | 'token_exchange'
   | 'browser'

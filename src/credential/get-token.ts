@@ -3,6 +3,7 @@ import { PluginError } from '../errors.js';
 import type { GetTokenOptions } from '../options.js';
 import { debug, info } from '../log.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
+import { readDiscovery, writeDiscovery } from '../session/discovery-cache.js';
 import { credentialToken, isFresh, jwtClaims, type CredentialToken } from '../session/expiry.js';
 import { sessionKey } from '../session/key.js';
 import { acquireLock } from '../session/lock.js';
@@ -54,9 +55,13 @@ const isInteractive = (execInfo: ExecInfo): boolean =>
   execInfo.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));
 
 /** Refreshes, or logs in when there is no refresh token or the refresh fails (saying why first). */
-const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefined): Promise<TokenSet> => {
+const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefined, persistent: boolean): Promise<TokenSet> => {
   const { discover } = await import('../oidc/provider.js');
-  const provider = await discover(options.provider);
+  const dir = options.cache.tokenCacheDir;
+  const issuer = options.provider.issuerUrl;
+  const metadata = persistent ? await readDiscovery(dir, issuer, Date.now()) : undefined;
+  const { provider, fetched } = await discover(options.provider, metadata);
+  if (fetched && persistent) await writeDiscovery(dir, issuer, fetched.metadata, fetched.maxAgeSec);
   if (cached?.refreshToken) {
     const { refresh } = await import('../oidc/tokens.js');
     try {
@@ -74,8 +79,8 @@ const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefin
   return login(provider, options);
 };
 
-/** Failures after which a browser tab was (or may have been) shown: they start the cool-down. */
-const LOGIN_FAILURES = new Set(['timeout', 'interrupted', 'idp_error', 'redirect_uri_mismatch', 'token_exchange']);
+/** Failures of a login that was shown in a browser tab: they start the cool-down. */
+const LOGIN_FAILURES = new Set(['timeout', 'interrupted', 'idp_error', 'token_exchange']);
 
 const cooldownError = (reason: string, at: number, until: number): PluginError =>
   new PluginError(
@@ -124,7 +129,7 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Pr
 
     let tokens: TokenSet;
     try {
-      tokens = await obtainTokens(options, cached);
+      tokens = await obtainTokens(options, cached, store.persistent);
     } catch (err) {
       if (store.persistent && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
         await startCooldown(dir, key, options.cache.loginCooldownSec, err.message).catch(() => undefined);

@@ -50,19 +50,58 @@ const mismatchError = (err: unknown, configured: string): PluginError | undefine
   );
 };
 
-/** OpenID Connect discovery with the user's TLS, proxy and header settings. */
-export const discover = async (options: ProviderOptions): Promise<Provider> => {
+/** How long a discovery document may be reused, from its Cache-Control or Expires headers; an hour when they are silent. */
+export const freshnessSec = (headers: Headers, nowMs: number): number => {
+  const cacheControl = headers.get('cache-control') ?? '';
+  if (/no-store|no-cache/i.test(cacheControl)) return 0;
+  const maxAge = /max-age=(\d+)/i.exec(cacheControl)?.[1];
+  if (maxAge !== undefined) return Math.min(Number(maxAge), 86400);
+  const expires = Date.parse(headers.get('expires') ?? '');
+  if (!Number.isNaN(expires)) return Math.max(0, Math.min(Math.floor((expires - nowMs) / 1000), 86400));
+  return 3600;
+};
+
+/** A discovery document as JSON, as it is cached. */
+export type IssuerMetadata = Record<string, unknown> & { issuer: string };
+
+export interface Discovery {
+  provider: Provider;
+  /** Set when the document was fetched now (not reused): what to cache, and for how long. */
+  fetched?: { metadata: IssuerMetadata; maxAgeSec: number };
+}
+
+/**
+ * The provider for these options: from a cached discovery document when one is given (so a refresh costs one request
+ * to the token endpoint), else by OpenID Connect discovery with the user's TLS, proxy and header settings.
+ */
+export const discover = async (options: ProviderOptions, cached?: IssuerMetadata): Promise<Discovery> => {
   const issuer = parseIssuer(options.issuerUrl);
   const fetch = createFetch(options);
   const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
+  const auth = clientAuthentication(options.clientSecret);
+  if (cached) {
+    debug(`using the cached discovery document of ${issuer.href}`);
+    const config = new client.Configuration(cached as client.ServerMetadata, options.clientId, undefined, auth);
+    config[client.customFetch] = fetch as client.CustomFetch;
+    config.timeout = 30;
+    for (const extension of execute) extension(config);
+    return { provider: { config, fetch, options } };
+  }
   debug(`discovering ${issuer.href}`);
+  let maxAgeSec = 0;
+  const observing: Fetch = async (url, init) => {
+    const response = await fetch(url, init);
+    if (url.includes('/.well-known/openid-configuration')) maxAgeSec = freshnessSec(response.headers, Date.now());
+    return response;
+  };
   try {
-    const config = await client.discovery(issuer, options.clientId, undefined, clientAuthentication(options.clientSecret), {
-      [client.customFetch]: fetch as client.CustomFetch,
+    const config = await client.discovery(issuer, options.clientId, undefined, auth, {
+      [client.customFetch]: observing as client.CustomFetch,
       execute,
       timeout: 30,
     });
-    return { config, fetch, options };
+    config[client.customFetch] = fetch as client.CustomFetch;
+    return { provider: { config, fetch, options }, fetched: { metadata: { ...config.serverMetadata() }, maxAgeSec } };
   } catch (err) {
     throw mismatchError(err, options.issuerUrl) ?? discoveryError(err, issuer);
   }

@@ -69,7 +69,10 @@ export const preflightAuthorization = async (provider: Provider, request: Author
   try {
     response = await provider.fetch(request.url.href, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
   } catch (err) {
-    debug(`authorization preflight skipped: ${(err as Error).message}`);
+    // A certificate we do not trust fails the code exchange later just the same: say so now, before any browser opens.
+    const translated = translateError(err, 'the authorization request', request.url.href);
+    if (translated.code === 'tls') throw translated;
+    debug(`authorization preflight skipped: ${translated.message}`);
     return;
   }
   if (response.status !== 400) {
@@ -79,7 +82,7 @@ export const preflightAuthorization = async (provider: Provider, request: Author
   const text = oneLine((await response.text()).replace(/<style[\s\S]*?<\/style>|<script[\s\S]*?<\/script>|<[^>]+>/gi, ' '));
   const redirect = /redirect_uri|redirect uri|AADSTS50011/i.test(text);
   throw new PluginError(
-    redirect ? 'redirect_uri_mismatch' : 'idp_error',
+    redirect ? 'redirect_uri_mismatch' : 'authorization_rejected',
     redirect
       ? `the IdP rejected the redirect URI ${request.redirectUri} for client "${provider.options.clientId}"`
       : `the IdP rejected the authorization request (HTTP 400): ${text.slice(0, 200)}`,

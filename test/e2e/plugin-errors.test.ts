@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -40,7 +41,13 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
     await stack?.stop();
   });
 
-  const plugin = (args: string[]): Promise<RunResult> => run(PLUGIN_BIN, ['get-token', ...args]);
+  // Each run gets an empty cache of its own (never the developer's ~/.kube/cache).
+  const plugin = (args: string[]): Promise<RunResult> => {
+    const home = mkdtempSync(join(tmpdir(), 'kubectl-oidc-errors-'));
+    return run(PLUGIN_BIN, ['get-token', ...args], { env: { ...process.env, HOME: home, KUBECACHEDIR: join(home, 'cache') } }).finally(() =>
+      rmSync(home, { recursive: true, force: true }),
+    );
+  };
   const provider = (): string[] => [`--oidc-issuer-url=${stack.idp.issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`, `--certificate-authority=${stack.certs.caFile}`];
 
   it('a missing required flag or an unknown flag is a usage error (exit 2)', async () => {
