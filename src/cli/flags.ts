@@ -58,11 +58,17 @@ const verbosity = (value: string | true): number => {
 
 export const defaultCacheDir = (): string => join(process.env.KUBECACHEDIR || join(homedir(), '.kube', 'cache'), 'kubectl-oidc');
 
-/** The flags of get-token, named and typed as kubelogin's so a kubeconfig migrates by changing only the command. */
-export const addGetTokenFlags = (command: Command): Command =>
+const providerFlag = (flags: string, description: string, required: boolean): Option =>
+  required ? flag(flags, description).makeOptionMandatory() : flag(flags, description);
+
+/**
+ * The flags of get-token, named and typed as kubelogin's so a kubeconfig migrates by changing only the command.
+ * logout takes the same set (to find the same session), with the provider optional because of --all.
+ */
+export const addGetTokenFlags = (command: Command, providerRequired = true): Command =>
   command
-    .addOption(flag('--oidc-issuer-url <url>', 'issuer URL of the OpenID Connect provider').makeOptionMandatory())
-    .addOption(flag('--oidc-client-id <id>', 'client ID registered at the provider').makeOptionMandatory())
+    .addOption(providerFlag('--oidc-issuer-url <url>', 'issuer URL of the OpenID Connect provider', providerRequired))
+    .addOption(providerFlag('--oidc-client-id <id>', 'client ID registered at the provider', providerRequired))
     .addOption(flag('--oidc-client-secret <secret>', 'client secret, for confidential clients (prefer the environment variable)'))
     .addOption(flag('--oidc-extra-scope <scopes>', 'scope to request besides openid (repeatable, or a space/comma list)').argParser(collectList).default([]))
     .addOption(flag('--oidc-redirect-url <url>', 'exact redirect URI registered at the provider (default http://localhost:<port>)'))

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, formatError, isPluginError, oneLine } from '../errors.js';
-import { isVerbose, setVerbosity } from '../log.js';
-import { addGetTokenFlags, toGetTokenOptions, type RawGetTokenFlags } from './flags.js';
+import { isVerbose } from '../log.js';
+import { registerGetToken } from './get-token.js';
+import { registerLogout } from './logout.js';
+import { registerStatus } from './status.js';
 
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
@@ -14,17 +16,9 @@ const buildProgram = (): Command => {
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
 
-  addGetTokenFlags(
-    program.command('get-token').description('print an ExecCredential for kubectl, logging in or refreshing when needed'),
-  ).action(async (raw: RawGetTokenFlags) => {
-    const options = toGetTokenOptions(raw);
-    setVerbosity(options.verbose);
-    const [{ getToken }, { parseExecInfo }] = await Promise.all([
-      import('../credential/get-token.js'),
-      import('../credential/exec-credential.js'),
-    ]);
-    await getToken(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO));
-  });
+  registerGetToken(program);
+  registerLogout(program);
+  registerStatus(program);
   return program;
 };
 

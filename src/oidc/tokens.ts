@@ -147,3 +147,16 @@ export const refresh = async (provider: Provider, previous: TokenSet & { refresh
     throw translateError(err, 'the token refresh', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
   }
 };
+
+/** RFC 7009 revocation of a refresh token. Resolves false when the IdP has no revocation endpoint. */
+export const revokeRefreshToken = async (provider: Provider, refreshToken: string): Promise<boolean> => {
+  const { config } = provider;
+  const endpoint = config.serverMetadata().revocation_endpoint;
+  if (!endpoint) return false;
+  try {
+    await client.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
+    return true;
+  } catch (err) {
+    throw translateError(err, 'the revocation', endpoint);
+  }
+};

@@ -1,0 +1,41 @@
+import { listSessions } from '../session/file-store.js';
+import type { StoredSession } from '../session/tokens.js';
+
+const relative = (expiresAt: number | undefined, nowSec: number): string => {
+  if (expiresAt === undefined) return 'unknown';
+  const seconds = Math.round(expiresAt - nowSec);
+  const span = (s: number): string => (s >= 5400 ? `${Math.round(s / 3600)}h` : s >= 90 ? `${Math.round(s / 60)}m` : `${s}s`);
+  return seconds >= 0 ? `in ${span(seconds)}` : `${span(-seconds)} ago`;
+};
+
+const table = (rows: string[][]): string => {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+};
+
+/** Lists cached sessions: who, where, until when, and in which storage. Never a token. */
+export const status = async (dir: string, output: 'table' | 'json'): Promise<void> => {
+  const sessions: StoredSession[] = await listSessions(dir);
+  if (output === 'json') {
+    process.stdout.write(`${JSON.stringify({ cacheDir: dir, sessions }, null, 2)}\n`);
+    return;
+  }
+  if (sessions.length === 0) {
+    process.stdout.write(`no sessions in ${dir}\n`);
+    return;
+  }
+  const now = Date.now() / 1000;
+  const rows = [
+    ['ISSUER', 'CLIENT', 'ACCOUNT', 'USER', 'EXPIRES', 'REFRESH', 'STORAGE'],
+    ...sessions.map(({ info, storage }) => [
+      info.issuer,
+      info.clientId,
+      info.account ?? '-',
+      info.email ?? info.subject ?? '-',
+      relative(info.expiresAt, now),
+      info.hasRefreshToken ? 'yes' : 'no',
+      storage,
+    ]),
+  ];
+  process.stdout.write(`${table(rows)}\n`);
+};
