@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 
@@ -64,8 +64,11 @@ const tryCreate = async (dir: string, owner: Owner): Promise<boolean> => {
   try {
     await mkdir(dir, { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'ENOENT') throw err;
+    await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
+    return tryCreate(dir, owner);
   }
   await writeFile(join(dir, 'owner.json'), JSON.stringify(owner), { mode: 0o600 });
   return true;

@@ -62,6 +62,8 @@ export interface WorkspaceSettings {
   apiVersion?: 'client.authentication.k8s.io/v1' | 'client.authentication.k8s.io/v1beta1';
   /** Leave out --listen-address 127.0.0.1:0 to exercise the defaults (8000, then 18000). */
   defaultListen?: boolean;
+  /** Extra environment for kubectl and the plugin (e.g. a private D-Bus session). */
+  env?: Record<string, string>;
 }
 
 export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Workspace => {
@@ -93,7 +95,8 @@ export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Wo
   });
   // A proxy configured on the developer's machine must not reroute the loopback IdP; the proxy test sets its own.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/_proxy$/i.test(name)));
-  const env = { ...inherited, HOME: dir, KUBECONFIG: kubeconfig };
+  // No Secret Service unless the test brings one: the developer's own keyring is never touched.
+  const env = { ...inherited, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent', HOME: dir, KUBECONFIG: kubeconfig, ...settings.env };
   return {
     dir,
     cacheDir,

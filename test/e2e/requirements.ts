@@ -1,22 +1,29 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { findChromium } from '../support/chromium.mjs';
-import { PLUGIN_BIN } from '../support/paths.js';
+import { secretServiceAvailable } from '../support/keyring.js';
+import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 
 export const KUBECTL = process.env.KUBECTL || 'kubectl';
 
 const works = (command: string, args: string[]): boolean => {
   try {
-    execFileSync(command, args, { stdio: 'ignore' });
+    execFileSync(command, args, { stdio: 'ignore', cwd: REPO_ROOT });
     return true;
   } catch {
     return false;
   }
 };
 
+const keytarLoads = (): boolean => works(process.execPath, ['-e', "require('keytar')"]);
+
 /** What the end-to-end tests need that a developer laptop may lack. */
-export const missingForE2E = (): string[] => {
+export const missingForE2E = (needs: { keyring?: boolean } = {}): string[] => {
   const missing: string[] = [];
+  if (needs.keyring) {
+    if (!secretServiceAvailable()) missing.push('a Secret Service (apt-get install dbus-daemon gnome-keyring)');
+    if (!keytarLoads()) missing.push('keytar (apt-get install libsecret-1-dev, then npm ci)');
+  }
   if (!findChromium()) missing.push('Chromium (apt-get install chromium, or set CHROMIUM_PATH)');
   if (!works(KUBECTL, ['version', '--client'])) missing.push(`kubectl (looked for "${KUBECTL}"; set KUBECTL)`);
   if (!works('openssl', ['version'])) missing.push('openssl');
@@ -28,8 +35,8 @@ export const missingForE2E = (): string[] => {
  * true when the end-to-end tests can run. Where something is missing they are skipped with a loud message,
  * except under REQUIRE_E2E=1 (CI), where the suite fails instead.
  */
-export const e2eEnabled = (): boolean => {
-  const missing = missingForE2E();
+export const e2eEnabled = (needs: { keyring?: boolean } = {}): boolean => {
+  const missing = missingForE2E(needs);
   if (missing.length === 0) return true;
   const message = `END-TO-END TESTS CANNOT RUN: missing ${missing.join('; ')}`;
   if (process.env.REQUIRE_E2E === '1') throw new Error(`${message} (REQUIRE_E2E=1)`);

@@ -97,7 +97,8 @@ export const startApiServer = async (certs: TestCertificates, issuer: string, cl
     sendJson(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 });
   };
 
-  const server: Server = createServer({ key: certs.keyPem, cert: certs.certPem }, (req, res) => {
+  // Go's net/http (kube-apiserver) accepts 1 MB of headers; Node's default is 16 KB, less than a big ID token.
+  const server: Server = createServer({ key: certs.keyPem, cert: certs.certPem, maxHeaderSize: 1 << 20 }, (req, res) => {
     handle(req, res).catch(() => sendJson(res, 500, { kind: 'Status', code: 500 }));
   });
   const port = await new Promise<number>((resolve, reject) => {

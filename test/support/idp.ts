@@ -33,6 +33,11 @@ export interface IdpSettings {
   idTokenTtl?: number;
 }
 
+const manyGroups = (sub: string): string[] => {
+  const count = Number(/^groups-(\d+)$/.exec(sub)?.[1] ?? 0);
+  return Array.from({ length: count }, (_, i) => `team-${String(i).padStart(4, '0')}-with-a-long-directory-name`);
+};
+
 const listen = (server: Server): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -96,7 +101,8 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
         email_verified: true,
         name: sub,
         preferred_username: sub,
-        groups: ['developers', 'kubectl-oidc-testers'],
+        // A login name "groups-N" belongs to N extra groups: ID tokens of any size, as IdPs with many groups issue them.
+        groups: ['developers', 'kubectl-oidc-testers', ...manyGroups(sub)],
       }),
     }),
   };

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLUGIN_BIN } from '../support/paths.js';
+import { startSecretService, type SecretService } from '../support/keyring.js';
+import { run } from '../support/run.js';
+import { newWorkspace, parseWhoAmI, startStack, type Stack } from './harness.js';
+import { e2eEnabled } from './requirements.js';
+
+const enabled = e2eEnabled({ keyring: true });
+
+describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring on a private D-Bus)', () => {
+  let stack: Stack;
+  let secrets: SecretService;
+  beforeAll(async () => {
+    stack = await startStack();
+    secrets = await startSecretService();
+  });
+  afterAll(async () => {
+    secrets?.stop();
+    await stack?.stop();
+  });
+
+  it('seals a 16 KB ID token with a key from the keychain: no token on disk, cache hit through kubectl', async () => {
+    const ws = newWorkspace(stack, { env: secrets.env, driverEnv: { DRIVER_LOGIN: 'groups-300' } });
+    try {
+      const first = await ws.kubectl();
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).not.toContain('keychain is not available');
+      expect(parseWhoAmI(first.stdout).groups).toHaveLength(303);
+
+      const [session] = ws.sessionFiles();
+      const text = readFileSync(join(ws.cacheDir, session!), 'utf8');
+      expect(JSON.parse(text)).toMatchObject({ format: 'kubectl-oidc/session-sealed/v1', info: { subject: 'groups-300' } });
+
+      const direct = await ws.plugin();
+      expect(direct.code, direct.stderr).toBe(0);
+      const token = (JSON.parse(direct.stdout) as { status: { token: string } }).status.token;
+      expect(token.length).toBeGreaterThan(16_384);
+      expect(text).not.toContain(token.split('.')[1]!.slice(0, 40));
+
+      const logins = stack.idp.counts.logins;
+      const hit = await ws.kubectl();
+      expect(hit.code, hit.stderr).toBe(0);
+      expect(parseWhoAmI(hit.stdout).username).toBe('groups-300@example.test');
+      expect(stack.idp.counts.logins).toBe(logins);
+
+      const status = await run(PLUGIN_BIN, ['status', `--token-cache-dir=${ws.cacheDir}`, '-o', 'json']);
+      expect(JSON.parse(status.stdout)).toMatchObject({ sessions: [{ storage: 'keyring', info: { email: 'groups-300@example.test' } }] });
+      expect(status.stdout).not.toContain(token.slice(0, 40));
+
+      // Without the keychain's key the sealed file is useless: a session bus without it cannot read the session.
+      const elsewhere = await ws.plugin(['--skip-open-browser', '--authentication-timeout-sec=1', '-v'], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
+      expect(elsewhere.stderr).toContain('the OS keychain is not available');
+      expect(elsewhere.code).toBe(1);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('without D-Bus falls back to 0600 files with a notice shown once', async () => {
+    const ws = newWorkspace(stack, { env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }, driverEnv: { DRIVER_LOGIN: 'judy' } });
+    try {
+      const first = await ws.plugin();
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toMatch(/kubectl-oidc: the OS keychain is not available \(.+\); keeping tokens in 0600 files in /);
+      const [session] = ws.sessionFiles();
+      expect(JSON.parse(readFileSync(join(ws.cacheDir, session!), 'utf8'))).toMatchObject({ format: 'kubectl-oidc/session/v1' });
+      const second = await ws.plugin();
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toBe('');
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
