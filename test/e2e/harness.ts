@@ -47,6 +47,8 @@ export interface Workspace {
   kubeconfig: string;
   /** The plugin's arguments, as the kubeconfig passes them. */
   pluginArgs: string[];
+  /** The environment kubectl and the plugin run with. */
+  env: NodeJS.ProcessEnv;
   kubectl(args?: string[]): Promise<RunResult>;
   plugin(extraArgs?: string[], env?: Record<string, string>): Promise<RunResult>;
   /** What the headless browser saw at the end of its most recent login. */
@@ -102,6 +104,7 @@ export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Wo
     cacheDir,
     kubeconfig,
     pluginArgs,
+    env,
     kubectl: (args = ['auth', 'whoami', '-o', 'json']) => {
       rmSync(resultFile, { force: true });
       return run(KUBECTL, args, { env });

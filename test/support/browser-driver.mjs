@@ -2,7 +2,7 @@
 // A real headless Chromium that logs in like a person would, used as --browser-command in tests and the demo.
 // It gets the authorization URL as its argument, signs in at the test IdP's login page, consents (or cancels),
 // follows the redirect to the plugin's loopback server and records what the final page showed.
-//   DRIVER_LOGIN   login name to sign in with (default alice)
+//   DRIVER_LOGIN   login name to sign in with (default: the login_hint, else alice)
 //   DRIVER_ACTION  approve (default) or deny (clicks the IdP's Cancel link)
 //   DRIVER_RESULT  file to write {"status","title","heading","detail","account"} of the final page to
 //   DRIVER_SCREENSHOT  PNG file for a screenshot of the final page
@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import { chromiumPath, CHROMIUM_ARGS } from './chromium.mjs';
 
 const url = process.argv[2];
-const login = process.env.DRIVER_LOGIN || 'alice';
+const login = process.env.DRIVER_LOGIN || new URL(url).searchParams.get('login_hint') || 'alice';
 const action = process.env.DRIVER_ACTION || 'approve';
 const redirect = new URL(new URL(url).searchParams.get('redirect_uri'));
 const isCallback = (u) => u.port === redirect.port && u.pathname === redirect.pathname;
