@@ -37,17 +37,23 @@ const parallelKubectl = async (ws: Workspace, count: number) => {
   return { results, ms: Math.round(performance.now() - started) };
 };
 
-/** A refresh grant sent straight to the IdP's token endpoint, as an attacker holding an old refresh token would. */
-const refreshDirectly = (stack: Stack, refreshToken: string): Promise<number> =>
+const postToIdp = (stack: Stack, path: string, form: Record<string, string>): Promise<number> =>
   new Promise((resolve, reject) => {
-    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: TEST_CLIENT_ID }).toString();
-    const req = request(`${stack.idp.issuer}/token`, { method: 'POST', ca: stack.certs.caPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
+    const body = new URLSearchParams({ ...form, client_id: TEST_CLIENT_ID }).toString();
+    const req = request(`${stack.idp.issuer}${path}`, { method: 'POST', ca: stack.certs.caPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
     req.once('error', reject);
     req.end(body);
   });
+
+/** A refresh grant sent straight to the IdP's token endpoint, as an attacker holding an old refresh token would. */
+const refreshDirectly = (stack: Stack, refreshToken: string): Promise<number> =>
+  postToIdp(stack, '/token', { grant_type: 'refresh_token', refresh_token: refreshToken });
+
+const revokeDirectly = (stack: Stack, refreshToken: string): Promise<number> =>
+  postToIdp(stack, '/token/revocation', { token: refreshToken, token_type_hint: 'refresh_token' });
 
 const cachedTokens = (ws: Workspace): Record<string, string> => {
   const [file] = ws.sessionFiles();
@@ -97,6 +103,25 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       const seen = delta(stack, before);
       expect(seen).toEqual({ authorization: 0, logins: 0, codes: 0, refreshes: 1 });
       console.log(`expired x${PARALLEL}: ${JSON.stringify(seen)} in ${ms} ms`);
+    } finally {
+      stack.idp.setIdTokenTtl(3600);
+      ws.cleanup();
+    }
+  });
+
+  it('says in one line why a refresh failed before it opens the browser', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'pat' } });
+    try {
+      stack.idp.setIdTokenTtl(30);
+      expect((await ws.plugin()).code).toBe(0);
+      stack.idp.setIdTokenTtl(3600);
+      expect(await revokeDirectly(stack, cachedTokens(ws).refreshToken!)).toBe(200);
+      const result = await ws.plugin();
+      expect(result.code, result.stderr).toBe(0);
+      const lines = result.stderr.split('\n');
+      const why = lines.findIndex((line) => /^kubectl-oidc: could not refresh the token \(the token refresh failed: the IdP answered invalid_grant.*\); logging in again$/.test(line));
+      expect(why).toBeGreaterThanOrEqual(0);
+      expect(why).toBeLessThan(lines.findIndex((line) => line.includes('open this URL')));
     } finally {
       stack.idp.setIdTokenTtl(3600);
       ws.cleanup();

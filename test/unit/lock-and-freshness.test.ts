@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { reportedExpiry } from '../../src/credential/get-token.js';
+import { PluginError } from '../../src/errors.js';
+import { freshnessSec } from '../../src/oidc/provider.js';
+import { acquireLock } from '../../src/session/lock.js';
+
+describe('cross-process lock', () => {
+  const dirs: string[] = [];
+  const lockPath = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-lock-'));
+    dirs.push(dir);
+    return join(dir, 'session.lock');
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lets one holder in at a time', async () => {
+    const path = lockPath();
+    let inside = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const lock = await acquireLock(path, { timeoutMs: 10_000 });
+        inside += 1;
+        most = Math.max(most, inside);
+        await new Promise((resolve) => setImmediate(resolve));
+        inside -= 1;
+        await lock.release();
+      }),
+    );
+    expect(most).toBe(1);
+  });
+
+  it('takes over a lock whose owner process is gone', async () => {
+    const path = lockPath();
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    mkdirSync(path);
+    writeFileSync(join(path, 'owner.json'), JSON.stringify({ pid: dead, host: hostname(), nonce: 'x', since: 0 }));
+    const lock = await acquireLock(path, { timeoutMs: 2000 });
+    expect(lock.waited).toBe(false);
+    await lock.release();
+  });
+
+  it('waits for a live owner and gives up with a clear error', async () => {
+    const path = lockPath();
+    const held = await acquireLock(path, { timeoutMs: 1000 });
+    let told = 0;
+    const attempt = acquireLock(path, { timeoutMs: 300, onWait: () => (told += 1) });
+    await expect(attempt).rejects.toThrow(PluginError);
+    await expect(attempt).rejects.toThrow(/has held the session lock/);
+    expect(told).toBe(1);
+    await held.release();
+  });
+});
+
+describe('expiry reported to kubectl', () => {
+  it('is the token expiry minus the margin, unless the token lives shorter than the margin', () => {
+    expect(reportedExpiry(10_000, 60, 1000)?.getTime()).toBe(9_940_000);
+    expect(reportedExpiry(1030, 60, 1000)?.getTime()).toBe(1_030_000);
+    expect(reportedExpiry(undefined, 60, 1000)).toBeUndefined();
+  });
+});
+
+describe('discovery freshness', () => {
+  const now = Date.parse('2026-11-22T12:00:00Z');
+  it.each([
+    [{ 'cache-control': 'public, max-age=600' }, 600],
+    [{ 'cache-control': 'no-store' }, 0],
+    [{ 'cache-control': 'max-age=99999999' }, 86400],
+    [{ expires: 'Sun, 22 Nov 2026 12:05:00 GMT' }, 300],
+    [{}, 3600],
+  ])('%j → %i s', (headers, seconds) => {
+    expect(freshnessSec(new Headers(headers), now)).toBe(seconds);
+  });
+});
