@@ -113,14 +113,14 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Pr
       })
     : undefined;
   try {
+    // Read again under the lock: another process may have refreshed or logged in since our miss, even if we did not
+    // have to wait for it. Only a --force-refresh that found the lock free insists on a new token.
     const cached = await store.load(key);
-    if (lock?.waited) {
-      const shared = freshToken(cached, options);
-      if (shared) {
-        debug('using the token another process just obtained');
-        output(options, execInfo, shared);
-        return;
-      }
+    const shared = !options.forceRefresh || lock?.waited ? freshToken(cached, options) : undefined;
+    if (shared) {
+      debug('using the token another process just obtained');
+      output(options, execInfo, shared);
+      return;
     }
     if (store.persistent) {
       const cooldown = await readCooldown(dir, key, Date.now());
