@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { oneLine } from '../errors.js';
@@ -6,8 +7,6 @@ import { acquireLock } from './lock.js';
 const SERVICE = 'kubectl-oidc';
 const ACCOUNT = 'session-encryption-key';
 const TIMEOUT_MS = 2000;
-
-type Keytar = typeof import('keytar');
 
 export interface Keychain {
   /** The session encryption key, if one was made before. */
@@ -18,39 +17,94 @@ export interface Keychain {
 
 export class KeychainUnavailable extends Error {}
 
-/** A keychain that waits for a prompt (a locked Secret Service) must not hang kubectl: give up after 2 s. */
-const answer = <T>(promise: Promise<T>, what: string): Promise<T> => {
+/** The two operations we need from an OS keychain: one small secret, read and written. */
+interface Backend {
+  get(): Promise<string | null>;
+  set(value: string): Promise<void>;
+}
+
+class NoSecretTool extends Error {}
+
+/**
+ * Linux Secret Service through libsecret's `secret-tool`, in a child process that is killed after 2 s. A call into
+ * libsecret inside this process (keytar) that waits for an unlock prompt cannot be abandoned: Node joins its thread
+ * pool on exit, so kubectl would wait for the prompt anyway. The secret travels on stdin/stdout, never in argv.
+ */
+const secretTool = (): Backend => {
+  const run = (args: string[], input?: string): Promise<string | null> =>
+    new Promise((resolve, reject) => {
+      const child = execFile(
+        'secret-tool',
+        [...args, 'service', SERVICE, 'account', ACCOUNT],
+        { timeout: TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' },
+        (err, stdout, stderr) => {
+          if (!err) return resolve(stdout);
+          const e = err as unknown as { killed?: boolean; code?: string | number };
+          if (e.code === 'ENOENT') return reject(new NoSecretTool());
+          if (e.killed) return reject(new KeychainUnavailable(`the OS keychain did not answer within ${TIMEOUT_MS / 1000} s (locked?)`));
+          if (e.code === 1 && !stderr.trim()) return resolve(null); // lookup: no such item
+          reject(new KeychainUnavailable(oneLine(stderr.replace(/^secret-tool: /, '')) || `secret-tool failed (${String(e.code)})`));
+        },
+      );
+      child.stdin?.end(input ?? '');
+    });
+  return {
+    get: () => run(['lookup']),
+    set: async (value) => {
+      await run(['store', '--label=kubectl-oidc session encryption key'], value);
+    },
+  };
+};
+
+/** A keytar call that does not answer in time is abandoned (its thread may still hold up the exit, see above). */
+const answer = <T>(promise: Promise<T>): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KeychainUnavailable(`the OS keychain did not answer ${what} within ${TIMEOUT_MS / 1000} s (locked?)`)), TIMEOUT_MS);
+    timer = setTimeout(() => reject(new KeychainUnavailable(`the OS keychain did not answer within ${TIMEOUT_MS / 1000} s (locked?)`)), TIMEOUT_MS);
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 };
 
-const decodeKey = (text: string | null): Buffer | undefined => {
-  if (!text) return undefined;
-  const key = Buffer.from(text, 'base64');
-  return key.length === 32 ? key : undefined;
-};
-
-const unavailable = (err: unknown): KeychainUnavailable =>
-  err instanceof KeychainUnavailable ? err : new KeychainUnavailable(oneLine(err instanceof Error ? err.message : String(err)));
-
-/** Opens the OS keychain through keytar (imported only here, only when needed). Throws KeychainUnavailable. */
-export const openKeychain = async (cacheDir: string): Promise<Keychain> => {
-  let keytar: Keytar;
+/** macOS Keychain and Windows Credential Manager (and Linux without secret-tool) through keytar, imported only here. */
+const keytar = async (): Promise<Backend> => {
+  type Keytar = typeof import('keytar');
+  let module: Keytar;
   try {
-    const module = (await import('keytar')) as Keytar & { default?: Keytar };
-    keytar = module.default ?? module;
+    const imported = (await import('keytar')) as Keytar & { default?: Keytar };
+    module = imported.default ?? imported;
   } catch {
     throw new KeychainUnavailable('keytar is not installed (an optional dependency; on Linux it needs libsecret)');
   }
+  const wrap = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await answer(call());
+    } catch (err) {
+      throw err instanceof KeychainUnavailable ? err : new KeychainUnavailable(oneLine(err instanceof Error ? err.message : String(err)));
+    }
+  };
+  return {
+    get: () => wrap(() => module.getPassword(SERVICE, ACCOUNT)),
+    set: (value) => wrap(() => module.setPassword(SERVICE, ACCOUNT, value)),
+  };
+};
+
+const decodeKey = (text: string | null): Buffer | undefined => {
+  if (!text) return undefined;
+  const key = Buffer.from(text.trim(), 'base64');
+  return key.length === 32 ? key : undefined;
+};
+
+/** Opens the OS keychain and reads the session encryption key. Throws KeychainUnavailable. */
+export const openKeychain = async (cacheDir: string): Promise<Keychain> => {
+  let backend: Backend = process.platform === 'linux' ? secretTool() : await keytar();
   let key: Buffer | undefined;
   try {
-    key = decodeKey(await answer(keytar.getPassword(SERVICE, ACCOUNT), 'a read'));
+    key = decodeKey(await backend.get());
   } catch (err) {
-    throw unavailable(err);
+    if (!(err instanceof NoSecretTool)) throw err;
+    backend = await keytar();
+    key = decodeKey(await backend.get());
   }
   return {
     key,
@@ -58,15 +112,13 @@ export const openKeychain = async (cacheDir: string): Promise<Keychain> => {
       if (key) return key;
       const lock = await acquireLock(join(cacheDir, 'keychain-key.lock'), { timeoutMs: 10_000 });
       try {
-        key = decodeKey(await answer(keytar.getPassword(SERVICE, ACCOUNT), 'a read'));
+        key = decodeKey(await backend.get());
         if (!key) {
           const fresh = randomBytes(32);
-          await answer(keytar.setPassword(SERVICE, ACCOUNT, fresh.toString('base64')), 'a write');
+          await backend.set(fresh.toString('base64'));
           key = fresh;
         }
         return key;
-      } catch (err) {
-        throw unavailable(err);
       } finally {
         await lock.release();
       }

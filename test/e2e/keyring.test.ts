@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLUGIN_BIN } from '../support/paths.js';
@@ -54,6 +56,25 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(elsewhere.stderr).toContain('the OS keychain is not available');
       expect(elsewhere.code).toBe(1);
     } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('a keychain that never answers (a locked keyring waiting for a prompt) costs 2 s, not a hang', async () => {
+    // A session bus that accepts the connection and then says nothing, like a keyring waiting for its unlock prompt.
+    const socketPath = join(mkdtempSync(join(tmpdir(), 'kubectl-oidc-bus-')), 'bus');
+    const silentBus = createServer(() => undefined);
+    await new Promise<void>((resolve) => silentBus.listen(socketPath, resolve));
+    const ws = newWorkspace(stack, { env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${socketPath}` }, driverEnv: { DRIVER_LOGIN: 'ken' } });
+    try {
+      const result = await ws.plugin();
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain('the OS keychain is not available (the OS keychain did not answer within 2 s (locked?))');
+      const again = await ws.plugin(['-v']);
+      expect(again.code).toBe(0);
+      expect(again.stderr).toMatch(/the OS keychain was unavailable \d+ s ago/); // not asked again for a while
+    } finally {
+      silentBus.close();
       ws.cleanup();
     }
   });

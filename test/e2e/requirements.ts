@@ -15,14 +15,11 @@ const works = (command: string, args: string[]): boolean => {
   }
 };
 
-const keytarLoads = (): boolean => works(process.execPath, ['-e', "require('keytar')"]);
-
 /** What the end-to-end tests need that a developer laptop may lack. */
 export const missingForE2E = (needs: { keyring?: boolean } = {}): string[] => {
   const missing: string[] = [];
-  if (needs.keyring) {
-    if (!secretServiceAvailable()) missing.push('a Secret Service (apt-get install dbus-daemon gnome-keyring)');
-    if (!keytarLoads()) missing.push('keytar (apt-get install libsecret-1-dev, then npm ci)');
+  if (needs.keyring && !secretServiceAvailable()) {
+    missing.push('a Secret Service and its client (apt-get install dbus-daemon gnome-keyring libsecret-tools)');
   }
   if (!findChromium()) missing.push('Chromium (apt-get install chromium, or set CHROMIUM_PATH)');
   if (!works(KUBECTL, ['version', '--client'])) missing.push(`kubectl (looked for "${KUBECTL}"; set KUBECTL)`);

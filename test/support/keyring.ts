@@ -18,7 +18,8 @@ const commandExists = (command: string): boolean => {
   }
 };
 
-export const secretServiceAvailable = (): boolean => commandExists('dbus-daemon') && commandExists('gnome-keyring-daemon');
+export const secretServiceAvailable = (): boolean =>
+  commandExists('dbus-daemon') && commandExists('gnome-keyring-daemon') && commandExists('secret-tool');
 
 /**
  * A real Secret Service for tests: a private D-Bus session bus and gnome-keyring unlocked with a throwaway password,
