@@ -46,6 +46,8 @@ const secretTool = (): Backend => {
           reject(new KeychainUnavailable(oneLine(stderr.replace(/^secret-tool: /, '')) || `secret-tool failed (${String(e.code)})`));
         },
       );
+      // secret-tool may exit before reading its stdin (no D-Bus): the broken pipe is its error to report, not ours.
+      child.stdin?.on('error', () => undefined);
       child.stdin?.end(input ?? '');
     });
   return {
