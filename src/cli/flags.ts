@@ -18,7 +18,7 @@ const collectList = (value: string, previous: string[] = []): string[] => [
   ...value.split(/[\s,]+/).filter((item) => item !== ''),
 ];
 
-const collectKeyValue =
+export const collectKeyValue =
   (name: string) =>
   (value: string, previous: Record<string, string> = {}): Record<string, string> => {
     const next = { ...previous };

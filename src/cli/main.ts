@@ -3,6 +3,7 @@ import { exitCodeOf, formatError, isPluginError, oneLine } from '../errors.js';
 import { isVerbose } from '../log.js';
 import { registerGetToken } from './get-token.js';
 import { registerLogout } from './logout.js';
+import { registerSetup } from './setup.js';
 import { registerStatus } from './status.js';
 
 declare const __VERSION__: string;
@@ -18,6 +19,7 @@ const buildProgram = (): Command => {
 
   registerGetToken(program);
   registerLogout(program);
+  registerSetup(program);
   registerStatus(program);
   return program;
 };
@@ -27,7 +29,6 @@ export const run = async (argv: string[]): Promise<void> => {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    process.exitCode = 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end with a CommanderError too, after printing; so does a bare `kubectl-oidc` (help on stderr).

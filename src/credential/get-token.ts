@@ -4,11 +4,12 @@ import type { GetTokenOptions } from '../options.js';
 import { debug, info } from '../log.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
 import { readDiscovery, writeDiscovery } from '../session/discovery-cache.js';
-import { credentialToken, isFresh, jwtClaims, type CredentialToken } from '../session/expiry.js';
+import { credentialToken, isFresh, type CredentialToken } from '../session/expiry.js';
+import { sessionInfo } from '../session/info.js';
 import { sessionKey } from '../session/key.js';
 import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
-import type { SessionInfo, SessionStore, TokenSet } from '../session/tokens.js';
+import type { SessionStore, TokenSet } from '../session/tokens.js';
 import { formatExecCredential, type ExecInfo } from './exec-credential.js';
 
 const nowSec = (): number => Date.now() / 1000;
@@ -31,23 +32,6 @@ const output = (options: GetTokenOptions, execInfo: ExecInfo, token: CredentialT
 const freshToken = (tokens: TokenSet | undefined, options: GetTokenOptions): CredentialToken | undefined => {
   const token = tokens && credentialToken(tokens, options.useAccessToken);
   return token && isFresh(token, nowSec(), options.cache.tokenExpiryMarginSec) ? token : undefined;
-};
-
-const sessionInfo = (options: GetTokenOptions, tokens: TokenSet, token: CredentialToken): SessionInfo => {
-  const claims = tokens.idToken ? jwtClaims(tokens.idToken) : undefined;
-  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-  const subject = text(claims?.sub);
-  const email = text(claims?.email);
-  return {
-    issuer: options.provider.issuerUrl,
-    clientId: options.provider.clientId,
-    ...(options.account ? { account: options.account } : {}),
-    ...(subject ? { subject } : {}),
-    ...(email ? { email } : {}),
-    ...(token.expiresAt !== undefined ? { expiresAt: token.expiresAt } : {}),
-    hasRefreshToken: Boolean(tokens.refreshToken),
-    savedAt: Math.floor(nowSec()),
-  };
 };
 
 /** A person at a terminal may start a new login at once; tools running kubectl in the background may not. */
@@ -141,7 +125,7 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Pr
       throw new PluginError('token_exchange', `the IdP returned no ${options.useAccessToken ? 'access' : 'ID'} token`);
     }
     try {
-      await store.save(key, tokens, sessionInfo(options, tokens, token));
+      await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt));
       if (store.persistent) await clearCooldown(dir, key);
     } catch (err) {
       // The login worked: kubectl still gets its token, and the next run logs in again.

@@ -23,7 +23,16 @@ export interface TestIdp {
   counts: IdpCounts;
   /** Lifetime in seconds of ID tokens issued from now on. */
   setIdTokenTtl(seconds: number): void;
+  /** Reproduces IdP quirks from the field guides (shared/seeds) until set back. */
+  setQuirks(quirks: IdpQuirks): void;
   stop(): Promise<void>;
+}
+
+export interface IdpQuirks {
+  /** Discovery without code_challenge_methods_supported, as Microsoft Entra ID publishes it. */
+  noPkceMethods?: boolean;
+  /** A JWKS of {}, as Authentik serves it before a signing key is assigned. */
+  emptyJwks?: boolean;
 }
 
 export interface IdpSettings {
@@ -75,7 +84,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'preferred_username'],
+      profile: ['name', 'preferred_username', 'mfa', 'roles'],
       groups: ['groups'],
     },
     scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
@@ -98,7 +107,10 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       claims: async () => ({
         sub,
         email: `${sub}@example.test`,
-        email_verified: true,
+        // "unverified-…" logins get Authentik's default email mapping; "nomfa-…" logins skipped MFA.
+        email_verified: !sub.startsWith('unverified-'),
+        mfa: !sub.startsWith('nomfa-'),
+        roles: ['platform-admins'],
         name: sub,
         preferred_username: sub,
         // A login name "groups-N" belongs to N extra groups: ID tokens of any size, as IdPs with many groups issue them.
@@ -111,9 +123,14 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
   provider.on('authorization.success', () => {
     counts.logins += 1;
   });
+  let quirks: IdpQuirks = {};
   provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>) => {
     if (ctx.path === '/auth') counts.authorization += 1;
     await next();
+    if (ctx.path === '/.well-known/openid-configuration' && quirks.noPkceMethods) {
+      delete (ctx.body as Record<string, unknown>).code_challenge_methods_supported;
+    }
+    if (ctx.path === '/jwks' && quirks.emptyJwks) ctx.body = {};
     if (ctx.path === '/token' && ctx.method === 'POST') {
       const grant = String((ctx.oidc?.params as Record<string, unknown> | undefined)?.grant_type ?? 'unknown');
       counts.grants[grant] = (counts.grants[grant] ?? 0) + 1;
@@ -129,6 +146,9 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     counts,
     setIdTokenTtl: (seconds) => {
       idTokenTtl = seconds;
+    },
+    setQuirks: (next) => {
+      quirks = next;
     },
     stop: () =>
       new Promise((resolve) => {

@@ -1,0 +1,61 @@
+import * as client from 'openid-client';
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { translateError } from './errors.js';
+import type { Provider } from './provider.js';
+
+/** What `setup` needs to see of an issuer beyond what openid-client checks: the raw documents and the IdP's clock. */
+export interface IssuerInspection {
+  /** The discovery document exactly as served. */
+  discovery: Record<string, unknown>;
+  /** The IdP's Date header, for clock skew. */
+  date?: string;
+  jwks?: JSONWebKeySet;
+  jwksError?: string;
+}
+
+const getJson = async (provider: Provider, url: string): Promise<{ json: unknown; date?: string }> => {
+  let response: Response;
+  try {
+    response = await provider.fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+  } catch (err) {
+    throw translateError(err, `GET ${url}`, url);
+  }
+  const date = response.headers.get('date') ?? undefined;
+  if (!response.ok) throw new Error(`GET ${url} answered HTTP ${response.status}`);
+  return { json: (await response.json()) as unknown, ...(date ? { date } : {}) };
+};
+
+export const inspectIssuer = async (provider: Provider): Promise<IssuerInspection> => {
+  const issuer = provider.options.issuerUrl.replace(/\/$/, '');
+  const { json, date } = await getJson(provider, `${issuer}/.well-known/openid-configuration`);
+  const discovery = (json ?? {}) as Record<string, unknown>;
+  const inspection: IssuerInspection = { discovery, ...(date ? { date } : {}) };
+  const jwksUri = typeof discovery.jwks_uri === 'string' ? discovery.jwks_uri : undefined;
+  if (!jwksUri) return { ...inspection, jwksError: 'the discovery document has no jwks_uri' };
+  try {
+    return { ...inspection, jwks: (await getJson(provider, jwksUri)).json as JSONWebKeySet };
+  } catch (err) {
+    return { ...inspection, jwksError: (err as Error).message };
+  }
+};
+
+/** Verifies an ID token's signature against the IdP's JWKS, as kube-apiserver does; resolves why it fails, if it does. */
+export const signatureProblem = async (idToken: string, jwks: JSONWebKeySet | undefined): Promise<string | undefined> => {
+  if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0) return 'the IdP publishes no keys (empty JWKS)';
+  try {
+    await compactVerify(idToken, createLocalJWKSet(jwks));
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+};
+
+/** The userinfo endpoint's claims for this access token, or undefined when the IdP has none. */
+export const userinfo = async (provider: Provider, accessToken: string, subject: string): Promise<Record<string, unknown> | undefined> => {
+  if (!provider.config.serverMetadata().userinfo_endpoint) return undefined;
+  try {
+    return (await client.fetchUserInfo(provider.config, accessToken, subject)) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+};

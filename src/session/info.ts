@@ -1,0 +1,21 @@
+import type { GetTokenOptions } from '../options.js';
+import { jwtClaims } from './expiry.js';
+import type { SessionInfo, TokenSet } from './tokens.js';
+
+/** What is kept in the clear beside a session's tokens: who and where, never a token. */
+export const sessionInfo = (options: GetTokenOptions, tokens: TokenSet, expiresAt: number | undefined): SessionInfo => {
+  const claims = tokens.idToken ? jwtClaims(tokens.idToken) : undefined;
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const subject = text(claims?.sub);
+  const email = text(claims?.email);
+  return {
+    issuer: options.provider.issuerUrl,
+    clientId: options.provider.clientId,
+    ...(options.account ? { account: options.account } : {}),
+    ...(subject ? { subject } : {}),
+    ...(email ? { email } : {}),
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    hasRefreshToken: Boolean(tokens.refreshToken),
+    savedAt: Math.floor(Date.now() / 1000),
+  };
+};
