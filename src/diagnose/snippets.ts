@@ -8,7 +8,7 @@ const REDACTED = '<redacted: see --show-secrets>';
 export const getTokenArgs = (options: GetTokenOptions): string[] => {
   const { provider, login } = options;
   const args = ['get-token', `--oidc-issuer-url=${provider.issuerUrl}`, `--oidc-client-id=${provider.clientId}`];
-  if (provider.extraScopes.length) args.push(`--oidc-extra-scope=${provider.extraScopes.join(',')}`);
+  for (const scope of provider.extraScopes) args.push(`--oidc-extra-scope=${scope}`);
   if (login.redirectUrl) args.push(`--oidc-redirect-url=${login.redirectUrl}`);
   if (login.pkceMethod !== 'auto') args.push(`--oidc-pkce-method=${login.pkceMethod}`);
   for (const address of login.listenAddresses) args.push(`--listen-address=${address}`);
@@ -22,6 +22,9 @@ export const getTokenArgs = (options: GetTokenOptions): string[] => {
   if (options.account) args.push(`--account=${options.account}`);
   return args;
 };
+
+/** kubectl reads --exec-arg as CSV (a comma splits it): quote the fields that need it. */
+const csvField = (value: string): string => (/[,"]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 const shellQuote = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
@@ -47,7 +50,7 @@ export const snippets = (
     '--exec-api-version=client.authentication.k8s.io/v1',
     '--exec-interactive-mode=IfAvailable',
     `--exec-command=${shellQuote(settings.command)}`,
-    ...args.map((arg) => `--exec-arg=${shellQuote(arg)}`),
+    ...args.map((arg) => shellQuote(`--exec-arg=${csvField(arg)}`)),
     ...env.map((e) => `--exec-env=${shellQuote(`${e.name}=${e.value}`)}`),
   ].join(' \\\n  ');
   const kubeconfigUser = stringify({

@@ -1,0 +1,204 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_CLIENT_ID } from '../support/idp.js';
+import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
+import { freePort } from '../support/process.js';
+import { run, type RunResult } from '../support/run.js';
+import { newWorkspace, parseWhoAmI, startStack, type Stack, type Workspace } from './harness.js';
+import { e2eEnabled, KUBECTL } from './requirements.js';
+
+const enabled = e2eEnabled();
+
+interface SetupReport {
+  checks: { level: string; check: string; message: string; fix?: string }[];
+  token?: { header: Record<string, unknown>; claims: Record<string, unknown> };
+  verdict?: { ok: boolean; username?: string; groups?: string[]; reason?: string };
+  configuration?: { kubectlCommand: string; apiserverFlags: string[]; authenticationConfiguration: string; clusterRoleBinding: string };
+  error?: string;
+}
+
+describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guides\' quirks', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** setup with the workspace's browser and the given flags (scopes and apiserver rules are the test's). */
+  const setup = async (ws: Workspace, flags: string[], issuer = stack.idp.issuer): Promise<{ result: RunResult; report: SetupReport }> => {
+    const browser = ws.pluginArgs.filter((a) => a.startsWith('--browser-command') || a.startsWith('--listen-address') || a.startsWith('--token-cache-dir'));
+    const result = await run(
+      PLUGIN_BIN,
+      ['setup', `--oidc-issuer-url=${issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`, `--certificate-authority=${stack.certs.caFile}`, ...browser, '-o', 'json', ...flags],
+      { env: ws.env },
+    );
+    return { result, report: JSON.parse(result.stdout) as SetupReport };
+  };
+  const check = (report: SetupReport, name: string) => report.checks.find((c) => c.check === name);
+  const fixture = (ws: Workspace, name: string): string => {
+    const path = join(ws.dir, name);
+    writeFileSync(path, readFileSync(join(REPO_ROOT, 'test/fixtures', name), 'utf8').replaceAll('${ISSUER}', stack.idp.issuer));
+    return path;
+  };
+
+  it('derives the Kubernetes user, and the printed kubectl command makes a kubeconfig that works with real kubectl', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'quinn' } });
+    try {
+      // No --token-cache-dir: the session goes to HOME's default cache, which the printed kubeconfig will use too.
+      // ui_locales=en,de: a comma inside an argument, which kubectl's --exec-arg would split unless quoted.
+      const flags = ['--oidc-extra-scope=email,groups', '--oidc-auth-request-extra-params=ui_locales=en,de', '--oidc-username-claim=email', '--oidc-groups-claim=groups', '--save-session'];
+      const browser = ws.pluginArgs.filter((a) => a.startsWith('--browser-command'));
+      const result = await run(PLUGIN_BIN, ['setup', `--oidc-issuer-url=${stack.idp.issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`, `--certificate-authority=${stack.certs.caFile}`, ...browser, '-o', 'json', ...flags], { env: ws.env });
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as SetupReport;
+      expect(report.verdict).toMatchObject({ ok: true, username: 'quinn@example.test', groups: ['developers', 'kubectl-oidc-testers'] });
+      expect(report.checks.filter((c) => c.level === 'error')).toEqual([]);
+      expect(report.configuration!.apiserverFlags).toEqual([
+        `--oidc-issuer-url=${stack.idp.issuer}`,
+        `--oidc-client-id=${TEST_CLIENT_ID}`,
+        '--oidc-username-claim=email',
+        '--oidc-groups-claim=groups',
+      ]);
+      expect(report.configuration!.clusterRoleBinding).toContain('name: developers');
+
+      const kubeconfig = join(ws.dir, 'printed-kubeconfig');
+      const env = { ...ws.env, KUBECONFIG: kubeconfig, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}` };
+      const made = await run('sh', ['-c', report.configuration!.kubectlCommand], { env });
+      expect(made.code, made.stderr).toBe(0);
+      const ca = Buffer.from(stack.certs.caPem).toString('base64');
+      for (const args of [
+        ['config', 'set-cluster', 'test', `--server=${stack.api.url}`],
+        ['config', 'set', 'clusters.test.certificate-authority-data', ca],
+        ['config', 'set-context', 'test', '--cluster=test', '--user=oidc'],
+        ['config', 'use-context', 'test'],
+      ]) {
+        expect((await run(KUBECTL, args, { env })).code).toBe(0);
+      }
+      const logins = stack.idp.counts.logins;
+      const whoami = await run(KUBECTL, ['auth', 'whoami', '-o', 'json'], { env });
+      expect(whoami.code, whoami.stderr).toBe(0);
+      expect(parseWhoAmI(whoami.stdout).username).toBe('quinn@example.test');
+      expect(stack.idp.counts.logins).toBe(logins); // the session setup saved
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('Authentik gotcha: email_verified false → the exact rejection and the scope-mapping fix', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'unverified-rita' } });
+    try {
+      const { result, report } = await setup(ws, ['--oidc-extra-scope=email', '--oidc-username-claim=email']);
+      expect(result.code).toBe(1);
+      expect(report.verdict).toMatchObject({ ok: false, reason: 'oidc: email not verified' });
+      expect(check(report, 'email-verified')).toMatchObject({ level: 'error', fix: expect.stringContaining('verify the address at the IdP') });
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('no email or groups claim without their scopes → claim not present, and the scopes to add', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'sam' } });
+    try {
+      const { result, report } = await setup(ws, ['--oidc-extra-scope=profile', '--oidc-username-claim=email', '--oidc-groups-claim=groups']);
+      expect(result.code).toBe(1);
+      expect(report.token!.claims.email).toBeUndefined();
+      expect(report.verdict).toMatchObject({ ok: false, reason: 'oidc: parse username claims "email": claim not present' });
+      expect(check(report, 'email-claim')!.fix).toBe('add --oidc-extra-scope=email (IdPs release email only with that scope)');
+      expect(check(report, 'groups-claim')!.fix).toContain('add --oidc-extra-scope=groups');
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('Entra ID gotcha: discovery without PKCE methods → a warning and --oidc-pkce-method=S256, and PKCE is still used', async () => {
+    stack.idp.setQuirks({ noPkceMethods: true });
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'tess' } });
+    try {
+      const { result, report } = await setup(ws, ['--oidc-extra-scope=email', '--oidc-username-claim=email']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(check(report, 'pkce')).toMatchObject({ level: 'warn', fix: expect.stringContaining('--oidc-pkce-method=S256') });
+      expect(result.stderr).toContain('code_challenge_method=S256');
+      expect(report.verdict).toMatchObject({ ok: true, username: 'tess@example.test' });
+    } finally {
+      stack.idp.setQuirks({});
+      ws.cleanup();
+    }
+  });
+
+  it('Authentik gotcha: an empty JWKS → an error before anything else, and the API server cannot verify the token', async () => {
+    stack.idp.setQuirks({ emptyJwks: true });
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'uma' } });
+    try {
+      const { result, report } = await setup(ws, ['--oidc-extra-scope=email', '--oidc-username-claim=email']);
+      expect(result.code).toBe(1);
+      expect(check(report, 'jwks')).toMatchObject({ level: 'error', message: expect.stringContaining('has no keys') });
+      expect(report.verdict).toMatchObject({ ok: false, reason: 'oidc: verify token: failed to verify signature: the IdP publishes no keys (empty JWKS)' });
+    } finally {
+      stack.idp.setQuirks({});
+      ws.cleanup();
+    }
+  });
+
+  it('a trailing slash in --oidc-issuer-url that the IdP does not have → the exact issuer to use on both sides', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'vic' } });
+    try {
+      const { result, report } = await setup(ws, ['--oidc-extra-scope=email', '--oidc-username-claim=email'], `${stack.idp.issuer}/`);
+      expect(result.code).toBe(1);
+      expect(check(report, 'issuer')).toMatchObject({ level: 'error', fix: `use --oidc-issuer-url=${stack.idp.issuer} here and the same string as kube-apiserver's issuer URL` });
+      expect(check(report, 'issuer')!.message).toContain('(they differ in the trailing slash)');
+      expect(report.verdict).toMatchObject({ ok: false, reason: expect.stringContaining('the API server skips the token without a log line') });
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('AuthenticationConfiguration from the seeds: the MFA rule rejects with its message; a CEL mapping makes "sso:" users', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'nomfa-walt' } });
+    try {
+      const config = fixture(ws, 'auth-config-mfa.yaml');
+      const rejected = await setup(ws, ['--oidc-extra-scope=profile', `--authentication-config=${config}`]);
+      expect(rejected.result.code).toBe(1);
+      expect(rejected.report.verdict!.reason).toBe(
+        "oidc: error evaluating claim validation expression: validation expression 'claims.mfa == true' failed: Multi-factor authentication is required to access this cluster.",
+      );
+      const ws2 = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'xena' } });
+      try {
+        const accepted = await setup(ws2, ['--oidc-extra-scope=profile', `--authentication-config=${config}`]);
+        expect(accepted.report.verdict).toMatchObject({ ok: true, username: 'sso:xena', groups: ['platform-admins'] });
+      } finally {
+        ws2.cleanup();
+      }
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('AuthenticationConfiguration with two issuers: the matching one applies its prefixes', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'yara' } });
+    try {
+      const config = fixture(ws, 'auth-config-two-issuers.yaml');
+      const { result, report } = await setup(ws, ['--oidc-extra-scope=email,groups', `--authentication-config=${config}`]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(report.verdict).toMatchObject({ ok: true, username: 'keycloak:yara@example.test', groups: ['keycloak:developers', 'keycloak:kubectl-oidc-testers'] });
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('an unregistered redirect URI → which registration to fix and what to register', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const port = await freePort();
+      const { result, report } = await setup(ws, [`--oidc-redirect-url=http://127.0.0.1:${port}/cb`]);
+      expect(result.code).toBe(1);
+      expect(report.error).toBe(
+        `the IdP rejected the redirect URI http://127.0.0.1:${port}/cb for client "${TEST_CLIENT_ID}" — register http://127.0.0.1:${port}/cb as a redirect URI of the client at the IdP, or pass the registered one with --oidc-redirect-url`,
+      );
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
