@@ -142,6 +142,17 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
     }
   });
 
+  it('Entra ID gotcha: groups as object IDs → a warning with what to do', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'entra-ann' } });
+    try {
+      const { result, report } = await setup(ws, ['--oidc-extra-scope=email,groups', '--oidc-username-claim=email', '--oidc-groups-claim=groups']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(check(report, 'groups-ids')).toMatchObject({ level: 'warn', fix: expect.stringContaining('assign the groups to the enterprise application') });
+    } finally {
+      ws.cleanup();
+    }
+  });
+
   it('a trailing slash in --oidc-issuer-url that the IdP does not have → the exact issuer to use on both sides', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'vic' } });
     try {

@@ -114,7 +114,10 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
         name: sub,
         preferred_username: sub,
         // A login name "groups-N" belongs to N extra groups: ID tokens of any size, as IdPs with many groups issue them.
-        groups: ['developers', 'kubectl-oidc-testers', ...manyGroups(sub)],
+        // "entra-…" logins get groups as Microsoft Entra ID sends them: object IDs.
+        groups: sub.startsWith('entra-')
+          ? ['0b4f2b4e-6d1c-4a8e-9a57-1f3c2d9e8a10', '7e1d9c3a-2b5f-4c6e-8d0a-9b8c7d6e5f40']
+          : ['developers', 'kubectl-oidc-testers', ...manyGroups(sub)],
       }),
     }),
   };
