@@ -196,3 +196,21 @@ export const tokenFindings = (facts: TokenFactsForFindings): Finding[] => {
   }
   return findings;
 };
+
+/** What to fix at the IdP registration when it refused the login. */
+export const loginErrorFix = (code: string, message: string, redirectUris: string[], extraScopes: string[]): string | undefined => {
+  if (code === 'redirect_uri_mismatch') {
+    return `register the loopback redirect URIs this configuration uses: ${redirectUris.join(', ')} (or one pattern for any port, where the IdP has them)`;
+  }
+  if (/invalid_client|unknown client|client not found/i.test(message)) {
+    return 'check --oidc-client-id (and --oidc-client-secret for confidential clients) against the client registered at the IdP';
+  }
+  if (/invalid_scope|unauthorized.scope|scope/i.test(message) && extraScopes.length > 0) {
+    return `allow the scopes ${extraScopes.join(', ')} for this client at the IdP, or drop the ones it does not offer from --oidc-extra-scope`;
+  }
+  if (/unauthorized_client|unsupported_response_type/i.test(message)) {
+    return 'enable the authorization code grant (with PKCE) for this client at the IdP';
+  }
+  if (/access_denied/i.test(message)) return 'assign the user (or their group) to the application at the IdP, then sign in again';
+  return undefined;
+};

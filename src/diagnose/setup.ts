@@ -5,7 +5,8 @@ import { credentialToken, jwtClaims } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
 import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
-import { issuerFindings, tokenFindings, type Finding } from './findings.js';
+import { listenPlan, redirectTarget } from '../loopback/redirect.js';
+import { issuerFindings, loginErrorFix, tokenFindings, type Finding } from './findings.js';
 import { judge, legacyAuthenticator, parseAuthenticationConfiguration, type JwtAuthenticator, type LegacyFlags, type Verdict } from './judge.js';
 import { snippets, type Snippets } from './snippets.js';
 
@@ -96,6 +97,15 @@ const formatText = (report: Report, nowSec: number): string => {
   return `${out.join('\n')}\n`;
 };
 
+/** The redirect URIs this configuration can send, for the registration advice. */
+const plannedRedirectUris = (o: GetTokenOptions): string[] =>
+  o.login.redirectUrl
+    ? [o.login.redirectUrl]
+    : listenPlan(o.login.listenAddresses, undefined)
+        .filter((address) => address.port !== 0)
+        .map((address) => redirectTarget(undefined, address.port).redirectUri)
+        .concat(o.login.listenAddresses.some((a) => a.endsWith(':0')) ? ['http://localhost:<any port>'] : []);
+
 const decodeHeader = (jwt: string): Record<string, unknown> => {
   try {
     return JSON.parse(Buffer.from(jwt.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -153,6 +163,8 @@ export const setup = async (options: SetupOptions): Promise<boolean> => {
   } catch (err) {
     if (!(err instanceof PluginError)) throw err;
     report.error = `${err.message}${err.hint ? ` — ${err.hint}` : ''}`;
+    const fix = loginErrorFix(err.code, err.message, plannedRedirectUris(o), o.provider.extraScopes);
+    if (fix) report.checks.push({ level: 'error', check: 'registration', message: err.message, fix });
     print();
     return false;
   }

@@ -208,6 +208,9 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       expect(report.error).toBe(
         `the IdP rejected the redirect URI http://127.0.0.1:${port}/cb for client "${TEST_CLIENT_ID}" — register http://127.0.0.1:${port}/cb as a redirect URI of the client at the IdP, or pass the registered one with --oidc-redirect-url`,
       );
+      expect(check(report, 'registration')!.fix).toBe(
+        `register the loopback redirect URIs this configuration uses: http://127.0.0.1:${port}/cb (or one pattern for any port, where the IdP has them)`,
+      );
     } finally {
       ws.cleanup();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issuerFindings, tokenFindings, type IssuerFacts } from '../../src/diagnose/findings.js';
+import { issuerFindings, loginErrorFix, tokenFindings, type IssuerFacts } from '../../src/diagnose/findings.js';
 import { judge, legacyAuthenticator, parseAuthenticationConfiguration } from '../../src/diagnose/judge.js';
 
 const NOW = 1_800_000_000;
@@ -110,5 +110,15 @@ describe('gotcha findings', () => {
   it('clock skew and a missing refresh token', () => {
     expect(issuerFindings(facts({ clockSkewSec: 95 })).find((f) => f.check === 'clock')?.message).toContain('95 s behind');
     expect(tokenFindings({ issuer: ISSUER, claims: { sub: 'x' }, extraScopes: [], usernameClaim: 'sub', hasRefreshToken: false }).find((f) => f.check === 'refresh-token')?.fix).toContain('offline_access');
+  });
+});
+
+describe('registration advice after a refused login', () => {
+  it('names the redirect URIs, the client, the scopes or the grant to fix', () => {
+    expect(loginErrorFix('redirect_uri_mismatch', '', ['http://localhost:8000', 'http://localhost:18000'], [])).toContain('http://localhost:8000, http://localhost:18000');
+    expect(loginErrorFix('authorization_rejected', 'invalid_client: client is invalid', [], [])).toContain('--oidc-client-id');
+    expect(loginErrorFix('idp_error', 'the IdP answered the login with invalid_scope: groups', [], ['groups'])).toContain('allow the scopes groups');
+    expect(loginErrorFix('idp_error', 'the IdP answered the login with unauthorized_client', [], [])).toContain('authorization code grant');
+    expect(loginErrorFix('timeout', 'no login completed', [], [])).toBeUndefined();
   });
 });
