@@ -57,6 +57,7 @@ const main = async (): Promise<number> => {
       args.push(`--browser-command=${writeBrowserCommand(work, { DRIVER_LOGIN: login })}`);
       say(`no display here: headless Chromium signs in as "${login}" for you`);
     } else {
+      args.push('--skip-open-browser');
       say('no display and no Chromium (apt-get install chromium): open the URL below in a browser on this machine');
     }
     const kubeconfig = join(work, 'kubeconfig');

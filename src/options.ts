@@ -9,6 +9,8 @@ export interface ProviderOptions {
   issuerUrl: string;
   clientId: string;
   clientSecret?: string;
+  /** A JWT client assertion (e.g. a projected service-account token), read afresh for every request. */
+  clientAssertionFile?: string;
   extraScopes: string[];
   /** Extra HTTP headers sent with every request to the IdP (e.g. an Origin header for Entra SPA registrations). */
   requestHeaders: Record<string, string>;
@@ -32,6 +34,13 @@ export interface LoginOptions {
   grantType: GrantType;
   /** Sent to the IdP as login_hint, to pick one of several accounts. */
   loginHint?: string;
+  /** Redirect URI for authcode-keyboard (kubelogin's default: the out-of-band URN). */
+  keyboardRedirectUrl: string;
+  /** Password grant: the user; Authentik client credentials: the service account. */
+  username?: string;
+  /** The password (or app password), already read from the environment, a file or --password-command. */
+  password?: string;
+  passwordCommand?: string;
 }
 
 export interface CacheOptions {

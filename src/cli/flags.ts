@@ -1,6 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { PluginError } from '../errors.js';
 import type { CacheStorage, GetTokenOptions, GrantType, PkceMethod } from '../options.js';
 
 /** Every flag can also come from KUBECTL_OIDC_<FLAG> (without a leading "oidc-"), so secrets need not sit in argv. */
@@ -69,9 +71,16 @@ export const addGetTokenFlags = (command: Command, providerRequired = true): Com
   command
     .addOption(providerFlag('--oidc-issuer-url <url>', 'issuer URL of the OpenID Connect provider', providerRequired))
     .addOption(providerFlag('--oidc-client-id <id>', 'client ID registered at the provider', providerRequired))
-    .addOption(flag('--oidc-client-secret <secret>', 'client secret, for confidential clients (prefer the environment variable)'))
+    .addOption(flag('--oidc-client-secret <secret>', 'client secret, for confidential clients (prefer the environment variable or a file)'))
+    .addOption(flag('--oidc-client-secret-file <file>', 'read the client secret from this file'))
+    .addOption(flag('--oidc-client-assertion-file <file>', 'authenticate the client with the JWT in this file (e.g. a projected service-account token), read on every run'))
     .addOption(flag('--oidc-extra-scope <scopes>', 'scope to request besides openid (repeatable, or a space/comma list)').argParser(collectList).default([]))
     .addOption(flag('--oidc-redirect-url <url>', 'exact redirect URI registered at the provider (default http://localhost:<port>)'))
+    .addOption(flag('--oidc-redirect-url-authcode-keyboard <url>', 'redirect URI for --grant-type=authcode-keyboard').default('urn:ietf:wg:oauth:2.0:oob'))
+    .addOption(flag('--username <name>', 'user for --grant-type=password; service account for Authentik client credentials'))
+    .addOption(flag('--password <password>', 'password or app password (prefer the environment variable, a file or --password-command)'))
+    .addOption(flag('--password-file <file>', 'read the password from this file'))
+    .addOption(flag('--password-command <command>', 'run this command (e.g. a password manager) and use its output as the password'))
     .addOption(flag('--oidc-use-access-token', 'give kubectl the access token instead of the ID token'))
     .addOption(flag('--oidc-pkce-method <method>', 'PKCE: auto, S256 (force even if discovery omits it), no').argParser(choice<PkceMethod>(['auto', 'S256', 'no'])).default('auto'))
     .addOption(flag('--oidc-auth-request-extra-params <key=value>', 'extra authorization request parameter (repeatable)').argParser(collectKeyValue('--oidc-auth-request-extra-params')).default({}))
@@ -97,6 +106,13 @@ interface RawGetTokenFlags {
   oidcIssuerUrl: string;
   oidcClientId: string;
   oidcClientSecret?: string;
+  oidcClientSecretFile?: string;
+  oidcClientAssertionFile?: string;
+  oidcRedirectUrlAuthcodeKeyboard: string;
+  username?: string;
+  password?: string;
+  passwordFile?: string;
+  passwordCommand?: string;
   oidcExtraScope: string[];
   oidcRedirectUrl?: string;
   oidcUseAccessToken?: boolean;
@@ -121,11 +137,24 @@ interface RawGetTokenFlags {
   v: number | true;
 }
 
-export const toGetTokenOptions = (raw: RawGetTokenFlags): GetTokenOptions => ({
+/** A secret kept in a file: its content without the trailing newline editors add. */
+const readSecretFile = (file: string, flagName: string): string => {
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new PluginError('usage', `cannot read ${flagName} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+};
+
+export const toGetTokenOptions = (raw: RawGetTokenFlags): GetTokenOptions => {
+  const clientSecret = raw.oidcClientSecretFile ? readSecretFile(raw.oidcClientSecretFile, '--oidc-client-secret-file') : raw.oidcClientSecret;
+  const password = raw.passwordFile ? readSecretFile(raw.passwordFile, '--password-file') : raw.password;
+  return {
   provider: {
     issuerUrl: raw.oidcIssuerUrl,
     clientId: raw.oidcClientId,
-    ...(raw.oidcClientSecret ? { clientSecret: raw.oidcClientSecret } : {}),
+    ...(clientSecret ? { clientSecret } : {}),
+    ...(raw.oidcClientAssertionFile ? { clientAssertionFile: raw.oidcClientAssertionFile } : {}),
     extraScopes: raw.oidcExtraScope,
     requestHeaders: raw.oidcRequestHeader,
     certificateAuthorityFiles: raw.certificateAuthority,
@@ -142,6 +171,10 @@ export const toGetTokenOptions = (raw: RawGetTokenFlags): GetTokenOptions => ({
     authenticationTimeoutSec: raw.authenticationTimeoutSec,
     grantType: raw.grantType,
     ...(raw.loginHint ? { loginHint: raw.loginHint } : {}),
+    keyboardRedirectUrl: raw.oidcRedirectUrlAuthcodeKeyboard,
+    ...(raw.username ? { username: raw.username } : {}),
+    ...(password ? { password } : {}),
+    ...(raw.passwordCommand ? { passwordCommand: raw.passwordCommand } : {}),
   },
   cache: {
     tokenCacheDir: raw.tokenCacheDir,
@@ -153,7 +186,8 @@ export const toGetTokenOptions = (raw: RawGetTokenFlags): GetTokenOptions => ({
   useAccessToken: raw.oidcUseAccessToken === true,
   forceRefresh: raw.forceRefresh === true,
   verbose: raw.v === true ? 1 : raw.v,
-});
+  };
+};
 
 export type { RawGetTokenFlags };
 

@@ -39,7 +39,7 @@ const isInteractive = (execInfo: ExecInfo): boolean =>
   execInfo.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));
 
 /** Refreshes, or logs in when there is no refresh token or the refresh fails (saying why first). */
-const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefined, persistent: boolean): Promise<TokenSet> => {
+const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefined, persistent: boolean, interactive: boolean): Promise<TokenSet> => {
   const { discover } = await import('../oidc/provider.js');
   const dir = options.cache.tokenCacheDir;
   const issuer = options.provider.issuerUrl;
@@ -60,7 +60,7 @@ const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefin
     }
   }
   const { login } = await import('../login/login.js');
-  return login(provider, options);
+  return login(provider, options, interactive);
 };
 
 /** Failures of a login that was shown in a browser tab: they start the cool-down. */
@@ -113,7 +113,7 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Pr
 
     let tokens: TokenSet;
     try {
-      tokens = await obtainTokens(options, cached, store.persistent);
+      tokens = await obtainTokens(options, cached, store.persistent, isInteractive(execInfo));
     } catch (err) {
       if (store.persistent && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
         await startCooldown(dir, key, options.cache.loginCooldownSec, err.message).catch(() => undefined);

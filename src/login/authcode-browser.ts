@@ -7,40 +7,13 @@ import { exchangeCode, preflightAuthorization, prepareAuthorization } from '../o
 import { jwtClaims } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';
+import { loginSignal } from './signal.js';
 
 /** Who just logged in, for the success page: a name a person recognises, never a token. */
 const accountName = (tokens: TokenSet): string | undefined => {
   const claims = tokens.idToken ? jwtClaims(tokens.idToken) : undefined;
   const name = claims?.email ?? claims?.preferred_username ?? claims?.sub;
   return typeof name === 'string' ? name : undefined;
-};
-
-/** Resolves an AbortSignal that fires on the login timeout or on Ctrl-C / SIGTERM. */
-const loginSignal = (timeoutSec: number): { signal: AbortSignal; dispose(): void } => {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        new PluginError(
-          'timeout',
-          `no login completed within ${timeoutSec} s`,
-          'run the command again; if the browser showed an error, fix what it said (often the redirect URI registration)',
-        ),
-      ),
-    timeoutSec * 1000,
-  );
-  const onSignal = (name: NodeJS.Signals): void =>
-    controller.abort(new PluginError('interrupted', `login cancelled (${name}); nothing was saved`));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 };
 
 /** Authorization code + PKCE through the system browser and a loopback callback (RFC 8252). */

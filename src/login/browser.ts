@@ -10,8 +10,12 @@ export interface BrowserSettings {
  * Shows the person where to log in. The URL always goes to stderr, because opening a browser can fail silently
  * (no display, a broken default handler, a remote shell). The URL carries no secret: only the PKCE challenge.
  */
-export const openBrowser = async (url: string, settings: BrowserSettings): Promise<void> => {
-  info(`open this URL in your browser to log in:\n\n    ${url}\n`);
+export const openBrowser = async (
+  url: string,
+  settings: BrowserSettings,
+  announce: string | false = 'open this URL in your browser to log in:',
+): Promise<void> => {
+  if (announce) info(`${announce}\n\n    ${url}\n`);
   if (settings.skipOpenBrowser) return;
   if (settings.browserCommand) {
     const command = settings.browserCommand;

@@ -1,14 +1,41 @@
 import { PluginError } from '../errors.js';
 import type { GetTokenOptions } from '../options.js';
+import { info } from '../log.js';
 import type { Provider } from '../oidc/provider.js';
+import { passwordGrant } from '../oidc/tokens.js';
 import type { TokenSet } from '../session/tokens.js';
 import { loginWithBrowser } from './authcode-browser.js';
+import { loginWithKeyboard } from './authcode-keyboard.js';
+import { browserAvailability, chooseGrant, currentEnvironment } from './choose.js';
+import { loginWithClientCredentials } from './client-credentials.js';
+import { loginWithDeviceCode } from './device-code.js';
+import { resolvePassword } from './password.js';
 
-/** Picks the grant. `auto` is the browser authorization-code flow until the headless grants arrive. */
-export const login = async (provider: Provider, options: GetTokenOptions): Promise<TokenSet> => {
-  const grant = options.login.grantType;
-  if (grant === 'auto' || grant === 'authcode') {
-    return loginWithBrowser(provider, options.login, options.provider.extraScopes);
+/** Logs in with the chosen grant; `auto` picks one for this machine and says which in one line. */
+export const login = async (provider: Provider, options: GetTokenOptions, interactive = false): Promise<TokenSet> => {
+  let grant = options.login.grantType;
+  const browser = browserAvailability(currentEnvironment(), options.login);
+  if (grant === 'auto') {
+    const choice = chooseGrant(browser, Boolean(provider.config.serverMetadata().device_authorization_endpoint), interactive);
+    if ('error' in choice) throw new PluginError('usage', choice.error);
+    if (choice.grant !== 'authcode') info(`logging in with --grant-type=${choice.grant} (${choice.why})`);
+    grant = choice.grant;
   }
-  throw new PluginError('usage', `--grant-type=${grant} is not implemented yet`, 'use --grant-type=authcode');
+  switch (grant) {
+    case 'authcode':
+      return loginWithBrowser(provider, options.login, options.provider.extraScopes);
+    case 'device-code':
+      return loginWithDeviceCode(provider, options, browser.ok && !options.login.skipOpenBrowser);
+    case 'authcode-keyboard':
+      return loginWithKeyboard(provider, options, interactive);
+    case 'client-credentials':
+      return loginWithClientCredentials(provider, options, interactive);
+    case 'password': {
+      const username = options.login.username;
+      if (!username) throw new PluginError('usage', '--grant-type=password needs --username');
+      return passwordGrant(provider, username, await resolvePassword(options.login, interactive, 'Password'), options.provider.extraScopes);
+    }
+    default:
+      throw new PluginError('usage', `unknown --grant-type ${String(grant)}`);
+  }
 };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
 import type { ProviderOptions } from '../options.js';
@@ -26,8 +27,24 @@ const parseIssuer = (issuerUrl: string): URL => {
   return url;
 };
 
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** A client assertion made by someone else (a projected service-account token), read afresh: it rotates. */
+const clientAssertion = (file: string): client.ClientAuth => (_as, c, body) => {
+  let assertion: string;
+  try {
+    assertion = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new PluginError('usage', `cannot read --oidc-client-assertion-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  body.set('client_id', c.client_id);
+  body.set('client_assertion_type', JWT_BEARER);
+  body.set('client_assertion', assertion);
+};
+
 /** RFC 6749 §2.3.1: client_secret_basic is the default; use post only when the IdP does not offer basic. */
-const clientAuthentication = (secret: string | undefined): client.ClientAuth => {
+const clientAuthentication = (secret: string | undefined, assertionFile?: string): client.ClientAuth => {
+  if (assertionFile) return clientAssertion(assertionFile);
   if (secret === undefined) return client.None();
   const basic = client.ClientSecretBasic(secret);
   const post = client.ClientSecretPost(secret);
@@ -78,7 +95,7 @@ export const discover = async (options: ProviderOptions, cached?: IssuerMetadata
   const issuer = parseIssuer(options.issuerUrl);
   const fetch = createFetch(options);
   const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
-  const auth = clientAuthentication(options.clientSecret);
+  const auth = clientAuthentication(options.clientSecret, options.clientAssertionFile);
   if (cached) {
     debug(`using the cached discovery document of ${issuer.href}`);
     const config = new client.Configuration(cached as client.ServerMetadata, options.clientId, undefined, auth);

@@ -160,3 +160,82 @@ export const revokeRefreshToken = async (provider: Provider, refreshToken: strin
     throw translateError(err, 'the revocation', endpoint);
   }
 };
+
+export interface DeviceAuthorization {
+  response: client.DeviceAuthorizationResponse;
+  codeVerifier: string | undefined;
+}
+
+/**
+ * RFC 8628 device authorization, with PKCE whenever the IdP offers PKCE at all (Keycloak can require it on this flow;
+ * servers that do not know the parameters ignore them).
+ */
+export const startDeviceAuthorization = async (
+  provider: Provider,
+  settings: { extraScopes: string[]; pkceMethod: PkceMethod; extraParams: Record<string, string> },
+): Promise<DeviceAuthorization> => {
+  const { config } = provider;
+  const metadata = config.serverMetadata();
+  const endpoint = metadata.device_authorization_endpoint;
+  if (!endpoint) {
+    throw new PluginError('usage', `the IdP ${metadata.issuer} offers no device authorization endpoint`, 'use --grant-type=authcode-keyboard or authcode');
+  }
+  const codeVerifier =
+    settings.pkceMethod !== 'no' && (settings.pkceMethod === 'S256' || metadata.code_challenge_methods_supported?.includes('S256'))
+      ? client.randomPKCECodeVerifier()
+      : undefined;
+  const params: Record<string, string> = { ...settings.extraParams, scope: scopeOf(settings.extraScopes) };
+  if (codeVerifier) {
+    params.code_challenge = await client.calculatePKCECodeChallenge(codeVerifier);
+    params.code_challenge_method = 'S256';
+  }
+  try {
+    return { response: await client.initiateDeviceAuthorization(config, params), codeVerifier };
+  } catch (err) {
+    throw translateError(err, 'the device authorization request', endpoint);
+  }
+};
+
+/** Polls the token endpoint as RFC 8628 says (interval, slow_down, authorization_pending) until done, denied, expired or aborted. */
+export const pollDeviceAuthorization = async (provider: Provider, device: DeviceAuthorization, signal: AbortSignal): Promise<TokenSet> => {
+  const { config } = provider;
+  try {
+    const response = await client.pollDeviceAuthorizationGrant(
+      config,
+      device.response,
+      device.codeVerifier ? { code_verifier: device.codeVerifier } : undefined,
+      { signal },
+    );
+    return toTokenSet(response);
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    const e = err as { error?: string };
+    if (e.error === 'expired_token') {
+      throw new PluginError('timeout', 'the device code expired before the login was completed', 'run the command again and finish the login sooner');
+    }
+    if (e.error === 'access_denied') throw new PluginError('idp_error', 'the login was denied at the IdP (access_denied)');
+    throw translateError(err, 'the device code grant', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
+  }
+};
+
+/** Client credentials (machine to machine); `extra` carries e.g. Authentik's username + app password. */
+export const clientCredentials = async (provider: Provider, extraScopes: string[], extra: Record<string, string>): Promise<TokenSet> => {
+  const { config } = provider;
+  const params: Record<string, string> = { ...extra };
+  if (extraScopes.length > 0) params.scope = extraScopes.join(' ');
+  try {
+    return toTokenSet(await client.clientCredentialsGrant(config, params));
+  } catch (err) {
+    throw translateError(err, 'the client credentials grant', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
+  }
+};
+
+/** Resource owner password credentials (RFC 6749 §4.3), kept for compatibility with IdPs that still allow it. */
+export const passwordGrant = async (provider: Provider, username: string, password: string, extraScopes: string[]): Promise<TokenSet> => {
+  const { config } = provider;
+  try {
+    return toTokenSet(await client.genericGrantRequest(config, 'password', { username, password, scope: scopeOf(extraScopes) }));
+  } catch (err) {
+    throw translateError(err, 'the password grant', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
+  }
+};

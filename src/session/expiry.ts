@@ -23,9 +23,9 @@ export interface CredentialToken {
   expiresAt: number | undefined;
 }
 
-/** The token kubectl gets: the ID token, or the access token in access-token mode. */
+/** The token kubectl gets: the ID token, or the access token in access-token mode or for a client without ID tokens. */
 export const credentialToken = (tokens: TokenSet, useAccessToken: boolean): CredentialToken | undefined => {
-  if (useAccessToken) {
+  if (useAccessToken || tokens.accessTokenIsCredential) {
     if (!tokens.accessToken) return undefined;
     return { token: tokens.accessToken, expiresAt: jwtExpiry(tokens.accessToken) ?? tokens.accessTokenExpiresAt };
   }

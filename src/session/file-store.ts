@@ -35,6 +35,7 @@ const toTokenSet = (value: unknown): TokenSet | undefined => {
     tokens[field] = token;
   }
   if (typeof record.accessTokenExpiresAt === 'number') tokens.accessTokenExpiresAt = record.accessTokenExpiresAt;
+  if (record.accessTokenIsCredential === true) tokens.accessTokenIsCredential = true;
   return tokens;
 };
 

@@ -26,6 +26,8 @@ export const sessionKey = (options: GetTokenOptions): string => {
     // The CA identity by reference (file paths, data): reading files here would slow down every cache hit.
     ca: [caFiles, caData, provider.insecureSkipTlsVerify],
     loginHint: login.loginHint ?? '',
+    assertion: provider.clientAssertionFile ?? '',
+    username: login.username ?? '',
     account: options.account ?? '',
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');

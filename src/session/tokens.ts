@@ -5,6 +5,8 @@ export interface TokenSet {
   refreshToken?: string;
   /** From the token response's expires_in, for access tokens that are not JWTs. */
   accessTokenExpiresAt?: number;
+  /** The session's credential is its access token (client credentials without an ID token). */
+  accessTokenIsCredential?: boolean;
 }
 
 /** What `status` shows about a session: never a token. Kept beside the tokens, readable without the keychain. */

@@ -38,6 +38,7 @@ export interface DriverResult {
   heading?: string;
   detail?: string | null;
   account?: string | null;
+  finalUrl?: string;
   error?: string;
 }
 

@@ -1,20 +1,25 @@
 #!/usr/bin/env node
 // A real headless Chromium that logs in like a person would, used as --browser-command in tests and the demo.
-// It gets the authorization URL as its argument, signs in at the test IdP's login page, consents (or cancels),
-// follows the redirect to the plugin's loopback server and records what the final page showed.
+// It gets a URL as its argument — an authorization URL, or a device-flow verification URL — signs in at the test
+// IdP's pages, consents (or cancels), and records what the final page showed.
 //   DRIVER_LOGIN   login name to sign in with (default: the login_hint, else alice)
 //   DRIVER_ACTION  approve (default) or deny (clicks the IdP's Cancel link)
 //   DRIVER_RESULT  file to write {"status","title","heading","detail","account"} of the final page to
+//   DRIVER_CAPTURE_URL  1: nothing listens at the redirect URI (authcode-keyboard); record the address the browser
+//                  ended on as "finalUrl" instead of waiting for the plugin's page
 //   DRIVER_SCREENSHOT  PNG file for a screenshot of the final page
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { chromiumPath, CHROMIUM_ARGS } from './chromium.mjs';
 
 const url = process.argv[2];
-const login = process.env.DRIVER_LOGIN || new URL(url).searchParams.get('login_hint') || 'alice';
+const params = new URL(url).searchParams;
+const login = process.env.DRIVER_LOGIN || params.get('login_hint') || 'alice';
 const action = process.env.DRIVER_ACTION || 'approve';
-const redirect = new URL(new URL(url).searchParams.get('redirect_uri'));
-const isCallback = (u) => u.port === redirect.port && u.pathname === redirect.pathname;
+const capture = process.env.DRIVER_CAPTURE_URL === '1';
+const redirect = params.get('redirect_uri') ? new URL(params.get('redirect_uri')) : undefined;
+const isCallback = (u) =>
+  redirect !== undefined && u.protocol === redirect.protocol && u.port === redirect.port && u.pathname === redirect.pathname;
 
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
 let result;
@@ -22,33 +27,42 @@ try {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
   let finalResponse;
+  let finalUrl;
+  page.on('request', (request) => {
+    if (isCallback(new URL(request.url()))) finalUrl = request.url();
+  });
   page.on('response', (response) => {
     if (isCallback(new URL(response.url()))) finalResponse = response;
   });
   await page.goto(url, { waitUntil: 'domcontentloaded' });
-  // Login page, then consent page, then the redirect to the plugin (which answers once the code is exchanged).
-  for (let step = 0; step < 5 && !isCallback(new URL(page.url())); step++) {
-    const navigation = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60_000 });
+  const done = async () => finalUrl !== undefined || (await page.title()) === 'Sign-in Success';
+  // Device code pages, login page, consent page, then the redirect (or the device flow's success page).
+  for (let step = 0; step < 6 && !(await done()); step++) {
+    const navigation = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60_000 }).catch(() => undefined);
     if (action === 'deny') {
-      await page.click('text=[ Cancel ]');
+      await page.click(redirect ? 'text=[ Cancel ]' : 'button[name=abort]');
     } else if (await page.locator('input[name=login]').count()) {
       await page.fill('input[name=login]', login);
       await page.fill('input[name=password]', 'any-password');
       await page.click('button[type=submit]');
     } else {
-      await page.click('button[type=submit]');
+      await page.locator('button[type=submit]:not([name=abort])').first().click();
     }
     await navigation;
   }
-  await page.waitForURL((u) => isCallback(u), { waitUntil: 'load', timeout: 60_000 });
-  await page.waitForSelector('#heading');
-  result = {
-    status: finalResponse?.status(),
-    title: await page.title(),
-    heading: await page.textContent('#heading'),
-    detail: (await page.locator('#detail').count()) ? await page.textContent('#detail') : null,
-    account: (await page.locator('#account').count()) ? await page.textContent('#account') : null,
-  };
+  if (capture || !redirect) {
+    result = { title: await page.title(), ...(finalUrl ? { finalUrl } : {}) };
+  } else {
+    await page.waitForURL((u) => isCallback(u), { waitUntil: 'load', timeout: 60_000 });
+    await page.waitForSelector('#heading');
+    result = {
+      status: finalResponse?.status(),
+      title: await page.title(),
+      heading: await page.textContent('#heading'),
+      detail: (await page.locator('#detail').count()) ? await page.textContent('#detail') : null,
+      account: (await page.locator('#account').count()) ? await page.textContent('#account') : null,
+    };
+  }
   if (process.env.DRIVER_SCREENSHOT) await page.screenshot({ path: process.env.DRIVER_SCREENSHOT });
 } catch (err) {
   result = { error: String(err?.message ?? err).split('\n')[0] };

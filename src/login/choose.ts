@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import type { GrantType } from '../options.js';
+
+export interface Environment {
+  platform: NodeJS.Platform;
+  env: NodeJS.ProcessEnv;
+  /** Whether we are inside a container (a file test, injected for unit tests). */
+  inContainer: boolean;
+}
+
+export const currentEnvironment = (): Environment => ({
+  platform: process.platform,
+  env: process.env,
+  inContainer: existsSync('/.dockerenv') || existsSync('/run/.containerenv'),
+});
+
+/** Can a browser be opened here for the person at this machine? Says why not. */
+export const browserAvailability = (
+  environment: Environment,
+  settings: { browserCommand?: string; skipOpenBrowser: boolean },
+): { ok: boolean; why: string } => {
+  const { env, platform } = environment;
+  if (settings.browserCommand) return { ok: true, why: '--browser-command is set' };
+  if (settings.skipOpenBrowser) return { ok: true, why: '--skip-open-browser: you open the URL yourself' };
+  if (env.BROWSER) return { ok: true, why: '$BROWSER is set' };
+  if (env.WSL_DISTRO_NAME) return { ok: true, why: 'WSL opens the Windows browser' };
+  if (env.SSH_CONNECTION || env.SSH_TTY) return { ok: false, why: 'this is an SSH session' };
+  if (platform === 'darwin' || platform === 'win32') return { ok: true, why: 'a desktop system' };
+  if (environment.inContainer) return { ok: false, why: 'this is a container' };
+  if (env.DISPLAY || env.WAYLAND_DISPLAY) return { ok: true, why: 'a display is available' };
+  return { ok: false, why: 'no display (DISPLAY/WAYLAND_DISPLAY unset)' };
+};
+
+export type Choice = { grant: Exclude<GrantType, 'auto'>; why: string } | { error: string };
+
+/** `--grant-type=auto`: the browser when it can open, else the device flow when offered, else the keyboard when interactive. */
+export const chooseGrant = (
+  browser: { ok: boolean; why: string },
+  deviceFlowOffered: boolean,
+  interactive: boolean,
+): Choice => {
+  if (browser.ok) return { grant: 'authcode', why: browser.why };
+  if (deviceFlowOffered) return { grant: 'device-code', why: `${browser.why} and the IdP offers the device flow` };
+  if (interactive) return { grant: 'authcode-keyboard', why: `${browser.why}, the IdP offers no device flow, and this is a terminal` };
+  return {
+    error: `cannot log in here: ${browser.why}, the IdP offers no device flow, and kubectl did not pass a terminal — pass --browser-command, run kubectl from a terminal (interactiveMode: IfAvailable) for --grant-type=authcode-keyboard, or use --grant-type=client-credentials for machines`,
+  };
+};

@@ -1,0 +1,25 @@
+import type { GetTokenOptions } from '../options.js';
+import { info } from '../log.js';
+import type { Provider } from '../oidc/provider.js';
+import { pollDeviceAuthorization, startDeviceAuthorization } from '../oidc/tokens.js';
+import type { TokenSet } from '../session/tokens.js';
+import { openBrowser } from './browser.js';
+import { loginSignal } from './signal.js';
+
+/** RFC 8628: the person logs in on any device; we poll. Ctrl-C and the timeout stop the polling at once. */
+export const loginWithDeviceCode = async (provider: Provider, options: GetTokenOptions, canOpenBrowser: boolean): Promise<TokenSet> => {
+  const { signal, dispose } = loginSignal(options.login.authenticationTimeoutSec);
+  try {
+    const device = await startDeviceAuthorization(provider, {
+      extraScopes: options.provider.extraScopes,
+      pkceMethod: options.login.pkceMethod,
+      extraParams: options.login.authRequestExtraParams,
+    });
+    const { verification_uri: uri, verification_uri_complete: complete, user_code: code } = device.response;
+    info(`to log in, open ${uri} on any device and enter the code ${code}${complete ? `\n\n    or open ${complete}\n` : ''}`);
+    if (complete && canOpenBrowser) await openBrowser(complete, options.login, false);
+    return await pollDeviceAuthorization(provider, device, signal);
+  } finally {
+    dispose();
+  }
+};

@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { PluginError, oneLine } from '../errors.js';
+import type { LoginOptions } from '../options.js';
+
+/** Reads a line from the terminal without echoing it. */
+const promptHidden = (question: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(question);
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    let value = '';
+    const done = (error?: PluginError): void => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const onData = (chunk: string): void => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') return done();
+        if (char === '\u0003') return done(new PluginError('interrupted', 'password prompt cancelled (Ctrl-C); nothing was saved'));
+        if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
+        else value += char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+
+/** The password from the flag/environment/file, else --password-command, else a no-echo prompt on the terminal. */
+export const resolvePassword = async (login: LoginOptions, interactive: boolean, what: string): Promise<string> => {
+  if (login.password !== undefined) return login.password;
+  if (login.passwordCommand) {
+    const command = login.passwordCommand;
+    return new Promise((resolve, reject) => {
+      execFile('/bin/sh', ['-c', command], { timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+        if (err) reject(new PluginError('usage', `--password-command failed (${oneLine(stderr) || (err as Error).message})`));
+        else resolve(stdout.replace(/\r?\n$/, ''));
+      });
+    });
+  }
+  if (interactive && process.stdin.isTTY) return promptHidden(`${what}: `);
+  throw new PluginError(
+    'usage',
+    `no ${what.toLowerCase()}: set KUBECTL_OIDC_PASSWORD, --password-file or --password-command`,
+    'or run from a terminal with interactiveMode IfAvailable/Always in the kubeconfig to be prompted',
+  );
+};
