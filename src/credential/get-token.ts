@@ -106,7 +106,9 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Pr
       output(options, execInfo, shared);
       return;
     }
-    if (store.persistent) {
+    // The cool-down is about browser tabs and prompts; machine grants (client credentials, password) never open one.
+    const promptsAPerson = options.login.grantType !== 'client-credentials' && options.login.grantType !== 'password';
+    if (store.persistent && promptsAPerson) {
       const cooldown = await readCooldown(dir, key, Date.now());
       if (cooldown && (lock?.waited || !isInteractive(execInfo))) throw cooldownError(cooldown.reason, cooldown.at, cooldown.until);
     }
@@ -115,7 +117,7 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Pr
     try {
       tokens = await obtainTokens(options, cached, store.persistent, isInteractive(execInfo));
     } catch (err) {
-      if (store.persistent && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
+      if (store.persistent && promptsAPerson && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
         await startCooldown(dir, key, options.cache.loginCooldownSec, err.message).catch(() => undefined);
       }
       throw err;

@@ -15,12 +15,14 @@ const readLine = (signal: AbortSignal): Promise<string> =>
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    const onClose = (): void => reject(new PluginError('interrupted', 'no code was pasted (end of input); nothing was saved'));
     rl.once('line', (line) => {
       signal.removeEventListener('abort', onAbort);
+      rl.off('close', onClose);
       rl.close();
       resolve(line.trim());
     });
-    rl.once('close', () => reject(new PluginError('interrupted', 'no code was pasted (end of input); nothing was saved')));
+    rl.once('close', onClose);
   });
 
 /**

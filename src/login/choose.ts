@@ -26,8 +26,8 @@ export const browserAvailability = (
   if (env.WSL_DISTRO_NAME) return { ok: true, why: 'WSL opens the Windows browser' };
   if (env.SSH_CONNECTION || env.SSH_TTY) return { ok: false, why: 'this is an SSH session' };
   if (platform === 'darwin' || platform === 'win32') return { ok: true, why: 'a desktop system' };
-  if (environment.inContainer) return { ok: false, why: 'this is a container' };
   if (env.DISPLAY || env.WAYLAND_DISPLAY) return { ok: true, why: 'a display is available' };
+  if (environment.inContainer) return { ok: false, why: 'this is a container without a display' };
   return { ok: false, why: 'no display (DISPLAY/WAYLAND_DISPLAY unset)' };
 };
 

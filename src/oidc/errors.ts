@@ -80,6 +80,12 @@ export const translateError = (err: unknown, what: string, url: string): PluginE
       cause: err,
     });
   }
+  // A 401 with WWW-Authenticate (e.g. a wrong client secret with client_secret_basic) carries the OAuth error there.
+  const challenge = Array.isArray(e.cause) ? (e.cause[0] as { parameters?: { error?: string; error_description?: string } } | undefined) : undefined;
+  if (challenge?.parameters?.error) {
+    e.error = challenge.parameters.error;
+    e.error_description = challenge.parameters.error_description;
+  }
   if (typeof e.error === 'string') {
     const description = e.error_description ? `: ${oneLine(e.error_description)}` : '';
     const redirect = /redirect_uri/i.test(`${e.error} ${e.error_description ?? ''}`);

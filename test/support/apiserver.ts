@@ -51,7 +51,17 @@ const unauthorized = { kind: 'Status', apiVersion: 'v1', status: 'Failure', mess
  * (fetched over HTTPS like the API server does), iss byte for byte, aud, exp without leeway and email_verified,
  * and answers GET /version and `kubectl auth whoami`.
  */
-export const startApiServer = async (certs: TestCertificates, issuer: string, clientId: string): Promise<TestApiServer> => {
+export interface ApiServerSettings {
+  /** --oidc-username-claim: email (the default here) or sub, which gets the legacy "<issuer>#" prefix. */
+  usernameClaim?: 'email' | 'sub';
+}
+
+export const startApiServer = async (
+  certs: TestCertificates,
+  issuer: string,
+  clientId: string,
+  settings: ApiServerSettings = {},
+): Promise<TestApiServer> => {
   const discovery = (await getJson(`${issuer}/.well-known/openid-configuration`, certs.caPem)) as { jwks_uri: string };
   const jwks = createLocalJWKSet((await getJson(discovery.jwks_uri, certs.caPem)) as JSONWebKeySet);
   const outcomes: AuthOutcome[] = [];
@@ -64,8 +74,9 @@ export const startApiServer = async (certs: TestCertificates, issuer: string, cl
       if (payload.email_verified !== undefined && payload.email_verified !== true) {
         return { ok: false, reason: 'oidc: email not verified' };
       }
-      if (typeof payload.email !== 'string') return { ok: false, reason: 'oidc: parse username claims "email": claim not present' };
       const groups = Array.isArray(payload.groups) ? payload.groups.map(String) : [];
+      if (settings.usernameClaim === 'sub') return { ok: true, username: `${issuer}#${String(payload.sub)}`, groups };
+      if (typeof payload.email !== 'string') return { ok: false, reason: 'oidc: parse username claims "email": claim not present' };
       return { ok: true, username: payload.email, groups };
     } catch (err) {
       return { ok: false, reason: (err as Error).message };

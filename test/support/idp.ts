@@ -1,12 +1,24 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { TestCertificates } from './certs.js';
 
 export const TEST_CLIENT_ID = 'kubectl';
+/** A confidential client for machines (client credentials with a secret; Authentik-style username + app password). */
+export const MACHINE_CLIENT_ID = 'machine';
+export const MACHINE_CLIENT_SECRET = 'machine-secret-0123456789';
+/** A client that authenticates with a JWT signed by a key the IdP trusts (like a projected service-account token). */
+export const ASSERTION_CLIENT_ID = 'machine-jwt';
+/** The password the password grant and the app-password check accept. */
+export const TEST_PASSWORD = 'correct horse battery staple';
+/** The audience of machine access tokens, which the fake API server for machines accepts. */
+export const MACHINE_AUDIENCE = 'kubernetes-machines';
 
 export interface IdpCounts {
+  /** Device authorization requests, and how many carried an S256 code_challenge. */
+  deviceAuthorizations: number;
+  deviceAuthorizationsWithPkce: number;
   /** GET /auth requests: browser visits and the plugin's preflight check. */
   authorization: number;
   /** Authorization codes issued: logins a person completed in the browser. */
@@ -33,10 +45,16 @@ export interface IdpQuirks {
   noPkceMethods?: boolean;
   /** A JWKS of {}, as Authentik serves it before a signing key is assigned. */
   emptyJwks?: boolean;
+  /** Answer the first device-code poll with slow_down (RFC 8628 §3.5). */
+  slowDownOnce?: boolean;
+  /** Device codes that expire after this many seconds. */
+  deviceCodeTtl?: number;
 }
 
 export interface IdpSettings {
   certs: TestCertificates;
+  /** Public JWK of the key that signs client assertions for ASSERTION_CLIENT_ID. */
+  assertionKey?: Record<string, unknown>;
   /** Extra loopback redirect URIs to register (port is ignored for native clients, host and path are not). */
   redirectUris?: string[];
   idTokenTtl?: number;
@@ -73,10 +91,31 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
         client_id: TEST_CLIENT_ID,
         application_type: 'native',
         token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token'],
+        grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'password'],
         response_types: ['code'],
         redirect_uris: ['http://localhost:8000', 'http://127.0.0.1:8000', ...(settings.redirectUris ?? [])],
       },
+      {
+        client_id: MACHINE_CLIENT_ID,
+        client_secret: MACHINE_CLIENT_SECRET,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
+      ...(settings.assertionKey
+        ? [
+            {
+              client_id: ASSERTION_CLIENT_ID,
+              token_endpoint_auth_method: 'private_key_jwt' as const,
+              token_endpoint_auth_signing_alg: 'RS256' as const,
+              jwks: { keys: [settings.assertionKey as never] },
+              grant_types: ['client_credentials'],
+              response_types: [],
+              redirect_uris: [],
+            },
+          ]
+        : []),
     ],
     jwks: { keys: [jwk as never] },
     cookies: { keys: ['kubectl-oidc-test-cookie-key'] },
@@ -91,12 +130,28 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     features: {
       devInteractions: { enabled: true },
       revocation: { enabled: true },
+      deviceFlow: { enabled: true },
+      clientCredentials: { enabled: true },
+      // Machine clients get JWT access tokens for the API server's audience, as a resource server would.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx, client) => (client?.clientId.startsWith(MACHINE_CLIENT_ID) ? 'https://kubernetes.test' : undefined) as string,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: 'cluster',
+          audience: MACHINE_AUDIENCE,
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: 3600,
+          jwt: { sign: { alg: 'RS256' } },
+        }),
+      },
     },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     ttl: {
       IdToken: () => idTokenTtl,
       AccessToken: () => idTokenTtl,
       AuthorizationCode: 60,
+      DeviceCode: () => quirks.deviceCodeTtl ?? 600,
       RefreshToken: 86400,
       Interaction: 600,
       Session: 86400,
@@ -122,13 +177,40 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     }),
   };
   const provider = new Provider(issuer, configuration);
-  const counts: IdpCounts = { authorization: 0, logins: 0, grants: {}, tokenErrors: 0 };
+  const counts: IdpCounts = { authorization: 0, logins: 0, grants: {}, tokenErrors: 0, deviceAuthorizations: 0, deviceAuthorizationsWithPkce: 0 };
   provider.on('authorization.success', () => {
     counts.logins += 1;
   });
   let quirks: IdpQuirks = {};
   provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>) => {
     if (ctx.path === '/auth') counts.authorization += 1;
+    if (ctx.method === 'POST' && (ctx.path === '/token' || ctx.path === '/device/auth')) {
+      // Read the form first (oidc-provider accepts an upstream-parsed body) to see what the plugin sent.
+      const chunks: Buffer[] = [];
+      for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      (ctx.request as unknown as { body: string }).body = text;
+      const form = new URLSearchParams(text);
+      if (ctx.path === '/device/auth') {
+        counts.deviceAuthorizations += 1;
+        if (form.get('code_challenge_method') === 'S256' && form.get('code_challenge')) counts.deviceAuthorizationsWithPkce += 1;
+      }
+      if (form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:device_code' && quirks.slowDownOnce) {
+        quirks = { ...quirks, slowDownOnce: false };
+        counts.grants.slow_down = (counts.grants.slow_down ?? 0) + 1;
+        ctx.status = 400;
+        ctx.body = { error: 'slow_down', error_description: 'polling too fast' };
+        return;
+      }
+      // Authentik's machine-to-machine flavour: client credentials plus a service account and its app password.
+      if (form.get('grant_type') === 'client_credentials' && form.has('username') && form.get('password') !== TEST_PASSWORD) {
+        counts.grants.client_credentials = (counts.grants.client_credentials ?? 0) + 1;
+        counts.tokenErrors += 1;
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_grant', error_description: 'invalid app password' };
+        return;
+      }
+    }
     await next();
     if (ctx.path === '/.well-known/openid-configuration' && quirks.noPkceMethods) {
       delete (ctx.body as Record<string, unknown>).code_challenge_methods_supported;
@@ -140,6 +222,28 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       if (ctx.status >= 400) counts.tokenErrors += 1;
     }
   });
+  // The resource owner password grant (RFC 6749 §4.3), which oidc-provider leaves out; some IdPs still allow it.
+  provider.registerGrantType(
+    'password',
+    async (ctx: KoaContextWithOIDC) => {
+      const { username, password } = ctx.oidc.params as { username?: string; password?: string };
+      if (!username || password !== TEST_PASSWORD) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_grant', error_description: 'wrong username or password' };
+        return;
+      }
+      const account = await configuration.findAccount!(ctx, username);
+      const idToken = new provider.IdToken({ ...(await account!.claims('id_token', 'openid email profile groups', {}, [])) }, { ctx });
+      (idToken as unknown as { scope: string }).scope = 'openid email profile groups';
+      ctx.body = {
+        access_token: randomBytes(24).toString('base64url'),
+        id_token: await idToken.issue({ use: 'idtoken' }),
+        token_type: 'Bearer',
+        expires_in: idTokenTtl,
+      };
+    },
+    ['username', 'password', 'scope'],
+  );
   const callback = provider.callback();
   handler = (req, res) => callback(req, res);
 

@@ -1,0 +1,306 @@
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SignJWT, importJWK, type JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startApiServer, type TestApiServer } from '../support/apiserver.js';
+import { makeCertificates, type TestCertificates } from '../support/certs.js';
+import {
+  ASSERTION_CLIENT_ID,
+  MACHINE_AUDIENCE,
+  MACHINE_CLIENT_ID,
+  MACHINE_CLIENT_SECRET,
+  startIdp,
+  TEST_CLIENT_ID,
+  TEST_PASSWORD,
+  type TestIdp,
+} from '../support/idp.js';
+import { writeKubeconfig } from '../support/kubeconfig.js';
+import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
+import { freePort, start } from '../support/process.js';
+import { run, type RunResult } from '../support/run.js';
+import { newWorkspace, parseWhoAmI, type Stack, type Workspace } from './harness.js';
+import { e2eEnabled, KUBECTL } from './requirements.js';
+
+const enabled = e2eEnabled();
+const tmuxAvailable = (() => {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (enabled && !tmuxAvailable && process.env.REQUIRE_E2E === '1') throw new Error('tmux is missing (apt-get install tmux) and REQUIRE_E2E=1');
+
+const claimsOf = (result: RunResult): Record<string, unknown> => {
+  const token = (JSON.parse(result.stdout) as { status: { token: string } }).status.token;
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+};
+
+const lastLine = (result: RunResult): string => result.stderr.trimEnd().split('\n').at(-1)!;
+
+describe.skipIf(!enabled)('logins without a local browser, and for machines', () => {
+  let stack: Stack;
+  let machineApi: TestApiServer;
+  let assertionKey: { privateJwk: JWK; publicJwk: JWK };
+  beforeAll(async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    assertionKey = {
+      privateJwk: { ...privateKey.export({ format: 'jwk' }), alg: 'RS256', kid: 'sa-key' } as JWK,
+      publicJwk: { ...publicKey.export({ format: 'jwk' }), alg: 'RS256', kid: 'sa-key', use: 'sig' } as JWK,
+    };
+    const certs: TestCertificates = makeCertificates();
+    const idp: TestIdp = await startIdp({ certs, assertionKey: assertionKey.publicJwk as Record<string, unknown> });
+    const api = await startApiServer(certs, idp.issuer, TEST_CLIENT_ID);
+    machineApi = await startApiServer(certs, idp.issuer, MACHINE_AUDIENCE, { usernameClaim: 'sub' });
+    stack = { certs, idp, api, stop: async () => Promise.all([api.stop(), idp.stop(), machineApi.stop()]).then(() => undefined) };
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const machineArgs = (ws: Workspace, clientId: string, extra: string[] = []): string[] => [
+    'get-token',
+    `--oidc-issuer-url=${stack.idp.issuer}`,
+    `--oidc-client-id=${clientId}`,
+    '--grant-type=client-credentials',
+    `--certificate-authority=${stack.certs.caFile}`,
+    `--token-cache-dir=${ws.cacheDir}`,
+    ...extra,
+  ];
+
+  it('device code with PKCE through real kubectl: the browser completes the verification page; slow_down is honoured', async () => {
+    stack.idp.setQuirks({ slowDownOnce: true });
+    const ws = newWorkspace(stack, { extraArgs: ['--grant-type=device-code'], driverEnv: { DRIVER_LOGIN: 'dora' } });
+    try {
+      const before = { ...stack.idp.counts, grants: { ...stack.idp.counts.grants } };
+      const result = await ws.kubectl();
+      expect(result.code, result.stderr).toBe(0);
+      expect(parseWhoAmI(result.stdout).username).toBe('dora@example.test');
+      expect(result.stderr).toMatch(/to log in, open https:\/\/\S+\/device on any device and enter the code \S+/);
+      expect(stack.idp.counts.deviceAuthorizationsWithPkce).toBe(before.deviceAuthorizationsWithPkce + 1);
+      expect(stack.idp.counts.grants.slow_down).toBe((before.grants.slow_down ?? 0) + 1);
+      expect((await ws.driverResult()).title).toBe('Sign-in Success');
+      const again = await ws.kubectl();
+      expect(again.code).toBe(0);
+      expect(stack.idp.counts.deviceAuthorizations).toBe(before.deviceAuthorizations + 1); // cached
+    } finally {
+      stack.idp.setQuirks({});
+      ws.cleanup();
+    }
+  });
+
+  it('device code: a denied login and an expired code each end with one line', async () => {
+    const denied = newWorkspace(stack, { extraArgs: ['--grant-type=device-code'], driverEnv: { DRIVER_ACTION: 'deny' } });
+    try {
+      const result = await denied.plugin();
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(lastLine(result)).toBe('kubectl-oidc: the login was denied at the IdP (access_denied)');
+    } finally {
+      denied.cleanup();
+    }
+    stack.idp.setQuirks({ deviceCodeTtl: 1 });
+    const expired = newWorkspace(stack, { extraArgs: ['--grant-type=device-code', '--skip-open-browser'] });
+    try {
+      const result = await expired.plugin();
+      expect(result.code).toBe(1);
+      expect(lastLine(result)).toMatch(/^kubectl-oidc: the device code expired before the login was completed — run the command again/);
+    } finally {
+      stack.idp.setQuirks({});
+      expired.cleanup();
+    }
+  });
+
+  it('client credentials with the secret from the environment, through real kubectl, cached like any session', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const kubeconfig = join(ws.dir, 'machine-kubeconfig');
+      writeKubeconfig({
+        path: kubeconfig,
+        server: machineApi.url,
+        caPem: stack.certs.caPem,
+        command: PLUGIN_BIN,
+        args: machineArgs(ws, MACHINE_CLIENT_ID),
+        env: { KUBECTL_OIDC_CLIENT_SECRET: MACHINE_CLIENT_SECRET },
+      });
+      expect(readFileSync(kubeconfig, 'utf8')).not.toContain(`--oidc-client-secret=`);
+      const first = await run(KUBECTL, ['auth', 'whoami', '-o', 'json', `--kubeconfig=${kubeconfig}`], { env: ws.env });
+      expect(first.code, first.stderr).toBe(0);
+      expect(parseWhoAmI(first.stdout).username).toBe(`${stack.idp.issuer}#${MACHINE_CLIENT_ID}`);
+      const grants = stack.idp.counts.grants.client_credentials;
+      const second = await run(KUBECTL, ['auth', 'whoami', '-o', 'json', `--kubeconfig=${kubeconfig}`], { env: ws.env });
+      expect(second.code, second.stderr).toBe(0);
+      expect(stack.idp.counts.grants.client_credentials).toBe(grants);
+
+      const wrong = await run(PLUGIN_BIN, machineArgs(ws, MACHINE_CLIENT_ID, ['--force-refresh']), { env: { ...ws.env, KUBECTL_OIDC_CLIENT_SECRET: 'wrong' } });
+      expect(wrong.code).toBe(1);
+      expect(lastLine(wrong)).toMatch(/^kubectl-oidc: the client credentials grant failed: the IdP answered invalid_client/);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('a JWT client assertion read from a file is accepted; a tampered one is rejected with one line', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const key = await importJWK(assertionKey.privateJwk, 'RS256');
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', kid: 'sa-key' })
+        .setIssuer(ASSERTION_CLIENT_ID)
+        .setSubject(ASSERTION_CLIENT_ID)
+        .setAudience(stack.idp.issuer)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(key);
+      const file = join(ws.dir, 'sa-token');
+      writeFileSync(file, `${assertion}\n`);
+      const ok = await run(PLUGIN_BIN, machineArgs(ws, ASSERTION_CLIENT_ID, [`--oidc-client-assertion-file=${file}`]), { env: ws.env });
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(claimsOf(ok)).toMatchObject({ sub: ASSERTION_CLIENT_ID, aud: MACHINE_AUDIENCE });
+
+      const [header, payload, signature] = assertion.split('.');
+      const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), jti: randomUUID() })).toString('base64url');
+      writeFileSync(file, `${header}.${forged}.${signature}`);
+      const tampered = await run(PLUGIN_BIN, machineArgs(ws, ASSERTION_CLIENT_ID, [`--oidc-client-assertion-file=${file}`, '--force-refresh']), { env: ws.env });
+      expect(tampered.code).toBe(1);
+      expect(tampered.stdout).toBe('');
+      expect(lastLine(tampered)).toMatch(/^kubectl-oidc: the client credentials grant failed: the IdP answered invalid_client/);
+      expect(tampered.stderr).not.toContain(signature!);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it("Authentik-style client credentials with a service account's app password from a file", async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const file = join(ws.dir, 'app-password');
+      writeFileSync(file, `${TEST_PASSWORD}\n`, { mode: 0o600 });
+      const env = { ...ws.env, KUBECTL_OIDC_CLIENT_SECRET: MACHINE_CLIENT_SECRET };
+      const ok = await run(PLUGIN_BIN, machineArgs(ws, MACHINE_CLIENT_ID, ['--username=ci-bot', `--password-file=${file}`]), { env });
+      expect(ok.code, ok.stderr).toBe(0);
+      writeFileSync(file, 'not the app password\n');
+      const bad = await run(PLUGIN_BIN, machineArgs(ws, MACHINE_CLIENT_ID, ['--username=ci-bot', `--password-file=${file}`, '--force-refresh']), { env });
+      expect(bad.code).toBe(1);
+      expect(lastLine(bad)).toBe('kubectl-oidc: the client credentials grant failed: the IdP answered invalid_grant: invalid app password');
+      expect(bad.stderr).not.toContain('not the app password');
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('password grant: from the environment or --password-command; a wrong one is one line', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const args = ['get-token', `--oidc-issuer-url=${stack.idp.issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`, '--grant-type=password', '--username=walt', `--certificate-authority=${stack.certs.caFile}`, `--token-cache-dir=${ws.cacheDir}`, '--oidc-extra-scope=email'];
+      const fromEnv = await run(PLUGIN_BIN, args, { env: { ...ws.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
+      expect(fromEnv.code, fromEnv.stderr).toBe(0);
+      expect(claimsOf(fromEnv)).toMatchObject({ sub: 'walt', email: 'walt@example.test' });
+      const fromCommand = await run(PLUGIN_BIN, [...args, '--force-refresh', `--password-command=printf '%s' '${TEST_PASSWORD}'`], { env: ws.env });
+      expect(fromCommand.code, fromCommand.stderr).toBe(0);
+      const wrong = await run(PLUGIN_BIN, [...args, '--force-refresh'], { env: { ...ws.env, KUBECTL_OIDC_PASSWORD: 'nope' } });
+      expect(wrong.code).toBe(1);
+      expect(lastLine(wrong)).toBe('kubectl-oidc: the password grant failed: the IdP answered invalid_grant: wrong username or password');
+      const none = await run(PLUGIN_BIN, [...args, '--force-refresh'], { env: ws.env });
+      expect(none.code).toBe(2);
+      expect(lastLine(none)).toMatch(/^kubectl-oidc: no password: set KUBECTL_OIDC_PASSWORD, --password-file or --password-command/);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  it('auto: the browser where one can open, the device flow where none can, and says so', async () => {
+    const headless = newWorkspace(stack, { env: { DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '' } });
+    try {
+      const args = headless.pluginArgs.filter((a) => !a.startsWith('--browser-command'));
+      const plugin = start(PLUGIN_BIN, args, { ...headless.env, ...{ DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '', SSH_CONNECTION: '', SSH_TTY: '' } });
+      await plugin.waitForStderr(/logging in with --grant-type=device-code \((no display \(DISPLAY\/WAYLAND_DISPLAY unset\)|this is a container without a display) and the IdP offers the device flow\)/);
+      const [, complete] = await plugin.waitForStderr(/or open (https:\/\/\S+)/);
+      const driver = await run(process.execPath, [BROWSER_DRIVER, complete!], { env: { ...process.env, DRIVER_LOGIN: 'ezra' } });
+      expect(driver.code, driver.stdout + driver.stderr).toBe(0);
+      expect(await plugin.exited).toBe(0);
+      expect(claimsOf({ code: 0, stdout: plugin.stdout(), stderr: '', ms: 0 }).sub).toBe('ezra');
+    } finally {
+      headless.cleanup();
+    }
+    const ssh = newWorkspace(stack, { env: { DISPLAY: ':0', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' } });
+    try {
+      const args = ssh.pluginArgs.filter((a) => !a.startsWith('--browser-command'));
+      const result = await run(PLUGIN_BIN, [...args, '--authentication-timeout-sec=1'], { env: { ...ssh.env, DISPLAY: ':0', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' } });
+      expect(result.stderr).toContain('logging in with --grant-type=device-code (this is an SSH session and the IdP offers the device flow)');
+    } finally {
+      ssh.cleanup();
+    }
+    const desktop = newWorkspace(stack, { env: { DISPLAY: ':0' }, driverEnv: { DRIVER_LOGIN: 'fay' } });
+    try {
+      const result = await desktop.plugin([], { DISPLAY: ':0', SSH_CONNECTION: '', SSH_TTY: '' });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toContain('logging in with --grant-type');
+      expect(result.stderr).toContain('/auth?');
+      expect(claimsOf(result).sub).toBe('fay');
+    } finally {
+      desktop.cleanup();
+    }
+  });
+
+  it.skipIf(!tmuxAvailable)('authcode-keyboard in a real terminal (tmux): the pasted address completes the login; without a terminal, one line says what to set', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'gus', DRIVER_CAPTURE_URL: '1' } });
+    const session = `kubectl-oidc-${process.pid}`;
+    try {
+      const port = await freePort(); // nothing listens there: the browser ends on an error page with the code in its address
+      const out = join(ws.dir, 'credential.json');
+      const args = [...ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')), '--grant-type=authcode-keyboard', `--oidc-redirect-url-authcode-keyboard=http://localhost:${port}`, '--skip-open-browser'];
+      const info = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } });
+      const script = `KUBERNETES_EXEC_INFO='${info}' HOME='${ws.dir}' DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent '${PLUGIN_BIN}' ${args.map((a) => `'${a}'`).join(' ')} > '${out}'; echo "exit=$?" >> '${out}.rc'; sleep 60`;
+      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '400', '-y', '50', script]);
+      const pane = (pattern: RegExp): Promise<string> =>
+        vi.waitFor(
+          () => {
+            const match = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session], { encoding: 'utf8' }).match(pattern);
+            if (!match) throw new Error(`the terminal does not show ${pattern} yet`);
+            return match[1] ?? match[0];
+          },
+          { timeout: 60_000, interval: 50 },
+        );
+      const url = await pane(/(https:\/\/\S+\/auth\?\S+)/);
+      await pane(/code or URL: $/m);
+      const driver = await run(process.execPath, [BROWSER_DRIVER, url], { env: { ...process.env, DRIVER_LOGIN: 'gus', DRIVER_CAPTURE_URL: '1', DRIVER_RESULT: join(ws.dir, 'driver.json') } });
+      expect(driver.code, driver.stdout + driver.stderr).toBe(0);
+      const finalUrl = (JSON.parse(readFileSync(join(ws.dir, 'driver.json'), 'utf8')) as { finalUrl: string }).finalUrl;
+      expect(finalUrl).toContain('code=');
+      execFileSync('tmux', ['send-keys', '-t', session, '-l', finalUrl]);
+      execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
+      await waitForFile(`${out}.rc`);
+      const terminal = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session], { encoding: 'utf8' });
+      expect(readFileSync(`${out}.rc`, 'utf8').trim(), terminal).toBe('exit=0');
+      expect(claimsOf({ code: 0, stdout: readFileSync(out, 'utf8'), stderr: '', ms: 0 }).sub).toBe('gus');
+    } finally {
+      try {
+        execFileSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+      ws.cleanup();
+    }
+    const ws2 = newWorkspace(stack);
+    try {
+      const result = await ws2.plugin(['--grant-type=authcode-keyboard'], { KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }) });
+      expect(result.code).toBe(2);
+      expect(lastLine(result)).toMatch(/needs your terminal, but kubectl did not pass it to the plugin — set interactiveMode: IfAvailable/);
+    } finally {
+      ws2.cleanup();
+    }
+  });
+});
+
+const waitForFile = (path: string): Promise<void> =>
+  vi.waitFor(
+    () => {
+      readFileSync(path);
+    },
+    { timeout: 30_000, interval: 50 },
+  );
