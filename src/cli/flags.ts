@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PluginError } from '../errors.js';
+import { parseListenAddress } from '../loopback/redirect.js';
 import type { CacheStorage, GetTokenOptions, GrantType, PkceMethod } from '../options.js';
 
 /** Every flag can also come from KUBECTL_OIDC_<FLAG> (without a leading "oidc-"), so secrets need not sit in argv. */
@@ -19,6 +20,19 @@ const collectList = (value: string, previous: string[] = []): string[] => [
   ...previous,
   ...value.split(/[\s,]+/).filter((item) => item !== ''),
 ];
+
+/** Listen addresses are checked as they are read, so a bad one is a usage error whatever the grant. */
+const collectListenAddresses = (value: string, previous: string[] = []): string[] => {
+  const next = collectList(value, previous);
+  for (const address of next.slice(previous.length)) {
+    try {
+      parseListenAddress(address);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  }
+  return next;
+};
 
 export const collectKeyValue =
   (name: string) =>
@@ -85,7 +99,7 @@ export const addGetTokenFlags = (command: Command, providerRequired = true): Com
     .addOption(flag('--oidc-pkce-method <method>', 'PKCE: auto, S256 (force even if discovery omits it), no').argParser(choice<PkceMethod>(['auto', 'S256', 'no'])).default('auto'))
     .addOption(flag('--oidc-auth-request-extra-params <key=value>', 'extra authorization request parameter (repeatable)').argParser(collectKeyValue('--oidc-auth-request-extra-params')).default({}))
     .addOption(flag('--oidc-request-header <key=value>', 'extra HTTP header for requests to the provider (repeatable)').argParser(collectKeyValue('--oidc-request-header')).default({}))
-    .addOption(flag('--listen-address <host:port>', 'loopback address for the callback, tried in order (repeatable; default 127.0.0.1:8000 then 127.0.0.1:18000; :0 = any free port)').argParser(collectList).default([]))
+    .addOption(flag('--listen-address <host:port>', 'loopback address for the callback, tried in order (repeatable; default 127.0.0.1:8000 then 127.0.0.1:18000; :0 = any free port)').argParser(collectListenAddresses).default([]))
     .addOption(flag('--browser-command <command>', 'command that opens the login URL (gets the URL as its argument)'))
     .addOption(flag('--skip-open-browser', 'do not open a browser; only print the URL'))
     .addOption(flag('--authentication-timeout-sec <seconds>', 'give up the login after this long').argParser(positiveInt).default(180))
