@@ -92,7 +92,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
     }
   });
 
-  it('device code: a denied login and an expired code each end with one line', async () => {
+  it('device code: a denied login, a missing PKCE verifier and an expired code each end with one line', async () => {
     const denied = newWorkspace(stack, { extraArgs: ['--grant-type=device-code'], driverEnv: { DRIVER_ACTION: 'deny' } });
     try {
       const result = await denied.plugin();
@@ -101,6 +101,15 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(lastLine(result)).toBe('kubectl-oidc: the login was denied at the IdP (access_denied)');
     } finally {
       denied.cleanup();
+    }
+    // The IdP requires PKCE on the device flow (as Keycloak can): without it the very first poll is refused.
+    const noPkce = newWorkspace(stack, { extraArgs: ['--grant-type=device-code', '--skip-open-browser', '--oidc-pkce-method=no'] });
+    try {
+      const result = await noPkce.plugin();
+      expect(result.code).toBe(1);
+      expect(lastLine(result)).toBe('kubectl-oidc: the device code grant failed: the IdP answered invalid_grant: PKCE is required');
+    } finally {
+      noPkce.cleanup();
     }
     stack.idp.setQuirks({ deviceCodeTtl: 1 });
     const expired = newWorkspace(stack, { extraArgs: ['--grant-type=device-code', '--skip-open-browser'] });

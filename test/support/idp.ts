@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
@@ -182,6 +182,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     counts.logins += 1;
   });
   let quirks: IdpQuirks = {};
+  const deviceChallenges = new Map<string, string>();
   provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>) => {
     if (ctx.path === '/auth') counts.authorization += 1;
     if (ctx.method === 'POST' && (ctx.path === '/token' || ctx.path === '/device/auth')) {
@@ -194,6 +195,16 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       if (ctx.path === '/device/auth') {
         counts.deviceAuthorizations += 1;
         if (form.get('code_challenge_method') === 'S256' && form.get('code_challenge')) counts.deviceAuthorizationsWithPkce += 1;
+      }
+      // Like Keycloak with PKCE required on the device flow (oidc-provider itself does not check it there).
+      if (form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:device_code') {
+        const challenge = deviceChallenges.get(form.get('device_code') ?? '');
+        const verifier = form.get('code_verifier') ?? '';
+        if (!challenge || createHash('sha256').update(verifier).digest('base64url') !== challenge) {
+          ctx.status = 400;
+          ctx.body = { error: 'invalid_grant', error_description: challenge ? 'PKCE verification failed' : 'PKCE is required' };
+          return;
+        }
       }
       if (form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:device_code' && quirks.slowDownOnce) {
         quirks = { ...quirks, slowDownOnce: false };
@@ -212,6 +223,11 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       }
     }
     await next();
+    if (ctx.path === '/device/auth' && ctx.status === 200) {
+      const body = ctx.body as { device_code?: string };
+      const challenge = new URLSearchParams((ctx.request as unknown as { body: string }).body).get('code_challenge');
+      if (body.device_code && challenge) deviceChallenges.set(body.device_code, challenge);
+    }
     if (ctx.path === '/.well-known/openid-configuration' && quirks.noPkceMethods) {
       delete (ctx.body as Record<string, unknown>).code_challenge_methods_supported;
     }
