@@ -16,6 +16,10 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 export const MACHINE_AUDIENCE = 'kubernetes-machines';
 
 export interface IdpCounts {
+  /** Every HTTP request the IdP answered. */
+  requests: number;
+  /** Milliseconds the IdP spent on each token endpoint request, in order. */
+  tokenRequestMs: number[];
   /** Device authorization requests, and how many carried an S256 code_challenge. */
   deviceAuthorizations: number;
   deviceAuthorizationsWithPkce: number;
@@ -177,13 +181,15 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     }),
   };
   const provider = new Provider(issuer, configuration);
-  const counts: IdpCounts = { authorization: 0, logins: 0, grants: {}, tokenErrors: 0, deviceAuthorizations: 0, deviceAuthorizationsWithPkce: 0 };
+  const counts: IdpCounts = { requests: 0, tokenRequestMs: [], authorization: 0, logins: 0, grants: {}, tokenErrors: 0, deviceAuthorizations: 0, deviceAuthorizationsWithPkce: 0 };
   provider.on('authorization.success', () => {
     counts.logins += 1;
   });
   let quirks: IdpQuirks = {};
   const deviceChallenges = new Map<string, string>();
   provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>) => {
+    counts.requests += 1;
+    const started = performance.now();
     if (ctx.path === '/auth') counts.authorization += 1;
     if (ctx.method === 'POST' && (ctx.path === '/token' || ctx.path === '/device/auth')) {
       // Read the form first (oidc-provider accepts an upstream-parsed body) to see what the plugin sent.
@@ -233,6 +239,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     }
     if (ctx.path === '/jwks' && quirks.emptyJwks) ctx.body = {};
     if (ctx.path === '/token' && ctx.method === 'POST') {
+      counts.tokenRequestMs.push(performance.now() - started);
       const grant = String((ctx.oidc?.params as Record<string, unknown> | undefined)?.grant_type ?? 'unknown');
       counts.grants[grant] = (counts.grants[grant] ?? 0) + 1;
       if (ctx.status >= 400) counts.tokenErrors += 1;
