@@ -9,7 +9,16 @@ import { registerStatus } from './status.js';
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
-const buildProgram = (): Command => {
+const COMMANDS: Record<string, (program: Command) => void> = {
+  'get-token': registerGetToken,
+  logout: registerLogout,
+  clean: registerLogout,
+  setup: registerSetup,
+  status: registerStatus,
+};
+
+/** Registers only the command being run (kubectl runs get-token before every command); all of them for help. */
+const buildProgram = (commandName: string | undefined): Command => {
   const program = new Command('kubectl-oidc')
     .description('kubectl credential plugin for OpenID Connect')
     .version(VERSION, '--version')
@@ -17,16 +26,15 @@ const buildProgram = (): Command => {
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
 
-  registerGetToken(program);
-  registerLogout(program);
-  registerSetup(program);
-  registerStatus(program);
+  const only = commandName ? COMMANDS[commandName] : undefined;
+  if (only) only(program);
+  else for (const register of new Set(Object.values(COMMANDS))) register(program);
   return program;
 };
 
 /** Runs the CLI and exits: 0 on success, 2 on bad usage, 130 on Ctrl-C, 1 otherwise. Errors are one line on stderr. */
 export const run = async (argv: string[]): Promise<void> => {
-  const program = buildProgram();
+  const program = buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -93,7 +93,7 @@ export interface Discovery {
  */
 export const discover = async (options: ProviderOptions, cached?: IssuerMetadata): Promise<Discovery> => {
   const issuer = parseIssuer(options.issuerUrl);
-  const fetch = createFetch(options);
+  const fetch = await createFetch(options);
   const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
   const auth = clientAuthentication(options.clientSecret, options.clientAssertionFile);
   if (cached) {

@@ -60,6 +60,20 @@ describe.skipIf(!enabled)('network settings', () => {
     }
   });
 
+  it("trusts NODE_EXTRA_CA_CERTS with Node's own fetch when no CA flag, insecure flag or proxy asks for more", async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'nell' } });
+    try {
+      const args = ws.pluginArgs.filter((a) => !a.startsWith('--certificate-authority'));
+      const result = await run(PLUGIN_BIN, args, { env: { ...ws.env, NODE_EXTRA_CA_CERTS: stack.certs.caFile } });
+      expect(result.code, result.stderr).toBe(0);
+      const untrusted = await run(PLUGIN_BIN, [...args, '--force-refresh'], { env: ws.env });
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/TLS error talking to/);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
   it('says which ports it tried when none is free', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
