@@ -1,9 +1,9 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
 import { start, type Running } from '../support/process.js';
 import { run } from '../support/run.js';
-import { newWorkspace, startStack, type Stack, type Workspace } from './harness.js';
+import { newWorkspace, useStack, type Workspace } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -43,13 +43,7 @@ const startLogin = async (ws: Workspace): Promise<PendingLogin> => {
 };
 
 describe.skipIf(!enabled)('the loopback callback server', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = useStack();
 
   it('turns away forged and garbage requests with an error page, then accepts the real callback', async () => {
     const ws = newWorkspace(stack);

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vi } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import { startApiServer, type TestApiServer } from '../support/apiserver.js';
 import { makeCertificates, type TestCertificates } from '../support/certs.js';
 import { startIdp, TEST_CLIENT_ID, type IdpSettings, type TestIdp } from '../support/idp.js';
@@ -29,6 +29,36 @@ export const startStack = async (settings: Omit<IdpSettings, 'certs'> = {}): Pro
       await Promise.all([api.stop(), idp.stop()]);
       rmSync(certs.dir, { recursive: true, force: true });
     },
+  };
+};
+
+/**
+ * One IdP and API server for a describe block, started before its tests and stopped after them. The returned object
+ * reads through to the running stack, so tests use it like the Stack itself.
+ */
+export const useStack = (settings: Omit<IdpSettings, 'certs'> = {}): Stack => {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startStack(settings);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  const current = (): Stack => {
+    if (!stack) throw new Error('the test stack is not running');
+    return stack;
+  };
+  return {
+    get certs() {
+      return current().certs;
+    },
+    get idp() {
+      return current().idp;
+    },
+    get api() {
+      return current().api;
+    },
+    stop: () => current().stop(),
   };
 };
 

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newWorkspace, parseWhoAmI, startStack, type Stack } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { newWorkspace, parseWhoAmI, useStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -15,13 +15,7 @@ const occupy = (port: number): Promise<Server | undefined> =>
   });
 
 describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real IdP', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = useStack();
 
   it('logs in through the browser once, then serves the next kubectl from the cache without asking the IdP', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'alice' } });

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TEST_CLIENT_ID } from '../support/idp.js';
 import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 import { start } from '../support/process.js';
 import { run } from '../support/run.js';
-import { newWorkspace, parseWhoAmI, startStack, type Stack, type Workspace } from './harness.js';
+import { newWorkspace, parseWhoAmI, useStack, type Stack, type Workspace } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -61,13 +61,7 @@ const cachedTokens = (ws: Workspace): Record<string, string> => {
 };
 
 describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = useStack();
 
   it(`${PARALLEL} parallel cold kubectl processes cause exactly one browser login`, async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'kate' } });

@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TEST_CLIENT_ID } from '../support/idp.js';
 import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 import { freePort } from '../support/process.js';
 import { run, type RunResult } from '../support/run.js';
-import { newWorkspace, parseWhoAmI, startStack, type Stack, type Workspace } from './harness.js';
+import { newWorkspace, parseWhoAmI, useStack, type Workspace } from './harness.js';
 import { e2eEnabled, KUBECTL } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -19,13 +19,7 @@ interface SetupReport {
 }
 
 describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guides\' quirks', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = useStack();
 
   /** setup with the workspace's browser and the given flags (scopes and apiserver rules are the test's). */
   const setup = async (ws: Workspace, flags: string[], issuer = stack.idp.issuer): Promise<{ result: RunResult; report: SetupReport }> => {
