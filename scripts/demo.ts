@@ -48,6 +48,7 @@ const main = async (): Promise<number> => {
       '--oidc-extra-scope=email,profile,groups,offline_access',
       `--certificate-authority=${certs.caFile}`,
       `--token-cache-dir=${join(work, 'cache')}`,
+      '--token-cache-storage=disk', // a throwaway cache: no need to ask the OS keychain
     ];
     if (hasDisplay()) {
       say('your browser opens the demo IdP; it uses a self-signed certificate on 127.0.0.1, so accept the warning');
