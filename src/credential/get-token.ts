@@ -4,35 +4,14 @@ import type { GetTokenOptions } from '../options.js';
 import { debug, info } from '../log.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
 import { readDiscovery, writeDiscovery } from '../session/discovery-cache.js';
-import { credentialToken, isFresh, type CredentialToken } from '../session/expiry.js';
+import { credentialToken } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
 import { sessionKey } from '../session/key.js';
 import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore, TokenSet } from '../session/tokens.js';
-import { formatExecCredential, type ExecInfo } from './exec-credential.js';
-
-const nowSec = (): number => Date.now() / 1000;
-
-/**
- * kubectl keeps a credential in-process until expirationTimestamp, with no margin of its own: report the expiry minus
- * our margin so it never sends a token the API server is about to reject (unless the token is shorter-lived than that).
- */
-export const reportedExpiry = (expiresAt: number | undefined, marginSec: number, now: number): Date | undefined => {
-  if (expiresAt === undefined) return undefined;
-  const early = expiresAt - marginSec;
-  return new Date((early > now ? early : expiresAt) * 1000);
-};
-
-const output = (options: GetTokenOptions, execInfo: ExecInfo, token: CredentialToken): void => {
-  const expiresAt = reportedExpiry(token.expiresAt, options.cache.tokenExpiryMarginSec, nowSec());
-  process.stdout.write(formatExecCredential(execInfo.apiVersion, token.token, expiresAt));
-};
-
-const freshToken = (tokens: TokenSet | undefined, options: GetTokenOptions): CredentialToken | undefined => {
-  const token = tokens && credentialToken(tokens, options.useAccessToken);
-  return token && isFresh(token, nowSec(), options.cache.tokenExpiryMarginSec) ? token : undefined;
-};
+import { freshToken, output, serveFromCache } from './cache-hit.js';
+import type { ExecInfo } from './exec-credential.js';
 
 /** A person at a terminal may start a new login at once; tools running kubectl in the background may not. */
 const isInteractive = (execInfo: ExecInfo): boolean =>
@@ -80,14 +59,7 @@ const cooldownError = (reason: string, at: number, until: number): PluginError =
 export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Promise<void> => {
   const store: SessionStore = await openStore(options.cache);
   const key = sessionKey(options);
-  if (!options.forceRefresh) {
-    const hit = freshToken(await store.load(key), options);
-    if (hit) {
-      debug(`using the cached token (${store.name} storage)`);
-      output(options, execInfo, hit);
-      return;
-    }
-  }
+  if (!options.forceRefresh && (await serveFromCache(options, execInfo, store))) return;
 
   const dir = options.cache.tokenCacheDir;
   const lock = store.persistent

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fastParseGetToken } from '../../src/cli/fast-get-token.js';
 import { envName, parseGetTokenArgs } from '../../src/cli/flags.js';
 
 const required = ['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl'];
@@ -85,5 +86,37 @@ describe('get-token flags', () => {
   ])('rejects %j', (args, message) => {
     expect(() => parseGetTokenArgs(args)).toThrow(CommanderError);
     expect(() => parseGetTokenArgs(args)).toThrow(message);
+  });
+});
+
+describe('the cache-hit fast path reads flags exactly as commander does', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+  const samples: [string[], Record<string, string>][] = [
+    [required, {}],
+    [[...required, '--oidc-extra-scope=email', '--oidc-extra-scope', 'profile groups,offline_access', '--listen-address=127.0.0.1:0'], {}],
+    [[...required, '--oidc-auth-request-extra-params=prompt=consent,login_hint=a@b.c', '--oidc-request-header', 'Origin=http://localhost'], {}],
+    [[...required, '--oidc-pkce-method=S256', '--token-cache-storage=disk', '--grant-type', 'device-code', '--oidc-use-access-token', '--skip-open-browser'], {}],
+    [[...required, '--account=work', '--login-hint=bob', '--token-expiry-margin=30', '--login-cooldown', '0', '--authentication-timeout-sec=5'], {}],
+    [[...required, '--oidc-client-id=second', '--certificate-authority=/a.pem', '--certificate-authority=/b.pem', '--insecure-skip-tls-verify'], {}],
+    [[], { KUBECTL_OIDC_ISSUER_URL: 'https://env.example', KUBECTL_OIDC_CLIENT_ID: 'env', KUBECTL_OIDC_EXTRA_SCOPE: 'email groups', KUBECTL_OIDC_SKIP_OPEN_BROWSER: '1', KUBECTL_OIDC_TOKEN_CACHE_DIR: '/tmp/c' }],
+    [['--oidc-client-id=argv'], { KUBECTL_OIDC_ISSUER_URL: 'https://env.example', KUBECTL_OIDC_CLIENT_ID: 'env', KUBECACHEDIR: '/tmp/kc' }],
+  ];
+  it.each(samples)('%j with %j', (args, env) => {
+    Object.assign(process.env, env);
+    expect(fastParseGetToken(args, process.env)).toEqual(parseGetTokenArgs(args));
+  });
+  it.each([
+    [[...required, '--help']],
+    [[...required, '-v']],
+    [[...required, '--v=2']],
+    [[...required, '--unknown']],
+    [[...required, '--oidc-pkce-method=plain']],
+    [[...required, '--listen-address=0.0.0.0:1']],
+    [['--oidc-client-id=x']],
+  ])('hands %j to the full command line interface', (args) => {
+    expect(fastParseGetToken(args, {})).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reportedExpiry } from '../../src/credential/get-token.js';
+import { reportedExpiry } from '../../src/credential/cache-hit.js';
 import { PluginError } from '../../src/errors.js';
 import { freshnessSec } from '../../src/oidc/provider.js';
 import { acquireLock } from '../../src/session/lock.js';
