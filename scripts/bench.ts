@@ -4,7 +4,6 @@
 //   --no-write   print the table only
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -149,19 +148,16 @@ try {
     const requestsBefore = idp.counts.requests;
     const refreshes = await paired(() => once(PLUGIN_BIN, refreshArgs, env, false), () => once(PLUGIN_BIN, hitArgs, env, false));
     const perRefresh = (idp.counts.requests - requestsBefore) / (runs + 1);
-    // One token request's own cost from a fresh process's point of view: a new TLS connection and a POST.
-    const tokenRequest = async (): Promise<number> =>
-      new Promise((resolve, reject) => {
-        const started = performance.now();
-        const req = request(`${idp.issuer}/token`, { method: 'POST', ca: certs.caPem, agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(performance.now() - started));
-        });
-        req.once('error', reject);
-        req.end(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'bench-invalid', client_id: TEST_CLIENT_ID }).toString());
-      });
-    const requestMs: number[] = [];
-    for (let i = 0; i < runs; i++) requestMs.push(await tokenRequest());
+    // One token request's own cost as a fresh process pays it (loading https, a TLS handshake, the POST): a cold
+    // `node` making just that request, minus a cold `node -e 0`.
+    const requestScript = join(work, 'one-token-request.cjs');
+    writeFileSync(
+      requestScript,
+      `const req = require('node:https').request(${JSON.stringify(`${idp.issuer}/token`)}, { method: 'POST', ca: require('node:fs').readFileSync(${JSON.stringify(certs.caFile)}), headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => { res.resume(); res.on('end', () => process.exit(0)); });
+req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_CLIENT_ID}');`,
+    );
+    const request = await paired(() => once(node, [requestScript], baseEnv, false), emptyNode);
+    const requestMs = [Math.max(0, median(request.candidate.map((x) => x.ms)) - median(request.baseline.map((x) => x.ms)))];
     const hit = median(refreshes.baseline.map((s) => s.ms));
     const refresh = median(refreshes.candidate.map((s) => s.ms));
     const budget = hit + median(requestMs) + 30;

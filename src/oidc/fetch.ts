@@ -30,17 +30,16 @@ export const extraCertificateAuthorities = (provider: ProviderOptions): string[]
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
 /**
- * fetch for everything sent to the IdP, with the user's extra request headers. Node's own fetch serves the common case
- * (public CAs, NODE_EXTRA_CA_CERTS, no proxy); custom CAs, --insecure-skip-tls-verify and HTTPS_PROXY/HTTP_PROXY/NO_PROXY
- * need undici's agents, which cost some 70 ms to load, so they are imported only then.
+ * fetch for everything sent to the IdP, with the user's extra request headers, custom CAs and --insecure-skip-tls-verify.
+ * Direct connections go through node:https; HTTPS_PROXY/HTTP_PROXY (with NO_PROXY) need undici's proxy agent, which
+ * costs some 90 ms to load, so it is imported only then.
  */
 export const createFetch = async (provider: ProviderOptions): Promise<Fetch> => {
   const extraCAs = extraCertificateAuthorities(provider);
   const proxied = PROXY_VARIABLES.some((name) => process.env[name]);
-  const base: Fetch =
-    extraCAs.length === 0 && !provider.insecureSkipTlsVerify && !proxied
-      ? (url, init) => globalThis.fetch(url, init)
-      : (await import('./undici-fetch.js')).undiciFetch(extraCAs, provider.insecureSkipTlsVerify);
+  const base: Fetch = proxied
+    ? (await import('./undici-fetch.js')).undiciFetch(extraCAs, provider.insecureSkipTlsVerify)
+    : (await import('./https-fetch.js')).httpsFetch(extraCAs, provider.insecureSkipTlsVerify);
   const extraHeaders = Object.entries(provider.requestHeaders);
   if (extraHeaders.length === 0) return base;
   return (url, init = {}) => {

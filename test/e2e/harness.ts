@@ -151,7 +151,8 @@ export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Wo
       return JSON.parse(readFileSync(resultFile, 'utf8')) as DriverResult;
     },
     sessionFiles: () => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((name) => /^[0-9a-f]{64}\.json$/.test(name)) : []),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    // The browser driver may still be writing its result when a test ends early.
+    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }),
   };
 };
 

@@ -60,12 +60,13 @@ describe.skipIf(!enabled)('network settings', () => {
     }
   });
 
-  it("trusts NODE_EXTRA_CA_CERTS with Node's own fetch when no CA flag, insecure flag or proxy asks for more", async () => {
+  it('trusts NODE_EXTRA_CA_CERTS when no CA flag is given, and says TLS error without it', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'nell' } });
     try {
       const args = ws.pluginArgs.filter((a) => !a.startsWith('--certificate-authority'));
       const result = await run(PLUGIN_BIN, args, { env: { ...ws.env, NODE_EXTRA_CA_CERTS: stack.certs.caFile } });
       expect(result.code, result.stderr).toBe(0);
+      expect((await ws.driverResult()).heading).toBe('You are logged in');
       const untrusted = await run(PLUGIN_BIN, [...args, '--force-refresh'], { env: ws.env });
       expect(untrusted.code).toBe(1);
       expect(untrusted.stderr).toMatch(/TLS error talking to/);
