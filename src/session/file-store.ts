@@ -1,19 +1,15 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+// fs.promises is loaded on first use: a cache hit reads synchronously and never pays for it (~2 ms).
+import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
+import type { Sealer } from './seal.js';
 import type { SessionInfo, SessionStore, StoredSession, TokenSet } from './tokens.js';
 
 const PLAIN = 'kubectl-oidc/session/v1';
 const SEALED = 'kubectl-oidc/session-sealed/v1';
 const TOKEN_FIELDS = ['idToken', 'accessToken', 'refreshToken'] as const;
 const SESSION_FILE = /^([0-9a-f]{64})\.json$/;
-
-/** Encrypts tokens with AES-256-GCM under a key kept in the OS keychain, so token size never meets keychain limits. */
-export interface Sealer {
-  key: Buffer;
-}
 
 interface SessionFile {
   format: string;
@@ -50,55 +46,42 @@ const parseFile = (text: string): SessionFile | undefined => {
   }
 };
 
-const seal = (sealer: Sealer, key: string, tokens: TokenSet): Pick<SessionFile, 'iv' | 'tag' | 'data'> => {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
-  cipher.setAAD(Buffer.from(key));
-  const data = Buffer.concat([cipher.update(JSON.stringify(tokens), 'utf8'), cipher.final()]);
-  return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
-};
-
-const unseal = (sealer: Sealer, key: string, file: SessionFile): TokenSet | undefined => {
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', sealer.key, Buffer.from(file.iv ?? '', 'base64'));
-    decipher.setAAD(Buffer.from(key));
-    decipher.setAuthTag(Buffer.from(file.tag ?? '', 'base64'));
-    const text = Buffer.concat([decipher.update(Buffer.from(file.data ?? '', 'base64')), decipher.final()]).toString('utf8');
-    return toTokenSet(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
-};
-
 /** Reads the tokens of a session file; anything corrupt, truncated, foreign or sealed with another key is a miss. */
 export const parseSessionFile = (text: string, key: string, sealer: Sealer | undefined): TokenSet | undefined => {
   const file = parseFile(text);
   if (!file) return undefined;
   if (file.format === PLAIN) return toTokenSet(file.tokens);
-  return sealer ? unseal(sealer, key, file) : undefined;
+  if (!sealer) return undefined;
+  const opened = sealer.open(key, file);
+  try {
+    return opened === undefined ? undefined : toTokenSet(JSON.parse(opened));
+  } catch {
+    return undefined;
+  }
 };
 
 export const serializeSession = (key: string, tokens: TokenSet, info: SessionInfo, sealer: Sealer | undefined): string =>
-  JSON.stringify(sealer ? { format: SEALED, info, ...seal(sealer, key, tokens) } : { format: PLAIN, info, tokens });
+  JSON.stringify(sealer ? { format: SEALED, info, ...sealer.seal(key, JSON.stringify(tokens)) } : { format: PLAIN, info, tokens });
 
 /** Writes a file so that readers see the old content or the new, never a part: temp file (0600), fsync, rename. */
 export const writeFileAtomic = async (path: string, content: string): Promise<void> => {
+  const { randomBytes } = await import('node:crypto'); // not on the cache-hit path, which never writes
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, 'wx', 0o600);
+  const handle = await fs.open(temp, 'wx', 0o600);
   try {
     await handle.writeFile(content, 'utf8');
     await handle.sync();
     await handle.close();
-    await rename(temp, path);
+    await fs.rename(temp, path);
   } catch (err) {
     await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
+    await fs.unlink(temp).catch(() => undefined);
     throw err;
   }
 };
 
 export const ensureCacheDir = async (dir: string): Promise<void> => {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
 };
 
 /**
@@ -113,7 +96,8 @@ export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore
     async load(key) {
       let text: string;
       try {
-        text = await readFile(fileOf(key), 'utf8');
+        // Synchronous: a small file, and an async read would start libuv's thread pool on the cache-hit path (~3 ms).
+        text = readFileSync(fileOf(key), 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
           debug(`cannot read the session file ${fileOf(key)}: ${(err as NodeJS.ErrnoException).code}; treating it as absent`);
@@ -139,7 +123,7 @@ export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore
     },
     async remove(key) {
       try {
-        await unlink(fileOf(key));
+        await fs.unlink(fileOf(key));
         return true;
       } catch {
         return false;
@@ -152,7 +136,7 @@ export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore
 export const listSessions = async (dir: string): Promise<StoredSession[]> => {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await fs.readdir(dir);
   } catch {
     return [];
   }
@@ -160,7 +144,7 @@ export const listSessions = async (dir: string): Promise<StoredSession[]> => {
   for (const name of names.sort()) {
     const key = SESSION_FILE.exec(name)?.[1];
     if (!key) continue;
-    const file = parseFile(await readFile(join(dir, name), 'utf8').catch(() => ''));
+    const file = parseFile(await fs.readFile(join(dir, name), 'utf8').catch(() => ''));
     if (!file?.info) continue;
     sessions.push({ key, info: file.info, storage: file.format === SEALED ? 'keyring' : 'disk' });
   }

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { GetTokenOptions } from '../options.js';
 
 const sortedEntries = (record: Record<string, string>): [string, string][] =>
@@ -30,5 +31,6 @@ export const sessionKey = (options: GetTokenOptions): string => {
     username: login.username ?? '',
     account: options.account ?? '',
   };
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+  // @noble/hashes rather than node:crypto, whose loading alone would cost every cache hit ~6 ms.
+  return bytesToHex(sha256(utf8ToBytes(JSON.stringify(canonical))));
 };

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { oneLine } from '../errors.js';
@@ -31,8 +30,10 @@ class NoSecretTool extends Error {}
  * pool on exit, so kubectl would wait for the prompt anyway. The secret travels on stdin/stdout, never in argv.
  */
 const secretTool = (): Backend => {
-  const run = (args: string[], input?: string): Promise<string | null> =>
-    new Promise((resolve, reject) => {
+  const run = async (args: string[], input?: string): Promise<string | null> => {
+    // Loaded only here: a disk cache hit should not pay for child_process (~4 ms).
+    const { execFile } = await import('node:child_process');
+    return new Promise((resolve, reject) => {
       const child = execFile(
         'secret-tool',
         [...args, 'service', SERVICE, 'account', ACCOUNT],
@@ -50,6 +51,7 @@ const secretTool = (): Backend => {
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(input ?? '');
     });
+  };
   return {
     get: () => run(['lookup']),
     set: async (value) => {

@@ -1,9 +1,8 @@
-import { readFile, unlink } from 'node:fs/promises';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheOptions } from '../options.js';
 import { debug, info } from '../log.js';
 import { ensureCacheDir, fileStore, noStore, writeFileAtomic } from './file-store.js';
-import { KeychainUnavailable, openKeychain } from './keychain.js';
 import type { SessionStore } from './tokens.js';
 
 /** After the keychain failed, do not ask it again (and pay for it on every kubectl run) for this long. */
@@ -17,7 +16,7 @@ interface Marker {
 
 const readMarker = async (dir: string): Promise<Marker | undefined> => {
   try {
-    return JSON.parse(await readFile(join(dir, MARKER), 'utf8')) as Marker;
+    return JSON.parse(await fs.readFile(join(dir, MARKER), 'utf8')) as Marker;
   } catch {
     return undefined;
   }
@@ -53,6 +52,8 @@ export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
     debug(`the OS keychain was unavailable ${Math.round((Date.now() - marker.at) / 1000)} s ago (${marker.reason}); using 0600 files`);
     return fileStore(dir, undefined);
   }
+  // Imported here: a disk cache hit loads neither child_process nor node:crypto (~9 ms together).
+  const [{ KeychainUnavailable, openKeychain }, { aesGcmSealer }] = await Promise.all([import('./keychain.js'), import('./seal.js')]);
   let keychain;
   try {
     keychain = await openKeychain(dir);
@@ -60,22 +61,22 @@ export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
     if (!(err instanceof KeychainUnavailable)) throw err;
     return fallBack(dir, err.message, marker);
   }
-  if (marker) await unlink(join(dir, MARKER)).catch(() => undefined);
-  const read = fileStore(dir, keychain.key ? { key: keychain.key } : undefined);
+  if (marker) await fs.unlink(join(dir, MARKER)).catch(() => undefined);
+  const read = fileStore(dir, keychain.key ? aesGcmSealer(keychain.key) : undefined);
   return {
     name: 'keyring',
     persistent: true,
     load: read.load,
     remove: read.remove,
     save: async (key, tokens, sessionInfo) => {
-      let sealKey: Buffer;
+      let sealer;
       try {
-        sealKey = await keychain.ensureKey();
+        sealer = aesGcmSealer(await keychain.ensureKey());
       } catch (err) {
         // The keychain answered a read but not this write: treat it as unavailable (with the notice) rather than lose the login.
         return (await fallBack(dir, (err as Error).message, undefined)).save(key, tokens, sessionInfo);
       }
-      return fileStore(dir, { key: sealKey }).save(key, tokens, sessionInfo);
+      return fileStore(dir, sealer).save(key, tokens, sessionInfo);
     },
   };
 };

@@ -24,7 +24,7 @@ export const missingForE2E = (needs: { keyring?: boolean } = {}): string[] => {
   if (!findChromium()) missing.push('Chromium (apt-get install chromium, or set CHROMIUM_PATH)');
   if (!works(KUBECTL, ['version', '--client'])) missing.push(`kubectl (looked for "${KUBECTL}"; set KUBECTL)`);
   if (!works('openssl', ['version'])) missing.push('openssl');
-  if (!existsSync(PLUGIN_BIN.replace(/bin\/kubectl-oidc$/, 'dist/kubectl-oidc.js'))) missing.push('the build (npm run build)');
+  if (!existsSync(PLUGIN_BIN.replace(/bin\/kubectl-oidc$/, 'dist/kubectl-oidc.cjs'))) missing.push('the build (npm run build)');
   return missing;
 };
 

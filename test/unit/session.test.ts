@@ -7,6 +7,7 @@ import { fileStore, listSessions, parseSessionFile, serializeSession, writeFileA
 import type { SessionInfo } from '../../src/session/tokens.js';
 import { credentialToken, isFresh, jwtExpiry } from '../../src/session/expiry.js';
 import { sessionKey } from '../../src/session/key.js';
+import { aesGcmSealer } from '../../src/session/seal.js';
 
 const jwt = (claims: object): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
@@ -40,14 +41,14 @@ describe('file session store', () => {
 
   it('seals tokens with AES-256-GCM: no token in the file, readable only with the key and under its own name', async () => {
     const dir = tempDir();
-    const sealer = { key: Buffer.alloc(32, 7) };
+    const sealer = aesGcmSealer(Buffer.alloc(32, 7));
     const tokens = { idToken: 'the-id-token', refreshToken: 'the-refresh-token' };
     await fileStore(dir, sealer).save(KEY, tokens, info);
     const text = readFileSync(join(dir, `${KEY}.json`), 'utf8');
     expect(text).not.toContain('the-id-token');
     expect(text).not.toContain('the-refresh-token');
     expect(await fileStore(dir, sealer).load(KEY)).toEqual(tokens);
-    expect(await fileStore(dir, { key: Buffer.alloc(32, 8) }).load(KEY)).toBeUndefined();
+    expect(await fileStore(dir, aesGcmSealer(Buffer.alloc(32, 8))).load(KEY)).toBeUndefined();
     expect(await fileStore(dir, undefined).load(KEY)).toBeUndefined();
     expect(parseSessionFile(text, 'b'.repeat(64), sealer)).toBeUndefined(); // moved to another session's name
     expect((await listSessions(dir))[0]).toMatchObject({ info, storage: 'keyring' });
@@ -119,6 +120,11 @@ describe('session key', () => {
     const b = sessionKey(parseGetTokenArgs(['--oidc-auth-request-extra-params=b=2', '--oidc-extra-scope=groups', '--oidc-client-id=kubectl', '--oidc-extra-scope=email', '--oidc-auth-request-extra-params=a=1', '--oidc-issuer-url=https://idp.example']));
     expect(a).toBe(b);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps the names of existing session files (SHA-256 of the canonical settings, as computed with node:crypto before)', () => {
+    const key = sessionKey(parseGetTokenArgs([...base, '--oidc-extra-scope=email,groups']));
+    expect(key).toBe('dce0629017f05b22d2af47f44e4c48a017a729bbf06f5ea4d3f4aba647b61a51');
   });
 
   it.each([
