@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { oneLine } from '../errors.js';
+import { debug } from '../log.js';
 import { acquireLock } from './lock.js';
 
 const SERVICE = 'kubectl-oidc';
@@ -24,6 +25,8 @@ interface Backend {
 
 class NoSecretTool extends Error {}
 
+const notAnswered = (): KeychainUnavailable => new KeychainUnavailable(`the OS keychain did not answer within ${TIMEOUT_MS / 1000} s (locked?)`);
+
 /**
  * Linux Secret Service through libsecret's `secret-tool`, in a child process that is killed after 2 s. A call into
  * libsecret inside this process (keytar) that waits for an unlock prompt cannot be abandoned: Node joins its thread
@@ -42,7 +45,7 @@ const secretTool = (): Backend => {
           if (!err) return resolve(stdout);
           const e = err as unknown as { killed?: boolean; code?: string | number };
           if (e.code === 'ENOENT') return reject(new NoSecretTool());
-          if (e.killed) return reject(new KeychainUnavailable(`the OS keychain did not answer within ${TIMEOUT_MS / 1000} s (locked?)`));
+          if (e.killed) return reject(notAnswered());
           if (e.code === 1 && !stderr.trim()) return resolve(null); // lookup: no such item
           reject(new KeychainUnavailable(oneLine(stderr.replace(/^secret-tool: /, '')) || `secret-tool failed (${String(e.code)})`));
         },
@@ -53,7 +56,22 @@ const secretTool = (): Backend => {
     });
   };
   return {
-    get: () => run(['lookup']),
+    // Over D-Bus directly when the item is there and unlocked (~1 ms instead of a ~40 ms child process); secret-tool
+    // for everything else, so prompts, errors and a first-time empty keyring behave as before.
+    get: async () => {
+      const { readSecret, SecretServiceUnanswered } = await import('./secret-service.js');
+      try {
+        const secret = await readSecret({ service: SERVICE, account: ACCOUNT }, TIMEOUT_MS, notAnswered);
+        if (secret !== null) {
+          debug('read the session encryption key from the Secret Service over D-Bus');
+          return secret;
+        }
+      } catch (err) {
+        if (!(err instanceof SecretServiceUnanswered)) throw err;
+        debug(`reading the Secret Service over D-Bus: ${err.message}; asking secret-tool`);
+      }
+      return run(['lookup']);
+    },
     set: async (value) => {
       await run(['store', '--label=kubectl-oidc session encryption key'], value);
     },
@@ -64,7 +82,7 @@ const secretTool = (): Backend => {
 const answer = <T>(promise: Promise<T>): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KeychainUnavailable(`the OS keychain did not answer within ${TIMEOUT_MS / 1000} s (locked?)`)), TIMEOUT_MS);
+    timer = setTimeout(() => reject(notAnswered()), TIMEOUT_MS);
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));

@@ -84,7 +84,7 @@ describe.skipIf(!enabled)('the loopback callback server', () => {
       expect(claims.sub).toBe('erin');
       expect(stack.idp.counts.tokenErrors).toBe(0);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -100,7 +100,7 @@ describe.skipIf(!enabled)('the loopback callback server', () => {
       expect(plugin.stdout()).toBe('');
       expect(JSON.stringify(stack.idp.counts.grants)).toBe(grants);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 });

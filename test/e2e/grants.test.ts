@@ -88,7 +88,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(stack.idp.counts.deviceAuthorizations).toBe(before.deviceAuthorizations + 1); // cached
     } finally {
       stack.idp.setQuirks({});
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -100,7 +100,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(result.stdout).toBe('');
       expect(lastLine(result)).toBe('kubectl-oidc: the login was denied at the IdP (access_denied)');
     } finally {
-      denied.cleanup();
+      await denied.cleanup();
     }
     // The IdP requires PKCE on the device flow (as Keycloak can): without it the very first poll is refused.
     const noPkce = newWorkspace(stack, { extraArgs: ['--grant-type=device-code', '--skip-open-browser', '--oidc-pkce-method=no'] });
@@ -109,7 +109,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(result.code).toBe(1);
       expect(lastLine(result)).toBe('kubectl-oidc: the device code grant failed: the IdP answered invalid_grant: PKCE is required');
     } finally {
-      noPkce.cleanup();
+      await noPkce.cleanup();
     }
     stack.idp.setQuirks({ deviceCodeTtl: 1 });
     const expired = newWorkspace(stack, { extraArgs: ['--grant-type=device-code', '--skip-open-browser'] });
@@ -119,7 +119,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(lastLine(result)).toMatch(/^kubectl-oidc: the device code expired before the login was completed — run the command again/);
     } finally {
       stack.idp.setQuirks({});
-      expired.cleanup();
+      await expired.cleanup();
     }
   });
 
@@ -148,7 +148,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(wrong.code).toBe(1);
       expect(lastLine(wrong)).toMatch(/^kubectl-oidc: the client credentials grant failed: the IdP answered invalid_client/);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -180,7 +180,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(lastLine(tampered)).toMatch(/^kubectl-oidc: the client credentials grant failed: the IdP answered invalid_client/);
       expect(tampered.stderr).not.toContain(signature!);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -198,7 +198,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(lastLine(bad)).toBe('kubectl-oidc: the client credentials grant failed: the IdP answered invalid_grant: invalid app password');
       expect(bad.stderr).not.toContain('not the app password');
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -218,7 +218,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(none.code).toBe(2);
       expect(lastLine(none)).toMatch(/^kubectl-oidc: no password: set KUBECTL_OIDC_PASSWORD, --password-file or --password-command/);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -234,7 +234,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(await plugin.exited).toBe(0);
       expect(claimsOf({ code: 0, stdout: plugin.stdout(), stderr: '', ms: 0 }).sub).toBe('ezra');
     } finally {
-      headless.cleanup();
+      await headless.cleanup();
     }
     const ssh = newWorkspace(stack, { env: { DISPLAY: ':0', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' } });
     try {
@@ -242,7 +242,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       const result = await run(PLUGIN_BIN, [...args, '--authentication-timeout-sec=1'], { env: { ...ssh.env, DISPLAY: ':0', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' } });
       expect(result.stderr).toContain('logging in with --grant-type=device-code (this is an SSH session and the IdP offers the device flow)');
     } finally {
-      ssh.cleanup();
+      await ssh.cleanup();
     }
     const desktop = newWorkspace(stack, { env: { DISPLAY: ':0' }, driverEnv: { DRIVER_LOGIN: 'fay' } });
     try {
@@ -252,7 +252,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(result.stderr).toContain('/auth?');
       expect(claimsOf(result).sub).toBe('fay');
     } finally {
-      desktop.cleanup();
+      await desktop.cleanup();
     }
   });
 
@@ -293,7 +293,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       } catch {
         // already gone
       }
-      ws.cleanup();
+      await ws.cleanup();
     }
     const ws2 = newWorkspace(stack);
     try {
@@ -301,7 +301,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(result.code).toBe(2);
       expect(lastLine(result)).toMatch(/needs your terminal, but kubectl did not pass it to the plugin — set interactiveMode: IfAvailable/);
     } finally {
-      ws2.cleanup();
+      await ws2.cleanup();
     }
   });
 });

@@ -86,7 +86,8 @@ export interface Workspace {
   driverResult(): Promise<DriverResult>;
   /** The session files (<key>.json) in the cache directory. */
   sessionFiles(): string[];
-  cleanup(): void;
+  /** Waits for browser drivers still closing (they write into the workspace, their HOME), then removes it. */
+  cleanup(): Promise<void>;
 }
 
 export interface WorkspaceSettings {
@@ -98,6 +99,15 @@ export interface WorkspaceSettings {
   /** Extra environment for kubectl and the plugin (e.g. a private D-Bus session). */
   env?: Record<string, string>;
 }
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Workspace => {
   const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-e2e-'));
@@ -151,8 +161,14 @@ export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Wo
       return JSON.parse(readFileSync(resultFile, 'utf8')) as DriverResult;
     },
     sessionFiles: () => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((name) => /^[0-9a-f]{64}\.json$/.test(name)) : []),
-    // The browser driver may still be writing its result when a test ends early.
-    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }),
+    cleanup: async () => {
+      const pidFile = join(dir, 'browser-driver.pids');
+      const pids = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number) : [];
+      await vi.waitFor(() => {
+        if (pids.some(isRunning)) throw new Error('a browser driver is still running');
+      }, { timeout: 30_000, interval: 50 });
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 };
 

@@ -41,6 +41,12 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(token.length).toBeGreaterThan(16_384);
       expect(text).not.toContain(token.split('.')[1]!.slice(0, 40));
 
+      // The key comes straight over D-Bus (Diffie-Hellman-encrypted transfer), not from a secret-tool child process.
+      const verbose = await ws.plugin(['-v']);
+      expect(verbose.code, verbose.stderr).toBe(0);
+      expect(verbose.stderr).toContain('read the session encryption key from the Secret Service over D-Bus');
+      expect(JSON.parse(verbose.stdout).status.token).toBe(token);
+
       const logins = stack.idp.counts.logins;
       const hit = await ws.kubectl();
       expect(hit.code, hit.stderr).toBe(0);
@@ -56,7 +62,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(elsewhere.stderr).toContain('the OS keychain is not available');
       expect(elsewhere.code).toBe(1);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -75,7 +81,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(again.stderr).toMatch(/the OS keychain was unavailable \d+ s ago/); // not asked again for a while
     } finally {
       silentBus.close();
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -91,7 +97,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(second.code, second.stderr).toBe(0);
       expect(second.stderr).toBe('');
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 });

@@ -54,7 +54,7 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
         expect(first.stderr + second.stderr).not.toContain(secret);
       }
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -76,7 +76,7 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
         expect(Date.parse(credential.status.expirationTimestamp)).toBeGreaterThan(Date.now());
       }
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -97,7 +97,7 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
       expect(stack.idp.counts.logins).toBe(logins);
     } finally {
       stack.idp.setIdTokenTtl(3600);
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -113,7 +113,7 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
       expect(page.detail).toContain('access_denied');
       expect(ws.sessionFiles()).toEqual([]);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -128,7 +128,7 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
       expect(parseWhoAmI(result.stdout).username).toBe('dave@example.test');
     } finally {
       blocker?.close();
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 });

@@ -56,7 +56,7 @@ describe.skipIf(!enabled)('network settings', () => {
       expect(direct.code, direct.stderr).toBe(0);
       expect(tunnels).toEqual([]);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -71,7 +71,7 @@ describe.skipIf(!enabled)('network settings', () => {
       expect(untrusted.code).toBe(1);
       expect(untrusted.stderr).toMatch(/TLS error talking to/);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -90,7 +90,7 @@ describe.skipIf(!enabled)('network settings', () => {
       );
     } finally {
       blocker.close();
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -106,7 +106,7 @@ describe.skipIf(!enabled)('network settings', () => {
       const claims = JSON.parse(Buffer.from(credential.status.token.split('.')[1]!, 'base64url').toString()) as { sub: string };
       expect(claims.sub).toBe('ivan');
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 });

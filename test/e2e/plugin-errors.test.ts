@@ -93,7 +93,7 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
       expectOneLineFailure(result, /no login completed within 1 s/);
       expect(ws.sessionFiles()).toEqual([]);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -108,7 +108,7 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
       expect(running.stderr().trimEnd().split('\n').at(-1)).toBe('kubectl-oidc: login cancelled (SIGINT); nothing was saved');
       expect(ws.sessionFiles()).toEqual([]);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -127,7 +127,7 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
       expect(hit.code).toBe(0);
       expect(stack.idp.counts.logins).toBe(logins + 1);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -141,7 +141,7 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
       expect(result.stderr).toContain(`redirect_uri=http%3A%2F%2F127.0.0.1%3A${port}%2Fcallback&`);
       expect((await ws.driverResult()).heading).toBe('You are logged in');
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 });

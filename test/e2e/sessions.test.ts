@@ -78,7 +78,7 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       expect(results.filter((r) => r.stderr.includes('open this URL'))).toHaveLength(1);
       console.log(`cold x${PARALLEL}: ${JSON.stringify(seen)} in ${ms} ms`);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -99,7 +99,7 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       console.log(`expired x${PARALLEL}: ${JSON.stringify(seen)} in ${ms} ms`);
     } finally {
       stack.idp.setIdTokenTtl(3600);
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -118,7 +118,7 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       expect(why).toBeLessThan(lines.findIndex((line) => line.includes('open this URL')));
     } finally {
       stack.idp.setIdTokenTtl(3600);
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -141,7 +141,7 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       expect(await waiter.exited).toBe(130);
       expect(readdirSync(ws.cacheDir).filter((name) => name.endsWith('.lock'))).toEqual([]);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -174,7 +174,7 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       const after = await ws.plugin([], NON_INTERACTIVE);
       expect(after.code, after.stderr).toBe(0);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -203,7 +203,7 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       const again = await run(PLUGIN_BIN, ['clean', ...ws.pluginArgs.slice(1)], { env: ws.env });
       expect(again.stdout).toContain('found no');
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -233,7 +233,7 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       expect(all.stdout.match(/revoked the refresh token at the IdP/g)).toHaveLength(2);
       expect(ws.sessionFiles()).toEqual([]);
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -252,7 +252,7 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
         expect(parsed.tokens.idToken).toHaveLength(4 << 20);
       }
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 });

@@ -77,7 +77,7 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       expect(parseWhoAmI(whoami.stdout).username).toBe('quinn@example.test');
       expect(stack.idp.counts.logins).toBe(logins); // the session setup saved
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -89,7 +89,7 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       expect(report.verdict).toMatchObject({ ok: false, reason: 'oidc: email not verified' });
       expect(check(report, 'email-verified')).toMatchObject({ level: 'error', fix: expect.stringContaining('verify the address at the IdP') });
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -103,7 +103,7 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       expect(check(report, 'email-claim')!.fix).toBe('add --oidc-extra-scope=email (IdPs release email only with that scope)');
       expect(check(report, 'groups-claim')!.fix).toContain('add --oidc-extra-scope=groups');
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -118,7 +118,7 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       expect(report.verdict).toMatchObject({ ok: true, username: 'tess@example.test' });
     } finally {
       stack.idp.setQuirks({});
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -132,7 +132,7 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       expect(report.verdict).toMatchObject({ ok: false, reason: 'oidc: verify token: failed to verify signature: the IdP publishes no keys (empty JWKS)' });
     } finally {
       stack.idp.setQuirks({});
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -143,7 +143,7 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       expect(result.code, result.stderr).toBe(0);
       expect(check(report, 'groups-ids')).toMatchObject({ level: 'warn', fix: expect.stringContaining('assign the groups to the enterprise application') });
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -156,7 +156,7 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       expect(check(report, 'issuer')!.message).toContain('(they differ in the trailing slash)');
       expect(report.verdict).toMatchObject({ ok: false, reason: expect.stringContaining('the API server skips the token without a log line') });
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -174,10 +174,10 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
         const accepted = await setup(ws2, ['--oidc-extra-scope=profile', `--authentication-config=${config}`]);
         expect(accepted.report.verdict).toMatchObject({ ok: true, username: 'sso:xena', groups: ['platform-admins'] });
       } finally {
-        ws2.cleanup();
+        await ws2.cleanup();
       }
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -189,7 +189,7 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       expect(result.code, result.stderr).toBe(0);
       expect(report.verdict).toMatchObject({ ok: true, username: 'keycloak:yara@example.test', groups: ['keycloak:developers', 'keycloak:kubectl-oidc-testers'] });
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 
@@ -206,7 +206,7 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
         `register the loopback redirect URIs this configuration uses: http://127.0.0.1:${port}/cb (or one pattern for any port, where the IdP has them)`,
       );
     } finally {
-      ws.cleanup();
+      await ws.cleanup();
     }
   });
 });
