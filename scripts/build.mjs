@@ -1,6 +1,6 @@
 // Bundles src/ into dist/. kubectl-oidc.cjs serves a cache hit on its own: one CommonJS module (Node's ESM loader
-// costs a cold start ~5 ms), no code splitting, nothing it does not need. On anything else it loads cli.js, the full
-// command line interface, whose network, login and setup code sits in chunks that are imported only when used.
+// costs a cold start ~5 ms), no code splitting, nothing it does not need. A refresh or login loads get-token.js, anything
+// else cli.js (the full command line interface); both share chunks of network, login and setup code, imported when used.
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -23,5 +23,5 @@ const common = {
 
 await Promise.all([
   build({ ...common, format: 'cjs', banner: {}, entryPoints: { 'kubectl-oidc': 'src/main.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, splitting: false }),
-  build({ ...common, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]' }),
+  build({ ...common, entryPoints: { cli: 'src/cli/main.ts', 'get-token': 'src/cli/run-get-token.ts' }, outdir: 'dist', splitting: true, chunkNames: 'chunks/[name]-[hash]' }),
 ]);

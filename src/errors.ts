@@ -51,3 +51,12 @@ export const formatError = (err: unknown): string => {
 };
 
 export const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/** Ends a command that failed: its one line on stderr (and the stack with -v), and the exit code. */
+export const reportFailure = (err: unknown, verbose: boolean): void => {
+  process.stderr.write(`${formatError(err)}\n`);
+  if (verbose && err instanceof Error && err.stack) {
+    process.stderr.write(`${isPluginError(err) && err.cause instanceof Error ? err.cause.stack : err.stack}\n`);
+  }
+  process.exitCode = exitCodeOf(err);
+};

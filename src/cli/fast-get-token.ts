@@ -46,13 +46,16 @@ export const fastParseGetToken = (args: string[], env: NodeJS.ProcessEnv = proce
   }
 };
 
-/** Serves kubectl from the cache without loading commander or any network code; false when the full path must run. */
-export const tryCacheHit = async (args: string[]): Promise<boolean> => {
+/**
+ * Serves kubectl from the cache without loading commander or any network code. Answers 'served', or the options for
+ * a refresh or login, or undefined when the full command line must read the flags (and say what is wrong with them).
+ */
+export const fastGetToken = async (args: string[]): Promise<'served' | GetTokenOptions | undefined> => {
   const options = fastParseGetToken(args);
-  if (!options || options.forceRefresh) return false;
+  if (!options || options.forceRefresh) return options;
   try {
-    return await serveFromCache(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO));
+    return (await serveFromCache(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO))) ? 'served' : options;
   } catch {
-    return false;
+    return undefined;
   }
 };

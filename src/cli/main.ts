@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { exitCodeOf, formatError, isPluginError, oneLine } from '../errors.js';
+import { oneLine, reportFailure } from '../errors.js';
 import { isVerbose } from '../log.js';
 import { registerGetToken } from './get-token.js';
 import { registerLogout } from './logout.js';
@@ -48,10 +48,6 @@ export const run = async (argv: string[]): Promise<void> => {
       process.stderr.write(`kubectl-oidc: ${oneLine(err.message.replace(/^error: /, ''))} (see ${help})\n`);
       return;
     }
-    process.stderr.write(`${formatError(err)}\n`);
-    if (isVerbose() && err instanceof Error && err.stack) {
-      process.stderr.write(`${isPluginError(err) && err.cause instanceof Error ? err.cause.stack : err.stack}\n`);
-    }
-    process.exitCode = exitCodeOf(err);
+    reportFailure(err, isVerbose());
   }
 };

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheOptions } from '../options.js';
 import { debug, info } from '../log.js';
@@ -14,9 +14,10 @@ interface Marker {
   at: number;
 }
 
-const readMarker = async (dir: string): Promise<Marker | undefined> => {
+/** Synchronous, like the session file read: every keyring cache hit asks, and fs.promises would cost it ~3 ms. */
+const readMarker = (dir: string): Marker | undefined => {
   try {
-    return JSON.parse(await fs.readFile(join(dir, MARKER), 'utf8')) as Marker;
+    return JSON.parse(readFileSync(join(dir, MARKER), 'utf8')) as Marker;
   } catch {
     return undefined;
   }
@@ -47,7 +48,7 @@ export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
   if (cache.tokenCacheStorage === 'none') return noStore();
   if (cache.tokenCacheStorage === 'disk') return fileStore(dir, undefined);
 
-  const marker = await readMarker(dir);
+  const marker = readMarker(dir);
   if (marker && Date.now() - marker.at < RETRY_KEYCHAIN_MS) {
     debug(`the OS keychain was unavailable ${Math.round((Date.now() - marker.at) / 1000)} s ago (${marker.reason}); using 0600 files`);
     return fileStore(dir, undefined);

@@ -45,11 +45,14 @@ export const readSecret = async (attributes: Record<string, string>, timeoutMs: 
     timer = setTimeout(() => reject(timedOut), timeoutMs);
   });
   const read = async (): Promise<string | null> => {
-    bus = await openBus(socket);
-    // A 256-bit private exponent: beyond the ~80-bit strength of the 1024-bit group, at a quarter of the cost.
+    const connecting = openBus(socket);
+    // Our half of the key exchange is computed while the bus connects and authenticates. A 256-bit private exponent:
+    // beyond the ~80-bit strength of the 1024-bit group, at a quarter of the cost.
     const privateKey = BigInt(`0x${randomBytes(32).toString('hex')}`);
+    const publicKey = publicKeyOf(privateKey);
+    bus = await connecting;
     const [[output, session], [unlocked, locked]] = (await bus.call(
-      { ...SERVICE, member: 'OpenSession', signature: 'sv', body: [ALGORITHM, ['ay', publicKeyOf(privateKey)]] },
+      { ...SERVICE, member: 'OpenSession', signature: 'sv', body: [ALGORITHM, ['ay', publicKey]] },
       { ...SERVICE, member: 'SearchItems', signature: 'a{ss}', body: [Object.entries(attributes)] },
     )) as [[[string, Buffer], string], [string[], string[]]];
     const item = unlocked[0];
@@ -57,11 +60,14 @@ export const readSecret = async (attributes: Record<string, string>, timeoutMs: 
       if (locked.length > 0) throw new SecretServiceUnanswered('the item is locked');
       return null;
     }
-    const [[secrets]] = (await bus.call({ ...SERVICE, member: 'GetSecrets', signature: 'aoo', body: [[item], session] })) as [[DbusValue[][]]];
+    const answer = bus.call({ ...SERVICE, member: 'GetSecrets', signature: 'aoo', body: [[item], session] });
+    answer.catch(() => undefined); // awaited below, unless transferKey throws first
+    const key = transferKey(privateKey, output[1]); // while the Secret Service looks the item up
+    const [[secrets]] = (await answer) as [[DbusValue[][]]];
     const secret = secrets.find(([path]) => path === item)?.[1] as [string, Buffer, Buffer, string] | undefined;
     if (!secret) throw new SecretServiceUnanswered('GetSecrets returned nothing');
     const [, iv, value] = secret;
-    const decipher = createDecipheriv('aes-128-cbc', transferKey(privateKey, output[1]), iv);
+    const decipher = createDecipheriv('aes-128-cbc', key, iv);
     return Buffer.concat([decipher.update(value), decipher.final()]).toString('utf8');
   };
   try {
