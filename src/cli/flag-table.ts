@@ -7,7 +7,7 @@ import type { CacheStorage, GetTokenOptions, GrantType, PkceMethod } from '../op
 
 /** Every flag can also come from KUBECTL_OIDC_<FLAG> (without a leading "oidc-"), so secrets need not sit in argv. */
 export const envName = (flag: string): string =>
-  `KUBECTL_OIDC_${flag.replace(/^oidc-/, '').replace(/-/g, '_').toUpperCase()}`;
+  `KUBECTL_OIDC_${(flag.startsWith('oidc-') ? flag.slice(5) : flag).split('-').join('_').toUpperCase()}`;
 
 /** A flag's value that does not parse; the commander layer turns it into its usage error. */
 export class FlagValueError extends Error {}
@@ -120,7 +120,11 @@ export const GET_TOKEN_FLAGS: FlagSpec[] = [
 export const defaultOf = (spec: FlagSpec): unknown => (typeof spec.default === 'function' ? (spec.default as () => unknown)() : spec.default);
 
 /** commander's attribute name for a flag: oidc-issuer-url → oidcIssuerUrl. */
-export const attributeName = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+export const attributeName = (name: string): string =>
+  name
+    .split('-')
+    .map((word, i) => (i === 0 ? word : word.charAt(0).toUpperCase() + word.slice(1)))
+    .join('');
 
 export interface RawGetTokenFlags {
   oidcIssuerUrl: string;

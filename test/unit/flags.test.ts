@@ -116,6 +116,11 @@ describe('the cache-hit fast path reads flags exactly as commander does', () => 
     [[...required, '--oidc-pkce-method=plain']],
     [[...required, '--listen-address=0.0.0.0:1']],
     [['--oidc-client-id=x']],
+    [[...required, 'positional']],
+    [[...required, '--', '--account=x']],
+    [[...required, '--oidc-use-access-token=yes']],
+    [[...required, '--account']],
+    [[...required, '--account', '--force-refresh']],
   ])('hands %j to the full command line interface', (args) => {
     expect(fastParseGetToken(args, {})).toBeUndefined();
   });
