@@ -2,8 +2,8 @@ import { connect, type Socket } from 'node:net';
 
 /**
  * Just enough of the D-Bus wire protocol (https://dbus.freedesktop.org/doc/dbus-specification.html) to call a few
- * methods on the session bus: EXTERNAL authentication over a Unix socket, method calls and their replies. A cache hit
- * reads the keychain through this in about a millisecond, where a `secret-tool` child process costs some 40 ms.
+ * methods on the session bus: EXTERNAL authentication over a Unix socket, method calls and their replies. A keyring
+ * cache hit reads its key through this, some 30 ms sooner than through a `secret-tool` child process.
  *
  * Values by signature: s o g → string; y n q i u → number; b → boolean; x t → bigint; d → number; ay → Buffer;
  * other arrays → array; dict entries and structs → array of their members; v → [signature, value].
@@ -140,13 +140,14 @@ export const unmarshal = (signature: string, data: Buffer, littleEndian: boolean
   const align = (n: number): void => {
     pos += (n - ((pos + offset) % n)) % n;
   };
-  const uint32 = (): number => {
-    align(4);
-    need(4);
-    const value = littleEndian ? data.readUInt32LE(pos) : data.readUInt32BE(pos);
-    pos += 4;
+  const fixed = <T>(size: number, readAt: (at: number) => T): T => {
+    align(size);
+    need(size);
+    const value = readAt(pos);
+    pos += size;
     return value;
   };
+  const uint32 = (): number => fixed(4, (at) => (littleEndian ? data.readUInt32LE(at) : data.readUInt32BE(at)));
   const text = (size: number): string => {
     need(size + 1);
     const value = data.toString('utf8', pos, pos + size);
@@ -165,28 +166,15 @@ export const unmarshal = (signature: string, data: Buffer, littleEndian: boolean
       case 'i':
         return uint32() | 0;
       case 'n':
-      case 'q': {
-        align(2);
-        need(2);
-        const value = type === 'n' ? (littleEndian ? data.readInt16LE(pos) : data.readInt16BE(pos)) : littleEndian ? data.readUInt16LE(pos) : data.readUInt16BE(pos);
-        pos += 2;
-        return value;
-      }
+        return fixed(2, (at) => (littleEndian ? data.readInt16LE(at) : data.readInt16BE(at)));
+      case 'q':
+        return fixed(2, (at) => (littleEndian ? data.readUInt16LE(at) : data.readUInt16BE(at)));
       case 'x':
-      case 't': {
-        align(8);
-        need(8);
-        const value = type === 'x' ? (littleEndian ? data.readBigInt64LE(pos) : data.readBigInt64BE(pos)) : littleEndian ? data.readBigUInt64LE(pos) : data.readBigUInt64BE(pos);
-        pos += 8;
-        return value;
-      }
-      case 'd': {
-        align(8);
-        need(8);
-        const value = littleEndian ? data.readDoubleLE(pos) : data.readDoubleBE(pos);
-        pos += 8;
-        return value;
-      }
+        return fixed(8, (at) => (littleEndian ? data.readBigInt64LE(at) : data.readBigInt64BE(at)));
+      case 't':
+        return fixed(8, (at) => (littleEndian ? data.readBigUInt64LE(at) : data.readBigUInt64BE(at)));
+      case 'd':
+        return fixed(8, (at) => (littleEndian ? data.readDoubleLE(at) : data.readDoubleBE(at)));
       case 'h':
         return uint32();
       case 's':
@@ -277,11 +265,13 @@ export const readMessages = (data: Buffer): { messages: Reply[]; rest: Buffer } 
       return fields.find(([fieldCode]) => fieldCode === code)?.[1][1];
     };
     const signature = (field(Field.Signature) as string | undefined) ?? '';
+    const isReply = type === MessageType.MethodReturn || type === MessageType.Error;
     messages.push({
       replySerial: field(Field.ReplySerial) as number | undefined,
       error: type === MessageType.Error ? ((field(Field.ErrorName) as string | undefined) ?? 'unknown error') : undefined,
-      body: signature ? unmarshal(signature, message.subarray(headerEnd), littleEndian, headerEnd) : [],
-      isReply: type === MessageType.MethodReturn || type === MessageType.Error,
+      // Signals (NameAcquired and whatever else the bus sends) are skipped unread.
+      body: isReply && signature ? unmarshal(signature, message.subarray(headerEnd), littleEndian, headerEnd) : [],
+      isReply,
     });
     at += message.length;
   }

@@ -56,7 +56,7 @@ const secretTool = (): Backend => {
     });
   };
   return {
-    // Over D-Bus directly when the item is there and unlocked (~1 ms instead of a ~40 ms child process); secret-tool
+    // Over D-Bus directly when the item is there and unlocked (~20 ms in a cold process; a child process ~50 ms); secret-tool
     // for everything else, so prompts, errors and a first-time empty keyring behave as before.
     get: async () => {
       const { readSecret, SecretServiceUnanswered } = await import('./secret-service.js');

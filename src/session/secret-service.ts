@@ -4,6 +4,9 @@ import { openBus, sessionBusSocket, type Bus, type DbusValue } from './dbus.js';
 const SERVICE = { destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets', interface: 'org.freedesktop.Secret.Service' };
 const ALGORITHM = 'dh-ietf1024-sha256-aes128-cbc-pkcs7';
 
+/** Why the quick read could not answer; the caller asks secret-tool instead (which can also prompt to unlock). */
+export class SecretServiceUnanswered extends Error {}
+
 // The spec's Diffie-Hellman group: the 1024-bit MODP group of RFC 2409 ("second Oakley group"), generator 2. With
 // BigInt, because node:crypto's getDiffieHellman('modp2') spends ~45 ms validating the group before the first use.
 const PRIME = BigInt(
@@ -25,9 +28,6 @@ export const transferKey = (privateKey: bigint, serverPublicKey: Buffer): Buffer
   if (peer <= 1n || peer >= PRIME - 1n) throw new SecretServiceUnanswered('the Secret Service sent an invalid public key');
   return Buffer.from(hkdfSync('sha256', toBytes(modPow(peer, privateKey)), Buffer.alloc(0), Buffer.alloc(0), 16));
 };
-
-/** Why the quick read could not answer; the caller asks secret-tool instead (which can also prompt to unlock). */
-export class SecretServiceUnanswered extends Error {}
 
 /**
  * Reads one secret from the Secret Service (gnome-keyring, KeePassXC, KWallet) straight over the session bus:
