@@ -75,8 +75,9 @@ export const translateError = (err: unknown, what: string, url: string): PluginE
       { cause: err },
     );
   }
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-    return new PluginError('issuer_unreachable', `${what} failed: ${new URL(url).origin} did not answer in time`, undefined, {
+  // openid-client wraps the DOMException of its 30 s timeout signal (OAUTH_TIMEOUT); our own requests throw it as is.
+  if ([e.code, e.name, (e.cause as OAuthErrorShape | undefined)?.name].some((name) => name === 'OAUTH_TIMEOUT' || name === 'TimeoutError')) {
+    return new PluginError('issuer_unreachable', `${what} failed: ${new URL(url).origin} did not answer in time`, 'check that the IdP is up and reachable from here', {
       cause: err,
     });
   }

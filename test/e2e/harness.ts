@@ -103,9 +103,14 @@ export interface WorkspaceSettings {
 const isRunning = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    // An orphan that has exited stays a zombie until init reaps it; it writes nothing more.
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.[0] !== 'Z';
+  } catch {
+    return existsSync(`/proc/${pid}`) || !existsSync('/proc');
   }
 };
 

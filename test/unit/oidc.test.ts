@@ -30,6 +30,16 @@ describe('errors', () => {
     expect(tls.hint).toContain('--certificate-authority');
   });
 
+  it('says which host did not answer in time, also when openid-client wraps the timeout', () => {
+    const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    const wrapped = Object.assign(new Error('operation timed out', { cause: timeout }), { code: 'OAUTH_TIMEOUT' });
+    for (const err of [timeout, wrapped]) {
+      const translated = translateError(err, 'OpenID discovery', 'https://idp.example/.well-known/openid-configuration');
+      expect(translated.code).toBe('issuer_unreachable');
+      expect(translated.message).toBe('OpenID discovery failed: https://idp.example did not answer in time');
+    }
+  });
+
   it('reports an OAuth error answer and recognises redirect URI problems', () => {
     const answer = Object.assign(new Error('server responded with an error'), { error: 'invalid_grant', error_description: 'redirect_uri\nmismatch' });
     const translated = translateError(answer, 'the code exchange', 'https://idp.example/token');
