@@ -296,63 +296,59 @@ export interface Bus {
   close(): void;
 }
 
-/** Connects to a bus socket, authenticates as this user (EXTERNAL) and says Hello. */
-export const openBus = (socketPath: string): Promise<Bus> =>
-  new Promise((resolve, reject) => {
-    const socket: Socket = connect({ path: socketPath });
-    socket.unref(); // the caller's own timeout keeps the process alive while it waits, and no longer
-    let serial = 0;
-    let pending: Buffer = Buffer.alloc(0);
-    let authenticated = false;
-    const waiting = new Map<number, { resolve: (body: DbusValue[]) => void; reject: (err: Error) => void }>();
-    const fail = (err: Error): void => {
-      socket.destroy();
-      reject(err);
-      for (const call of waiting.values()) call.reject(err);
-      waiting.clear();
-    };
-    const bus: Bus = {
-      call: (...calls) => {
-        const replies = calls.map((call) => {
-          const id = ++serial;
-          socket.write(methodCallMessage(call, id));
-          return new Promise<DbusValue[]>((res, rej) => waiting.set(id, { resolve: res, reject: rej }));
-        });
-        return Promise.all(replies);
-      },
-      close: () => socket.destroy(),
-    };
-    socket.once('error', (err) => fail(new DbusError(`cannot reach the session bus: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
-    socket.once('close', () => fail(new DbusError('the session bus closed the connection')));
-    socket.on('data', (chunk: Buffer) => {
-      pending = Buffer.concat([pending, chunk]);
-      if (!authenticated) {
-        const lineEnd = pending.indexOf('\r\n');
-        if (lineEnd < 0) return;
-        const line = pending.toString('latin1', 0, lineEnd);
-        pending = pending.subarray(lineEnd + 2);
-        if (!line.startsWith('OK ')) return fail(new DbusError(`the session bus refused authentication (${line})`));
-        authenticated = true;
-        socket.write('BEGIN\r\n');
-        bus
-          .call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' })
-          .then(() => resolve(bus), fail);
-      }
-      let parsed;
-      try {
-        parsed = readMessages(pending);
-      } catch (err) {
-        return fail(err as Error);
-      }
-      pending = parsed.rest;
-      for (const message of parsed.messages) {
-        const call = message.replySerial === undefined || !message.isReply ? undefined : waiting.get(message.replySerial);
-        if (!call) continue;
-        waiting.delete(message.replySerial!);
-        if (message.error) call.reject(new DbusError(message.error));
-        else call.resolve(message.body);
-      }
-    });
-    const uid = String(process.getuid?.() ?? '');
-    socket.write(`\0AUTH EXTERNAL ${Buffer.from(uid).toString('hex')}\r\n`);
+const HELLO: MethodCall = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' };
+
+/**
+ * Connects to a bus socket as this user (EXTERNAL) and says Hello. Nothing waits for an answer before sending on: the
+ * authentication, BEGIN, Hello and the first calls leave in one write, as sd-bus does, which the specification allows;
+ * a refusal fails every call.
+ */
+export const openBus = (socketPath: string): Bus => {
+  const socket: Socket = connect({ path: socketPath });
+  socket.unref(); // the caller's own timeout keeps the process alive while it waits, and no longer
+  let serial = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  let authenticated = false;
+  const waiting = new Map<number, { resolve: (body: DbusValue[]) => void; reject: (err: Error) => void }>();
+  const fail = (err: Error): void => {
+    socket.destroy();
+    for (const call of waiting.values()) call.reject(err);
+    waiting.clear();
+  };
+  const send = (call: MethodCall): Promise<DbusValue[]> => {
+    const id = ++serial;
+    socket.write(methodCallMessage(call, id)); // written once connected
+    return new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
+  };
+  socket.once('error', (err) => fail(new DbusError(`cannot reach the session bus: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
+  socket.once('close', () => fail(new DbusError('the session bus closed the connection')));
+  socket.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    if (!authenticated) {
+      const lineEnd = pending.indexOf('\r\n');
+      if (lineEnd < 0) return;
+      const line = pending.toString('latin1', 0, lineEnd);
+      pending = pending.subarray(lineEnd + 2);
+      if (!line.startsWith('OK ')) return fail(new DbusError(`the session bus refused authentication (${line})`));
+      authenticated = true;
+    }
+    let parsed;
+    try {
+      parsed = readMessages(pending);
+    } catch (err) {
+      return fail(err as Error);
+    }
+    pending = parsed.rest;
+    for (const message of parsed.messages) {
+      const call = message.replySerial === undefined || !message.isReply ? undefined : waiting.get(message.replySerial);
+      if (!call) continue;
+      waiting.delete(message.replySerial!);
+      if (message.error) call.reject(new DbusError(message.error));
+      else call.resolve(message.body);
+    }
   });
+  const uid = String(process.getuid?.() ?? '');
+  socket.write(`\0AUTH EXTERNAL ${Buffer.from(uid).toString('hex')}\r\nBEGIN\r\n`);
+  send(HELLO).catch(() => undefined); // a failed Hello fails the calls after it too
+  return { call: (...calls) => Promise.all(calls.map(send)), close: () => socket.destroy() };
+};

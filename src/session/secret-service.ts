@@ -45,14 +45,11 @@ export const readSecret = async (attributes: Record<string, string>, timeoutMs: 
     timer = setTimeout(() => reject(timedOut), timeoutMs);
   });
   const read = async (): Promise<string | null> => {
-    const connecting = openBus(socket);
-    // Our half of the key exchange is computed while the bus connects and authenticates. A 256-bit private exponent:
-    // beyond the ~80-bit strength of the 1024-bit group, at a quarter of the cost.
+    // A 256-bit private exponent: beyond the ~80-bit strength of the 1024-bit group, at a quarter of the cost.
     const privateKey = BigInt(`0x${randomBytes(32).toString('hex')}`);
-    const publicKey = publicKeyOf(privateKey);
-    bus = await connecting;
+    bus = openBus(socket);
     const [[output, session], [unlocked, locked]] = (await bus.call(
-      { ...SERVICE, member: 'OpenSession', signature: 'sv', body: [ALGORITHM, ['ay', publicKey]] },
+      { ...SERVICE, member: 'OpenSession', signature: 'sv', body: [ALGORITHM, ['ay', publicKeyOf(privateKey)]] },
       { ...SERVICE, member: 'SearchItems', signature: 'a{ss}', body: [Object.entries(attributes)] },
     )) as [[[string, Buffer], string], [string[], string[]]];
     const item = unlocked[0];
