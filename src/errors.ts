@@ -31,7 +31,12 @@ export class PluginError extends Error {
   }
 }
 
-export const isPluginError = (err: unknown): err is PluginError => err instanceof PluginError;
+/**
+ * By name, not by class: the cache-hit bundle and the CLI bundle each carry a copy of PluginError, and a session store
+ * opened by the first is used by the second.
+ */
+export const isPluginError = (err: unknown): err is PluginError =>
+  err instanceof Error && err.name === 'PluginError' && typeof (err as PluginError).code === 'string';
 
 /** Exit codes: 1 for runtime failures, 2 for bad usage, 130 for Ctrl-C (as shells report SIGINT). */
 export const exitCodeOf = (err: unknown): number => {

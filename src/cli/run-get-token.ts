@@ -1,17 +1,18 @@
 import { reportFailure } from '../errors.js';
-import type { GetTokenOptions } from '../options.js';
+import type { Miss } from './fast-get-token.js';
 
 /**
- * get-token with flags the fast path has already read (no cache hit, or --force-refresh): refresh or log in without
- * loading commander. Its own entry point in the CLI bundle, sharing the chunks of the full command line.
+ * get-token after the fast path's miss (or --force-refresh), with the flags it read and the store it opened: refresh or
+ * log in without loading commander or asking the keychain again. Its own entry point in the CLI bundle, sharing the
+ * chunks of the full command line.
  */
-export const runGetToken = async (options: GetTokenOptions): Promise<void> => {
+export const runGetToken = async ({ options, store }: Miss): Promise<void> => {
   try {
     const [{ getToken }, { parseExecInfo }] = await Promise.all([
       import('../credential/get-token.js'),
       import('../credential/exec-credential.js'),
     ]);
-    await getToken(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO));
+    await getToken(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), store);
   } catch (err) {
     reportFailure(err, false);
   }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PluginError } from '../errors.js';
+import { isPluginError, PluginError } from '../errors.js';
 import type { GetTokenOptions } from '../options.js';
 import { debug, info } from '../log.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
@@ -35,7 +35,7 @@ const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefin
       }
       info('the refresh answer carried no ID token; logging in again');
     } catch (err) {
-      info(`could not refresh the token (${err instanceof PluginError ? err.message : String(err)}); logging in again`);
+      info(`could not refresh the token (${isPluginError(err) ? err.message : String(err)}); logging in again`);
     }
   }
   const { login } = await import('../login/login.js');
@@ -56,10 +56,11 @@ const cooldownError = (reason: string, at: number, until: number): PluginError =
  * The get-token use case. A fresh cached token is printed with no lock and no network. Otherwise one process per
  * session refreshes or logs in while the others wait for it and then read what it saved.
  */
-export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Promise<void> => {
-  const store: SessionStore = await openStore(options.cache);
+export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo, missedIn?: SessionStore): Promise<void> => {
+  // missedIn: the store in which the caller has just found no fresh token (the cache-hit fast path).
+  const store: SessionStore = missedIn ?? (await openStore(options.cache));
   const key = sessionKey(options);
-  if (!options.forceRefresh && (await serveFromCache(options, execInfo, store))) return;
+  if (!missedIn && !options.forceRefresh && (await serveFromCache(options, execInfo, store))) return;
 
   const dir = options.cache.tokenCacheDir;
   const lock = store.persistent
@@ -89,7 +90,7 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Pr
     try {
       tokens = await obtainTokens(options, cached, store.persistent, isInteractive(execInfo));
     } catch (err) {
-      if (store.persistent && promptsAPerson && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
+      if (store.persistent && promptsAPerson && isPluginError(err) && LOGIN_FAILURES.has(err.code)) {
         await startCooldown(dir, key, options.cache.loginCooldownSec, err.message).catch(() => undefined);
       }
       throw err;
@@ -103,7 +104,7 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo): Pr
       if (store.persistent) await clearCooldown(dir, key);
     } catch (err) {
       // The login worked: kubectl still gets its token, and the next run logs in again.
-      info(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);
+      info(`${isPluginError(err) ? err.message : String(err)}; the token is not cached`);
     }
     output(options, execInfo, token);
   } finally {

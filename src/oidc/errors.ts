@@ -1,4 +1,4 @@
-import { PluginError, oneLine } from '../errors.js';
+import { isPluginError, oneLine, PluginError } from '../errors.js';
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -56,7 +56,7 @@ interface OAuthErrorShape {
 
 /** Translates what openid-client, undici or an IdP threw into one clear line for a user. `what` names the request. */
 export const translateError = (err: unknown, what: string, url: string): PluginError => {
-  if (err instanceof PluginError) return err;
+  if (isPluginError(err)) return err;
   const e = (err ?? {}) as OAuthErrorShape;
   const code = causeCode(err);
   if (code && TLS_CODES.has(code)) {
