@@ -19,7 +19,7 @@ const parseIssuer = (issuerUrl: string): URL => {
   try {
     url = new URL(issuerUrl);
   } catch {
-    throw new PluginError('usage', `--oidc-issuer-url is not a URL: ${issuerUrl}`);
+    throw new PluginError('usage', `--oidc-issuer-url is not a URL: "${issuerUrl}"`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
     throw new PluginError('usage', `--oidc-issuer-url must use https (kube-apiserver accepts only https issuers): ${issuerUrl}`);
