@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
-import { createSecureContext } from 'node:tls';
-import type { Fetch } from './fetch.js';
+import type { Fetch, TlsSettings } from './fetch.js';
 
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -14,13 +13,11 @@ const requestBody = async (body: RequestInit['body']): Promise<string | Buffer |
 
 /**
  * The small part of fetch that openid-client and the plugin use (method, headers, body, redirect: 'manual', signal),
- * over node:https. A cold process pays ~90 ms to load undici and ~30 ms for Node's own fetch; this costs a few. Extra CAs
- * are added to a default secure context, so they extend Node's roots (and NODE_EXTRA_CA_CERTS) rather than replace them.
+ * over node:https. A cold process pays ~90 ms to load undici and ~30 ms for Node's own fetch; this costs a few.
  */
-export const httpsFetch = (extraCAs: string[], insecureSkipTlsVerify: boolean): Fetch => {
-  const secureContext = createSecureContext();
-  for (const pem of extraCAs) secureContext.context.addCACert(pem);
-  return async (url, init = {}) => {
+export const httpsFetch =
+  (tls: TlsSettings): Fetch =>
+  async (url, init = {}) => {
     const target = new URL(url);
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((value, name) => {
@@ -37,7 +34,7 @@ export const httpsFetch = (extraCAs: string[], insecureSkipTlsVerify: boolean): 
         {
           method: init.method ?? 'GET',
           headers,
-          ...(target.protocol === 'https:' ? { secureContext, rejectUnauthorized: !insecureSkipTlsVerify } : {}),
+          ...(target.protocol === 'https:' ? tls : {}),
           ...(init.signal ? { signal: init.signal } : {}),
         },
         (res) => {
@@ -56,4 +53,3 @@ export const httpsFetch = (extraCAs: string[], insecureSkipTlsVerify: boolean): 
       req.end(body);
     });
   };
-};

@@ -60,7 +60,7 @@ describe.skipIf(!enabled)('network settings', () => {
     }
   });
 
-  it('trusts NODE_EXTRA_CA_CERTS when no CA flag is given, and says TLS error without it', async () => {
+  it('trusts NODE_EXTRA_CA_CERTS, --certificate-authority-data or --insecure-skip-tls-verify, and says TLS error without any', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'nell' } });
     try {
       const args = ws.pluginArgs.filter((a) => !a.startsWith('--certificate-authority'));
@@ -70,6 +70,11 @@ describe.skipIf(!enabled)('network settings', () => {
       const untrusted = await run(PLUGIN_BIN, [...args, '--force-refresh'], { env: ws.env });
       expect(untrusted.code).toBe(1);
       expect(untrusted.stderr).toMatch(/TLS error talking to/);
+      // Each of these is another session (the trust settings are part of its key), so each logs in once more.
+      const caData = await run(PLUGIN_BIN, [...args, `--certificate-authority-data=${Buffer.from(stack.certs.caPem).toString('base64')}`], { env: ws.env });
+      expect(caData.code, caData.stderr).toBe(0);
+      const insecure = await run(PLUGIN_BIN, [...args, '--insecure-skip-tls-verify'], { env: ws.env });
+      expect(insecure.code, insecure.stderr).toBe(0);
     } finally {
       await ws.cleanup();
     }
