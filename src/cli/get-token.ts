@@ -1,17 +1,14 @@
 import type { Command } from 'commander';
 import { setVerbosity } from '../log.js';
-import { addGetTokenFlags, toGetTokenOptions, type RawGetTokenFlags } from './flags.js';
+import { getTokenOptionsOf } from '../options/parse.js';
+import { addOptions, groupsOf } from './options.js';
 
 export const registerGetToken = (program: Command): void => {
-  addGetTokenFlags(
-    program.command('get-token').description('print an ExecCredential for kubectl, logging in or refreshing when needed'),
-  ).action(async (raw: RawGetTokenFlags) => {
-    const options = toGetTokenOptions(raw);
+  const command = program.command('get-token').description('print an ExecCredential for kubectl, logging in or refreshing when needed');
+  addOptions(command, 'get-token').action(async () => {
+    const options = getTokenOptionsOf(groupsOf(command, 'get-token'));
     setVerbosity(options.verbose);
-    const [{ getToken }, { parseExecInfo }] = await Promise.all([
-      import('../credential/get-token.js'),
-      import('../credential/exec-credential.js'),
-    ]);
+    const [{ getToken }, { parseExecInfo }] = await Promise.all([import('../credential/get-token.js'), import('../credential/exec-credential.js')]);
     await getToken(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO));
   });
 };

@@ -1,23 +1,23 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { PluginError } from '../errors.js';
 import { setVerbosity } from '../log.js';
-import { addGetTokenFlags, toGetTokenOptions, type RawGetTokenFlags } from './flags.js';
+import { getTokenOptionsOf } from '../options/parse.js';
+import { addOptions, groupsOf } from './options.js';
 
 export const registerLogout = (program: Command): void => {
-  addGetTokenFlags(
-    program
-      .command('logout')
-      .alias('clean')
-      .description('remove the session of these flags (or every session with --all) and revoke its refresh token at the IdP')
-      .addOption(new Option('--all', 'remove every session in the token cache')),
-    false,
-  ).action(async (raw: RawGetTokenFlags & { all?: boolean }) => {
-    if (!raw.all && (!raw.oidcIssuerUrl || !raw.oidcClientId)) {
+  const command = program
+    .command('logout')
+    .alias('clean')
+    .description('remove the session of these flags (or every session with --all) and revoke its refresh token at the IdP');
+  addOptions(command, 'logout').action(async () => {
+    const groups = groupsOf(command, 'logout');
+    const options = getTokenOptionsOf(groups);
+    const all = groups.logout?.all === true;
+    if (!all && (!options.provider.issuerUrl || !options.provider.clientId)) {
       throw new PluginError('usage', 'logout needs --oidc-issuer-url and --oidc-client-id (the flags of the session), or --all');
     }
-    const options = toGetTokenOptions(raw);
     setVerbosity(options.verbose);
     const { logout } = await import('../credential/logout.js');
-    await logout(options, raw.all === true);
+    await logout(options, all);
   });
 };

@@ -1,14 +1,13 @@
-import { Option, type Command } from 'commander';
-import { defaultCacheDir } from './flags.js';
+import type { Command } from 'commander';
+import type { StatusOptions } from '../options/types.js';
+import { addOptions, groupsOf } from './options.js';
 
 export const registerStatus = (program: Command): void => {
-  program
-    .command('status')
-    .description('list the cached sessions (never a token)')
-    .addOption(new Option('--token-cache-dir <dir>', 'directory of the token cache').default(defaultCacheDir(), '$KUBECACHEDIR/kubectl-oidc or ~/.kube/cache/kubectl-oidc').env('KUBECTL_OIDC_TOKEN_CACHE_DIR'))
-    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
-    .action(async (raw: { tokenCacheDir: string; output: 'table' | 'json' }) => {
-      const { status } = await import('../credential/status.js');
-      await status(raw.tokenCacheDir, raw.output);
-    });
+  const command = program.command('status').description('list the cached sessions (never a token)');
+  addOptions(command, 'status').action(async () => {
+    const groups = groupsOf(command, 'status');
+    const options = { cache: groups.cache, ...groups.status } as StatusOptions;
+    const { status } = await import('../credential/status.js');
+    await status(options.cache.tokenCacheDir, options.output);
+  });
 };

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import type { GetTokenOptions } from '../options.js';
+import type { GetTokenOptions } from '../options/types.js';
 import { debug } from '../log.js';
 import { credentialToken, isFresh, type CredentialToken } from '../session/expiry.js';
 import { sessionKey } from '../session/key.js';

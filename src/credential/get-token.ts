@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isPluginError, PluginError } from '../errors.js';
-import type { GetTokenOptions } from '../options.js';
+import type { GetTokenOptions } from '../options/types.js';
 import { debug, info } from '../log.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
 import { readDiscovery, writeDiscovery } from '../session/discovery-cache.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isPluginError } from '../errors.js';
-import type { GetTokenOptions } from '../options.js';
+import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown } from '../session/cooldown.js';
 import { listSessions } from '../session/file-store.js';
 import { sessionKey } from '../session/key.js';

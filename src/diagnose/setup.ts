@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isPluginError, PluginError } from '../errors.js';
-import type { GetTokenOptions } from '../options.js';
+import type { GetTokenOptions, SetupOptions } from '../options/types.js';
 import { credentialToken, jwtClaims } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
 import { sessionKey } from '../session/key.js';
@@ -9,16 +9,6 @@ import { listenPlan, redirectTarget } from '../loopback/redirect.js';
 import { issuerFindings, loginErrorFix, tokenFindings, type Finding } from './findings.js';
 import { judge, legacyAuthenticator, parseAuthenticationConfiguration, type JwtAuthenticator, type LegacyFlags, type Verdict } from './judge.js';
 import { snippets, type Snippets } from './snippets.js';
-
-export interface SetupOptions {
-  getToken: GetTokenOptions;
-  apiserver: Omit<LegacyFlags, 'issuerUrl' | 'clientId'>;
-  authenticationConfigFile?: string;
-  output: 'text' | 'json';
-  showSecrets: boolean;
-  saveSession: boolean;
-  kubeconfigUser: string;
-}
 
 interface Report {
   issuer: string;
@@ -120,7 +110,13 @@ const decodeHeader = (jwt: string): Record<string, unknown> => {
  */
 export const setup = async (options: SetupOptions): Promise<boolean> => {
   const o = options.getToken;
-  const legacy: LegacyFlags = { ...options.apiserver, issuerUrl: o.provider.issuerUrl, clientId: o.provider.clientId };
+  const { signingAlgs } = options.apiserver;
+  const legacy: LegacyFlags = {
+    ...options.apiserver,
+    signingAlgs: signingAlgs.length > 0 ? signingAlgs : ['RS256'],
+    issuerUrl: o.provider.issuerUrl,
+    clientId: o.provider.clientId,
+  };
   const authenticators: JwtAuthenticator[] = options.authenticationConfigFile
     ? parseAuthenticationConfiguration(
         await readFile(options.authenticationConfigFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -156,7 +152,7 @@ export const setup = async (options: SetupOptions): Promise<boolean> => {
         ...(Array.isArray(jwks?.keys) ? { jwksKeys: jwks.keys } : {}),
         ...(inspection.jwksError ? { jwksError: inspection.jwksError } : {}),
         ...(skew !== undefined && Number.isFinite(skew) ? { clockSkewSec: skew } : {}),
-        apiserverAlgs: options.apiserver.signingAlgs,
+        apiserverAlgs: legacy.signingAlgs,
       }),
     );
     tokens = await login(provider, o);

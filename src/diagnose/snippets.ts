@@ -1,27 +1,9 @@
 import { stringify } from 'yaml';
-import type { GetTokenOptions } from '../options.js';
+import { kubeconfigArgs } from '../options/kubeconfig-args.js';
+import type { GetTokenOptions } from '../options/types.js';
 import type { LegacyFlags } from './judge.js';
 
 const REDACTED = '<redacted: see --show-secrets>';
-
-/** The get-token arguments this setup used, for the kubeconfig. The client secret goes to the exec env, not argv. */
-export const getTokenArgs = (options: GetTokenOptions): string[] => {
-  const { provider, login } = options;
-  const args = ['get-token', `--oidc-issuer-url=${provider.issuerUrl}`, `--oidc-client-id=${provider.clientId}`];
-  for (const scope of provider.extraScopes) args.push(`--oidc-extra-scope=${scope}`);
-  if (login.redirectUrl) args.push(`--oidc-redirect-url=${login.redirectUrl}`);
-  if (login.pkceMethod !== 'auto') args.push(`--oidc-pkce-method=${login.pkceMethod}`);
-  for (const address of login.listenAddresses) args.push(`--listen-address=${address}`);
-  for (const [key, value] of Object.entries(login.authRequestExtraParams)) args.push(`--oidc-auth-request-extra-params=${key}=${value}`);
-  for (const [key, value] of Object.entries(provider.requestHeaders)) args.push(`--oidc-request-header=${key}=${value}`);
-  for (const file of provider.certificateAuthorityFiles) args.push(`--certificate-authority=${file}`);
-  for (const data of provider.certificateAuthorityData) args.push(`--certificate-authority-data=${data}`);
-  if (provider.insecureSkipTlsVerify) args.push('--insecure-skip-tls-verify');
-  if (options.useAccessToken) args.push('--oidc-use-access-token');
-  if (login.loginHint) args.push(`--login-hint=${login.loginHint}`);
-  if (options.account) args.push(`--account=${options.account}`);
-  return args;
-};
 
 /** kubectl reads --exec-arg as CSV (a comma splits it): quote the fields that need it. */
 const csvField = (value: string): string => (/[,"]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
@@ -42,9 +24,8 @@ export const snippets = (
   subject: { username?: string; group?: string },
   settings: { userName: string; showSecrets: boolean; command: string },
 ): Snippets => {
-  const args = getTokenArgs(options);
-  const secret = options.provider.clientSecret;
-  const env = secret ? [{ name: 'KUBECTL_OIDC_CLIENT_SECRET', value: settings.showSecrets ? secret : REDACTED }] : [];
+  const { args, env: secrets } = kubeconfigArgs(options);
+  const env = secrets.map(({ name, value }) => ({ name, value: settings.showSecrets ? value : REDACTED }));
   const kubectlCommand = [
     `kubectl config set-credentials ${shellQuote(settings.userName)}`,
     '--exec-api-version=client.authentication.k8s.io/v1',

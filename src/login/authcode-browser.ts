@@ -1,5 +1,5 @@
 import { isPluginError } from '../errors.js';
-import type { LoginOptions } from '../options.js';
+import type { LoginOptions } from '../options/types.js';
 import { debug } from '../log.js';
 import { startLoopbackServer } from '../loopback/server.js';
 import type { Provider } from '../oidc/provider.js';

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { PluginError } from '../errors.js';
-import type { GetTokenOptions } from '../options.js';
+import type { GetTokenOptions } from '../options/types.js';
 import type { Provider } from '../oidc/provider.js';
 import { exchangeCode, prepareAuthorization } from '../oidc/tokens.js';
 import type { TokenSet } from '../session/tokens.js';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { GrantType } from '../options.js';
+import type { GrantType } from '../options/types.js';
 
 export interface Environment {
   platform: NodeJS.Platform;

@@ -1,4 +1,4 @@
-import type { GetTokenOptions } from '../options.js';
+import type { GetTokenOptions } from '../options/types.js';
 import type { Provider } from '../oidc/provider.js';
 import { clientCredentials } from '../oidc/tokens.js';
 import type { TokenSet } from '../session/tokens.js';

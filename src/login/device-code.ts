@@ -1,4 +1,4 @@
-import type { GetTokenOptions } from '../options.js';
+import type { GetTokenOptions } from '../options/types.js';
 import { info } from '../log.js';
 import type { Provider } from '../oidc/provider.js';
 import { pollDeviceAuthorization, startDeviceAuthorization } from '../oidc/tokens.js';

@@ -1,5 +1,5 @@
 import { PluginError } from '../errors.js';
-import type { GetTokenOptions } from '../options.js';
+import type { GetTokenOptions } from '../options/types.js';
 import { info } from '../log.js';
 import type { Provider } from '../oidc/provider.js';
 import { passwordGrant } from '../oidc/tokens.js';

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { PluginError, oneLine } from '../errors.js';
-import type { LoginOptions } from '../options.js';
+import type { LoginOptions } from '../options/types.js';
 
 /** Reads a line from the terminal without echoing it. */
 const promptHidden = (question: string): Promise<string> =>

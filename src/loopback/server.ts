@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { PluginError } from '../errors.js';
 import { debug, info } from '../log.js';
 import { errorPage, successPage } from './pages.js';
-import { listenPlan, redirectTarget, type ListenAddress, type RedirectTarget } from './redirect.js';
+import type { ListenAddress } from '../options/listen-address.js';
+import { listenPlan, redirectTarget, type RedirectTarget } from './redirect.js';
 
 const MAX_URL_LENGTH = 8192;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { PluginError } from '../errors.js';
-import type { ProviderOptions } from '../options.js';
+import type { ProviderOptions } from '../options/types.js';
 
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 

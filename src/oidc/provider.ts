@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
-import type { ProviderOptions } from '../options.js';
+import type { ProviderOptions } from '../options/types.js';
 import { debug } from '../log.js';
 import { translateError } from './errors.js';
 import { createFetch, type Fetch } from './fetch.js';

@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import { PluginError, oneLine } from '../errors.js';
-import type { PkceMethod } from '../options.js';
+import type { PkceMethod } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { debug } from '../log.js';
 import { translateError } from './errors.js';

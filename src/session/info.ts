@@ -1,4 +1,4 @@
-import type { GetTokenOptions } from '../options.js';
+import type { GetTokenOptions } from '../options/types.js';
 import { jwtClaims } from './expiry.js';
 import type { SessionInfo, TokenSet } from './tokens.js';
 

@@ -1,36 +1,33 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { GetTokenOptions } from '../options.js';
+import { OPTION_TABLE, type Row, valueIn } from '../options/table.js';
+import type { GetTokenOptions } from '../options/types.js';
 
-const sortedEntries = (record: Record<string, string>): [string, string][] =>
-  Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const KEY_ROWS: readonly Row[] = OPTION_TABLE.filter((row: Row) => row.sessionKey !== undefined);
+/** Fields that several options make up together, as an array of their values (the CA: files, data, verification). */
+const COMPOSITE = new Set(KEY_ROWS.map((row) => row.sessionKey).filter((field, i, all) => all.indexOf(field) !== i));
+
+const byName = ([a]: [string, string], [b]: [string, string]): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A value in a canonical form: the same settings in any flag order (or scope order) give the same key. */
+const canonical = (row: Row, value: unknown): unknown => {
+  if (row.kind === 'list') return [...(value as string[])].sort();
+  if (row.kind === 'map') return Object.entries(value as Record<string, string>).sort(byName);
+  return value ?? '';
+};
 
 /**
- * A stable name for a session: everything that makes the tokens different, in a canonical form,
- * so the same settings in any flag order (or scope order) find the same session.
+ * A stable name for a session: every option the table marks as making the tokens different, in table order. The
+ * JSON layout is that of version 1 of the key, so that sessions cached by earlier releases are found.
  */
 export const sessionKey = (options: GetTokenOptions): string => {
-  const { provider, login } = options;
-  const caFiles = [...provider.certificateAuthorityFiles].sort();
-  const caData = [...provider.certificateAuthorityData].sort();
-  const canonical = {
-    v: 1,
-    issuer: provider.issuerUrl,
-    client: provider.clientId,
-    secret: provider.clientSecret ?? '',
-    scopes: [...new Set(provider.extraScopes)].sort(),
-    redirect: login.redirectUrl ?? '',
-    pkce: login.pkceMethod,
-    accessToken: options.useAccessToken,
-    params: sortedEntries(login.authRequestExtraParams),
-    headers: sortedEntries(provider.requestHeaders),
-    // The CA identity by reference (file paths, data): reading files here would slow down every cache hit.
-    ca: [caFiles, caData, provider.insecureSkipTlsVerify],
-    loginHint: login.loginHint ?? '',
-    assertion: provider.clientAssertionFile ?? '',
-    username: login.username ?? '',
-    account: options.account ?? '',
-  };
+  const fields: Record<string, unknown> = { v: 1 };
+  for (const row of KEY_ROWS) {
+    const value = canonical(row, valueIn(options, row));
+    const field = row.sessionKey!;
+    if (!COMPOSITE.has(field)) fields[field] = value;
+    else ((fields[field] ??= []) as unknown[]).push(value);
+  }
   // @noble/hashes rather than node:crypto, whose loading alone would cost every cache hit ~6 ms.
-  return bytesToHex(sha256(utf8ToBytes(JSON.stringify(canonical))));
+  return bytesToHex(sha256(utf8ToBytes(JSON.stringify(fields))));
 };

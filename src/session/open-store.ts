@@ -1,6 +1,6 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CacheOptions } from '../options.js';
+import type { CacheOptions } from '../options/types.js';
 import { debug, info } from '../log.js';
 import { ensureCacheDir, fileStore, noStore, writeFileAtomic } from './file-store.js';
 import type { SessionStore } from './tokens.js';

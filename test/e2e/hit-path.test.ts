@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fastParseGetToken } from '../../src/cli/fast-get-token.js';
+import { fastParseGetToken } from '../../src/options/parse.js';
 import { fileStore } from '../../src/session/file-store.js';
 import { sessionInfo } from '../../src/session/info.js';
 import { sessionKey } from '../../src/session/key.js';

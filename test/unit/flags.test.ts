@@ -1,7 +1,8 @@
 import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fastParseGetToken } from '../../src/cli/fast-get-token.js';
-import { envName, parseGetTokenArgs } from '../../src/cli/flags.js';
+import { fastParseGetToken } from '../../src/options/parse.js';
+import { parseGetTokenArgs } from '../../src/cli/options.js';
+import { envName } from '../../src/options/table.js';
 
 const required = ['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl'];
 

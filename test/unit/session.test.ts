@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseGetTokenArgs } from '../../src/cli/flags.js';
+import { parseGetTokenArgs } from '../../src/cli/options.js';
 import { fileStore, listSessions, parseSessionFile, serializeSession, writeFileAtomic } from '../../src/session/file-store.js';
 import type { SessionInfo } from '../../src/session/tokens.js';
 import { credentialToken, isFresh, jwtExpiry } from '../../src/session/expiry.js';

@@ -1,0 +1,40 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isPluginError } from '../errors.js';
+import { fromAttributes, getTokenOptionsOf, type Groups, parseValue } from '../options/parse.js';
+import { type Command as CommandName, defaultOf, envName, rowsOf } from '../options/table.js';
+import type { GetTokenOptions } from '../options/types.js';
+
+/** The options of one command from the option table, with the same parsers as the cache-hit path. */
+export const addOptions = (command: Command, name: CommandName): Command => {
+  for (const row of rowsOf(name)) {
+    const flags = `${row.short ? `-${row.short}, ` : ''}--${row.name}${row.value ? ` ${row.value}` : ''}`;
+    const option = new Option(flags, row.description);
+    if (row.env !== false) option.env(envName(row.name));
+    if (row.kind !== 'boolean' && row.kind !== 'string') {
+      option.argParser((value: string, previous: unknown) => {
+        try {
+          return parseValue(row, value ?? true, previous);
+        } catch (err) {
+          throw isPluginError(err) ? new InvalidArgumentError(err.message) : err;
+        }
+      });
+    }
+    const value = defaultOf(row);
+    if (value !== undefined || row.defaultDescription) option.default(value, row.defaultDescription);
+    // logout takes a session's options to find it, or --all instead.
+    if (row.required && name !== 'logout') option.makeOptionMandatory();
+    command.addOption(option);
+  }
+  return command;
+};
+
+/** The options commander read, by group. */
+export const groupsOf = (command: Command, name: CommandName): Groups => fromAttributes(name, command.opts());
+
+/** Parses get-token arguments (after the command name) with commander; for tests and tools. */
+export const parseGetTokenArgs = (args: string[]): GetTokenOptions => {
+  const command = addOptions(new Command('get-token'), 'get-token')
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+  return getTokenOptionsOf(groupsOf(command.parse(args, { from: 'user' }), 'get-token'));
+};

@@ -1,0 +1,144 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * THE option table: one row per flag. commander's flags and help, the cache-hit parser, the KUBECTL_OIDC_* variables,
+ * the typed options, the session key, status's flags and the kubeconfig that setup prints are all derived from it.
+ * A new flag is one row here plus its behaviour.
+ */
+
+export type Kind = 'string' | 'boolean' | 'int' | 'list' | 'map' | 'choice' | 'level';
+export type Command = 'get-token' | 'setup' | 'logout' | 'status';
+/** Where a row's value lands in the typed options (see types.ts). */
+export type Group = 'provider' | 'login' | 'cache' | 'run' | 'apiserver' | 'setup' | 'logout' | 'status';
+
+export interface Row {
+  /** Long name without dashes, e.g. oidc-issuer-url. */
+  readonly name: string;
+  /** A one-letter alias, e.g. o for -o. */
+  readonly short?: string;
+  readonly kind: Kind;
+  readonly group: Group;
+  /** The property in its group, e.g. issuerUrl. */
+  readonly key: string;
+  /** Placeholder of the value in help, e.g. <url>; absent for a boolean flag. */
+  readonly value?: string;
+  readonly description: string;
+  readonly choices?: readonly string[];
+  /** For int: the smallest value allowed. */
+  readonly min?: number;
+  /** The default, or a function that computes it when the flags are read (it may depend on the environment). */
+  readonly default?: string | number | (() => string);
+  readonly defaultDescription?: string;
+  /** Required by get-token and setup; optional for logout (which has --all). */
+  readonly required?: boolean;
+  /** The commands that take it; absent: get-token and the commands that name a session like it (setup, logout). */
+  readonly commands?: readonly Command[];
+  /** false: not read from a KUBECTL_OIDC_* variable (options of one command's own). */
+  readonly env?: false;
+  /** The field of the session key this option is part of (options that make the tokens different). */
+  readonly sessionKey?: string;
+  /** A secret: setup prints it as an environment variable of the exec config, never as an argument. */
+  readonly secret?: boolean;
+  /** A file whose content (without the trailing newline) becomes the value of this key of the same group. */
+  readonly readInto?: string;
+  /** false: setup never prints it into a kubeconfig (one-off or diagnostic options). */
+  readonly kubeconfig?: false;
+  /** A list whose repeated items count once. */
+  readonly unique?: boolean;
+  /** A list of listen addresses: each is checked as it is read, so a bad one is a usage error whatever the grant. */
+  readonly listenAddresses?: boolean;
+  /** Reading it (-v) is left to commander: the cache-hit parser hands the whole command line over. */
+  readonly handOff?: boolean;
+}
+
+const GET_TOKEN_FAMILY: readonly Command[] = ['get-token', 'setup', 'logout'];
+export const defaultCacheDir = (): string => join(process.env.KUBECACHEDIR || join(homedir(), '.kube', 'cache'), 'kubectl-oidc');
+
+/**
+ * Named and typed as kubelogin's, so that a kubeconfig migrates by changing only the command. The relative order of
+ * the rows with a sessionKey is the order of the session key's fields: keep it, or every cached session is lost.
+ */
+export const OPTION_TABLE = [
+  // Provider: who to ask, and how to talk to it.
+  { name: 'oidc-issuer-url', kind: 'string', group: 'provider', key: 'issuerUrl', value: '<url>', description: 'issuer URL of the OpenID Connect provider', required: true, sessionKey: 'issuer' },
+  { name: 'oidc-client-id', kind: 'string', group: 'provider', key: 'clientId', value: '<id>', description: 'client ID registered at the provider', required: true, sessionKey: 'client' },
+  { name: 'oidc-client-secret', kind: 'string', group: 'provider', key: 'clientSecret', value: '<secret>', description: 'client secret, for confidential clients (prefer the environment variable or a file)', sessionKey: 'secret', secret: true },
+  { name: 'oidc-client-secret-file', kind: 'string', group: 'provider', key: 'clientSecretFile', value: '<file>', description: 'read the client secret from this file', readInto: 'clientSecret' },
+  { name: 'oidc-extra-scope', kind: 'list', group: 'provider', key: 'extraScopes', value: '<scopes>', description: 'scope to request besides openid (repeatable, or a space/comma list)', sessionKey: 'scopes', unique: true },
+  { name: 'oidc-redirect-url', kind: 'string', group: 'login', key: 'redirectUrl', value: '<url>', description: 'exact redirect URI registered at the provider (default http://localhost:<port>)', sessionKey: 'redirect' },
+  { name: 'oidc-pkce-method', kind: 'choice', group: 'login', key: 'pkceMethod', value: '<method>', description: 'PKCE: auto, S256 (force even if discovery omits it), no', choices: ['auto', 'S256', 'no'], default: 'auto', sessionKey: 'pkce' },
+  { name: 'oidc-use-access-token', kind: 'boolean', group: 'run', key: 'useAccessToken', description: 'give kubectl the access token instead of the ID token', sessionKey: 'accessToken' },
+  { name: 'oidc-auth-request-extra-params', kind: 'map', group: 'login', key: 'authRequestExtraParams', value: '<key=value>', description: 'extra authorization request parameter (repeatable)', sessionKey: 'params' },
+  { name: 'oidc-request-header', kind: 'map', group: 'provider', key: 'requestHeaders', value: '<key=value>', description: 'extra HTTP header for requests to the provider (repeatable)', sessionKey: 'headers' },
+  // The CA identity by reference (file paths, data): reading files for the key would slow down every cache hit.
+  { name: 'certificate-authority', kind: 'list', group: 'provider', key: 'certificateAuthorityFiles', value: '<file>', description: 'PEM file of a CA to trust for the provider, besides the system CAs (repeatable)', sessionKey: 'ca' },
+  { name: 'certificate-authority-data', kind: 'list', group: 'provider', key: 'certificateAuthorityData', value: '<base64>', description: 'base64 PEM of a CA to trust for the provider (repeatable)', sessionKey: 'ca' },
+  { name: 'insecure-skip-tls-verify', kind: 'boolean', group: 'provider', key: 'insecureSkipTlsVerify', description: 'do not verify the provider certificate (insecure)', sessionKey: 'ca' },
+  { name: 'login-hint', kind: 'string', group: 'login', key: 'loginHint', value: '<hint>', description: 'sent to the IdP as login_hint, to pick one of several accounts', sessionKey: 'loginHint' },
+  { name: 'oidc-client-assertion-file', kind: 'string', group: 'provider', key: 'clientAssertionFile', value: '<file>', description: 'authenticate the client with the JWT in this file (e.g. a projected service-account token), read on every run', sessionKey: 'assertion' },
+  { name: 'username', kind: 'string', group: 'login', key: 'username', value: '<name>', description: 'user for --grant-type=password; service account for Authentik client credentials', sessionKey: 'username' },
+  { name: 'account', kind: 'string', group: 'run', key: 'account', value: '<name>', description: 'keeps sessions of several accounts at one IdP apart', sessionKey: 'account' },
+  // How to log in.
+  { name: 'grant-type', kind: 'choice', group: 'login', key: 'grantType', value: '<type>', description: 'auto, authcode, authcode-keyboard, device-code, client-credentials, password', choices: ['auto', 'authcode', 'authcode-keyboard', 'device-code', 'client-credentials', 'password'], default: 'auto' },
+  { name: 'oidc-redirect-url-authcode-keyboard', kind: 'string', group: 'login', key: 'keyboardRedirectUrl', value: '<url>', description: 'redirect URI for --grant-type=authcode-keyboard', default: 'urn:ietf:wg:oauth:2.0:oob' },
+  { name: 'password', kind: 'string', group: 'login', key: 'password', value: '<password>', description: 'password or app password (prefer the environment variable, a file or --password-command)', secret: true },
+  { name: 'password-file', kind: 'string', group: 'login', key: 'passwordFile', value: '<file>', description: 'read the password from this file', readInto: 'password' },
+  { name: 'password-command', kind: 'string', group: 'login', key: 'passwordCommand', value: '<command>', description: 'run this command (e.g. a password manager) and use its output as the password' },
+  { name: 'listen-address', kind: 'list', group: 'login', key: 'listenAddresses', value: '<host:port>', description: 'loopback address for the callback, tried in order (repeatable; default 127.0.0.1:8000 then 127.0.0.1:18000; :0 = any free port)', listenAddresses: true },
+  { name: 'browser-command', kind: 'string', group: 'login', key: 'browserCommand', value: '<command>', description: 'command that opens the login URL (gets the URL as its argument)' },
+  { name: 'skip-open-browser', kind: 'boolean', group: 'login', key: 'skipOpenBrowser', description: 'do not open a browser; only print the URL' },
+  { name: 'authentication-timeout-sec', kind: 'int', group: 'login', key: 'authenticationTimeoutSec', value: '<seconds>', description: 'give up the login after this long', min: 1, default: 180 },
+  // Where and how long tokens are kept.
+  { name: 'token-cache-dir', kind: 'string', group: 'cache', key: 'tokenCacheDir', value: '<dir>', description: 'directory of the token cache', default: defaultCacheDir, defaultDescription: '$KUBECACHEDIR/kubectl-oidc or ~/.kube/cache/kubectl-oidc', commands: ['get-token', 'setup', 'logout', 'status'] },
+  { name: 'token-cache-storage', kind: 'choice', group: 'cache', key: 'tokenCacheStorage', value: '<storage>', description: 'where tokens are kept: keyring (sealed with a key in the OS keychain; 0600 files when there is none), disk, none', choices: ['keyring', 'disk', 'none'], default: 'keyring' },
+  { name: 'token-expiry-margin', kind: 'int', group: 'cache', key: 'tokenExpiryMarginSec', value: '<seconds>', description: 'treat a cached token as expired this long before it expires', min: 0, default: 60 },
+  { name: 'login-cooldown', kind: 'int', group: 'cache', key: 'loginCooldownSec', value: '<seconds>', description: 'after an abandoned login, fail non-interactive runs fast for this long instead of opening another tab', min: 0, default: 60 },
+  { name: 'force-refresh', kind: 'boolean', group: 'run', key: 'forceRefresh', description: 'ignore a valid cached token and refresh or log in', kubeconfig: false },
+  { name: 'v', short: 'v', kind: 'level', group: 'run', key: 'verbose', value: '[level]', description: 'log level (1 = debug)', default: 0, kubeconfig: false, handOff: true },
+  // setup: kube-apiserver's side, and the report.
+  { name: 'oidc-username-claim', kind: 'string', group: 'apiserver', key: 'usernameClaim', value: '<claim>', description: "kube-apiserver's --oidc-username-claim", default: 'sub', commands: ['setup'], env: false },
+  { name: 'oidc-username-prefix', kind: 'string', group: 'apiserver', key: 'usernamePrefix', value: '<prefix>', description: "kube-apiserver's --oidc-username-prefix (default: <issuer>#, none for email; - for none)", commands: ['setup'], env: false },
+  { name: 'oidc-groups-claim', kind: 'string', group: 'apiserver', key: 'groupsClaim', value: '<claim>', description: "kube-apiserver's --oidc-groups-claim", commands: ['setup'], env: false },
+  { name: 'oidc-groups-prefix', kind: 'string', group: 'apiserver', key: 'groupsPrefix', value: '<prefix>', description: "kube-apiserver's --oidc-groups-prefix", commands: ['setup'], env: false },
+  { name: 'oidc-required-claim', kind: 'map', group: 'apiserver', key: 'requiredClaims', value: '<key=value>', description: "kube-apiserver's --oidc-required-claim (repeatable)", commands: ['setup'], env: false },
+  { name: 'oidc-signing-algs', kind: 'list', group: 'apiserver', key: 'signingAlgs', value: '<algs>', description: "kube-apiserver's --oidc-signing-algs", defaultDescription: 'RS256', commands: ['setup'], env: false },
+  { name: 'authentication-config', kind: 'string', group: 'setup', key: 'authenticationConfigFile', value: '<file>', description: "judge with this AuthenticationConfiguration (kube-apiserver's --authentication-config) instead of the legacy flags", commands: ['setup'], env: false },
+  { name: 'output', short: 'o', kind: 'choice', group: 'setup', key: 'output', value: '<format>', description: 'text or json', choices: ['text', 'json'], default: 'text', commands: ['setup'], env: false },
+  { name: 'show-secrets', kind: 'boolean', group: 'setup', key: 'showSecrets', description: 'show the client secret in the printed configuration', commands: ['setup'], env: false },
+  { name: 'save-session', kind: 'boolean', group: 'setup', key: 'saveSession', description: 'keep the tokens of this login in the session cache, as get-token would', commands: ['setup'], env: false },
+  { name: 'kubeconfig-user', kind: 'string', group: 'setup', key: 'kubeconfigUser', value: '<name>', description: 'user name in the printed kubeconfig snippets', default: 'oidc', commands: ['setup'], env: false },
+  // logout and status.
+  { name: 'all', kind: 'boolean', group: 'logout', key: 'all', description: 'remove every session in the token cache', commands: ['logout'], env: false },
+  { name: 'output', short: 'o', kind: 'choice', group: 'status', key: 'output', value: '<format>', description: 'table or json', choices: ['table', 'json'], default: 'table', commands: ['status'], env: false },
+] as const satisfies readonly Row[];
+
+export const commandsOf = (row: Row): readonly Command[] => row.commands ?? GET_TOKEN_FAMILY;
+
+/** The rows of one command, in table order. */
+export const rowsOf = (command: Command): readonly Row[] => OPTION_TABLE.filter((row: Row) => commandsOf(row).includes(command));
+
+/** Every option can also come from KUBECTL_OIDC_<NAME> (without a leading "oidc-"), so secrets need not sit in argv. */
+export const envName = (flag: string): string =>
+  `KUBECTL_OIDC_${(flag.startsWith('oidc-') ? flag.slice(5) : flag).split('-').join('_').toUpperCase()}`;
+
+/** commander's attribute name for a flag: oidc-issuer-url → oidcIssuerUrl. */
+export const attributeName = (name: string): string =>
+  name
+    .split('-')
+    .map((word, i) => (i === 0 ? word : word.charAt(0).toUpperCase() + word.slice(1)))
+    .join('');
+
+export const defaultOf = (row: Row): unknown => {
+  if (typeof row.default === 'function') return row.default();
+  if (row.default !== undefined) return row.default;
+  if (row.kind === 'list') return [];
+  if (row.kind === 'map') return {};
+  return undefined;
+};
+
+/** A row's value in the options of get-token (the groups are properties, 'run' options sit at the top). */
+export const valueIn = (options: object, row: Row): unknown => {
+  const group = row.group === 'run' ? options : (options as Record<string, unknown>)[row.group];
+  return (group as Record<string, unknown> | undefined)?.[row.key];
+};

@@ -1,0 +1,52 @@
+import type { Command, Group, OPTION_TABLE } from './table.js';
+
+/** The typed options, derived from the option table: a row's kind gives the type, its group and key the place. */
+
+type Rows = (typeof OPTION_TABLE)[number];
+
+type ValueOf<R> = R extends { kind: 'choice'; choices: readonly (infer C)[] }
+  ? C
+  : R extends { kind: 'boolean' }
+    ? boolean
+    : R extends { kind: 'int' | 'level' }
+      ? number
+      : R extends { kind: 'list' }
+        ? string[]
+        : R extends { kind: 'map' }
+          ? Record<string, string>
+          : string;
+
+/** Whether the options always carry a value for the row (a default, a required flag, or a kind with an empty value). */
+type Always<R> = R extends { kind: 'boolean' | 'list' | 'map' | 'level' } | { default: unknown } | { required: true } ? true : false;
+
+type TakenBy<R, C extends Command> = R extends { commands: readonly (infer Cs)[] }
+  ? C extends Cs
+    ? R
+    : never
+  : C extends 'get-token' | 'setup' | 'logout'
+    ? R
+    : never;
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The options of one group, as a command reads them. */
+export type OptionsOf<G extends Group, C extends Command = 'get-token'> = Simplify<
+  { [R in TakenBy<Extract<Rows, { group: G }>, C> as Always<R> extends true ? R['key'] : never]: ValueOf<R> } & {
+    [R in TakenBy<Extract<Rows, { group: G }>, C> as Always<R> extends true ? never : R['key']]?: ValueOf<R>;
+  }
+>;
+
+export type ProviderOptions = OptionsOf<'provider'>;
+export type LoginOptions = OptionsOf<'login'>;
+export type CacheOptions = OptionsOf<'cache'>;
+
+export type GetTokenOptions = Simplify<{ provider: ProviderOptions; login: LoginOptions; cache: CacheOptions } & OptionsOf<'run'>>;
+
+export type PkceMethod = LoginOptions['pkceMethod'];
+export type GrantType = LoginOptions['grantType'];
+export type CacheStorage = CacheOptions['tokenCacheStorage'];
+
+export type ApiserverFlags = OptionsOf<'apiserver', 'setup'>;
+export type SetupOptions = Simplify<{ getToken: GetTokenOptions; apiserver: ApiserverFlags } & OptionsOf<'setup', 'setup'>>;
+export type LogoutOptions = Simplify<{ getToken: GetTokenOptions } & OptionsOf<'logout', 'logout'>>;
+export type StatusOptions = Simplify<{ cache: OptionsOf<'cache', 'status'> } & OptionsOf<'status', 'status'>>;
