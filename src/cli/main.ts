@@ -1,53 +1,30 @@
-import { Command, CommanderError } from 'commander';
-import { oneLine, reportFailure } from '../errors.js';
-import { isVerbose } from '../log.js';
-import { registerGetToken } from './get-token.js';
-import { registerLogout } from './logout.js';
-import { registerSetup } from './setup.js';
-import { registerStatus } from './status.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fastGetToken } from './fast-get-token.js';
 
-declare const __VERSION__: string;
-const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+// kubectl runs `get-token` before every command. This module and what it imports make the hit file, one CommonJS file
+// without code splitting, so that a cache hit loads one module and skips the ESM loader: no commander, no network code.
+// A refresh or login with flags already read loads the get-token entry of the rest of the graph (ESM, split into
+// chunks, sharing the hit file's modules); anything else the full command line interface.
+const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(join(__dirname, file)).href)) as T;
 
-const COMMANDS: Record<string, (program: Command) => void> = {
-  'get-token': registerGetToken,
-  logout: registerLogout,
-  clean: registerLogout,
-  setup: registerSetup,
-  status: registerStatus,
-};
-
-/** Registers only the command being run (kubectl runs get-token before every command); all of them for help. */
-const buildProgram = (commandName: string | undefined): Command => {
-  const program = new Command('kubectl-oidc')
-    .description('kubectl credential plugin for OpenID Connect')
-    .version(VERSION, '--version')
-    // Errors are printed by run() as one line; subcommands inherit both settings.
-    .exitOverride()
-    .configureOutput({ outputError: () => undefined });
-
-  const only = commandName ? COMMANDS[commandName] : undefined;
-  if (only) only(program);
-  else for (const register of new Set(Object.values(COMMANDS))) register(program);
-  return program;
-};
-
-/** Runs the CLI and exits: 0 on success, 2 on bad usage, 130 on Ctrl-C, 1 otherwise. Errors are one line on stderr. */
-export const run = async (argv: string[]): Promise<void> => {
-  const program = buildProgram(argv[2]);
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version end with a CommanderError too, after printing; so does a bare `kubectl-oidc` (help on stderr).
-      if (err.exitCode === 0) return;
-      process.exitCode = 2;
-      if (err.code === 'commander.help') return;
-      const command = program.commands.find((c) => c.name() === argv[2]);
-      const help = command ? `kubectl-oidc ${command.name()} --help` : 'kubectl-oidc --help';
-      process.stderr.write(`kubectl-oidc: ${oneLine(err.message.replace(/^error: /, ''))} (see ${help})\n`);
-      return;
-    }
-    reportFailure(err, isVerbose());
+const serve = async (): Promise<void> => {
+  const fast = process.argv[2] === 'get-token' ? await fastGetToken(process.argv.slice(3)) : undefined;
+  if (fast === 'served') return;
+  if (fast) {
+    await (await load<typeof import('./run-get-token.js')>('get-token.js')).runGetToken(fast);
+  } else {
+    await (await load<typeof import('./program.js')>('cli.js')).run(process.argv);
   }
+  // Exit explicitly: keep-alive sockets of the HTTP client must not hold kubectl up once the answer is written.
+  // The empty write's callback fires only after everything before it has been flushed.
+  process.stdout.write('', () => process.exit(process.exitCode ?? 0));
+};
+
+/** Run by bin/kubectl-oidc. */
+export const main = (): void => {
+  serve().catch((err: unknown) => {
+    process.stderr.write(`kubectl-oidc: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
 };

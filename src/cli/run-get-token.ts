@@ -1,4 +1,4 @@
-import { reportFailure } from '../errors.js';
+import { reportFailure } from './report.js';
 import type { Miss } from './fast-get-token.js';
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,5 +40,13 @@ describe.skipIf(!enabled)('the cache-hit path', () => {
     expect(loaded.files.filter((file) => file.startsWith(REPO_ROOT)).sort()).toEqual([join(REPO_ROOT, 'bin/kubectl-oidc'), join(REPO_ROOT, 'dist/kubectl-oidc.cjs')]);
     const costly = ['NativeModule crypto', 'NativeModule net', 'NativeModule child_process', 'NativeModule internal/fs/promises', 'NativeModule internal/deps/undici/undici', 'NativeModule internal/modules/esm/loader', 'NativeModule internal/util/parse_args/parse_args'];
     expect(loaded.builtins.filter((name) => costly.includes(name))).toEqual([]);
+  });
+
+  it('holds each module once: the rest of the graph uses the hit file\'s PluginError and option table, not copies', () => {
+    const dist = join(REPO_ROOT, 'dist');
+    const holders = (text: string): string[] => readdirSync(dist).filter((file) => readFileSync(join(dist, file), 'utf8').includes(text));
+    // A class name and an option name, as the minifier leaves them in the one file that defines them.
+    expect(holders('"PluginError"')).toEqual(['kubectl-oidc.cjs']);
+    expect(holders('oidc-redirect-url-authcode-keyboard')).toEqual(['kubectl-oidc.cjs']);
   });
 });

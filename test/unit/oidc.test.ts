@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeOf, formatError, isPluginError, PluginError } from '../../src/errors.js';
+import { exitCodeOf } from '../../src/cli/report.js';
+import { formatError, PluginError } from '../../src/errors.js';
 import { translateError } from '../../src/oidc/errors.js';
 import { scopeOf, usesPkce } from '../../src/oidc/tokens.js';
 
@@ -54,16 +55,5 @@ describe('errors', () => {
     expect(exitCodeOf(new PluginError('interrupted', 'x'))).toBe(130);
     expect(exitCodeOf(new PluginError('timeout', 'x'))).toBe(1);
     expect(exitCodeOf(new Error('x'))).toBe(1);
-  });
-
-  it("recognises the other bundle's copy of PluginError (a store opened by the cache-hit bundle throws it)", () => {
-    class OtherCopy extends Error {
-      readonly code = 'cache';
-      readonly hint = 'check the directory permissions';
-      override name = 'PluginError';
-    }
-    expect(isPluginError(new OtherCopy('cannot write the token cache'))).toBe(true);
-    expect(formatError(new OtherCopy('cannot write the token cache'))).toBe('kubectl-oidc: cannot write the token cache — check the directory permissions');
-    expect(isPluginError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(false);
   });
 });

@@ -1,0 +1,54 @@
+import { Command, CommanderError } from 'commander';
+import { oneLine } from '../errors.js';
+import { reportFailure } from './report.js';
+import { isVerbose } from '../log.js';
+import { registerGetToken } from './get-token.js';
+import { registerLogout } from './logout.js';
+import { registerSetup } from './setup.js';
+import { registerStatus } from './status.js';
+
+declare const __VERSION__: string;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+
+const COMMANDS: Record<string, (program: Command) => void> = {
+  'get-token': registerGetToken,
+  logout: registerLogout,
+  clean: registerLogout,
+  setup: registerSetup,
+  status: registerStatus,
+};
+
+/** Registers only the command being run (kubectl runs get-token before every command); all of them for help. */
+const buildProgram = (commandName: string | undefined): Command => {
+  const program = new Command('kubectl-oidc')
+    .description('kubectl credential plugin for OpenID Connect')
+    .version(VERSION, '--version')
+    // Errors are printed by run() as one line; subcommands inherit both settings.
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+
+  const only = commandName ? COMMANDS[commandName] : undefined;
+  if (only) only(program);
+  else for (const register of new Set(Object.values(COMMANDS))) register(program);
+  return program;
+};
+
+/** Runs the CLI and exits: 0 on success, 2 on bad usage, 130 on Ctrl-C, 1 otherwise. Errors are one line on stderr. */
+export const run = async (argv: string[]): Promise<void> => {
+  const program = buildProgram(argv[2]);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with a CommanderError too, after printing; so does a bare `kubectl-oidc` (help on stderr).
+      if (err.exitCode === 0) return;
+      process.exitCode = 2;
+      if (err.code === 'commander.help') return;
+      const command = program.commands.find((c) => c.name() === argv[2]);
+      const help = command ? `kubectl-oidc ${command.name()} --help` : 'kubectl-oidc --help';
+      process.stderr.write(`kubectl-oidc: ${oneLine(err.message.replace(/^error: /, ''))} (see ${help})\n`);
+      return;
+    }
+    reportFailure(err, isVerbose());
+  }
+};
