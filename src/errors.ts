@@ -17,7 +17,10 @@ export type ErrorCode =
   | 'token_exchange'
   | 'browser'
   | 'cache'
-  | 'login_cooldown';
+  | 'login_cooldown'
+  | 'keychain_unavailable'
+  | 'keychain_no_client'
+  | 'dbus';
 
 export class PluginError extends Error {
   readonly code: ErrorCode;

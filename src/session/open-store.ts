@@ -1,5 +1,6 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PluginError } from '../errors.js';
 import type { CacheOptions } from '../options/types.js';
 import { debug, info } from '../log.js';
 import { ensureCacheDir, fileStore, noStore, writeFileAtomic } from './file-store.js';
@@ -54,16 +55,16 @@ export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
     return fileStore(dir, undefined);
   }
   // Imported here: a disk cache hit loads neither child_process nor node:crypto (~9 ms together).
-  const [{ KeychainUnavailable, openKeychain }, { aesGcmSealer }] = await Promise.all([import('./keychain.js'), import('./seal.js')]);
-  let keychain;
+  const [{ openSealingKey }, { aesGcmSealer }] = await Promise.all([import('./sealing-key.js'), import('./seal.js')]);
+  let sealingKey;
   try {
-    keychain = await openKeychain(dir);
+    sealingKey = await openSealingKey(dir);
   } catch (err) {
-    if (!(err instanceof KeychainUnavailable)) throw err;
+    if (!(err instanceof PluginError && err.code === 'keychain_unavailable')) throw err;
     return fallBack(dir, err.message, marker);
   }
   if (marker) await fs.unlink(join(dir, MARKER)).catch(() => undefined);
-  const read = fileStore(dir, keychain.key ? aesGcmSealer(keychain.key) : undefined);
+  const read = fileStore(dir, sealingKey.key ? aesGcmSealer(sealingKey.key) : undefined);
   return {
     name: 'keyring',
     persistent: true,
@@ -72,7 +73,7 @@ export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
     save: async (key, tokens, sessionInfo) => {
       let sealer;
       try {
-        sealer = aesGcmSealer(await keychain.ensureKey());
+        sealer = aesGcmSealer(await sealingKey.ensure());
       } catch (err) {
         // The keychain answered a read but not this write: treat it as unavailable (with the notice) rather than lose the login.
         return (await fallBack(dir, (err as Error).message, undefined)).save(key, tokens, sessionInfo);

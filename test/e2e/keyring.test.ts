@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteKey, readKey, writeKey } from '../../src/keychain/keychain.js';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { startSecretService, type SecretService } from '../support/keyring.js';
 import { run } from '../support/run.js';
@@ -98,6 +99,25 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(second.stderr).toBe('');
     } finally {
       await ws.cleanup();
+    }
+  });
+
+  it('reads, writes and deletes one item (the keychain room on its own)', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, secrets.env);
+    try {
+      const item = { service: 'kubectl-oidc-test', account: 'room', label: 'kubectl-oidc test item' };
+      expect(await readKey(item)).toBeNull();
+      await writeKey(item, 'first value');
+      expect(await readKey(item)).toBe('first value'); // over D-Bus
+      await writeKey(item, 'second value');
+      expect(await readKey(item)).toBe('second value');
+      await deleteKey(item);
+      expect(await readKey(item)).toBeNull();
+      process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent';
+      await expect(readKey(item)).rejects.toMatchObject({ code: 'keychain_unavailable' });
+    } finally {
+      process.env = saved;
     }
   });
 });

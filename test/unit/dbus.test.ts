@@ -1,7 +1,8 @@
 import { createDiffieHellman, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { marshal, methodCallMessage, readMessages, sessionBusSocket, splitSignature, unmarshal, type DbusValue } from '../../src/session/dbus.js';
-import { publicKeyOf, transferKey } from '../../src/session/secret-service.js';
+import { marshal, methodCallMessage, readMessages, splitSignature, unmarshal, type DbusValue } from '../../src/keychain/dbus-wire.js';
+import { sessionBusSocket } from '../../src/keychain/dbus-connection.js';
+import { publicKeyOf, transferKey } from '../../src/keychain/secret-service.js';
 
 const hex = (buffer: Buffer): string => buffer.toString('hex');
 

@@ -1,16 +1,16 @@
-import { connect, type Socket } from 'node:net';
+import { PluginError } from '../errors.js';
 
 /**
- * Just enough of the D-Bus wire protocol (https://dbus.freedesktop.org/doc/dbus-specification.html) to call a few
- * methods on the session bus: EXTERNAL authentication over a Unix socket, method calls and their replies. A keyring
- * cache hit reads its key through this, some 30 ms sooner than through a `secret-tool` child process.
+ * Just enough of the D-Bus wire format (https://dbus.freedesktop.org/doc/dbus-specification.html) to call a few
+ * methods: marshalling, method call messages and their replies. No I/O here; dbus-connection.ts talks to the bus.
  *
  * Values by signature: s o g → string; y n q i u → number; b → boolean; x t → bigint; d → number; ay → Buffer;
  * other arrays → array; dict entries and structs → array of their members; v → [signature, value].
  */
 export type DbusValue = string | number | boolean | bigint | Buffer | DbusValue[];
 
-export class DbusError extends Error {}
+/** A D-Bus failure (a malformed message, an error reply, a bus that went away): the keychain falls back on it. */
+export const dbusError = (message: string): PluginError => new PluginError('dbus', message);
 
 const ALIGNMENT: Record<string, number> = { y: 1, b: 4, n: 2, q: 2, i: 4, u: 4, x: 8, t: 8, d: 8, s: 4, o: 4, g: 1, a: 4, '(': 8, '{': 8, v: 1, h: 4 };
 
@@ -22,12 +22,12 @@ const typeEnd = (signature: string, start: number): number => {
     const close = code === '(' ? ')' : '}';
     let i = start + 1;
     while (signature[i] !== close) {
-      if (i >= signature.length) throw new DbusError(`bad signature ${signature}`);
+      if (i >= signature.length) throw dbusError(`bad signature ${signature}`);
       i = typeEnd(signature, i);
     }
     return i + 1;
   }
-  if (code === undefined || !(code in ALIGNMENT)) throw new DbusError(`bad signature ${signature}`);
+  if (code === undefined || !(code in ALIGNMENT)) throw dbusError(`bad signature ${signature}`);
   return start + 1;
 };
 
@@ -124,7 +124,7 @@ export const marshal = (signature: string, values: DbusValue[]): Buffer => {
         return;
       }
       default:
-        throw new DbusError(`cannot marshal type ${type}`);
+        throw dbusError(`cannot marshal type ${type}`);
     }
   };
   splitSignature(signature).forEach((type, i) => write(type, values[i]!));
@@ -135,7 +135,7 @@ export const marshal = (signature: string, values: DbusValue[]): Buffer => {
 export const unmarshal = (signature: string, data: Buffer, littleEndian: boolean, offset = 0): DbusValue[] => {
   let pos = 0;
   const need = (n: number): void => {
-    if (pos + n > data.length) throw new DbusError('truncated message');
+    if (pos + n > data.length) throw dbusError('truncated message');
   };
   const align = (n: number): void => {
     pos += (n - ((pos + offset) % n)) % n;
@@ -206,7 +206,7 @@ export const unmarshal = (signature: string, data: Buffer, littleEndian: boolean
         align(8);
         return splitSignature(type.slice(1, -1)).map(read);
       default:
-        throw new DbusError(`cannot read type ${type}`);
+        throw dbusError(`cannot read type ${type}`);
     }
   };
   return splitSignature(signature).map(read);
@@ -276,79 +276,4 @@ export const readMessages = (data: Buffer): { messages: Reply[]; rest: Buffer } 
     at += message.length;
   }
   return { messages, rest: data.subarray(at) };
-};
-
-/** The Unix socket of the first unix: address in DBUS_SESSION_BUS_ADDRESS (abstract ones with a leading NUL). */
-export const sessionBusSocket = (address: string | undefined): string | undefined => {
-  for (const entry of (address ?? '').split(';')) {
-    const match = /^unix:(.*)$/.exec(entry);
-    if (!match) continue;
-    const params = new Map(match[1]!.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), decodeURIComponent(kv.slice(kv.indexOf('=') + 1))]));
-    if (params.get('path')) return params.get('path');
-    if (params.get('abstract')) return `\0${params.get('abstract')}`;
-  }
-  return undefined;
-};
-
-export interface Bus {
-  /** Sends calls in order without waiting between them; resolves with their return values, or rejects on an error reply. */
-  call(...calls: MethodCall[]): Promise<DbusValue[][]>;
-  close(): void;
-}
-
-const HELLO: MethodCall = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' };
-
-/**
- * Connects to a bus socket as this user (EXTERNAL) and says Hello. Nothing waits for an answer before sending on: the
- * authentication, BEGIN, Hello and the first calls leave in one write, as sd-bus does, which the specification allows;
- * a refusal fails every call.
- */
-export const openBus = (socketPath: string): Bus => {
-  const socket: Socket = connect({ path: socketPath });
-  socket.unref(); // the caller's own timeout keeps the process alive while it waits, and no longer
-  let serial = 0;
-  let pending: Buffer = Buffer.alloc(0);
-  let authenticated = false;
-  const waiting = new Map<number, { resolve: (body: DbusValue[]) => void; reject: (err: Error) => void }>();
-  const fail = (err: Error): void => {
-    socket.destroy();
-    for (const call of waiting.values()) call.reject(err);
-    waiting.clear();
-  };
-  const send = (call: MethodCall): Promise<DbusValue[]> => {
-    const id = ++serial;
-    socket.write(methodCallMessage(call, id)); // written once connected
-    return new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
-  };
-  socket.once('error', (err) => fail(new DbusError(`cannot reach the session bus: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
-  socket.once('close', () => fail(new DbusError('the session bus closed the connection')));
-  socket.on('data', (chunk: Buffer) => {
-    pending = Buffer.concat([pending, chunk]);
-    if (!authenticated) {
-      const lineEnd = pending.indexOf('\r\n');
-      if (lineEnd < 0) return;
-      const line = pending.toString('latin1', 0, lineEnd);
-      pending = pending.subarray(lineEnd + 2);
-      if (!line.startsWith('OK ')) return fail(new DbusError(`the session bus refused authentication (${line})`));
-      authenticated = true;
-    }
-    let parsed;
-    try {
-      parsed = readMessages(pending);
-    } catch (err) {
-      return fail(err as Error);
-    }
-    pending = parsed.rest;
-    for (const message of parsed.messages) {
-      const call = message.replySerial === undefined || !message.isReply ? undefined : waiting.get(message.replySerial);
-      if (!call) continue;
-      waiting.delete(message.replySerial!);
-      if (message.error) call.reject(new DbusError(message.error));
-      else call.resolve(message.body);
-    }
-  });
-  const uid = String(process.getuid?.() ?? '');
-  socket.write(`\0AUTH EXTERNAL ${Buffer.from(uid).toString('hex')}\r\nBEGIN\r\n`);
-  send(HELLO).catch(() => undefined); // a failed Hello fails the calls after it too
-  return { call: (...calls) => Promise.all(calls.map(send)), close: () => socket.destroy() };
 };

@@ -1,11 +1,11 @@
+import { PluginError } from '../errors.js';
 import { createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { openBus, sessionBusSocket, type Bus, type DbusValue } from './dbus.js';
+import { type Bus, openBus, sessionBusSocket } from './dbus-connection.js';
+import { dbusError, type DbusValue } from './dbus-wire.js';
+import { notAnswered } from './item.js';
 
 const SERVICE = { destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets', interface: 'org.freedesktop.Secret.Service' };
 const ALGORITHM = 'dh-ietf1024-sha256-aes128-cbc-pkcs7';
-
-/** Why the quick read could not answer; the caller asks secret-tool instead (which can also prompt to unlock). */
-export class SecretServiceUnanswered extends Error {}
 
 // The spec's Diffie-Hellman group: the 1024-bit MODP group of RFC 2409 ("second Oakley group"), generator 2. With
 // BigInt, because node:crypto's getDiffieHellman('modp2') spends ~45 ms validating the group before the first use.
@@ -25,22 +25,23 @@ export const publicKeyOf = (privateKey: bigint): Buffer => toBytes(modPow(2n, pr
 /** The AES-128 key both sides derive: HKDF-SHA256 (no salt, no info) of the shared secret padded to the group size. */
 export const transferKey = (privateKey: bigint, serverPublicKey: Buffer): Buffer => {
   const peer = BigInt(`0x${serverPublicKey.toString('hex') || '0'}`);
-  if (peer <= 1n || peer >= PRIME - 1n) throw new SecretServiceUnanswered('the Secret Service sent an invalid public key');
+  if (peer <= 1n || peer >= PRIME - 1n) throw dbusError('the Secret Service sent an invalid public key');
   return Buffer.from(hkdfSync('sha256', toBytes(modPow(peer, privateKey)), Buffer.alloc(0), Buffer.alloc(0), 16));
 };
 
 /**
  * Reads one secret from the Secret Service (gnome-keyring, KeePassXC, KWallet) straight over the session bus:
  * OpenSession with the spec's Diffie-Hellman transfer encryption, SearchItems, GetSecrets. Answers the secret, or
- * null when no item matches; throws SecretServiceUnanswered for a locked item, a missing bus or service, or an error
- * reply, and rejects with `timeoutError()` when the bus does not answer in time (a keyring waiting for its prompt).
+ * null when no item matches; throws a 'dbus' PluginError for a locked item, a missing bus or service, or an error
+ * reply (the caller asks secret-tool instead, which can also prompt to unlock), and a 'keychain_unavailable' one when
+ * the bus does not answer in time (a keyring waiting for its prompt).
  */
-export const readSecret = async (attributes: Record<string, string>, timeoutMs: number, timeoutError: () => Error): Promise<string | null> => {
+export const readSecret = async (attributes: Record<string, string>, timeoutMs: number): Promise<string | null> => {
   const socket = sessionBusSocket(process.env.DBUS_SESSION_BUS_ADDRESS);
-  if (!socket) throw new SecretServiceUnanswered('no unix: session bus address');
+  if (!socket) throw dbusError('no unix: session bus address');
   let bus: Bus | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = timeoutError();
+  const timedOut = notAnswered();
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(timedOut), timeoutMs);
   });
@@ -54,7 +55,7 @@ export const readSecret = async (attributes: Record<string, string>, timeoutMs: 
     )) as [[[string, Buffer], string], [string[], string[]]];
     const item = unlocked[0];
     if (!item) {
-      if (locked.length > 0) throw new SecretServiceUnanswered('the item is locked');
+      if (locked.length > 0) throw dbusError('the item is locked');
       return null;
     }
     const answer = bus.call({ ...SERVICE, member: 'GetSecrets', signature: 'aoo', body: [[item], session] });
@@ -62,7 +63,7 @@ export const readSecret = async (attributes: Record<string, string>, timeoutMs: 
     const key = transferKey(privateKey, output[1]); // while the Secret Service looks the item up
     const [[secrets]] = (await answer) as [[DbusValue[][]]];
     const secret = secrets.find(([path]) => path === item)?.[1] as [string, Buffer, Buffer, string] | undefined;
-    if (!secret) throw new SecretServiceUnanswered('GetSecrets returned nothing');
+    if (!secret) throw dbusError('GetSecrets returned nothing');
     const [, iv, value] = secret;
     const decipher = createDecipheriv('aes-128-cbc', key, iv);
     return Buffer.concat([decipher.update(value), decipher.final()]).toString('utf8');
@@ -70,7 +71,7 @@ export const readSecret = async (attributes: Record<string, string>, timeoutMs: 
   try {
     return await Promise.race([read(), timeout]);
   } catch (err) {
-    throw err === timedOut || err instanceof SecretServiceUnanswered ? err : new SecretServiceUnanswered((err as Error).message);
+    throw err === timedOut || (err instanceof PluginError && err.code === 'dbus') ? err : dbusError((err as Error).message);
   } finally {
     clearTimeout(timer);
     bus?.close();

@@ -1,0 +1,23 @@
+import { PluginError } from '../errors.js';
+
+/** One secret in the OS keychain, named as every backend names it: a service and an account. */
+export interface Item {
+  service: string;
+  account: string;
+  /** What the keychain shows the user beside the item. */
+  label: string;
+}
+
+/** The few operations every backend offers. Each rejects with a 'keychain_unavailable' PluginError when it cannot. */
+export interface Backend {
+  get(item: Item): Promise<string | null>;
+  set(item: Item, value: string): Promise<void>;
+  delete(item: Item): Promise<void>;
+}
+
+/** A keychain that waits for an unlock prompt must not hold kubectl up: every call gives up after this long. */
+export const TIMEOUT_MS = 2000;
+
+export const unavailable = (message: string): PluginError => new PluginError('keychain_unavailable', message);
+
+export const notAnswered = (): PluginError => unavailable(`the OS keychain did not answer within ${TIMEOUT_MS / 1000} s (locked?)`);
