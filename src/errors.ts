@@ -34,11 +34,9 @@ export class PluginError extends Error {
   }
 }
 
-export const isPluginError = (err: unknown): err is PluginError => err instanceof PluginError;
-
 /** One line for stderr: what failed, then what to do. */
 export const formatError = (err: unknown): string => {
-  if (isPluginError(err)) {
+  if (err instanceof PluginError) {
     return `kubectl-oidc: ${err.message}${err.hint ? ` — ${err.hint}` : ''}`;
   }
   const message = err instanceof Error ? err.message : String(err);

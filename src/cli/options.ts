@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { isPluginError } from '../errors.js';
+import { PluginError } from '../errors.js';
 import { fromAttributes, getTokenOptionsOf, type Groups, parseValue } from '../options/parse.js';
 import { type Command as CommandName, defaultOf, envName, rowsOf } from '../options/table.js';
 import type { GetTokenOptions } from '../options/types.js';
@@ -15,7 +15,7 @@ export const addOptions = (command: Command, name: CommandName): Command => {
         try {
           return parseValue(row, value ?? true, previous);
         } catch (err) {
-          throw isPluginError(err) ? new InvalidArgumentError(err.message) : err;
+          throw err instanceof PluginError ? new InvalidArgumentError(err.message) : err;
         }
       });
     }

@@ -1,8 +1,8 @@
-import { formatError, isPluginError } from '../errors.js';
+import { formatError, PluginError } from '../errors.js';
 
 /** Exit codes: 1 for runtime failures, 2 for bad usage, 130 for Ctrl-C (as shells report SIGINT). */
 export const exitCodeOf = (err: unknown): number => {
-  if (!isPluginError(err)) return 1;
+  if (!(err instanceof PluginError)) return 1;
   if (err.code === 'usage') return 2;
   if (err.code === 'interrupted') return 130;
   return 1;
@@ -12,7 +12,7 @@ export const exitCodeOf = (err: unknown): number => {
 export const reportFailure = (err: unknown, verbose: boolean): void => {
   process.stderr.write(`${formatError(err)}\n`);
   if (verbose && err instanceof Error && err.stack) {
-    process.stderr.write(`${isPluginError(err) && err.cause instanceof Error ? err.cause.stack : err.stack}\n`);
+    process.stderr.write(`${err instanceof PluginError && err.cause instanceof Error ? err.cause.stack : err.stack}\n`);
   }
   process.exitCode = exitCodeOf(err);
 };

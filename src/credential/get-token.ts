@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isPluginError, PluginError } from '../errors.js';
+import { PluginError } from '../errors.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { debug, info } from '../log.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
@@ -35,7 +35,7 @@ const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefin
       }
       info('the refresh answer carried no ID token; logging in again');
     } catch (err) {
-      info(`could not refresh the token (${isPluginError(err) ? err.message : String(err)}); logging in again`);
+      info(`could not refresh the token (${err instanceof PluginError ? err.message : String(err)}); logging in again`);
     }
   }
   const { login } = await import('../login/login.js');
@@ -90,7 +90,7 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo, mis
     try {
       tokens = await obtainTokens(options, cached, store.persistent, isInteractive(execInfo));
     } catch (err) {
-      if (store.persistent && promptsAPerson && isPluginError(err) && LOGIN_FAILURES.has(err.code)) {
+      if (store.persistent && promptsAPerson && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
         await startCooldown(dir, key, options.cache.loginCooldownSec, err.message).catch(() => undefined);
       }
       throw err;
@@ -104,7 +104,7 @@ export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo, mis
       if (store.persistent) await clearCooldown(dir, key);
     } catch (err) {
       // The login worked: kubectl still gets its token, and the next run logs in again.
-      info(`${isPluginError(err) ? err.message : String(err)}; the token is not cached`);
+      info(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);
     }
     output(options, execInfo, token);
   } finally {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isPluginError } from '../errors.js';
+import { PluginError } from '../errors.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown } from '../session/cooldown.js';
 import { listSessions } from '../session/file-store.js';
@@ -40,7 +40,7 @@ const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: 
           ? 'revoked the refresh token at the IdP'
           : 'the IdP offers no revocation endpoint, so the refresh token stays valid until it expires';
       } catch (err) {
-        revocation = `could not revoke the refresh token (${isPluginError(err) ? err.message : String(err)})`;
+        revocation = `could not revoke the refresh token (${err instanceof PluginError ? err.message : String(err)})`;
       }
     } else if (!tokens) {
       revocation = 'its tokens were unreadable, so nothing was revoked';

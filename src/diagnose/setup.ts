@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isPluginError, PluginError } from '../errors.js';
+import { PluginError } from '../errors.js';
 import type { GetTokenOptions, SetupOptions } from '../options/types.js';
 import { credentialToken, jwtClaims } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
@@ -157,7 +157,7 @@ export const setup = async (options: SetupOptions): Promise<boolean> => {
     );
     tokens = await login(provider, o);
   } catch (err) {
-    if (!(isPluginError(err))) throw err;
+    if (!(err instanceof PluginError)) throw err;
     report.error = `${err.message}${err.hint ? ` — ${err.hint}` : ''}`;
     const fix = loginErrorFix(err.code, err.message, plannedRedirectUris(o), o.provider.extraScopes);
     if (fix) report.checks.push({ level: 'error', check: 'registration', message: err.message, fix });

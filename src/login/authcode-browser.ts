@@ -1,4 +1,4 @@
-import { isPluginError } from '../errors.js';
+import { PluginError } from '../errors.js';
 import type { LoginOptions } from '../options/types.js';
 import { debug } from '../log.js';
 import { startLoopbackServer } from '../loopback/server.js';
@@ -43,7 +43,7 @@ export const loginWithBrowser = async (
       await finish({ ok: true, account: accountName(tokens) });
       return tokens;
     } catch (err) {
-      await finish({ ok: false, message: isPluginError(err) ? err.message : 'the code exchange failed' });
+      await finish({ ok: false, message: err instanceof PluginError ? err.message : 'the code exchange failed' });
       throw err;
     }
   } finally {

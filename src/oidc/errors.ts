@@ -1,4 +1,5 @@
-import { isPluginError, oneLine, PluginError } from '../errors.js';
+import * as client from 'openid-client';
+import { oneLine, PluginError } from '../errors.js';
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -45,19 +46,27 @@ const describeChain = (err: unknown): string => {
   return messages.length > 0 ? messages.join(': ') : String(err);
 };
 
-interface OAuthErrorShape {
-  name?: string;
-  code?: string;
-  error?: string;
-  error_description?: string;
-  status?: number;
-  cause?: unknown;
-}
+/** The OAuth error an IdP answered, from openid-client's typed errors: a JSON error body or a WWW-Authenticate challenge. */
+const oauthError = (err: unknown): { error: string; description: string | undefined } | undefined => {
+  if (err instanceof client.ResponseBodyError || err instanceof client.AuthorizationResponseError) {
+    return { error: err.error, description: err.error_description };
+  }
+  if (err instanceof client.WWWAuthenticateChallengeError) {
+    const parameters = err.cause.find((challenge) => challenge.parameters.error)?.parameters;
+    if (parameters?.error) return { error: parameters.error, description: parameters.error_description };
+  }
+  return undefined;
+};
+
+/** openid-client's own failures carry an OAUTH_* code; its 30 s timeout wraps the TimeoutError of its signal. */
+export const clientErrorCode = (err: unknown): string | undefined => (err instanceof client.ClientError ? err.code : undefined);
+
+const isTimeout = (err: unknown): boolean =>
+  clientErrorCode(err) === 'OAUTH_TIMEOUT' || (err instanceof DOMException && err.name === 'TimeoutError');
 
 /** Translates what openid-client, undici or an IdP threw into one clear line for a user. `what` names the request. */
 export const translateError = (err: unknown, what: string, url: string): PluginError => {
-  if (isPluginError(err)) return err;
-  const e = (err ?? {}) as OAuthErrorShape;
+  if (err instanceof PluginError) return err;
   const code = causeCode(err);
   if (code && TLS_CODES.has(code)) {
     return new PluginError(
@@ -75,24 +84,18 @@ export const translateError = (err: unknown, what: string, url: string): PluginE
       { cause: err },
     );
   }
-  // openid-client wraps the DOMException of its 30 s timeout signal (OAUTH_TIMEOUT); our own requests throw it as is.
-  if ([e.code, e.name, (e.cause as OAuthErrorShape | undefined)?.name].some((name) => name === 'OAUTH_TIMEOUT' || name === 'TimeoutError')) {
+  if (isTimeout(err)) {
     return new PluginError('issuer_unreachable', `${what} failed: ${new URL(url).origin} did not answer in time`, 'check that the IdP is up and reachable from here', {
       cause: err,
     });
   }
-  // A 401 with WWW-Authenticate (e.g. a wrong client secret with client_secret_basic) carries the OAuth error there.
-  const challenge = Array.isArray(e.cause) ? (e.cause[0] as { parameters?: { error?: string; error_description?: string } } | undefined) : undefined;
-  if (challenge?.parameters?.error) {
-    e.error = challenge.parameters.error;
-    e.error_description = challenge.parameters.error_description;
-  }
-  if (typeof e.error === 'string') {
-    const description = e.error_description ? `: ${oneLine(e.error_description)}` : '';
-    const redirect = /redirect_uri/i.test(`${e.error} ${e.error_description ?? ''}`);
+  const answered = oauthError(err);
+  if (answered) {
+    const description = answered.description ? `: ${oneLine(answered.description)}` : '';
+    const redirect = /redirect_uri/i.test(`${answered.error} ${answered.description ?? ''}`);
     return new PluginError(
       redirect ? 'redirect_uri_mismatch' : 'idp_error',
-      `${what} failed: the IdP answered ${e.error}${description}`,
+      `${what} failed: the IdP answered ${answered.error}${description}`,
       redirect ? 'register the exact redirect URI at the IdP or pass the registered one with --oidc-redirect-url' : undefined,
       { cause: err },
     );

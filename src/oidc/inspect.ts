@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { PluginError } from '../errors.js';
 import { translateError } from './errors.js';
 import type { Provider } from './provider.js';
 
@@ -21,8 +22,14 @@ const getJson = async (provider: Provider, url: string): Promise<{ json: unknown
     throw translateError(err, `GET ${url}`, url);
   }
   const date = response.headers.get('date') ?? undefined;
-  if (!response.ok) throw new Error(`GET ${url} answered HTTP ${response.status}`);
-  return { json: (await response.json()) as unknown, ...(date ? { date } : {}) };
+  if (!response.ok) throw new PluginError('issuer_invalid', `GET ${url} answered HTTP ${response.status}`);
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch (err) {
+    throw new PluginError('issuer_invalid', `GET ${url} did not answer JSON`, undefined, { cause: err });
+  }
+  return { json, ...(date ? { date } : {}) };
 };
 
 export const inspectIssuer = async (provider: Provider): Promise<IssuerInspection> => {

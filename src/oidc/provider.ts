@@ -3,7 +3,7 @@ import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
 import type { ProviderOptions } from '../options/types.js';
 import { debug } from '../log.js';
-import { translateError } from './errors.js';
+import { clientErrorCode, translateError } from './errors.js';
 import { createFetch, type Fetch } from './fetch.js';
 
 export interface Provider {
@@ -56,9 +56,11 @@ const clientAuthentication = (secret: string | undefined, assertionFile?: string
 };
 
 const mismatchError = (err: unknown, configured: string): PluginError | undefined => {
-  const e = err as { code?: string; cause?: { attribute?: string; body?: { issuer?: unknown } } };
-  if (e.code !== 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' || e.cause?.attribute !== 'issuer') return undefined;
-  const discovered = String(e.cause.body?.issuer);
+  // openid-client's ClientError for a discovery document that names another issuer: its cause is the comparison.
+  if (clientErrorCode(err) !== 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') return undefined;
+  const cause = (err as client.ClientError).cause as { attribute?: string; body?: { issuer?: unknown } } | undefined;
+  if (cause?.attribute !== 'issuer') return undefined;
+  const discovered = String(cause.body?.issuer);
   const slash = discovered.replace(/\/$/, '') === configured.replace(/\/$/, '') ? ' (the trailing slash matters)' : '';
   return new PluginError(
     'issuer_mismatch',
@@ -125,7 +127,7 @@ export const discover = async (options: ProviderOptions, cached?: IssuerMetadata
 };
 
 const discoveryError = (err: unknown, issuer: URL): PluginError => {
-  const code = (err as { code?: string }).code;
+  const code = clientErrorCode(err);
   if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || code === 'OAUTH_RESPONSE_IS_NOT_JSON' || code === 'OAUTH_PARSE_ERROR') {
     return new PluginError(
       'issuer_invalid',

@@ -209,11 +209,11 @@ export const pollDeviceAuthorization = async (provider: Provider, device: Device
     return toTokenSet(response);
   } catch (err) {
     if (signal.aborted) throw signal.reason;
-    const e = err as { error?: string };
-    if (e.error === 'expired_token') {
+    const error = err instanceof client.ResponseBodyError ? err.error : undefined;
+    if (error === 'expired_token') {
       throw new PluginError('timeout', 'the device code expired before the login was completed', 'run the command again and finish the login sooner');
     }
-    if (e.error === 'access_denied') throw new PluginError('idp_error', 'the login was denied at the IdP (access_denied)');
+    if (error === 'access_denied') throw new PluginError('idp_error', 'the login was denied at the IdP (access_denied)');
     throw translateError(err, 'the device code grant', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
   }
 };

@@ -1,0 +1,144 @@
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PluginError } from '../../src/errors.js';
+import { inspectIssuer } from '../../src/oidc/inspect.js';
+import { discover, type Provider } from '../../src/oidc/provider.js';
+import { pollDeviceAuthorization, refresh } from '../../src/oidc/tokens.js';
+import type { ProviderOptions } from '../../src/options/types.js';
+import { makeCertificates, type TestCertificates } from '../support/certs.js';
+
+/**
+ * Error mapping from real answers: a local HTTPS server plays issuers that fail in one way each, and the errors are
+ * the ones openid-client and Node really throw for them (no hand-made error objects).
+ */
+let certs: TestCertificates;
+let server: Server;
+let base: string;
+
+const answer = (res: import('node:http').ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
+};
+
+beforeAll(async () => {
+  certs = makeCertificates();
+  server = createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => {
+    const [, scenario = '', ...rest] = (req.url ?? '').split('/');
+    const path = rest.join('/');
+    const issuer = `${base}/${scenario}`;
+    if (path === '.well-known/openid-configuration') {
+      if (scenario === 'html') return answer(res, 200, '<html>a login page</html>', { 'content-type': 'text/html' });
+      if (scenario === 'missing') return answer(res, 404, 'not found', { 'content-type': 'text/plain' });
+      return answer(
+        res,
+        200,
+        JSON.stringify({
+          issuer: scenario === 'mismatch' ? `${issuer}/` : issuer,
+          authorization_endpoint: `${issuer}/authorize`,
+          token_endpoint: `${issuer}/token`,
+          jwks_uri: `${issuer}/jwks`,
+          response_types_supported: ['code'],
+        }),
+      );
+    }
+    if (path === 'token') {
+      if (scenario === 'stall') return; // accepts the request and never answers
+      if (scenario === 'challenge') {
+        return answer(res, 401, '', { 'www-authenticate': 'Basic realm="idp", error="invalid_client", error_description="client authentication failed"' });
+      }
+      if (scenario === 'expired') return answer(res, 400, JSON.stringify({ error: 'expired_token' }));
+      return answer(res, 400, JSON.stringify({ error: 'invalid_grant', error_description: 'redirect_uri\nmismatch' }));
+    }
+    answer(res, 404, 'not found', { 'content-type': 'text/plain' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server?.closeAllConnections();
+  server?.close();
+  if (certs) rmSync(certs.dir, { recursive: true, force: true });
+});
+
+const options = (scenario: string, trust = true): ProviderOptions => ({
+  issuerUrl: scenario.startsWith('https:') ? scenario : `${base}/${scenario}`,
+  clientId: 'kubectl',
+  extraScopes: [],
+  requestHeaders: {},
+  certificateAuthorityFiles: trust ? [certs.caFile] : [],
+  certificateAuthorityData: [],
+  insecureSkipTlsVerify: false,
+});
+
+const failure = async (promise: Promise<unknown>): Promise<PluginError> => {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(PluginError);
+  return err as PluginError;
+};
+
+const provider = async (scenario: string): Promise<Provider> => (await discover(options(scenario))).provider;
+const refreshing = async (scenario: string, timeoutSec?: number): Promise<PluginError> => {
+  const idp = await provider(scenario);
+  if (timeoutSec) idp.config.timeout = timeoutSec;
+  return failure(refresh(idp, { refreshToken: 'rt' }));
+};
+
+describe('IdP failures become one line that names the request and what to do', () => {
+  it('a refused connection', async () => {
+    const err = await failure(discover(options('https://127.0.0.1:1')));
+    expect(err).toMatchObject({ code: 'issuer_unreachable', message: 'OpenID discovery failed: cannot reach https://127.0.0.1:1 (ECONNREFUSED)' });
+  });
+
+  it('a certificate signed by a CA we were not given', async () => {
+    const err = await failure(discover(options('good', false)));
+    expect(err.code).toBe('tls');
+    expect(err.message).toBe(`OpenID discovery failed: TLS error talking to ${base} (UNABLE_TO_VERIFY_LEAF_SIGNATURE)`);
+    expect(err.hint).toContain('--certificate-authority');
+  });
+
+  it('a discovery document naming another issuer (a trailing slash)', async () => {
+    const err = await failure(discover(options('mismatch')));
+    expect(err.code).toBe('issuer_mismatch');
+    expect(err.message).toContain('(the trailing slash matters)');
+  });
+
+  it('a login page where the discovery document should be', async () => {
+    const err = await failure(discover(options('html')));
+    expect(err).toMatchObject({ code: 'issuer_invalid', message: `no OpenID Connect discovery document at ${base}/html/.well-known/openid-configuration` });
+  });
+
+  it('an OAuth error body (ResponseBodyError), with redirect URI advice', async () => {
+    const err = await refreshing('oauth-error');
+    expect(err).toMatchObject({ code: 'redirect_uri_mismatch', message: 'the token refresh failed: the IdP answered invalid_grant: redirect_uri mismatch' });
+  });
+
+  it('a 401 whose error is in WWW-Authenticate (WWWAuthenticateChallengeError)', async () => {
+    const err = await refreshing('challenge');
+    expect(err).toMatchObject({ code: 'idp_error', message: 'the token refresh failed: the IdP answered invalid_client: client authentication failed' });
+  });
+
+  it("a token endpoint that never answers: openid-client's timeout names the host", async () => {
+    const err = await refreshing('stall', 0.2);
+    expect(err).toMatchObject({ code: 'issuer_unreachable', message: `the token refresh failed: ${base} did not answer in time` });
+  });
+
+  it('an expired device code', async () => {
+    const idp = await provider('expired');
+    const device = { response: { device_code: 'd', user_code: 'u', verification_uri: `${base}/device`, expires_in: 60, interval: 0 }, codeVerifier: undefined };
+    const err = await failure(pollDeviceAuthorization(idp, device, new AbortController().signal));
+    expect(err).toMatchObject({ code: 'timeout', message: 'the device code expired before the login was completed' });
+  });
+
+  it("setup's issuer inspection: a missing JWKS is a finding, a missing discovery document an error with a code", async () => {
+    const idp = await provider('good');
+    expect((await inspectIssuer(idp)).jwksError).toBe(`GET ${base}/good/jwks answered HTTP 404`);
+    idp.options = { ...idp.options, issuerUrl: `${base}/missing` };
+    const err = await failure(inspectIssuer(idp));
+    expect(err).toMatchObject({ code: 'issuer_invalid', message: `GET ${base}/missing/.well-known/openid-configuration answered HTTP 404` });
+  });
+});
