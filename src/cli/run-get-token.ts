@@ -1,5 +1,5 @@
 import { reportFailure } from './report.js';
-import type { Miss } from './fast-get-token.js';
+import type { Miss } from '../credential/cache-hit.js';
 
 /**
  * get-token after the fast path's miss (or --force-refresh), with the flags it read and the store it opened: refresh or
@@ -9,7 +9,7 @@ import type { Miss } from './fast-get-token.js';
 export const runGetToken = async ({ options, store }: Miss): Promise<void> => {
   try {
     const [{ getToken }, { parseExecInfo }] = await Promise.all([
-      import('../credential/get-token.js'),
+      import('../credential/adapters.js'),
       import('../credential/exec-credential.js'),
     ]);
     await getToken(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), store);

@@ -1,13 +1,11 @@
 import { writeSync } from 'node:fs';
-import type { GetTokenOptions } from '../options/types.js';
 import { debug } from '../log.js';
-import { credentialToken, isFresh, type CredentialToken } from '../session/expiry.js';
+import type { GetTokenOptions } from '../options/types.js';
+import { type CredentialToken, credentialToken, isFresh } from '../session/expiry.js';
 import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore, TokenSet } from '../session/tokens.js';
-import { formatExecCredential, type ExecInfo } from './exec-credential.js';
-
-const nowSec = (): number => Date.now() / 1000;
+import { type ExecInfo, formatExecCredential } from './exec-credential.js';
 
 /**
  * kubectl keeps a credential in-process until expirationTimestamp, with no margin of its own: report the expiry minus
@@ -17,11 +15,6 @@ export const reportedExpiry = (expiresAt: number | undefined, marginSec: number,
   if (expiresAt === undefined) return undefined;
   const early = expiresAt - marginSec;
   return new Date((early > now ? early : expiresAt) * 1000);
-};
-
-export const output = (options: GetTokenOptions, execInfo: ExecInfo, token: CredentialToken): void => {
-  const expiresAt = reportedExpiry(token.expiresAt, options.cache.tokenExpiryMarginSec, nowSec());
-  writeStdout(formatExecCredential(execInfo.apiVersion, token.token, expiresAt));
 };
 
 /**
@@ -37,18 +30,31 @@ const writeStdout = (text: string): void => {
   }
 };
 
-export const freshToken = (tokens: TokenSet | undefined, options: GetTokenOptions): CredentialToken | undefined => {
+/** The one ExecCredential of this run, on stdout. */
+export const printCredential = (options: GetTokenOptions, execInfo: ExecInfo, token: CredentialToken, nowSec: number): void => {
+  const expiresAt = reportedExpiry(token.expiresAt, options.cache.tokenExpiryMarginSec, nowSec);
+  writeStdout(formatExecCredential(execInfo.apiVersion, token.token, expiresAt));
+};
+
+export const freshToken = (tokens: TokenSet | undefined, options: GetTokenOptions, nowSec: number): CredentialToken | undefined => {
   const token = tokens && credentialToken(tokens, options.useAccessToken);
-  return token && isFresh(token, nowSec(), options.cache.tokenExpiryMarginSec) ? token : undefined;
+  return token && isFresh(token, nowSec, options.cache.tokenExpiryMarginSec) ? token : undefined;
 };
 
-/** Prints a fresh cached token, if there is one: no lock, no network. */
-export const serveFromCache = async (options: GetTokenOptions, execInfo: ExecInfo, store?: SessionStore): Promise<boolean> => {
-  const sessions = store ?? (await openStore(options.cache));
-  const hit = freshToken(await sessions.load(sessionKey(options)), options);
-  if (!hit) return false;
-  debug(`using the cached token (${sessions.name} storage)`);
-  output(options, execInfo, hit);
-  return true;
-};
+/** What get-token starts from after a miss: the store it looked in (absent with --force-refresh, which never looks). */
+export interface Miss {
+  options: GetTokenOptions;
+  store?: SessionStore;
+}
 
+/** Prints a fresh cached token, if there is one: no lock, no network. Otherwise answers the miss. */
+export const serveFromCache = async (options: GetTokenOptions, execInfo: ExecInfo): Promise<'served' | Miss> => {
+  if (options.forceRefresh) return { options };
+  const store = await openStore(options.cache);
+  const now = Date.now() / 1000;
+  const hit = freshToken(await store.load(sessionKey(options)), options, now);
+  if (!hit) return { options, store };
+  debug(`using the cached token (${store.name} storage)`);
+  printCredential(options, execInfo, hit, now);
+  return 'served';
+};

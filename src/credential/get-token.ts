@@ -1,112 +1,123 @@
-import { join } from 'node:path';
 import { PluginError } from '../errors.js';
+import { debug } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
-import { debug, info } from '../log.js';
-import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
-import { readDiscovery, writeDiscovery } from '../session/discovery-cache.js';
-import { credentialToken } from '../session/expiry.js';
+import type { Cooldown } from '../session/cooldown.js';
+import { type CredentialToken, credentialToken } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
 import { sessionKey } from '../session/key.js';
-import { acquireLock } from '../session/lock.js';
-import { openStore } from '../session/open-store.js';
+import type { Lock } from '../session/lock.js';
 import type { SessionStore, TokenSet } from '../session/tokens.js';
-import { freshToken, output, serveFromCache } from './cache-hit.js';
-import type { ExecInfo } from './exec-credential.js';
+import { freshToken } from './cache-hit.js';
 
-/** A person at a terminal may start a new login at once; tools running kubectl in the background may not. */
-const isInteractive = (execInfo: ExecInfo): boolean =>
-  execInfo.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));
+/** The identity provider, discovered on first use. */
+export interface Idp {
+  refresh(tokens: TokenSet & { refreshToken: string }): Promise<TokenSet>;
+  login(): Promise<TokenSet>;
+}
 
-/** Refreshes, or logs in when there is no refresh token or the refresh fails (saying why first). */
-const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefined, persistent: boolean, interactive: boolean): Promise<TokenSet> => {
-  const { discover } = await import('../oidc/provider.js');
-  const dir = options.cache.tokenCacheDir;
-  const issuer = options.provider.issuerUrl;
-  const metadata = persistent ? await readDiscovery(dir, issuer, Date.now()) : undefined;
-  const { provider, fetched } = await discover(options.provider, metadata);
-  if (fetched && persistent) await writeDiscovery(dir, issuer, fetched.metadata, fetched.maxAgeSec);
-  if (cached?.refreshToken) {
-    const { refresh } = await import('../oidc/tokens.js');
-    try {
-      const tokens = await refresh(provider, { ...cached, refreshToken: cached.refreshToken });
-      if (credentialToken(tokens, options.useAccessToken)) {
-        debug('refreshed the token');
-        return tokens;
-      }
-      info('the refresh answer carried no ID token; logging in again');
-    } catch (err) {
-      info(`could not refresh the token (${err instanceof PluginError ? err.message : String(err)}); logging in again`);
-    }
-  }
-  const { login } = await import('../login/login.js');
-  return login(provider, options, interactive);
-};
+/** Everything the get-token use case decides with: the clock, the terminal, and the adapters it acts through. */
+export interface GetTokenAdapters {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Whether a person at a terminal runs this: they may start a new login at once, tools in the background may not. */
+  interactive: boolean;
+  store: SessionStore;
+  /** Whether the caller has just looked in the store and found no fresh token (the cache-hit fast path). */
+  missed: boolean;
+  /** The session's cross-process lock (only for a persistent store). */
+  lock(key: string): Promise<Lock & { waited: boolean }>;
+  cooldown: {
+    read(key: string): Promise<Cooldown | undefined>;
+    start(key: string, seconds: number, reason: string): Promise<void>;
+    clear(key: string): Promise<void>;
+  };
+  idp(): Promise<Idp>;
+  print(token: CredentialToken): void;
+  /** One line for the user on stderr. */
+  say(message: string): void;
+}
 
 /** Failures of a login that was shown in a browser tab: they start the cool-down. */
 const LOGIN_FAILURES = new Set(['timeout', 'interrupted', 'idp_error', 'token_exchange']);
 
-const cooldownError = (reason: string, at: number, until: number): PluginError =>
+const cooldownError = (cooldown: Cooldown, nowMs: number): PluginError =>
   new PluginError(
     'login_cooldown',
-    `the last login for this session failed ${Math.round((Date.now() - at) / 1000)} s ago (${reason}); not opening another browser tab for ${Math.ceil((until - Date.now()) / 1000)} s`,
+    `the last login for this session failed ${Math.round((nowMs - cooldown.at) / 1000)} s ago (${cooldown.reason}); not opening another browser tab for ${Math.ceil((cooldown.until - nowMs) / 1000)} s`,
     'run a kubectl command from a terminal to log in now',
   );
+
+/** Refreshes, or logs in when there is no refresh token or the refresh fails (saying why first). */
+const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefined, a: GetTokenAdapters): Promise<TokenSet> => {
+  const idp = await a.idp();
+  if (cached?.refreshToken) {
+    try {
+      const tokens = await idp.refresh({ ...cached, refreshToken: cached.refreshToken });
+      if (credentialToken(tokens, options.useAccessToken)) {
+        debug('refreshed the token');
+        return tokens;
+      }
+      a.say('the refresh answer carried no ID token; logging in again');
+    } catch (err) {
+      a.say(`could not refresh the token (${err instanceof PluginError ? err.message : String(err)}); logging in again`);
+    }
+  }
+  return idp.login();
+};
 
 /**
  * The get-token use case. A fresh cached token is printed with no lock and no network. Otherwise one process per
  * session refreshes or logs in while the others wait for it and then read what it saved.
  */
-export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo, missedIn?: SessionStore): Promise<void> => {
-  // missedIn: the store in which the caller has just found no fresh token (the cache-hit fast path).
-  const store: SessionStore = missedIn ?? (await openStore(options.cache));
+export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters): Promise<void> => {
+  const { store } = a;
   const key = sessionKey(options);
-  if (!missedIn && !options.forceRefresh && (await serveFromCache(options, execInfo, store))) return;
+  const fresh = (tokens: TokenSet | undefined): CredentialToken | undefined => freshToken(tokens, options, a.now() / 1000);
+  if (!a.missed && !options.forceRefresh) {
+    const hit = fresh(await store.load(key));
+    if (hit) {
+      debug(`using the cached token (${store.name} storage)`);
+      return a.print(hit);
+    }
+  }
 
-  const dir = options.cache.tokenCacheDir;
-  const lock = store.persistent
-    ? await acquireLock(join(dir, `${key}.lock`), {
-        timeoutMs: (options.login.authenticationTimeoutSec + 60) * 1000,
-        onWait: () => info('another kubectl-oidc process is logging in or refreshing this session; waiting for it'),
-      })
-    : undefined;
+  const lock = store.persistent ? await a.lock(key) : undefined;
   try {
     // Read again under the lock: another process may have refreshed or logged in since our miss, even if we did not
     // have to wait for it. Only a --force-refresh that found the lock free insists on a new token.
     const cached = await store.load(key);
-    const shared = !options.forceRefresh || lock?.waited ? freshToken(cached, options) : undefined;
+    const shared = !options.forceRefresh || lock?.waited ? fresh(cached) : undefined;
     if (shared) {
       debug('using the token another process just obtained');
-      output(options, execInfo, shared);
-      return;
+      return a.print(shared);
     }
     // The cool-down is about browser tabs and prompts; machine grants (client credentials, password) never open one.
     const promptsAPerson = options.login.grantType !== 'client-credentials' && options.login.grantType !== 'password';
-    if (store.persistent && promptsAPerson) {
-      const cooldown = await readCooldown(dir, key, Date.now());
-      if (cooldown && (lock?.waited || !isInteractive(execInfo))) throw cooldownError(cooldown.reason, cooldown.at, cooldown.until);
+    const coolsDown = store.persistent && promptsAPerson;
+    if (coolsDown) {
+      const cooldown = await a.cooldown.read(key);
+      if (cooldown && (lock?.waited || !a.interactive)) throw cooldownError(cooldown, a.now());
     }
 
     let tokens: TokenSet;
     try {
-      tokens = await obtainTokens(options, cached, store.persistent, isInteractive(execInfo));
+      tokens = await obtainTokens(options, cached, a);
     } catch (err) {
-      if (store.persistent && promptsAPerson && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
-        await startCooldown(dir, key, options.cache.loginCooldownSec, err.message).catch(() => undefined);
+      if (coolsDown && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
+        await a.cooldown.start(key, options.cache.loginCooldownSec, err.message).catch(() => undefined);
       }
       throw err;
     }
     const token = credentialToken(tokens, options.useAccessToken);
-    if (!token) {
-      throw new PluginError('token_exchange', `the IdP returned no ${options.useAccessToken ? 'access' : 'ID'} token`);
-    }
+    if (!token) throw new PluginError('token_exchange', `the IdP returned no ${options.useAccessToken ? 'access' : 'ID'} token`);
     try {
       await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt));
-      if (store.persistent) await clearCooldown(dir, key);
+      if (store.persistent) await a.cooldown.clear(key);
     } catch (err) {
       // The login worked: kubectl still gets its token, and the next run logs in again.
-      info(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);
+      a.say(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);
     }
-    output(options, execInfo, token);
+    a.print(token);
   } finally {
     await lock?.release();
   }

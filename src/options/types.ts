@@ -48,5 +48,4 @@ export type CacheStorage = CacheOptions['tokenCacheStorage'];
 
 export type ApiserverFlags = OptionsOf<'apiserver', 'setup'>;
 export type SetupOptions = Simplify<{ getToken: GetTokenOptions; apiserver: ApiserverFlags } & OptionsOf<'setup', 'setup'>>;
-export type LogoutOptions = Simplify<{ getToken: GetTokenOptions } & OptionsOf<'logout', 'logout'>>;
 export type StatusOptions = Simplify<{ cache: OptionsOf<'cache', 'status'> } & OptionsOf<'status', 'status'>>;

@@ -8,6 +8,7 @@
 //   DRIVER_CAPTURE_URL  1: nothing listens at the redirect URI (authcode-keyboard); record the address the browser
 //                  ended on as "finalUrl" instead of waiting for the plugin's page
 //   DRIVER_SCREENSHOT  PNG file for a screenshot of the final page
+//   DRIVER_BROWSER_WS  connect to this running browser (a fresh context) instead of launching one
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { chromiumPath, CHROMIUM_ARGS } from './chromium.mjs';
@@ -21,7 +22,10 @@ const redirect = params.get('redirect_uri') ? new URL(params.get('redirect_uri')
 const isCallback = (u) =>
   redirect !== undefined && u.protocol === redirect.protocol && u.port === redirect.port && u.pathname === redirect.pathname;
 
-const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+// The test run's shared browser when there is one (test/support/browser-server.ts), else a browser of our own.
+const browser = process.env.DRIVER_BROWSER_WS
+  ? await chromium.connect(process.env.DRIVER_BROWSER_WS)
+  : await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
 let result;
 try {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
@@ -41,6 +45,9 @@ try {
     const navigation = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60_000 }).catch(() => undefined);
     if (action === 'deny') {
       await page.click(redirect ? 'text=[ Cancel ]' : 'button[name=abort]');
+      await navigation;
+      if (!redirect) break; // the device flow's abort page is the end: there is nothing more to click
+      continue;
     } else if (await page.locator('input[name=login]').count()) {
       await page.fill('input[name=login]', login);
       await page.fill('input[name=password]', 'any-password');

@@ -230,7 +230,9 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     }
     await next();
     if (ctx.path === '/device/auth' && ctx.status === 200) {
-      const body = ctx.body as { device_code?: string };
+      const body = ctx.body as { device_code?: string; interval?: number };
+      // oidc-provider announces no interval (clients then poll every 5 s); many IdPs announce their own (RFC 8628 §3.2).
+      body.interval = 1;
       const challenge = new URLSearchParams((ctx.request as unknown as { body: string }).body).get('code_challenge');
       if (body.device_code && challenge) deviceChallenges.set(body.device_code, challenge);
     }

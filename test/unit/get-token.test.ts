@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { parseGetTokenArgs } from '../../src/cli/options.js';
+import { type GetTokenAdapters, runGetToken } from '../../src/credential/get-token.js';
+import { PluginError } from '../../src/errors.js';
+import type { Cooldown } from '../../src/session/cooldown.js';
+import type { CredentialToken } from '../../src/session/expiry.js';
+import { sessionKey } from '../../src/session/key.js';
+import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
+
+// The get-token use case's decisions, with its clock, terminal and adapters in memory: milliseconds per case. The
+// real store, lock, IdP, browser and kubectl are exercised end to end in test/e2e.
+
+const NOW = 1_800_000_000_000;
+const jwt = (claims: object): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+const idToken = (expiresInSec: number, sub = 'alice'): string => jwt({ sub, exp: NOW / 1000 + expiresInSec });
+
+interface World {
+  adapters: GetTokenAdapters;
+  printed: CredentialToken[];
+  said: string[];
+  calls: string[];
+  saved: Map<string, TokenSet>;
+  cooldowns: Map<string, Cooldown>;
+}
+
+interface Setup {
+  args?: string[];
+  cached?: TokenSet;
+  /** What another process saves while we wait for the lock. */
+  savedByOther?: TokenSet;
+  missed?: boolean;
+  interactive?: boolean;
+  persistent?: boolean;
+  cooldown?: Cooldown;
+  refresh?: () => Promise<TokenSet>;
+  login?: () => Promise<TokenSet>;
+  saveFails?: boolean;
+}
+
+const world = (setup: Setup): World & { key: string; options: ReturnType<typeof parseGetTokenArgs> } => {
+  const options = parseGetTokenArgs(['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl', ...(setup.args ?? [])]);
+  const key = sessionKey(options);
+  const saved = new Map<string, TokenSet>(setup.cached ? [[key, setup.cached]] : []);
+  const cooldowns = new Map<string, Cooldown>(setup.cooldown ? [[key, setup.cooldown]] : []);
+  const printed: CredentialToken[] = [];
+  const said: string[] = [];
+  const calls: string[] = [];
+  const store: SessionStore = {
+    name: 'memory',
+    persistent: setup.persistent ?? true,
+    load: async (k) => saved.get(k),
+    save: async (k, tokens) => {
+      calls.push('save');
+      if (setup.saveFails) throw new PluginError('cache', 'cannot write the token cache in /ro: EROFS');
+      saved.set(k, tokens);
+    },
+    remove: async (k) => saved.delete(k),
+  };
+  const adapters: GetTokenAdapters = {
+    now: () => NOW,
+    interactive: setup.interactive ?? false,
+    store,
+    missed: setup.missed ?? false,
+    lock: async (k) => {
+      calls.push('lock');
+      if (setup.savedByOther) saved.set(k, setup.savedByOther);
+      return { waited: setup.savedByOther !== undefined, release: async () => void calls.push('release') };
+    },
+    cooldown: {
+      read: async (k) => cooldowns.get(k),
+      start: async (k, seconds, reason) => void cooldowns.set(k, { until: NOW + seconds * 1000, reason, at: NOW }),
+      clear: async (k) => void cooldowns.delete(k),
+    },
+    idp: async () => {
+      calls.push('discover');
+      return {
+        refresh: async () => {
+          calls.push('refresh');
+          return (setup.refresh ?? (async () => ({ idToken: idToken(3600, 'refreshed') })))();
+        },
+        login: async () => {
+          calls.push('login');
+          return (setup.login ?? (async () => ({ idToken: idToken(3600, 'logged-in'), refreshToken: 'rt2' })))();
+        },
+      };
+    },
+    print: (token) => void printed.push(token),
+    say: (message) => void said.push(message),
+  };
+  return { adapters, printed, said, calls, saved, cooldowns, key, options };
+};
+
+const subjectOf = (token: CredentialToken | undefined): unknown =>
+  token && JSON.parse(Buffer.from(token.token.split('.')[1]!, 'base64url').toString()).sub;
+
+describe('get-token decides', () => {
+  it('a fresh cached token: printed with no lock and no IdP', async () => {
+    const w = world({ cached: { idToken: idToken(3600) } });
+    await runGetToken(w.options, w.adapters);
+    expect(w.printed.map(subjectOf)).toEqual(['alice']);
+    expect(w.calls).toEqual([]);
+  });
+
+  it('a token within --token-expiry-margin is stale: refreshed under the lock, saved, printed', async () => {
+    const w = world({ args: ['--token-expiry-margin=120'], cached: { idToken: idToken(90), refreshToken: 'rt' } });
+    await runGetToken(w.options, w.adapters);
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'release']);
+    expect(w.printed.map(subjectOf)).toEqual(['refreshed']);
+    expect(subjectOf({ token: w.saved.get(w.key)!.idToken!, expiresAt: 0 })).toBe('refreshed');
+  });
+
+  it('the same token with a shorter margin is fresh', async () => {
+    const w = world({ args: ['--token-expiry-margin=60'], cached: { idToken: idToken(90), refreshToken: 'rt' } });
+    await runGetToken(w.options, w.adapters);
+    expect(w.calls).toEqual([]);
+    expect(w.printed.map(subjectOf)).toEqual(['alice']);
+  });
+
+  it('after the fast path missed, a token another process saved meanwhile is used: no IdP', async () => {
+    const w = world({ missed: true, cached: { idToken: idToken(-10), refreshToken: 'rt' }, savedByOther: { idToken: idToken(3600, 'other') } });
+    await runGetToken(w.options, w.adapters);
+    expect(w.calls).toEqual(['lock', 'release']);
+    expect(w.printed.map(subjectOf)).toEqual(['other']);
+  });
+
+  it('--force-refresh refreshes a fresh token when the lock was free, but takes what a process it waited for obtained', async () => {
+    const free = world({ args: ['--force-refresh'], cached: { idToken: idToken(3600), refreshToken: 'rt' } });
+    await runGetToken(free.options, free.adapters);
+    expect(free.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'release']);
+    const waited = world({ args: ['--force-refresh'], cached: { idToken: idToken(3600), refreshToken: 'rt' }, savedByOther: { idToken: idToken(3600, 'other') } });
+    await runGetToken(waited.options, waited.adapters);
+    expect(waited.calls).toEqual(['lock', 'release']);
+    expect(waited.printed.map(subjectOf)).toEqual(['other']);
+  });
+
+  it('a failed refresh says why in one line, then logs in', async () => {
+    const w = world({
+      cached: { idToken: idToken(-10), refreshToken: 'rt' },
+      refresh: async () => {
+        throw new PluginError('idp_error', 'the token refresh failed: the IdP answered invalid_grant');
+      },
+    });
+    await runGetToken(w.options, w.adapters);
+    expect(w.said).toEqual(['could not refresh the token (the token refresh failed: the IdP answered invalid_grant); logging in again']);
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'login', 'save', 'release']);
+    expect(w.printed.map(subjectOf)).toEqual(['logged-in']);
+  });
+
+  it('a refresh answer without the credential token logs in again, saying so', async () => {
+    const w = world({ cached: { idToken: idToken(-10), refreshToken: 'rt' }, refresh: async () => ({ accessToken: 'at' }) });
+    await runGetToken(w.options, w.adapters);
+    expect(w.said).toEqual(['the refresh answer carried no ID token; logging in again']);
+    expect(w.calls).toContain('login');
+  });
+
+  it('no refresh token: a login', async () => {
+    const w = world({ cached: { idToken: idToken(-10) } });
+    await runGetToken(w.options, w.adapters);
+    expect(w.calls).toEqual(['lock', 'discover', 'login', 'save', 'release']);
+  });
+
+  it('a cool-down stops background runs and runs that waited for the lock, not a person at a terminal', async () => {
+    const cooldown = { until: NOW + 30_000, reason: 'no login completed within 180 s', at: NOW - 20_000 };
+    const background = world({ cooldown });
+    const err = await runGetToken(background.options, background.adapters).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'login_cooldown',
+      message: 'the last login for this session failed 20 s ago (no login completed within 180 s); not opening another browser tab for 30 s',
+    });
+    expect(background.calls).toEqual(['lock', 'release']);
+    const terminal = world({ cooldown, interactive: true });
+    await runGetToken(terminal.options, terminal.adapters);
+    expect(terminal.calls).toContain('login');
+    expect(terminal.cooldowns.size).toBe(0); // a login that worked ends the cool-down
+    const waited = world({ cooldown, interactive: true, savedByOther: { idToken: idToken(-10) } });
+    await expect(runGetToken(waited.options, waited.adapters)).rejects.toMatchObject({ code: 'login_cooldown' });
+  });
+
+  it('an abandoned browser login starts the cool-down; machine grants never do', async () => {
+    const timeout = async (): Promise<TokenSet> => {
+      throw new PluginError('timeout', 'no login completed within 180 s');
+    };
+    const browser = world({ args: ['--login-cooldown=45'], login: timeout });
+    await expect(runGetToken(browser.options, browser.adapters)).rejects.toMatchObject({ code: 'timeout' });
+    expect(browser.cooldowns.get(browser.key)).toEqual({ until: NOW + 45_000, reason: 'no login completed within 180 s', at: NOW });
+    expect(browser.calls.at(-1)).toBe('release');
+    const machine = world({ args: ['--grant-type=client-credentials'], login: timeout });
+    await expect(runGetToken(machine.options, machine.adapters)).rejects.toMatchObject({ code: 'timeout' });
+    expect(machine.cooldowns.size).toBe(0);
+    const usage = world({ login: async () => Promise.reject(new PluginError('usage', '--grant-type=password needs --username')) });
+    await expect(runGetToken(usage.options, usage.adapters)).rejects.toMatchObject({ code: 'usage' });
+    expect(usage.cooldowns.size).toBe(0);
+  });
+
+  it('a cache that cannot be written still gives kubectl its token, and says so', async () => {
+    const w = world({ saveFails: true });
+    await runGetToken(w.options, w.adapters);
+    expect(w.printed.map(subjectOf)).toEqual(['logged-in']);
+    expect(w.said).toEqual(['cannot write the token cache in /ro: EROFS; the token is not cached']);
+  });
+
+  it('an answer without the token kubectl needs is an error, and nothing is saved', async () => {
+    const w = world({ login: async () => ({ accessToken: 'at' }) });
+    await expect(runGetToken(w.options, w.adapters)).rejects.toMatchObject({ code: 'token_exchange', message: 'the IdP returned no ID token' });
+    expect(w.saved.size).toBe(0);
+    const access = world({ args: ['--oidc-use-access-token'], login: async () => ({ accessToken: jwt({ exp: NOW / 1000 + 600 }) }) });
+    await runGetToken(access.options, access.adapters);
+    expect(access.printed).toHaveLength(1);
+  });
+
+  it('--token-cache-storage=none: no lock and no cool-down', async () => {
+    const cooldown = { until: NOW + 30_000, reason: 'x', at: NOW };
+    const w = world({ persistent: false, cooldown });
+    await runGetToken(w.options, w.adapters);
+    expect(w.calls).toEqual(['discover', 'login', 'save']);
+  });
+});
