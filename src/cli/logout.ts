@@ -3,6 +3,7 @@ import { PluginError } from '../errors.js';
 import { setVerbosity } from '../log.js';
 import { getTokenOptionsOf } from '../options/parse.js';
 import { addOptions, groupsOf } from './options.js';
+import { printReport } from './report.js';
 
 export const registerLogout = (program: Command): void => {
   const command = program
@@ -18,6 +19,6 @@ export const registerLogout = (program: Command): void => {
     }
     setVerbosity(options.verbose);
     const { logout } = await import('../credential/logout.js');
-    await logout(options, all);
+    printReport(await logout(options, all));
   });
 };

@@ -3,6 +3,7 @@ import { setVerbosity } from '../log.js';
 import { getTokenOptionsOf } from '../options/parse.js';
 import type { SetupOptions } from '../options/types.js';
 import { addOptions, groupsOf } from './options.js';
+import { printReport } from './report.js';
 
 export const registerSetup = (program: Command): void => {
   const command = program
@@ -13,6 +14,8 @@ export const registerSetup = (program: Command): void => {
     const options = { getToken: getTokenOptionsOf(groups), apiserver: groups.apiserver, ...groups.setup } as SetupOptions;
     setVerbosity(options.getToken.verbose);
     const { setup } = await import('../diagnose/setup.js');
-    if (!(await setup(options))) process.exitCode = 1;
+    const { ok, report } = await setup(options);
+    printReport(report);
+    if (!ok) process.exitCode = 1;
   });
 };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { StatusOptions } from '../options/types.js';
 import { addOptions, groupsOf } from './options.js';
+import { printReport } from './report.js';
 
 export const registerStatus = (program: Command): void => {
   const command = program.command('status').description('list the cached sessions (never a token)');
@@ -8,6 +9,6 @@ export const registerStatus = (program: Command): void => {
     const groups = groupsOf(command, 'status');
     const options = { cache: groups.cache, ...groups.status } as StatusOptions;
     const { status } = await import('../credential/status.js');
-    await status(options.cache.tokenCacheDir, options.output);
+    printReport(await status(options.cache.tokenCacheDir, options.output));
   });
 };

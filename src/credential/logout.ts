@@ -53,7 +53,8 @@ const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: 
   }
 };
 
-export const logout = async (options: GetTokenOptions, all: boolean): Promise<void> => {
+/** Logs out of one session or all of them; answers the report, a line per session. */
+export const logout = async (options: GetTokenOptions, all: boolean): Promise<string> => {
   const store = await openStore(options.cache);
   const dir = options.cache.tokenCacheDir;
   let targets: Target[];
@@ -64,9 +65,8 @@ export const logout = async (options: GetTokenOptions, all: boolean): Promise<vo
     const info = (await listSessions(dir)).find((session) => session.key === key)?.info;
     targets = [{ key, issuer: options.provider.issuerUrl, clientId: options.provider.clientId, label: labelOf(info ?? { issuer: options.provider.issuerUrl, clientId: options.provider.clientId, ...(options.account ? { account: options.account } : {}) }) }];
   }
-  if (targets.length === 0) {
-    process.stdout.write(`no sessions in ${dir}\n`);
-    return;
-  }
-  for (const target of targets) process.stdout.write(`${await logOutOne(store, options, target)}\n`);
+  if (targets.length === 0) return `no sessions in ${dir}\n`;
+  let report = '';
+  for (const target of targets) report += `${await logOutOne(store, options, target)}\n`;
+  return report;
 };

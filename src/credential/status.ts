@@ -13,17 +13,11 @@ const table = (rows: string[][]): string => {
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
 };
 
-/** Lists cached sessions: who, where, until when, and in which storage. Never a token. */
-export const status = async (dir: string, output: 'table' | 'json'): Promise<void> => {
+/** The cached sessions as a report: who, where, until when, and in which storage. Never a token. */
+export const status = async (dir: string, output: 'table' | 'json'): Promise<string> => {
   const sessions: StoredSession[] = await listSessions(dir);
-  if (output === 'json') {
-    process.stdout.write(`${JSON.stringify({ cacheDir: dir, sessions }, null, 2)}\n`);
-    return;
-  }
-  if (sessions.length === 0) {
-    process.stdout.write(`no sessions in ${dir}\n`);
-    return;
-  }
+  if (output === 'json') return `${JSON.stringify({ cacheDir: dir, sessions }, null, 2)}\n`;
+  if (sessions.length === 0) return `no sessions in ${dir}\n`;
   const now = Date.now() / 1000;
   const rows = [
     ['ISSUER', 'CLIENT', 'ACCOUNT', 'USER', 'EXPIRES', 'REFRESH', 'STORAGE'],
@@ -37,5 +31,5 @@ export const status = async (dir: string, output: 'table' | 'json'): Promise<voi
       storage,
     ]),
   ];
-  process.stdout.write(`${table(rows)}\n`);
+  return `${table(rows)}\n`;
 };

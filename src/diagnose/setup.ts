@@ -10,6 +10,12 @@ import { issuerFindings, loginErrorFix, tokenFindings, type Finding } from './fi
 import { judge, legacyAuthenticator, parseAuthenticationConfiguration, type JwtAuthenticator, type LegacyFlags, type Verdict } from './judge.js';
 import { snippets, type Snippets } from './snippets.js';
 
+export interface SetupResult {
+  ok: boolean;
+  /** The report for stdout, as text or JSON. */
+  report: string;
+}
+
 interface Report {
   issuer: string;
   checks: Finding[];
@@ -106,9 +112,10 @@ const decodeHeader = (jwt: string): Record<string, unknown> => {
 
 /**
  * `kubectl-oidc setup`: checks the issuer, logs in, shows the claims, judges the token as kube-apiserver would and
- * prints the configuration for both sides. Resolves whether the cluster would accept the user with no error found.
+ * makes the configuration for both sides. Resolves the report, and whether the cluster would accept the user with no
+ * error found.
  */
-export const setup = async (options: SetupOptions): Promise<boolean> => {
+export const setup = async (options: SetupOptions): Promise<SetupResult> => {
   const o = options.getToken;
   const { signingAlgs } = options.apiserver;
   const legacy: LegacyFlags = {
@@ -126,9 +133,10 @@ export const setup = async (options: SetupOptions): Promise<boolean> => {
       )
     : [legacyAuthenticator(legacy)];
   const report: Report = { issuer: o.provider.issuerUrl, checks: [] };
-  const print = (): void => {
-    process.stdout.write(options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report, Date.now() / 1000));
-  };
+  const done = (ok: boolean): SetupResult => ({
+    ok,
+    report: options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report, Date.now() / 1000),
+  });
 
   const [{ discover }, { inspectIssuer, signatureProblem, userinfo }, { login }] = await Promise.all([
     import('../oidc/provider.js'),
@@ -161,14 +169,12 @@ export const setup = async (options: SetupOptions): Promise<boolean> => {
     report.error = `${err.message}${err.hint ? ` — ${err.hint}` : ''}`;
     const fix = loginErrorFix(err.code, err.message, plannedRedirectUris(o), o.provider.extraScopes);
     if (fix) report.checks.push({ level: 'error', check: 'registration', message: err.message, fix });
-    print();
-    return false;
+    return done(false);
   }
 
   if (!tokens.idToken) {
     report.error = 'the IdP returned no ID token: kube-apiserver authenticates with the ID token';
-    print();
-    return false;
+    return done(false);
   }
   const claims = jwtClaims(tokens.idToken) ?? {};
   const header = decodeHeader(tokens.idToken);
@@ -200,6 +206,5 @@ export const setup = async (options: SetupOptions): Promise<boolean> => {
     const store = await openStore(o.cache);
     await store.save(sessionKey(o), tokens, sessionInfo(o, tokens, credentialToken(tokens, o.useAccessToken)?.expiresAt));
   }
-  print();
-  return verdict.ok && !report.checks.some((f) => f.level === 'error');
+  return done(verdict.ok && !report.checks.some((f) => f.level === 'error'));
 };

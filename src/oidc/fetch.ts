@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { PluginError } from '../errors.js';
 import type { ProviderOptions } from '../options/types.js';
+import type { Fetch } from './transport.js';
 
-export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 /** Extra CAs extend Node's trust store (as kubelogin's --certificate-authority extends the system pool). */
 export const extraCertificateAuthorities = (provider: ProviderOptions): string[] => {
@@ -27,12 +27,6 @@ export const extraCertificateAuthorities = (provider: ProviderOptions): string[]
   }
   return pems;
 };
-
-/** How IdP connections are verified. */
-export interface TlsSettings {
-  secureContext: SecureContext;
-  rejectUnauthorized: boolean;
-}
 
 /**
  * Node's roots (with NODE_EXTRA_CA_CERTS) plus the extra CAs: added to a default secure context (~1 ms), since passing

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
-import type { Fetch, TlsSettings } from './fetch.js';
+import type { Fetch, TlsSettings } from './transport.js';
 
 const NULL_BODY = new Set([101, 204, 205, 304]);
 

@@ -4,7 +4,8 @@ import { PluginError } from '../errors.js';
 import type { ProviderOptions } from '../options/types.js';
 import { debug } from '../log.js';
 import { clientErrorCode, translateError } from './errors.js';
-import { createFetch, type Fetch } from './fetch.js';
+import { createFetch } from './fetch.js';
+import type { Fetch } from './transport.js';
 
 export interface Provider {
   config: client.Configuration;

@@ -1,5 +1,5 @@
 import { EnvHttpProxyAgent, fetch as undiciFetchImpl } from 'undici';
-import type { Fetch, TlsSettings } from './fetch.js';
+import type { Fetch, TlsSettings } from './transport.js';
 
 /** undici's fetch through an agent that honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
 export const undiciFetch = (tls: TlsSettings): Fetch => {
