@@ -4,7 +4,7 @@
 //   --no-write   print the table only
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 for (const method of ['warn', 'info'] as const) {
@@ -54,7 +54,8 @@ const median = (values: number[]): number => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-const p95 = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(values.length * 0.95) - 1)]!;
+const p95 = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(values.length * 0.95) - 1)]!;
 
 interface Row {
   name: string;
@@ -93,7 +94,16 @@ const paired = async (
 const addRatio = (name: string, samples: { candidate: number[]; baseline: number[] }, limit: number, unit = 'ms'): void => {
   const m = median(samples.candidate);
   const base = median(samples.baseline);
-  rows.push({ name, median: m, p95: p95(samples.candidate), baseline: base, ratio: m / base, target: `≤ ${limit.toFixed(2)} ×`, pass: m / base <= limit, unit });
+  rows.push({
+    name,
+    median: m,
+    p95: p95(samples.candidate),
+    baseline: base,
+    ratio: m / base,
+    target: `≤ ${limit.toFixed(2)} ×`,
+    pass: m / base <= limit,
+    unit,
+  });
 };
 
 const work = mkdtempSync(join(tmpdir(), 'kubectl-oidc-bench-'));
@@ -118,7 +128,9 @@ try {
   const emptyNode = (): Promise<Sample> => once(node, ['-e', '0'], baseEnv, false);
   const emptyNodeRss = (): Promise<Sample> => once(node, ['-e', '0'], baseEnv, true);
 
-  const backends: { storage: string; env: NodeJS.ProcessEnv }[] = [{ storage: 'disk', env: { ...baseEnv, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' } }];
+  const backends: { storage: string; env: NodeJS.ProcessEnv }[] = [
+    { storage: 'disk', env: { ...baseEnv, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' } },
+  ];
   if (secrets) backends.push({ storage: 'keyring', env: { ...baseEnv, ...secrets.env } });
   else say('no Secret Service here (dbus-daemon, gnome-keyring, secret-tool): the keyring rows are skipped');
 
@@ -134,7 +146,16 @@ try {
       const kb = (list: Sample[]): number[] => list.map((s) => s.rssKb ?? 0);
       const m = median(kb(rss.candidate));
       const base = median(kb(rss.baseline));
-      rows.push({ name: `cache hit (${storage}): peak RSS`, median: m / 1024, p95: p95(kb(rss.candidate)) / 1024, baseline: base / 1024, ratio: m / base, target: '≤ 1.25 ×', pass: m / base <= 1.25, unit: 'MB' });
+      rows.push({
+        name: `cache hit (${storage}): peak RSS`,
+        median: m / 1024,
+        p95: p95(kb(rss.candidate)) / 1024,
+        baseline: base / 1024,
+        ratio: m / base,
+        target: '≤ 1.25 ×',
+        pass: m / base <= 1.25,
+        unit: 'MB',
+      });
     }
   }
 
@@ -148,14 +169,21 @@ try {
     const hitArgs = args('disk', join(work, 'cache-disk'));
     say('refresh (one token request) against a cache hit');
     const requestsBefore = idp.counts.requests;
-    const refreshes = await paired(() => once(PLUGIN_BIN, refreshArgs, env, false), () => once(PLUGIN_BIN, hitArgs, env, false));
+    const refreshes = await paired(
+      () => once(PLUGIN_BIN, refreshArgs, env, false),
+      () => once(PLUGIN_BIN, hitArgs, env, false),
+    );
     const perRefresh = (idp.counts.requests - requestsBefore) / (runs + 1);
     // One token request's own cost as a fresh process pays it (loading https, a TLS handshake, the POST): a cold
     // `node` making just that request, minus a cold `node -e 0`.
     const requestScript = join(work, 'one-token-request.cjs');
     writeFileSync(
       requestScript,
-      `const req = require('node:https').request(${JSON.stringify(`${idp.issuer}/token`)}, { method: 'POST', ca: require('node:fs').readFileSync(${JSON.stringify(certs.caFile)}), headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => { res.resume(); res.on('end', () => process.exit(0)); });
+      `const req = require('node:https').request(${JSON.stringify(`${idp.issuer}/token`)}, {
+  method: 'POST',
+  ca: require('node:fs').readFileSync(${JSON.stringify(certs.caFile)}),
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+}, (res) => { res.resume(); res.on('end', () => process.exit(0)); });
 req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_CLIENT_ID}');`,
     );
     const request = await paired(() => once(node, [requestScript], baseEnv, false), emptyNode);
@@ -163,7 +191,16 @@ req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_C
     const hit = median(refreshes.baseline.map((s) => s.ms));
     const refresh = median(refreshes.candidate.map((s) => s.ms));
     const budget = hit + median(requestMs) + 30;
-    rows.push({ name: `refresh: wall (${perRefresh.toFixed(2)} IdP requests/run)`, median: refresh, p95: p95(refreshes.candidate.map((s) => s.ms)), baseline: hit, ratio: refresh / hit, target: `≤ hit + request ${median(requestMs).toFixed(1)} + 30 = ${budget.toFixed(1)} ms`, pass: refresh <= budget && perRefresh === 1, unit: 'ms' });
+    rows.push({
+      name: `refresh: wall (${perRefresh.toFixed(2)} IdP requests/run)`,
+      median: refresh,
+      p95: p95(refreshes.candidate.map((s) => s.ms)),
+      baseline: hit,
+      ratio: refresh / hit,
+      target: `≤ hit + request ${median(requestMs).toFixed(1)} + 30 = ${budget.toFixed(1)} ms`,
+      pass: refresh <= budget && perRefresh === 1,
+      unit: 'ms',
+    });
     idp.setIdTokenTtl(3600);
   }
 
@@ -191,7 +228,11 @@ req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_C
   {
     const env = { ...baseEnv, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
     const hitArgs = args('disk', join(work, 'cache-disk'));
-    const execInfo = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } });
+    const execInfo = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      spec: { interactive: false },
+    });
     const credential = execFileSync(PLUGIN_BIN, hitArgs, { env: { ...env, KUBERNETES_EXEC_INFO: execInfo }, encoding: 'utf8' });
     const fixed = join(work, 'fixed-plugin.cjs');
     writeFileSync(fixed, `process.stdout.write(${JSON.stringify(credential)})`);
@@ -205,7 +246,11 @@ req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_C
     say('kubectl auth whoami');
     const whoami = (path: string) => (): Promise<Sample> => once(kubectl, ['auth', 'whoami', `--kubeconfig=${path}`], env, false);
     const result = await paired(whoami(viaPlugin), whoami(viaFixed));
-    addRatio('kubectl auth whoami via the plugin (hit)', { candidate: result.candidate.map((s) => s.ms), baseline: result.baseline.map((s) => s.ms) }, 1.15);
+    addRatio(
+      'kubectl auth whoami via the plugin (hit)',
+      { candidate: result.candidate.map((s) => s.ms), baseline: result.baseline.map((s) => s.ms) },
+      1.15,
+    );
   }
 } finally {
   secrets?.stop();
@@ -217,21 +262,27 @@ req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_C
 const table = [
   '| measurement | median | p95 | baseline median | ratio | target | result |',
   '| --- | ---: | ---: | ---: | ---: | --- | --- |',
-  ...rows.map((r) => `| ${r.name} | ${r.median.toFixed(1)} ${r.unit} | ${r.p95.toFixed(1)} ${r.unit} | ${r.baseline.toFixed(1)} ${r.unit} | ${r.ratio.toFixed(2)} | ${r.target} | ${r.pass ? 'pass' : 'FAIL'} |`),
+  ...rows.map((r) => {
+    const cells = [r.name, `${r.median.toFixed(1)} ${r.unit}`, `${r.p95.toFixed(1)} ${r.unit}`, `${r.baseline.toFixed(1)} ${r.unit}`];
+    return `| ${[...cells, r.ratio.toFixed(2), r.target, r.pass ? 'pass' : 'FAIL'].join(' | ')} |`;
+  }),
 ].join('\n');
 process.stdout.write(`${table}\n`);
 
 if (write) {
   const kubectlVersion = (() => {
     try {
-      return execFileSync(kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8' }).match(/"gitVersion":\s*"([^"]+)"/)?.[1] ?? '?';
+      return (
+        execFileSync(kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8' }).match(/"gitVersion":\s*"([^"]+)"/)?.[1] ?? '?'
+      );
     } catch {
       return '?';
     }
   })();
   const doc = `# Benchmarks
 
-Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB,
+Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}:
+${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB,
 Node.js ${process.version}, kubectl ${kubectlVersion}. ${runs} interleaved pairs per row (50-parallel rows: ${parallelRounds} rounds).
 The baseline of the cache-hit rows is \`node -e 0\`; of the refresh row, the disk cache hit; of the kubectl row, kubectl with a
 plugin that only prints a fixed ExecCredential. The sessions are made with the password grant, so no browser is needed.

@@ -38,7 +38,9 @@ const exportName = new Map(held.map((input, i) => [resolve(root, input), `m${i}`
 // 2. The hit file, exporting each module's namespace (a function that loads it, for a lazy one) for the rest.
 const hitEntry = [
   "export { main } from './src/cli/main.ts';",
-  ...held.map((input, i) => (eager.has(input) ? `export * as m${i} from './${input}';` : `export const m${i} = () => import('./${input}');`)),
+  ...held.map((input, i) =>
+    eager.has(input) ? `export * as m${i} from './${input}';` : `export const m${i} = () => import('./${input}');`,
+  ),
 ].join('\n');
 await build({
   ...common,
@@ -57,7 +59,12 @@ const useHeldModules = {
     b.onResolve({ filter: /.*/ }, async (args) => {
       if (args.pluginData === 'resolving' || args.kind === 'entry-point') return undefined;
       if (args.path === HIT_FILE) return { path: HIT_FILE, external: true };
-      const result = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+      const result = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: 'resolving',
+      });
       const name = exportName.get(result.path);
       return name ? { path: result.path, namespace: 'held', pluginData: name } : undefined;
     });
@@ -65,7 +72,11 @@ const useHeldModules = {
       const lazy = typeof hit[name] === 'function';
       const names = Object.keys(lazy ? await hit[name]() : hit[name]);
       const module = `require(${JSON.stringify(HIT_FILE)}).${name}${lazy ? '()' : ''}`;
-      return { contents: `const m = ${lazy ? 'await ' : ''}${module}; export const { ${names.join(', ')} } = m;`, resolveDir: root, loader: 'js' };
+      return {
+        contents: `const m = ${lazy ? 'await ' : ''}${module}; export const { ${names.join(', ')} } = m;`,
+        resolveDir: root,
+        loader: 'js',
+      };
     });
   },
 };

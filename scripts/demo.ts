@@ -76,7 +76,10 @@ const main = async (): Promise<number> => {
       }
       say(`done in ${Math.round(result.ms)} ms`);
     }
-    say(`the IdP saw ${idp.counts.logins} browser login(s) and ${idp.counts.grants.authorization_code ?? 0} code exchange(s) for 2 kubectl commands`);
+    say(
+      `the IdP saw ${idp.counts.logins} browser login(s) and ` +
+        `${idp.counts.grants.authorization_code ?? 0} code exchange(s) for 2 kubectl commands`,
+    );
     return 0;
   } finally {
     await Promise.all([api.stop(), idp.stop()]);

@@ -8,7 +8,10 @@ export const registerGetToken = (program: Command): void => {
   addOptions(command, 'get-token').action(async () => {
     const options = getTokenOptionsOf(groupsOf(command, 'get-token'));
     setVerbosity(options.verbose);
-    const [{ getToken }, { parseExecInfo }] = await Promise.all([import('../credential/adapters.js'), import('../credential/exec-credential.js')]);
+    const [{ getToken }, { parseExecInfo }] = await Promise.all([
+      import('../credential/adapters.js'),
+      import('../credential/exec-credential.js'),
+    ]);
     await getToken(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO));
   });
 };

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PluginError } from '../errors.js';
-import { fromAttributes, getTokenOptionsOf, type Groups, parseValue } from '../options/parse.js';
+import { fromAttributes, type Groups, getTokenOptionsOf, parseValue } from '../options/parse.js';
 import { type Command as CommandName, defaultOf, envName, rowsOf } from '../options/table.js';
 import type { GetTokenOptions } from '../options/types.js';
 

@@ -1,9 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { oneLine } from '../errors.js';
-import { reportFailure } from './report.js';
 import { isVerbose } from '../log.js';
 import { registerGetToken } from './get-token.js';
 import { registerLogout } from './logout.js';
+import { reportFailure } from './report.js';
 import { registerSetup } from './setup.js';
 import { registerStatus } from './status.js';
 

@@ -1,5 +1,5 @@
-import { reportFailure } from './report.js';
 import type { Miss } from '../credential/cache-hit.js';
+import { reportFailure } from './report.js';
 
 /**
  * get-token after the fast path's miss (or --force-refresh), with the flags it read and the store it opened: refresh or

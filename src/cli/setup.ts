@@ -8,7 +8,9 @@ import { printReport } from './report.js';
 export const registerSetup = (program: Command): void => {
   const command = program
     .command('setup')
-    .description('check the issuer, log in once, show the claims and what kube-apiserver makes of them, and print the configuration for both sides');
+    .description(
+      'check the issuer, log in once, show the claims and what kube-apiserver makes of them, and print the configuration for both sides',
+    );
   addOptions(command, 'setup').action(async () => {
     const groups = groupsOf(command, 'setup');
     const options = { getToken: getTokenOptionsOf(groups), apiserver: groups.apiserver, ...groups.setup } as SetupOptions;

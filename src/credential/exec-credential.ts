@@ -20,8 +20,7 @@ export const parseExecInfo = (raw: string | undefined): ExecInfo => {
     return { apiVersion: API_VERSION_V1BETA1, interactive: undefined };
   }
   const info = (parsed ?? {}) as { apiVersion?: unknown; spec?: { interactive?: unknown } };
-  const apiVersion =
-    typeof info.apiVersion === 'string' && KNOWN_VERSIONS.has(info.apiVersion) ? info.apiVersion : API_VERSION_V1BETA1;
+  const apiVersion = typeof info.apiVersion === 'string' && KNOWN_VERSIONS.has(info.apiVersion) ? info.apiVersion : API_VERSION_V1BETA1;
   const interactive = typeof info.spec?.interactive === 'boolean' ? info.spec.interactive : undefined;
   return { apiVersion, interactive };
 };

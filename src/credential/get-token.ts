@@ -43,7 +43,8 @@ const LOGIN_FAILURES = new Set(['timeout', 'interrupted', 'idp_error', 'token_ex
 const cooldownError = (cooldown: Cooldown, nowMs: number): PluginError =>
   new PluginError(
     'login_cooldown',
-    `the last login for this session failed ${Math.round((nowMs - cooldown.at) / 1000)} s ago (${cooldown.reason}); not opening another browser tab for ${Math.ceil((cooldown.until - nowMs) / 1000)} s`,
+    `the last login for this session failed ${Math.round((nowMs - cooldown.at) / 1000)} s ago (${cooldown.reason}); ` +
+      `not opening another browser tab for ${Math.ceil((cooldown.until - nowMs) / 1000)} s`,
     'run a kubectl command from a terminal to log in now',
   );
 

@@ -16,7 +16,8 @@ interface Target {
 }
 
 const labelOf = (info: Pick<SessionInfo, 'issuer' | 'clientId'> & Partial<SessionInfo>): string =>
-  `${info.email ?? info.subject ?? 'session'}${info.account ? ` (account ${info.account})` : ''} at ${info.issuer}, client ${info.clientId}`;
+  `${info.email ?? info.subject ?? 'session'}${info.account ? ` (account ${info.account})` : ''} ` +
+  `at ${info.issuer}, client ${info.clientId}`;
 
 /** Revokes at the IdP (when it can), then removes the session under its lock, and says what happened. */
 const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: Target): Promise<string> => {
@@ -59,11 +60,29 @@ export const logout = async (options: GetTokenOptions, all: boolean): Promise<st
   const dir = options.cache.tokenCacheDir;
   let targets: Target[];
   if (all) {
-    targets = (await listSessions(dir)).map(({ key, info }) => ({ key, issuer: info.issuer, clientId: info.clientId, label: labelOf(info) }));
+    targets = (await listSessions(dir)).map(({ key, info }) => ({
+      key,
+      issuer: info.issuer,
+      clientId: info.clientId,
+      label: labelOf(info),
+    }));
   } else {
     const key = sessionKey(options);
     const info = (await listSessions(dir)).find((session) => session.key === key)?.info;
-    targets = [{ key, issuer: options.provider.issuerUrl, clientId: options.provider.clientId, label: labelOf(info ?? { issuer: options.provider.issuerUrl, clientId: options.provider.clientId, ...(options.account ? { account: options.account } : {}) }) }];
+    targets = [
+      {
+        key,
+        issuer: options.provider.issuerUrl,
+        clientId: options.provider.clientId,
+        label: labelOf(
+          info ?? {
+            issuer: options.provider.issuerUrl,
+            clientId: options.provider.clientId,
+            ...(options.account ? { account: options.account } : {}),
+          },
+        ),
+      },
+    ];
   }
   if (targets.length === 0) return `no sessions in ${dir}\n`;
   let report = '';

@@ -43,7 +43,10 @@ export const issuerFindings = (facts: IssuerFacts): Finding[] => {
       : {
           level: 'error',
           check: 'issuer',
-          message: `the discovery document names issuer "${discovered}" but --oidc-issuer-url is "${facts.configuredIssuer}"${discovered.replace(/\/$/, '') === facts.configuredIssuer.replace(/\/$/, '') ? ' (they differ in the trailing slash)' : ''}; tokens carry iss="${discovered}" and kube-apiserver compares it byte for byte`,
+          message:
+            `the discovery document names issuer "${discovered}" but --oidc-issuer-url is "${facts.configuredIssuer}"` +
+            (discovered.replace(/\/$/, '') === facts.configuredIssuer.replace(/\/$/, '') ? ' (they differ in the trailing slash)' : '') +
+            `; tokens carry iss="${discovered}" and kube-apiserver compares it byte for byte`,
           fix: `use --oidc-issuer-url=${discovered} here and the same string as kube-apiserver's issuer URL`,
         },
   );
@@ -54,13 +57,18 @@ export const issuerFindings = (facts: IssuerFacts): Finding[] => {
     findings.push({
       level: 'error',
       check: 'jwks',
-      message: facts.jwksError ? `the JWKS could not be read: ${facts.jwksError}` : `the JWKS at ${String(d.jwks_uri)} has no keys, so kube-apiserver cannot verify any token`,
-      fix: host(facts.configuredIssuer) && /\/application\/o\//.test(facts.configuredIssuer)
-        ? 'Authentik: assign a signing key (e.g. "authentik Self-signed Certificate") to the OAuth2 provider'
-        : 'configure a signing key for this client at the IdP',
+      message: facts.jwksError
+        ? `the JWKS could not be read: ${facts.jwksError}`
+        : `the JWKS at ${String(d.jwks_uri)} has no keys, so kube-apiserver cannot verify any token`,
+      fix:
+        host(facts.configuredIssuer) && /\/application\/o\//.test(facts.configuredIssuer)
+          ? 'Authentik: assign a signing key (e.g. "authentik Self-signed Certificate") to the OAuth2 provider'
+          : 'configure a signing key for this client at the IdP',
     });
   } else {
-    const usable = algs.filter((alg) => keys.some((key) => (!key.alg || key.alg === alg) && key.kty === KTY_OF_ALG[alg.slice(0, 2)] && key.use !== 'enc'));
+    const usable = algs.filter((alg) =>
+      keys.some((key) => (!key.alg || key.alg === alg) && key.kty === KTY_OF_ALG[alg.slice(0, 2)] && key.use !== 'enc'),
+    );
     findings.push(
       usable.length > 0
         ? { level: 'ok', check: 'jwks', message: `${keys.length} key(s), usable for ${usable.join(', ')}` }
@@ -81,11 +89,18 @@ export const issuerFindings = (facts: IssuerFacts): Finding[] => {
     findings.push({
       level: 'warn',
       check: 'pkce',
-      message: 'the discovery document does not advertise PKCE (code_challenge_methods_supported is missing, as with Microsoft Entra ID); kubectl-oidc sends S256 anyway, tools that auto-detect do not',
+      message:
+        'the discovery document does not advertise PKCE (code_challenge_methods_supported is missing, as with Microsoft Entra ID); ' +
+        'kubectl-oidc sends S256 anyway, tools that auto-detect do not',
       fix: 'pass --oidc-pkce-method=S256 to state it (kubelogin needs it); require PKCE for this client at the IdP if it can',
     });
   } else if (!pkce.includes('S256')) {
-    findings.push({ level: 'error', check: 'pkce', message: `the IdP offers PKCE methods ${pkce.join(', ')} but not S256`, fix: 'enable S256 PKCE at the IdP, or --oidc-pkce-method=no' });
+    findings.push({
+      level: 'error',
+      check: 'pkce',
+      message: `the IdP offers PKCE methods ${pkce.join(', ')} but not S256`,
+      fix: 'enable S256 PKCE at the IdP, or --oidc-pkce-method=no',
+    });
   } else {
     findings.push({ level: 'ok', check: 'pkce', message: 'S256 PKCE advertised' });
   }
@@ -96,18 +111,29 @@ export const issuerFindings = (facts: IssuerFacts): Finding[] => {
   findings.push({
     level: 'ok',
     check: 'grants',
-    message: `device code ${d.device_authorization_endpoint ? 'available' : 'not offered'}; refresh tokens ${grants ? (grants.includes('refresh_token') ? 'offered' : 'not listed') : 'not stated'}; scopes email ${offered('email') ?? '?'}, groups ${offered('groups') ?? '?'}, offline_access ${offered('offline_access') ?? '?'}`,
+    message:
+      `device code ${d.device_authorization_endpoint ? 'available' : 'not offered'}; ` +
+      `refresh tokens ${grants ? (grants.includes('refresh_token') ? 'offered' : 'not listed') : 'not stated'}; ` +
+      `scopes email ${offered('email') ?? '?'}, groups ${offered('groups') ?? '?'}, offline_access ${offered('offline_access') ?? '?'}`,
   });
   for (const scope of facts.extraScopes) {
     if (scopes && !scopes.includes(scope)) {
-      findings.push({ level: 'warn', check: 'scopes', message: `--oidc-extra-scope=${scope} is not in the IdP's scopes_supported`, fix: `check the scope name, or add the scope at the IdP` });
+      findings.push({
+        level: 'warn',
+        check: 'scopes',
+        message: `--oidc-extra-scope=${scope} is not in the IdP's scopes_supported`,
+        fix: `check the scope name, or add the scope at the IdP`,
+      });
     }
   }
   if (facts.clockSkewSec !== undefined && Math.abs(facts.clockSkewSec) > 30) {
     findings.push({
       level: 'warn',
       check: 'clock',
-      message: `this machine's clock is ${Math.abs(Math.round(facts.clockSkewSec))} s ${facts.clockSkewSec > 0 ? 'behind' : 'ahead of'} the IdP's; kube-apiserver allows no leeway on exp and 1 minute on nbf`,
+      message:
+        `this machine's clock is ${Math.abs(Math.round(facts.clockSkewSec))} s ` +
+        `${facts.clockSkewSec > 0 ? 'behind' : 'ahead of'} the IdP's; ` +
+        `kube-apiserver allows no leeway on exp and 1 minute on nbf`,
       fix: 'synchronize the clocks (NTP) of this machine, the IdP and the API server',
     });
   }
@@ -151,7 +177,9 @@ export const tokenFindings = (facts: TokenFactsForFindings): Finding[] => {
         level: 'error',
         check: 'email-claim',
         message: 'the ID token has no email claim, so kube-apiserver rejects it: oidc: parse username claims "email": claim not present',
-        fix: facts.extraScopes.includes('email') ? 'make the IdP release email in the ID token for this client' : 'add --oidc-extra-scope=email (IdPs release email only with that scope)',
+        fix: facts.extraScopes.includes('email')
+          ? 'make the IdP release email in the ID token for this client'
+          : 'add --oidc-extra-scope=email (IdPs release email only with that scope)',
       });
     } else if ('email_verified' in c && c.email_verified !== true) {
       findings.push({
@@ -191,7 +219,9 @@ export const tokenFindings = (facts: TokenFactsForFindings): Finding[] => {
       level: 'warn',
       check: 'refresh-token',
       message: 'the IdP issued no refresh token: the browser opens again every time the ID token expires',
-      fix: facts.extraScopes.includes('offline_access') ? 'allow refresh tokens for this client at the IdP' : 'add --oidc-extra-scope=offline_access (or allow refresh tokens for this client)',
+      fix: facts.extraScopes.includes('offline_access')
+        ? 'allow refresh tokens for this client at the IdP'
+        : 'add --oidc-extra-scope=offline_access (or allow refresh tokens for this client)',
     });
   }
   return findings;
@@ -200,13 +230,19 @@ export const tokenFindings = (facts: TokenFactsForFindings): Finding[] => {
 /** What to fix at the IdP registration when it refused the login. */
 export const loginErrorFix = (code: string, message: string, redirectUris: string[], extraScopes: string[]): string | undefined => {
   if (code === 'redirect_uri_mismatch') {
-    return `register the loopback redirect URIs this configuration uses: ${redirectUris.join(', ')} (or one pattern for any port, where the IdP has them)`;
+    return (
+      `register the loopback redirect URIs this configuration uses: ${redirectUris.join(', ')} ` +
+      `(or one pattern for any port, where the IdP has them)`
+    );
   }
   if (/invalid_client|unknown client|client not found/i.test(message)) {
     return 'check --oidc-client-id (and --oidc-client-secret for confidential clients) against the client registered at the IdP';
   }
   if (/invalid_scope|unauthorized.scope|scope/i.test(message) && extraScopes.length > 0) {
-    return `allow the scopes ${extraScopes.join(', ')} for this client at the IdP, or drop the ones it does not offer from --oidc-extra-scope`;
+    return (
+      `allow the scopes ${extraScopes.join(', ')} for this client at the IdP, ` +
+      `or drop the ones it does not offer from --oidc-extra-scope`
+    );
   }
   if (/unauthorized_client|unsupported_response_type/i.test(message)) {
     return 'enable the authorization code grant (with PKCE) for this client at the IdP';

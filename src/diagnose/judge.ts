@@ -45,7 +45,13 @@ export interface LegacyFlags {
 /** The legacy flags as the API server reads them: a username claim other than email gets "<issuer>#" unless told. */
 export const legacyAuthenticator = (flags: LegacyFlags): JwtAuthenticator => {
   const prefix =
-    flags.usernamePrefix === undefined ? (flags.usernameClaim === 'email' ? '' : `${flags.issuerUrl}#`) : flags.usernamePrefix === '-' ? '' : flags.usernamePrefix;
+    flags.usernamePrefix === undefined
+      ? flags.usernameClaim === 'email'
+        ? ''
+        : `${flags.issuerUrl}#`
+      : flags.usernamePrefix === '-'
+        ? ''
+        : flags.usernamePrefix;
   return {
     issuer: { url: flags.issuerUrl, audiences: [flags.clientId] },
     claimValidationRules: Object.entries(flags.requiredClaims).map(([claim, requiredValue]) => ({ claim, requiredValue })),
@@ -69,7 +75,11 @@ const mapping = (value: unknown): ClaimOrExpression | undefined => {
   const prefix = asString(record.prefix);
   const expression = asString(record.expression);
   if (claim === undefined && expression === undefined) return undefined;
-  return { ...(claim !== undefined ? { claim } : {}), ...(prefix !== undefined ? { prefix } : {}), ...(expression !== undefined ? { expression } : {}) };
+  return {
+    ...(claim !== undefined ? { claim } : {}),
+    ...(prefix !== undefined ? { prefix } : {}),
+    ...(expression !== undefined ? { expression } : {}),
+  };
 };
 
 /** Reads an AuthenticationConfiguration file (YAML or JSON), v1beta1 or v1. */
@@ -80,7 +90,10 @@ export const parseAuthenticationConfiguration = (text: string, source: string): 
   } catch (err) {
     throw new PluginError('usage', `${source} is not YAML: ${(err as Error).message.split('\n')[0]}`);
   }
-  if (document.kind !== 'AuthenticationConfiguration' || !/^apiserver\.config\.k8s\.io\/(v1|v1beta1|v1alpha1)$/.test(String(document.apiVersion))) {
+  if (
+    document.kind !== 'AuthenticationConfiguration' ||
+    !/^apiserver\.config\.k8s\.io\/(v1|v1beta1|v1alpha1)$/.test(String(document.apiVersion))
+  ) {
     throw new PluginError('usage', `${source} is not an AuthenticationConfiguration (apiserver.config.k8s.io/v1beta1 or v1)`);
   }
   const jwt = Array.isArray(document.jwt) ? document.jwt : [];
@@ -142,7 +155,8 @@ const cel = (expression: string, context: Record<string, unknown>, what: string)
 const claimString = (claims: Record<string, unknown>, claim: string, label: string): string => {
   if (!(claim in claims)) throw new Rejection(`oidc: parse ${label} "${claim}": claim not present`);
   const value = claims[claim];
-  if (typeof value !== 'string') throw new Rejection(`oidc: parse ${label} "${claim}": json: cannot unmarshal ${typeof value} into Go value of type string`);
+  if (typeof value !== 'string')
+    throw new Rejection(`oidc: parse ${label} "${claim}": json: cannot unmarshal ${typeof value} into Go value of type string`);
   return value;
 };
 
@@ -150,7 +164,8 @@ const username = (a: JwtAuthenticator, claims: Record<string, unknown>): string 
   const mappingRule = a.claimMappings.username;
   if (mappingRule.expression) {
     const value = cel(mappingRule.expression, { claims }, 'username claim expression');
-    if (typeof value !== 'string') throw new Rejection('oidc: error evaluating username claim expression: username claim expression must return a string');
+    if (typeof value !== 'string')
+      throw new Rejection('oidc: error evaluating username claim expression: username claim expression must return a string');
     if (value === '') throw new Rejection('oidc: empty username via CEL expression is not allowed');
     return value;
   }
@@ -166,7 +181,12 @@ const groups = (a: JwtAuthenticator, claims: Record<string, unknown>): string[] 
   if (rule.claim) {
     if (!(rule.claim in claims)) return [];
     const value = claims[rule.claim];
-    const list = typeof value === 'string' ? [value] : Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+    const list =
+      typeof value === 'string'
+        ? [value]
+        : Array.isArray(value) && value.every((v) => typeof v === 'string')
+          ? (value as string[])
+          : undefined;
     if (!list) throw new Rejection(`oidc: parse groups claim "${rule.claim}": not a string or an array of strings`);
     return list.map((group) => `${rule.prefix ?? ''}${group}`);
   }
@@ -180,7 +200,8 @@ const checkRules = (rules: { expression: string; message?: string }[], context: 
   for (const rule of rules) {
     const result = cel(rule.expression, context, what);
     if (typeof result !== 'boolean') throw new Rejection(`oidc: error evaluating ${what}: validation expression must return a boolean`);
-    if (!result) throw new Rejection(`oidc: error evaluating ${what}: validation expression '${rule.expression}' failed: ${rule.message ?? ''}`);
+    if (!result)
+      throw new Rejection(`oidc: error evaluating ${what}: validation expression '${rule.expression}' failed: ${rule.message ?? ''}`);
   }
 };
 
@@ -194,29 +215,42 @@ export const judge = (token: TokenFacts, authenticators: JwtAuthenticator[], now
     return {
       ok: false,
       silent: true,
-      reason: `no authenticator has issuer "${String(iss)}" (configured: ${authenticators.map((c) => `"${c.issuer.url}"`).join(', ')}); the API server skips the token without a log line and answers 401 Unauthorized`,
+      reason:
+        `no authenticator has issuer "${String(iss)}" (configured: ${authenticators.map((c) => `"${c.issuer.url}"`).join(', ')}); ` +
+        `the API server skips the token without a log line and answers 401 Unauthorized`,
     };
   }
   try {
     if (token.signatureError) throw new Rejection(`oidc: verify token: failed to verify signature: ${token.signatureError}`);
     const alg = String(token.header.alg);
     if (a.signingAlgs && !a.signingAlgs.includes(alg)) {
-      throw new Rejection(`oidc: verify token: oidc: id token signed with unsupported algorithm, expected [${a.signingAlgs.map((s) => `"${s}"`).join(' ')}] got "${alg}"`);
+      throw new Rejection(
+        `oidc: verify token: oidc: id token signed with unsupported algorithm, ` +
+          `expected [${a.signingAlgs.map((s) => `"${s}"`).join(' ')}] got "${alg}"`,
+      );
     }
     const exp = token.claims.exp;
     if (typeof exp === 'number' && exp <= nowSec) {
       throw new Rejection(`oidc: verify token: oidc: token is expired (Token Expiry: ${new Date(exp * 1000).toISOString()})`);
     }
     const nbf = token.claims.nbf;
-    if (typeof nbf === 'number' && nbf > nowSec + 60) throw new Rejection('oidc: verify token: oidc: current time is before the nbf (not before) time');
+    if (typeof nbf === 'number' && nbf > nowSec + 60)
+      throw new Rejection('oidc: verify token: oidc: current time is before the nbf (not before) time');
     const aud = audienceList(token.claims.aud);
     if (!a.issuer.audiences.some((audience) => aud.includes(audience))) {
-      throw new Rejection(`oidc: verify token: oidc: expected audience in [${a.issuer.audiences.map((s) => `"${s}"`).join(' ')}] got [${aud.map((s) => `"${s}"`).join(' ')}]`);
+      throw new Rejection(
+        `oidc: verify token: oidc: expected audience in [${a.issuer.audiences.map((s) => `"${s}"`).join(' ')}] ` +
+          `got [${aud.map((s) => `"${s}"`).join(' ')}]`,
+      );
     }
     const name = username(a, token.claims);
     const groupList = groups(a, token.claims);
     const uidRule = a.claimMappings.uid;
-    const uid = uidRule?.claim ? claimString(token.claims, uidRule.claim, 'uid claim') : uidRule?.expression ? String(cel(uidRule.expression, { claims: token.claims }, 'uid claim expression')) : undefined;
+    const uid = uidRule?.claim
+      ? claimString(token.claims, uidRule.claim, 'uid claim')
+      : uidRule?.expression
+        ? String(cel(uidRule.expression, { claims: token.claims }, 'uid claim expression'))
+        : undefined;
     const extra: Record<string, string[]> = {};
     for (const item of a.claimMappings.extra ?? []) {
       const value = cel(item.valueExpression, { claims: token.claims }, 'extra mapping expression');
@@ -227,7 +261,10 @@ export const judge = (token: TokenFacts, authenticators: JwtAuthenticator[], now
       if (!('claim' in rule)) continue;
       if (!(rule.claim in token.claims)) throw new Rejection(`oidc: required claim ${rule.claim} not present in ID token`);
       if (token.claims[rule.claim] !== rule.requiredValue) {
-        throw new Rejection(`oidc: required claim ${rule.claim} value does not match. Got = ${String(token.claims[rule.claim])}, want = ${rule.requiredValue}`);
+        throw new Rejection(
+          `oidc: required claim ${rule.claim} value does not match. ` +
+            `Got = ${String(token.claims[rule.claim])}, want = ${rule.requiredValue}`,
+        );
       }
     }
     checkRules(
@@ -237,7 +274,14 @@ export const judge = (token: TokenFacts, authenticators: JwtAuthenticator[], now
     );
     const user = { username: name, groups: groupList, uid: uid ?? '', extra };
     checkRules(a.userValidationRules, { user }, 'user info validation rule');
-    return { ok: true, authenticator: a.source, username: name, groups: groupList, ...(uid !== undefined ? { uid } : {}), ...(Object.keys(extra).length ? { extra } : {}) };
+    return {
+      ok: true,
+      authenticator: a.source,
+      username: name,
+      groups: groupList,
+      ...(uid !== undefined ? { uid } : {}),
+      ...(Object.keys(extra).length ? { extra } : {}),
+    };
   } catch (err) {
     if (err instanceof Rejection) return { ok: false, authenticator: a.source, reason: err.message };
     throw err;

@@ -1,14 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { PluginError } from '../errors.js';
+import { listenPlan, redirectTarget } from '../loopback/redirect.js';
+import type { IssuerInspection } from '../oidc/inspect.js';
+import type { Provider } from '../oidc/provider.js';
 import type { GetTokenOptions, SetupOptions } from '../options/types.js';
 import { credentialToken, jwtClaims } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
 import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
-import { listenPlan, redirectTarget } from '../loopback/redirect.js';
-import { issuerFindings, loginErrorFix, tokenFindings, type Finding } from './findings.js';
-import { judge, legacyAuthenticator, parseAuthenticationConfiguration, type JwtAuthenticator, type LegacyFlags, type Verdict } from './judge.js';
-import { snippets, type Snippets } from './snippets.js';
+import type { TokenSet } from '../session/tokens.js';
+import { type Finding, issuerFindings, loginErrorFix, tokenFindings } from './findings.js';
+import {
+  type JwtAuthenticator,
+  judge,
+  type LegacyFlags,
+  legacyAuthenticator,
+  parseAuthenticationConfiguration,
+  type Verdict,
+} from './judge.js';
+import { type Snippets, snippets } from './snippets.js';
 
 export interface SetupResult {
   ok: boolean;
@@ -30,7 +40,12 @@ const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf', 'auth_time', 'updated_at']);
 
 const when = (seconds: number, nowSec: number): string => {
   const delta = Math.round(seconds - nowSec);
-  const span = Math.abs(delta) >= 5400 ? `${Math.round(Math.abs(delta) / 3600)}h` : Math.abs(delta) >= 90 ? `${Math.round(Math.abs(delta) / 60)}m` : `${Math.abs(delta)}s`;
+  const span =
+    Math.abs(delta) >= 5400
+      ? `${Math.round(Math.abs(delta) / 3600)}h`
+      : Math.abs(delta) >= 90
+        ? `${Math.round(Math.abs(delta) / 60)}m`
+        : `${Math.abs(delta)}s`;
   return `${new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')}, ${delta >= 0 ? `in ${span}` : `${span} ago`}`;
 };
 
@@ -50,9 +65,15 @@ const formatText = (report: Report, nowSec: number): string => {
       out.push(`  ${name}: ${shown}`);
     }
   }
-  const differing = Object.entries(report.userinfo ?? {}).filter(([name, value]) => JSON.stringify(report.token?.claims[name]) !== JSON.stringify(value));
+  const differing = Object.entries(report.userinfo ?? {}).filter(
+    ([name, value]) => JSON.stringify(report.token?.claims[name]) !== JSON.stringify(value),
+  );
   if (differing.length > 0) {
-    out.push('', 'Userinfo claims that differ from the ID token:', ...differing.map(([name, value]) => `  ${name}: ${JSON.stringify(value)}`));
+    out.push(
+      '',
+      'Userinfo claims that differ from the ID token:',
+      ...differing.map(([name, value]) => `  ${name}: ${JSON.stringify(value)}`),
+    );
   }
   if (report.verdict) {
     const v = report.verdict;
@@ -127,7 +148,10 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
   const authenticators: JwtAuthenticator[] = options.authenticationConfigFile
     ? parseAuthenticationConfiguration(
         await readFile(options.authenticationConfigFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
-          throw new PluginError('usage', `cannot read --authentication-config ${options.authenticationConfigFile}: ${err.code ?? err.message}`);
+          throw new PluginError(
+            'usage',
+            `cannot read --authentication-config ${options.authenticationConfigFile}: ${err.code ?? err.message}`,
+          );
         }),
         options.authenticationConfigFile,
       )
@@ -143,9 +167,9 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
     import('../oidc/inspect.js'),
     import('../login/login.js'),
   ]);
-  let tokens;
-  let provider;
-  let jwks;
+  let tokens: TokenSet;
+  let provider: Provider;
+  let jwks: IssuerInspection['jwks'];
   try {
     ({ provider } = await discover(o.provider));
     const inspection = await inspectIssuer(provider);

@@ -61,7 +61,13 @@ export const snippets = (
     ...(legacy.signingAlgs.join(',') !== 'RS256' ? [`--oidc-signing-algs=${legacy.signingAlgs.join(',')}`] : []),
   ];
   const usernamePrefix =
-    legacy.usernamePrefix === undefined ? (legacy.usernameClaim === 'email' ? '' : `${legacy.issuerUrl}#`) : legacy.usernamePrefix === '-' ? '' : legacy.usernamePrefix;
+    legacy.usernamePrefix === undefined
+      ? legacy.usernameClaim === 'email'
+        ? ''
+        : `${legacy.issuerUrl}#`
+      : legacy.usernamePrefix === '-'
+        ? ''
+        : legacy.usernamePrefix;
   const authenticationConfiguration = stringify({
     apiVersion: 'apiserver.config.k8s.io/v1',
     kind: 'AuthenticationConfiguration',
@@ -84,7 +90,12 @@ export const snippets = (
   const clusterRoleBinding = stringify({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
-    metadata: { name: `oidc-${(subject.group ?? subject.username ?? 'user').toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '')}-view` },
+    metadata: {
+      name: `oidc-${(subject.group ?? subject.username ?? 'user')
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, '-')
+        .replace(/^-+|-+$/g, '')}-view`,
+    },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
     subjects: [subjectEntry],
   });

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { dbusError, type DbusValue, type MethodCall, methodCallMessage, readMessages } from './dbus-wire.js';
+import { type DbusValue, dbusError, type MethodCall, methodCallMessage, readMessages } from './dbus-wire.js';
 
 /**
  * A connection to the session bus: EXTERNAL authentication over a Unix socket, method calls and their replies. A
@@ -11,7 +11,9 @@ export const sessionBusSocket = (address: string | undefined): string | undefine
   for (const entry of (address ?? '').split(';')) {
     const match = /^unix:(.*)$/.exec(entry);
     if (!match) continue;
-    const params = new Map(match[1]!.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), decodeURIComponent(kv.slice(kv.indexOf('=') + 1))]));
+    const params = new Map(
+      match[1]!.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), decodeURIComponent(kv.slice(kv.indexOf('=') + 1))]),
+    );
     if (params.get('path')) return params.get('path');
     if (params.get('abstract')) return `\0${params.get('abstract')}`;
   }
@@ -24,7 +26,12 @@ export interface Bus {
   close(): void;
 }
 
-const HELLO: MethodCall = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' };
+const HELLO: MethodCall = {
+  destination: 'org.freedesktop.DBus',
+  path: '/org/freedesktop/DBus',
+  interface: 'org.freedesktop.DBus',
+  member: 'Hello',
+};
 
 /**
  * Connects to a bus socket as this user (EXTERNAL) and says Hello. Nothing waits for an answer before sending on: the
@@ -60,7 +67,7 @@ export const openBus = (socketPath: string): Bus => {
       if (!line.startsWith('OK ')) return fail(dbusError(`the session bus refused authentication (${line})`));
       authenticated = true;
     }
-    let parsed;
+    let parsed: ReturnType<typeof readMessages>;
     try {
       parsed = readMessages(pending);
     } catch (err) {

@@ -12,7 +12,25 @@ export type DbusValue = string | number | boolean | bigint | Buffer | DbusValue[
 /** A D-Bus failure (a malformed message, an error reply, a bus that went away): the keychain falls back on it. */
 export const dbusError = (message: string): PluginError => new PluginError('dbus', message);
 
-const ALIGNMENT: Record<string, number> = { y: 1, b: 4, n: 2, q: 2, i: 4, u: 4, x: 8, t: 8, d: 8, s: 4, o: 4, g: 1, a: 4, '(': 8, '{': 8, v: 1, h: 4 };
+const ALIGNMENT: Record<string, number> = {
+  y: 1,
+  b: 4,
+  n: 2,
+  q: 2,
+  i: 4,
+  u: 4,
+  x: 8,
+  t: 8,
+  d: 8,
+  s: 4,
+  o: 4,
+  g: 1,
+  a: 4,
+  '(': 8,
+  '{': 8,
+  v: 1,
+  h: 4,
+};
 
 /** The end (exclusive) of the single complete type that starts at `start`. */
 const typeEnd = (signature: string, start: number): number => {
@@ -76,9 +94,11 @@ export const marshal = (signature: string, values: DbusValue[]): Buffer => {
         buffer.writeUInt8(value as number, length++);
         return;
       case 'b':
-        return uint32(value ? 1 : 0);
+        uint32(value ? 1 : 0);
+        return;
       case 'u':
-        return uint32(value as number);
+        uint32(value as number);
+        return;
       case 'i':
         align(4);
         reserve(4);
@@ -120,14 +140,14 @@ export const marshal = (signature: string, values: DbusValue[]): Buffer => {
       case '{': {
         align(8);
         const members = splitSignature(type.slice(1, -1));
-        members.forEach((member, i) => write(member, (value as DbusValue[])[i]!));
+        for (const [i, member] of members.entries()) write(member, (value as DbusValue[])[i]!);
         return;
       }
       default:
         throw dbusError(`cannot marshal type ${type}`);
     }
   };
-  splitSignature(signature).forEach((type, i) => write(type, values[i]!));
+  for (const [i, type] of splitSignature(signature).entries()) write(type, values[i]!);
   return buffer.subarray(0, length);
 };
 

@@ -1,7 +1,7 @@
-import { PluginError } from '../errors.js';
 import { createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { PluginError } from '../errors.js';
 import { type Bus, openBus, sessionBusSocket } from './dbus-connection.js';
-import { dbusError, type DbusValue } from './dbus-wire.js';
+import { type DbusValue, dbusError } from './dbus-wire.js';
 import { notAnswered } from './item.js';
 
 const SERVICE = { destination: 'org.freedesktop.secrets', path: '/org/freedesktop/secrets', interface: 'org.freedesktop.Secret.Service' };
@@ -10,7 +10,9 @@ const ALGORITHM = 'dh-ietf1024-sha256-aes128-cbc-pkcs7';
 // The spec's Diffie-Hellman group: the 1024-bit MODP group of RFC 2409 ("second Oakley group"), generator 2. With
 // BigInt, because node:crypto's getDiffieHellman('modp2') spends ~45 ms validating the group before the first use.
 const PRIME = BigInt(
-  '0xffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7edee386bfb5a899fa5ae9f24117c4b1fe649286651ece65381ffffffffffffffff',
+  '0xffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b' +
+    '0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7edee386bfb5a899fa5ae9f2411' +
+    '7c4b1fe649286651ece65381ffffffffffffffff',
 );
 const GROUP_BYTES = 128;
 

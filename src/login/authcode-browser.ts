@@ -1,9 +1,9 @@
 import { PluginError } from '../errors.js';
-import type { LoginOptions } from '../options/types.js';
 import { debug } from '../log.js';
 import { startLoopbackServer } from '../loopback/server.js';
 import type { Provider } from '../oidc/provider.js';
 import { exchangeCode, preflightAuthorization, prepareAuthorization } from '../oidc/tokens.js';
+import type { LoginOptions } from '../options/types.js';
 import { jwtClaims } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';
@@ -17,11 +17,7 @@ const accountName = (tokens: TokenSet): string | undefined => {
 };
 
 /** Authorization code + PKCE through the system browser and a loopback callback (RFC 8252). */
-export const loginWithBrowser = async (
-  provider: Provider,
-  options: LoginOptions,
-  extraScopes: string[],
-): Promise<TokenSet> => {
+export const loginWithBrowser = async (provider: Provider, options: LoginOptions, extraScopes: string[]): Promise<TokenSet> => {
   const { signal, dispose } = loginSignal(options.authenticationTimeoutSec);
   const server = await startLoopbackServer(options.listenAddresses, options.redirectUrl);
   try {

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
 import { PluginError } from '../errors.js';
-import type { GetTokenOptions } from '../options/types.js';
 import type { Provider } from '../oidc/provider.js';
 import { exchangeCode, prepareAuthorization } from '../oidc/tokens.js';
+import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';
 import { loginSignal } from './signal.js';
@@ -36,7 +36,8 @@ export const callbackFromPaste = (pasted: string, redirectUri: string, state: st
     callback.search = url.search;
     return callback;
   }
-  if (!pasted || /\s/.test(pasted)) throw new PluginError('usage', 'that is neither an authorization code nor the address the browser ended on');
+  if (!pasted || /\s/.test(pasted))
+    throw new PluginError('usage', 'that is neither an authorization code nor the address the browser ended on');
   const callback = new URL(redirectUri);
   callback.search = new URLSearchParams({ code: pasted, state, iss: issuer }).toString();
   return callback;
@@ -48,7 +49,8 @@ export const loginWithKeyboard = async (provider: Provider, options: GetTokenOpt
     throw new PluginError(
       'usage',
       '--grant-type=authcode-keyboard needs your terminal, but kubectl did not pass it to the plugin',
-      'set interactiveMode: IfAvailable (or Always) in the kubeconfig exec section and run kubectl from a terminal, or use --grant-type=device-code',
+      'set interactiveMode: IfAvailable (or Always) in the kubeconfig exec section ' +
+        'and run kubectl from a terminal, or use --grant-type=device-code',
     );
   }
   const { signal, dispose } = loginSignal(options.login.authenticationTimeoutSec);
@@ -62,7 +64,11 @@ export const loginWithKeyboard = async (provider: Provider, options: GetTokenOpt
         ? { ...options.login.authRequestExtraParams, login_hint: options.login.loginHint }
         : options.login.authRequestExtraParams,
     });
-    await openBrowser(request.url.href, options.login, 'open this URL in a browser, log in, then paste the code it shows (or the whole address it ended on) here:');
+    await openBrowser(
+      request.url.href,
+      options.login,
+      'open this URL in a browser, log in, then paste the code it shows (or the whole address it ended on) here:',
+    );
     process.stderr.write('code or URL: ');
     const pasted = await readLine(signal);
     const issuer = provider.config.serverMetadata().issuer;

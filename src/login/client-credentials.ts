@@ -1,6 +1,6 @@
-import type { GetTokenOptions } from '../options/types.js';
 import type { Provider } from '../oidc/provider.js';
 import { clientCredentials } from '../oidc/tokens.js';
+import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { resolvePassword } from './password.js';
 
@@ -10,7 +10,9 @@ import { resolvePassword } from './password.js';
  */
 export const loginWithClientCredentials = async (provider: Provider, options: GetTokenOptions, interactive: boolean): Promise<TokenSet> => {
   const { username } = options.login;
-  const extra: Record<string, string> = username ? { username, password: await resolvePassword(options.login, interactive, 'App password') } : {};
+  const extra: Record<string, string> = username
+    ? { username, password: await resolvePassword(options.login, interactive, 'App password') }
+    : {};
   const tokens = await clientCredentials(provider, options.provider.extraScopes, extra);
   return tokens.idToken ? tokens : { ...tokens, accessTokenIsCredential: true };
 };

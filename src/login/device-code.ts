@@ -1,7 +1,7 @@
-import type { GetTokenOptions } from '../options/types.js';
 import { info } from '../log.js';
 import type { Provider } from '../oidc/provider.js';
 import { pollDeviceAuthorization, startDeviceAuthorization } from '../oidc/tokens.js';
+import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';
 import { loginSignal } from './signal.js';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { PluginError, oneLine } from '../errors.js';
+import { oneLine, PluginError } from '../errors.js';
 import type { LoginOptions } from '../options/types.js';
 
 /** Reads a line from the terminal without echoing it. */
@@ -21,8 +21,14 @@ const promptHidden = (question: string): Promise<string> =>
     };
     const onData = (chunk: string): void => {
       for (const char of chunk) {
-        if (char === '\r' || char === '\n') return done();
-        if (char === '\u0003') return done(new PluginError('interrupted', 'password prompt cancelled (Ctrl-C); nothing was saved'));
+        if (char === '\r' || char === '\n') {
+          done();
+          return;
+        }
+        if (char === '\u0003') {
+          done(new PluginError('interrupted', 'password prompt cancelled (Ctrl-C); nothing was saved'));
+          return;
+        }
         if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
         else value += char;
       }

@@ -27,4 +27,3 @@ export const loginSignal = (timeoutSec: number): { signal: AbortSignal; dispose(
     },
   };
 };
-

@@ -40,9 +40,4 @@ export const successPage = (account?: string): string =>
   );
 
 export const errorPage = (heading: string, detail: string, advice = 'Go back to your terminal for details.'): string =>
-  layout(
-    `${heading} — kubectl-oidc`,
-    'error',
-    heading,
-    `<p id="detail">${escapeHtml(detail)}</p><p>${escapeHtml(advice)}</p>`,
-  );
+  layout(`${heading} — kubectl-oidc`, 'error', heading, `<p id="detail">${escapeHtml(detail)}</p><p>${escapeHtml(advice)}</p>`);

@@ -1,5 +1,5 @@
 import { PluginError } from '../errors.js';
-import { LOOPBACK_HOSTS, parseListenAddress, type ListenAddress } from '../options/listen-address.js';
+import { type ListenAddress, LOOPBACK_HOSTS, parseListenAddress } from '../options/listen-address.js';
 
 /** kubelogin's defaults, which existing IdP registrations were made for. */
 export const DEFAULT_LISTEN_ADDRESSES = ['127.0.0.1:8000', '127.0.0.1:18000'];

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { PluginError } from '../errors.js';
 import { debug, info } from '../log.js';
-import { errorPage, successPage } from './pages.js';
 import type { ListenAddress } from '../options/listen-address.js';
-import { listenPlan, redirectTarget, type RedirectTarget } from './redirect.js';
+import { errorPage, successPage } from './pages.js';
+import { listenPlan, type RedirectTarget, redirectTarget } from './redirect.js';
 
 const MAX_URL_LENGTH = 8192;
 
@@ -58,10 +58,7 @@ const bind = (server: Server, address: ListenAddress): Promise<number> =>
 const display = (a: ListenAddress): string => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
 
 /** Binds the first free address of the plan, saying which it took and why it skipped the others. */
-export const startLoopbackServer = async (
-  listenAddresses: string[],
-  redirectUrl: string | undefined,
-): Promise<LoopbackServer> => {
+export const startLoopbackServer = async (listenAddresses: string[], redirectUrl: string | undefined): Promise<LoopbackServer> => {
   const plan = listenPlan(listenAddresses, redirectUrl);
   let handler: (req: IncomingMessage, res: ServerResponse) => unknown = (_req, res) =>
     send(res, 503, errorPage('Not ready', 'kubectl-oidc is not expecting a login response yet.'));
@@ -107,7 +104,11 @@ export const startLoopbackServer = async (
       handler = (req, res) => {
         const reject400 = (why: string): Promise<void> => {
           debug(`ignored a request to the callback server: ${why}`);
-          return send(res, 400, errorPage('This is not the login in progress', why, 'Start the login again from your terminal if you need to.'));
+          return send(
+            res,
+            400,
+            errorPage('This is not the login in progress', why, 'Start the login again from your terminal if you need to.'),
+          );
         };
         if (done) {
           send(res, 409, errorPage('Login already finished', 'This login has already ended.', 'You can close this tab.'));

@@ -85,9 +85,14 @@ export const translateError = (err: unknown, what: string, url: string): PluginE
     );
   }
   if (isTimeout(err)) {
-    return new PluginError('issuer_unreachable', `${what} failed: ${new URL(url).origin} did not answer in time`, 'check that the IdP is up and reachable from here', {
-      cause: err,
-    });
+    return new PluginError(
+      'issuer_unreachable',
+      `${what} failed: ${new URL(url).origin} did not answer in time`,
+      'check that the IdP is up and reachable from here',
+      {
+        cause: err,
+      },
+    );
   }
   const answered = oauthError(err);
   if (answered) {

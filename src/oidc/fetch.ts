@@ -4,7 +4,6 @@ import { PluginError } from '../errors.js';
 import type { ProviderOptions } from '../options/types.js';
 import type { Fetch } from './transport.js';
 
-
 /** Extra CAs extend Node's trust store (as kubelogin's --certificate-authority extends the system pool). */
 export const extraCertificateAuthorities = (provider: ProviderOptions): string[] => {
   const pems: string[] = [];

@@ -1,5 +1,5 @@
-import * as client from 'openid-client';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
 import { translateError } from './errors.js';
 import type { Provider } from './provider.js';

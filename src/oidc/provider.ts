@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
-import type { ProviderOptions } from '../options/types.js';
 import { debug } from '../log.js';
+import type { ProviderOptions } from '../options/types.js';
 import { clientErrorCode, translateError } from './errors.js';
 import { createFetch } from './fetch.js';
 import type { Fetch } from './transport.js';
@@ -31,17 +31,22 @@ const parseIssuer = (issuerUrl: string): URL => {
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** A client assertion made by someone else (a projected service-account token), read afresh: it rotates. */
-const clientAssertion = (file: string): client.ClientAuth => (_as, c, body) => {
-  let assertion: string;
-  try {
-    assertion = readFileSync(file, 'utf8').trim();
-  } catch (err) {
-    throw new PluginError('usage', `cannot read --oidc-client-assertion-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  body.set('client_id', c.client_id);
-  body.set('client_assertion_type', JWT_BEARER);
-  body.set('client_assertion', assertion);
-};
+const clientAssertion =
+  (file: string): client.ClientAuth =>
+  (_as, c, body) => {
+    let assertion: string;
+    try {
+      assertion = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new PluginError(
+        'usage',
+        `cannot read --oidc-client-assertion-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+    body.set('client_id', c.client_id);
+    body.set('client_assertion_type', JWT_BEARER);
+    body.set('client_assertion', assertion);
+  };
 
 /** RFC 6749 §2.3.1: client_secret_basic is the default; use post only when the IdP does not offer basic. */
 const clientAuthentication = (secret: string | undefined, assertionFile?: string): client.ClientAuth => {

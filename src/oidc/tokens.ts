@@ -1,8 +1,8 @@
 import * as client from 'openid-client';
-import { PluginError, oneLine } from '../errors.js';
+import { oneLine, PluginError } from '../errors.js';
+import { debug } from '../log.js';
 import type { PkceMethod } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
-import { debug } from '../log.js';
 import { translateError } from './errors.js';
 import type { Provider } from './provider.js';
 
@@ -33,10 +33,7 @@ export const usesPkce = (method: PkceMethod, advertised: string[] | undefined): 
 
 export const scopeOf = (extraScopes: string[]): string => [...new Set(['openid', ...extraScopes])].join(' ');
 
-export const prepareAuthorization = async (
-  provider: Provider,
-  settings: AuthorizationSettings,
-): Promise<AuthorizationRequest> => {
+export const prepareAuthorization = async (provider: Provider, settings: AuthorizationSettings): Promise<AuthorizationRequest> => {
   const metadata = provider.config.serverMetadata();
   const codeVerifier = usesPkce(settings.pkceMethod, metadata.code_challenge_methods_supported)
     ? client.randomPKCECodeVerifier()
@@ -109,11 +106,7 @@ const toTokenSet = (response: client.TokenEndpointResponse, previous?: TokenSet)
  * compare strings reject (panva/openid-client#791). RFC 6749 §4.1.3 wants exactly the value of the authorization
  * request, so the form field is set back to it on the way out.
  */
-export const exchangeCode = async (
-  provider: Provider,
-  request: AuthorizationRequest,
-  callbackUrl: URL,
-): Promise<TokenSet> => {
+export const exchangeCode = async (provider: Provider, request: AuthorizationRequest, callbackUrl: URL): Promise<TokenSet> => {
   const { config } = provider;
   const baseFetch = provider.fetch;
   config[client.customFetch] = ((url: string, init: RequestInit) => {
@@ -178,7 +171,11 @@ export const startDeviceAuthorization = async (
   const metadata = config.serverMetadata();
   const endpoint = metadata.device_authorization_endpoint;
   if (!endpoint) {
-    throw new PluginError('usage', `the IdP ${metadata.issuer} offers no device authorization endpoint`, 'use --grant-type=authcode-keyboard or authcode');
+    throw new PluginError(
+      'usage',
+      `the IdP ${metadata.issuer} offers no device authorization endpoint`,
+      'use --grant-type=authcode-keyboard or authcode',
+    );
   }
   const codeVerifier =
     settings.pkceMethod !== 'no' && (settings.pkceMethod === 'S256' || metadata.code_challenge_methods_supported?.includes('S256'))
@@ -211,7 +208,11 @@ export const pollDeviceAuthorization = async (provider: Provider, device: Device
     if (signal.aborted) throw signal.reason;
     const error = err instanceof client.ResponseBodyError ? err.error : undefined;
     if (error === 'expired_token') {
-      throw new PluginError('timeout', 'the device code expired before the login was completed', 'run the command again and finish the login sooner');
+      throw new PluginError(
+        'timeout',
+        'the device code expired before the login was completed',
+        'run the command again and finish the login sooner',
+      );
     }
     if (error === 'access_denied') throw new PluginError('idp_error', 'the login was denied at the IdP (access_denied)');
     throw translateError(err, 'the device code grant', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);

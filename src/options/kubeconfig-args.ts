@@ -26,7 +26,8 @@ export const kubeconfigArgs = (options: GetTokenOptions): ExecArgs => {
     if (row.secret) env.push({ name: envName(row.name), value: String(value) });
     else if (row.kind === 'boolean') args.push(`--${row.name}`);
     else if (row.kind === 'list') for (const item of value as string[]) args.push(`--${row.name}=${item}`);
-    else if (row.kind === 'map') for (const [key, item] of Object.entries(value as Record<string, string>)) args.push(`--${row.name}=${key}=${item}`);
+    else if (row.kind === 'map')
+      for (const [key, item] of Object.entries(value as Record<string, string>)) args.push(`--${row.name}=${key}=${item}`);
     else args.push(`--${row.name}=${String(value)}`);
   }
   return { args, env };

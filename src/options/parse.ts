@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PluginError } from '../errors.js';
 import { parseListenAddress } from './listen-address.js';
-import { attributeName, defaultOf, envName, rowsOf, type Command, type Group, type Row } from './table.js';
+import { attributeName, type Command, defaultOf, envName, type Group, type Row, rowsOf } from './table.js';
 import type { GetTokenOptions } from './types.js';
 
 /** A value that does not parse: a usage error naming the option (commander adds its own wording in front). */
@@ -28,7 +28,8 @@ const collectKeyValue = (row: Row, value: string, previous: Record<string, strin
 const wholeNumber = (row: Row, value: string): number => {
   const n = Number(value);
   const min = row.min ?? 0;
-  if (!Number.isInteger(n) || n < min) throw bad(min > 0 ? 'expected a positive whole number of seconds' : 'expected a whole number of seconds');
+  if (!Number.isInteger(n) || n < min)
+    throw bad(min > 0 ? 'expected a positive whole number of seconds' : 'expected a whole number of seconds');
   return n;
 };
 
@@ -72,15 +73,15 @@ export type Groups = Partial<Record<Group, Record<string, unknown>>>;
  * The options of a command, by group, from each row's value as read (undefined when not given): defaults filled in,
  * booleans false when absent, empty optional strings left out, and files read into the keys they stand for.
  */
-export const groupOptions = (command: Command, valueOf: (row: Row) => unknown): Groups => {
+export const groupOptions = (command: Command, given: (row: Row) => unknown): Groups => {
   const groups: Groups = {};
   const rows = rowsOf(command);
   for (const row of rows) {
-    let value = valueOf(row) ?? defaultOf(row);
+    let value = given(row) ?? defaultOf(row);
     if (row.kind === 'boolean') value = value === true;
     if (row.kind === 'level' && value === true) value = 1; // commander's value for a bare -v
     if (value === undefined || (value === '' && !row.required)) continue;
-    (groups[row.group] ??= {})[row.key] = value;
+    groups[row.group] = { ...groups[row.group], [row.key]: value };
   }
   for (const row of rows) {
     const file = groups[row.group]?.[row.key];

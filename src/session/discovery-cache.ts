@@ -20,9 +20,7 @@ export const readDiscovery = async (
 ): Promise<(Record<string, unknown> & { issuer: string }) | undefined> => {
   try {
     const entry = JSON.parse(await readFile(fileOf(dir, issuer), 'utf8')) as Entry;
-    return entry.issuer === issuer && entry.expiresAt > nowMs && typeof entry.metadata?.issuer === 'string'
-      ? entry.metadata
-      : undefined;
+    return entry.issuer === issuer && entry.expiresAt > nowMs && typeof entry.metadata?.issuer === 'string' ? entry.metadata : undefined;
   } catch {
     return undefined;
   }

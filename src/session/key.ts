@@ -26,7 +26,7 @@ export const sessionKey = (options: GetTokenOptions): string => {
     const value = canonical(row, valueIn(options, row));
     const field = row.sessionKey!;
     if (!COMPOSITE.has(field)) fields[field] = value;
-    else ((fields[field] ??= []) as unknown[]).push(value);
+    else fields[field] = [...((fields[field] as unknown[] | undefined) ?? []), value];
   }
   // @noble/hashes rather than node:crypto, whose loading alone would cost every cache hit ~6 ms.
   return bytesToHex(sha256(utf8ToBytes(JSON.stringify(fields))));

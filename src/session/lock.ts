@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
@@ -147,7 +147,11 @@ export const acquireLock = async (dir: string, options: AcquireOptions): Promise
     }
     if (options.signal?.aborted) throw options.signal.reason;
     if (Date.now() > deadline) {
-      throw new PluginError('timeout', `another kubectl-oidc process has held the session lock for over ${Math.round(options.timeoutMs / 1000)} s`, `if no login is in progress, remove ${dir}`);
+      throw new PluginError(
+        'timeout',
+        `another kubectl-oidc process has held the session lock for over ${Math.round(options.timeoutMs / 1000)} s`,
+        `if no login is in progress, remove ${dir}`,
+      );
     }
     await delay(POLL_MS + Math.floor(Math.random() * POLL_MS), options.signal);
   }

@@ -1,9 +1,11 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PluginError } from '../errors.js';
-import type { CacheOptions } from '../options/types.js';
 import { debug, info } from '../log.js';
+import type { CacheOptions } from '../options/types.js';
 import { ensureCacheDir, fileStore, noStore, writeFileAtomic } from './file-store.js';
+import type { Sealer } from './seal.js';
+import type { SealingKey } from './sealing-key.js';
 import type { SessionStore } from './tokens.js';
 
 /** After the keychain failed, do not ask it again (and pay for it on every kubectl run) for this long. */
@@ -27,7 +29,10 @@ const readMarker = (dir: string): Marker | undefined => {
 /** Says once (not on every kubectl run) that tokens go to plain files, and remembers it for a while. */
 const fallBack = async (dir: string, reason: string, marker: Marker | undefined): Promise<SessionStore> => {
   if (!marker) {
-    info(`the OS keychain is not available (${reason}); keeping tokens in 0600 files in ${dir} (said once; --token-cache-storage=disk makes it the choice)`);
+    info(
+      `the OS keychain is not available (${reason}); keeping tokens in 0600 files in ${dir} ` +
+        `(said once; --token-cache-storage=disk makes it the choice)`,
+    );
   } else {
     debug(`the OS keychain is not available (${reason}); using 0600 files`);
   }
@@ -56,7 +61,7 @@ export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
   }
   // Imported here: a disk cache hit loads neither child_process nor node:crypto (~9 ms together).
   const [{ openSealingKey }, { aesGcmSealer }] = await Promise.all([import('./sealing-key.js'), import('./seal.js')]);
-  let sealingKey;
+  let sealingKey: SealingKey;
   try {
     sealingKey = await openSealingKey(dir);
   } catch (err) {
@@ -71,7 +76,7 @@ export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
     load: read.load,
     remove: read.remove,
     save: async (key, tokens, sessionInfo) => {
-      let sealer;
+      let sealer: Sealer;
       try {
         sealer = aesGcmSealer(await sealingKey.ensure());
       } catch (err) {

@@ -6,15 +6,24 @@ import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled();
 
-// CI times nothing: this only keeps `npm run bench` working (1 run per row, 10 instead of 50 parallel hits, no file written, no verdict on the figures).
+// CI times nothing: this only keeps `npm run bench` working (1 run per row, 10 instead of 50 parallel hits, no file
+// written, no verdict on the figures).
 describe.skipIf(!enabled)('npm run bench in smoke mode', () => {
   it('measures every row and prints the table', async () => {
     const result = await run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/bench.ts'), '--smoke'], { cwd: REPO_ROOT });
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toBe('| measurement | median | p95 | baseline median | ratio | target | result |');
-    for (const row of ['cache hit (disk): wall', 'refresh: wall (1.00 IdP requests/run)', '10 parallel cache hits: total wall', 'kubectl auth whoami via the plugin (hit)']) {
-      expect(lines.some((line) => line.startsWith(`| ${row} |`)), row).toBe(true);
+    for (const row of [
+      'cache hit (disk): wall',
+      'refresh: wall (1.00 IdP requests/run)',
+      '10 parallel cache hits: total wall',
+      'kubectl auth whoami via the plugin (hit)',
+    ]) {
+      expect(
+        lines.some((line) => line.startsWith(`| ${row} |`)),
+        row,
+      ).toBe(true);
     }
   });
 });

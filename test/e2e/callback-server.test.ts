@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
-import { start, type Running } from '../support/process.js';
+import { type Running, start } from '../support/process.js';
 import { run } from '../support/run.js';
 import { newWorkspace, useStack, type Workspace } from './harness.js';
 import { e2eEnabled } from './requirements.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SignJWT, importJWK, type JWK } from 'jose';
+import { importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startApiServer, type TestApiServer } from '../support/apiserver.js';
 import { makeCertificates, type TestCertificates } from '../support/certs.js';
@@ -19,7 +19,7 @@ import {
 import { writeKubeconfig } from '../support/kubeconfig.js';
 import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
 import { freePort, start } from '../support/process.js';
-import { run, type RunResult } from '../support/run.js';
+import { type RunResult, run } from '../support/run.js';
 import { newWorkspace, parseWhoAmI, type Stack, type Workspace } from './harness.js';
 import { e2eEnabled, KUBECTL } from './requirements.js';
 
@@ -32,7 +32,8 @@ const tmuxAvailable = (() => {
     return false;
   }
 })();
-if (enabled && !tmuxAvailable && process.env.REQUIRE_E2E === '1') throw new Error('tmux is missing (apt-get install tmux) and REQUIRE_E2E=1');
+if (enabled && !tmuxAvailable && process.env.REQUIRE_E2E === '1')
+  throw new Error('tmux is missing (apt-get install tmux) and REQUIRE_E2E=1');
 
 const claimsOf = (result: RunResult): Record<string, unknown> => {
   const token = (JSON.parse(result.stdout) as { status: { token: string } }).status.token;
@@ -144,7 +145,9 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(second.code, second.stderr).toBe(0);
       expect(stack.idp.counts.grants.client_credentials).toBe(grants);
 
-      const wrong = await run(PLUGIN_BIN, machineArgs(ws, MACHINE_CLIENT_ID, ['--force-refresh']), { env: { ...ws.env, KUBECTL_OIDC_CLIENT_SECRET: 'wrong' } });
+      const wrong = await run(PLUGIN_BIN, machineArgs(ws, MACHINE_CLIENT_ID, ['--force-refresh']), {
+        env: { ...ws.env, KUBECTL_OIDC_CLIENT_SECRET: 'wrong' },
+      });
       expect(wrong.code).toBe(1);
       expect(lastLine(wrong)).toMatch(/^kubectl-oidc: the client credentials grant failed: the IdP answered invalid_client/);
     } finally {
@@ -172,9 +175,15 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(claimsOf(ok)).toMatchObject({ sub: ASSERTION_CLIENT_ID, aud: MACHINE_AUDIENCE });
 
       const [header, payload, signature] = assertion.split('.');
-      const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), jti: randomUUID() })).toString('base64url');
+      const forged = Buffer.from(
+        JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), jti: randomUUID() }),
+      ).toString('base64url');
       writeFileSync(file, `${header}.${forged}.${signature}`);
-      const tampered = await run(PLUGIN_BIN, machineArgs(ws, ASSERTION_CLIENT_ID, [`--oidc-client-assertion-file=${file}`, '--force-refresh']), { env: ws.env });
+      const tampered = await run(
+        PLUGIN_BIN,
+        machineArgs(ws, ASSERTION_CLIENT_ID, [`--oidc-client-assertion-file=${file}`, '--force-refresh']),
+        { env: ws.env },
+      );
       expect(tampered.code).toBe(1);
       expect(tampered.stdout).toBe('');
       expect(lastLine(tampered)).toMatch(/^kubectl-oidc: the client credentials grant failed: the IdP answered invalid_client/);
@@ -193,7 +202,11 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       const ok = await run(PLUGIN_BIN, machineArgs(ws, MACHINE_CLIENT_ID, ['--username=ci-bot', `--password-file=${file}`]), { env });
       expect(ok.code, ok.stderr).toBe(0);
       writeFileSync(file, 'not the app password\n');
-      const bad = await run(PLUGIN_BIN, machineArgs(ws, MACHINE_CLIENT_ID, ['--username=ci-bot', `--password-file=${file}`, '--force-refresh']), { env });
+      const bad = await run(
+        PLUGIN_BIN,
+        machineArgs(ws, MACHINE_CLIENT_ID, ['--username=ci-bot', `--password-file=${file}`, '--force-refresh']),
+        { env },
+      );
       expect(bad.code).toBe(1);
       expect(lastLine(bad)).toBe('kubectl-oidc: the client credentials grant failed: the IdP answered invalid_grant: invalid app password');
       expect(bad.stderr).not.toContain('not the app password');
@@ -205,11 +218,22 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
   it('password grant: from the environment or --password-command; a wrong one is one line', async () => {
     const ws = newWorkspace(stack);
     try {
-      const args = ['get-token', `--oidc-issuer-url=${stack.idp.issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`, '--grant-type=password', '--username=walt', `--certificate-authority=${stack.certs.caFile}`, `--token-cache-dir=${ws.cacheDir}`, '--oidc-extra-scope=email'];
+      const args = [
+        'get-token',
+        `--oidc-issuer-url=${stack.idp.issuer}`,
+        `--oidc-client-id=${TEST_CLIENT_ID}`,
+        '--grant-type=password',
+        '--username=walt',
+        `--certificate-authority=${stack.certs.caFile}`,
+        `--token-cache-dir=${ws.cacheDir}`,
+        '--oidc-extra-scope=email',
+      ];
       const fromEnv = await run(PLUGIN_BIN, args, { env: { ...ws.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
       expect(fromEnv.code, fromEnv.stderr).toBe(0);
       expect(claimsOf(fromEnv)).toMatchObject({ sub: 'walt', email: 'walt@example.test' });
-      const fromCommand = await run(PLUGIN_BIN, [...args, '--force-refresh', `--password-command=printf '%s' '${TEST_PASSWORD}'`], { env: ws.env });
+      const fromCommand = await run(PLUGIN_BIN, [...args, '--force-refresh', `--password-command=printf '%s' '${TEST_PASSWORD}'`], {
+        env: ws.env,
+      });
       expect(fromCommand.code, fromCommand.stderr).toBe(0);
       const wrong = await run(PLUGIN_BIN, [...args, '--force-refresh'], { env: { ...ws.env, KUBECTL_OIDC_PASSWORD: 'nope' } });
       expect(wrong.code).toBe(1);
@@ -226,8 +250,16 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
     const headless = newWorkspace(stack, { env: { DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '' } });
     try {
       const args = headless.pluginArgs.filter((a) => !a.startsWith('--browser-command'));
-      const plugin = start(PLUGIN_BIN, args, { ...headless.env, ...{ DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '', SSH_CONNECTION: '', SSH_TTY: '' } });
-      await plugin.waitForStderr(/logging in with --grant-type=device-code \((no display \(DISPLAY\/WAYLAND_DISPLAY unset\)|this is a container without a display) and the IdP offers the device flow\)/);
+      const plugin = start(PLUGIN_BIN, args, {
+        ...headless.env,
+        ...{ DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '', SSH_CONNECTION: '', SSH_TTY: '' },
+      });
+      await plugin.waitForStderr(
+        new RegExp(
+          String.raw`logging in with --grant-type=device-code \((no display \(DISPLAY/WAYLAND_DISPLAY unset\)|` +
+            String.raw`this is a container without a display) and the IdP offers the device flow\)`,
+        ),
+      );
       const [, complete] = await plugin.waitForStderr(/or open (https:\/\/\S+)/);
       const driver = await run(process.execPath, [BROWSER_DRIVER, complete!], { env: { ...process.env, DRIVER_LOGIN: 'ezra' } });
       expect(driver.code, driver.stdout + driver.stderr).toBe(0);
@@ -239,8 +271,12 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
     const ssh = newWorkspace(stack, { env: { DISPLAY: ':0', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' } });
     try {
       const args = ssh.pluginArgs.filter((a) => !a.startsWith('--browser-command'));
-      const result = await run(PLUGIN_BIN, [...args, '--authentication-timeout-sec=1'], { env: { ...ssh.env, DISPLAY: ':0', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' } });
-      expect(result.stderr).toContain('logging in with --grant-type=device-code (this is an SSH session and the IdP offers the device flow)');
+      const result = await run(PLUGIN_BIN, [...args, '--authentication-timeout-sec=1'], {
+        env: { ...ssh.env, DISPLAY: ':0', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' },
+      });
+      expect(result.stderr).toContain(
+        'logging in with --grant-type=device-code (this is an SSH session and the IdP offers the device flow)',
+      );
     } finally {
       await ssh.cleanup();
     }
@@ -256,54 +292,70 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
     }
   });
 
-  it.skipIf(!tmuxAvailable)('authcode-keyboard in a real terminal (tmux): the pasted address completes the login; without a terminal, one line says what to set', async () => {
-    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'gus', DRIVER_CAPTURE_URL: '1' } });
-    const session = `kubectl-oidc-${process.pid}`;
-    try {
-      const port = await freePort(); // nothing listens there: the browser ends on an error page with the code in its address
-      const out = join(ws.dir, 'credential.json');
-      const args = [...ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')), '--grant-type=authcode-keyboard', `--oidc-redirect-url-authcode-keyboard=http://localhost:${port}`, '--skip-open-browser'];
-      const info = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } });
-      const script = `KUBERNETES_EXEC_INFO='${info}' HOME='${ws.dir}' DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent '${PLUGIN_BIN}' ${args.map((a) => `'${a}'`).join(' ')} > '${out}'; echo "exit=$?" >> '${out}.rc'; sleep 60`;
-      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '400', '-y', '50', script]);
-      const pane = (pattern: RegExp): Promise<string> =>
-        vi.waitFor(
-          () => {
-            const match = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session], { encoding: 'utf8' }).match(pattern);
-            if (!match) throw new Error(`the terminal does not show ${pattern} yet`);
-            return match[1] ?? match[0];
-          },
-          { timeout: 60_000, interval: 50 },
-        );
-      const url = await pane(/(https:\/\/\S+\/auth\?\S+)/);
-      await pane(/code or URL: $/m);
-      const driver = await run(process.execPath, [BROWSER_DRIVER, url], { env: { ...process.env, DRIVER_LOGIN: 'gus', DRIVER_CAPTURE_URL: '1', DRIVER_RESULT: join(ws.dir, 'driver.json') } });
-      expect(driver.code, driver.stdout + driver.stderr).toBe(0);
-      const finalUrl = (JSON.parse(readFileSync(join(ws.dir, 'driver.json'), 'utf8')) as { finalUrl: string }).finalUrl;
-      expect(finalUrl).toContain('code=');
-      execFileSync('tmux', ['send-keys', '-t', session, '-l', finalUrl]);
-      execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
-      await waitForFile(`${out}.rc`);
-      const terminal = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session], { encoding: 'utf8' });
-      expect(readFileSync(`${out}.rc`, 'utf8').trim(), terminal).toBe('exit=0');
-      expect(claimsOf({ code: 0, stdout: readFileSync(out, 'utf8'), stderr: '', ms: 0 }).sub).toBe('gus');
-    } finally {
+  it.skipIf(!tmuxAvailable)(
+    'authcode-keyboard in a real terminal (tmux): the pasted address completes the login; without a terminal, one line says what to set',
+    async () => {
+      const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'gus', DRIVER_CAPTURE_URL: '1' } });
+      const session = `kubectl-oidc-${process.pid}`;
       try {
-        execFileSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' });
-      } catch {
-        // already gone
+        const port = await freePort(); // nothing listens there: the browser ends on an error page with the code in its address
+        const out = join(ws.dir, 'credential.json');
+        const args = [
+          ...ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')),
+          '--grant-type=authcode-keyboard',
+          `--oidc-redirect-url-authcode-keyboard=http://localhost:${port}`,
+          '--skip-open-browser',
+        ];
+        const info = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } });
+        const environment = `KUBERNETES_EXEC_INFO='${info}' HOME='${ws.dir}' DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent`;
+        const command = `'${PLUGIN_BIN}' ${args.map((a) => `'${a}'`).join(' ')}`;
+        const script = `${environment} ${command} > '${out}'; echo "exit=$?" >> '${out}.rc'; sleep 60`;
+        execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '400', '-y', '50', script]);
+        const pane = (pattern: RegExp): Promise<string> =>
+          vi.waitFor(
+            () => {
+              const match = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session], { encoding: 'utf8' }).match(pattern);
+              if (!match) throw new Error(`the terminal does not show ${pattern} yet`);
+              return match[1] ?? match[0];
+            },
+            { timeout: 60_000, interval: 50 },
+          );
+        const url = await pane(/(https:\/\/\S+\/auth\?\S+)/);
+        await pane(/code or URL: $/m);
+        const driver = await run(process.execPath, [BROWSER_DRIVER, url], {
+          env: { ...process.env, DRIVER_LOGIN: 'gus', DRIVER_CAPTURE_URL: '1', DRIVER_RESULT: join(ws.dir, 'driver.json') },
+        });
+        expect(driver.code, driver.stdout + driver.stderr).toBe(0);
+        const finalUrl = (JSON.parse(readFileSync(join(ws.dir, 'driver.json'), 'utf8')) as { finalUrl: string }).finalUrl;
+        expect(finalUrl).toContain('code=');
+        execFileSync('tmux', ['send-keys', '-t', session, '-l', finalUrl]);
+        execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
+        await waitForFile(`${out}.rc`);
+        const terminal = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session], { encoding: 'utf8' });
+        expect(readFileSync(`${out}.rc`, 'utf8').trim(), terminal).toBe('exit=0');
+        expect(claimsOf({ code: 0, stdout: readFileSync(out, 'utf8'), stderr: '', ms: 0 }).sub).toBe('gus');
+      } finally {
+        try {
+          execFileSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' });
+        } catch {
+          // already gone
+        }
+        await ws.cleanup();
       }
-      await ws.cleanup();
-    }
-    const ws2 = newWorkspace(stack);
-    try {
-      const result = await ws2.plugin(['--grant-type=authcode-keyboard'], { KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }) });
-      expect(result.code).toBe(2);
-      expect(lastLine(result)).toMatch(/needs your terminal, but kubectl did not pass it to the plugin — set interactiveMode: IfAvailable/);
-    } finally {
-      await ws2.cleanup();
-    }
-  });
+      const ws2 = newWorkspace(stack);
+      try {
+        const result = await ws2.plugin(['--grant-type=authcode-keyboard'], {
+          KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } }),
+        });
+        expect(result.code).toBe(2);
+        expect(lastLine(result)).toMatch(
+          /needs your terminal, but kubectl did not pass it to the plugin — set interactiveMode: IfAvailable/,
+        );
+      } finally {
+        await ws2.cleanup();
+      }
+    },
+  );
 });
 
 const waitForFile = (path: string): Promise<void> =>

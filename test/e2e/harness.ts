@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, vi } from 'vitest';
 import { startApiServer, type TestApiServer } from '../support/apiserver.js';
 import { makeCertificates, type TestCertificates } from '../support/certs.js';
-import { startIdp, TEST_CLIENT_ID, type IdpSettings, type TestIdp } from '../support/idp.js';
+import { type IdpSettings, startIdp, TEST_CLIENT_ID, type TestIdp } from '../support/idp.js';
 import { writeKubeconfig } from '../support/kubeconfig.js';
 import { PLUGIN_BIN, writeBrowserCommand } from '../support/paths.js';
-import { run, type RunResult } from '../support/run.js';
+import { type RunResult, run } from '../support/run.js';
 import { KUBECTL } from './requirements.js';
 
 export interface Stack {
@@ -160,18 +160,24 @@ export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Wo
       return run(PLUGIN_BIN, [...pluginArgs, ...extraArgs], { env: { ...env, ...extraEnv } });
     },
     driverResult: async () => {
-      await vi.waitFor(() => {
-        if (!existsSync(resultFile)) throw new Error('the browser driver has not finished');
-      }, { timeout: 60_000, interval: 50 });
+      await vi.waitFor(
+        () => {
+          if (!existsSync(resultFile)) throw new Error('the browser driver has not finished');
+        },
+        { timeout: 60_000, interval: 50 },
+      );
       return JSON.parse(readFileSync(resultFile, 'utf8')) as DriverResult;
     },
     sessionFiles: () => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((name) => /^[0-9a-f]{64}\.json$/.test(name)) : []),
     cleanup: async () => {
       const pidFile = join(dir, 'browser-driver.pids');
       const pids = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split('\n').filter(Boolean).map(Number) : [];
-      await vi.waitFor(() => {
-        if (pids.some(isRunning)) throw new Error('a browser driver is still running');
-      }, { timeout: 30_000, interval: 50 });
+      await vi.waitFor(
+        () => {
+          if (pids.some(isRunning)) throw new Error('a browser driver is still running');
+        },
+        { timeout: 30_000, interval: 50 },
+      );
       rmSync(dir, { recursive: true, force: true });
     },
   };

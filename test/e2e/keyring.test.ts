@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKey, readKey, writeKey } from '../../src/keychain/keychain.js';
+import { type SecretService, startSecretService } from '../support/keyring.js';
 import { PLUGIN_BIN } from '../support/paths.js';
-import { startSecretService, type SecretService } from '../support/keyring.js';
 import { run } from '../support/run.js';
-import { newWorkspace, parseWhoAmI, startStack, type Stack } from './harness.js';
+import { newWorkspace, parseWhoAmI, type Stack, startStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled({ keyring: true });
@@ -59,7 +59,9 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(status.stdout).not.toContain(token.slice(0, 40));
 
       // Without the keychain's key the sealed file is useless: a session bus without it cannot read the session.
-      const elsewhere = await ws.plugin(['--skip-open-browser', '--authentication-timeout-sec=1', '-v'], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
+      const elsewhere = await ws.plugin(['--skip-open-browser', '--authentication-timeout-sec=1', '-v'], {
+        DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
+      });
       expect(elsewhere.stderr).toContain('the OS keychain is not available');
       expect(elsewhere.code).toBe(1);
     } finally {

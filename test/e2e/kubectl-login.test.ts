@@ -69,7 +69,11 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
           KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: { interactive: false } }),
         });
         expect(direct.code, direct.stderr).toBe(0);
-        const credential = JSON.parse(direct.stdout) as { apiVersion: string; kind: string; status: { token: string; expirationTimestamp: string } };
+        const credential = JSON.parse(direct.stdout) as {
+          apiVersion: string;
+          kind: string;
+          status: { token: string; expirationTimestamp: string };
+        };
         expect(credential.apiVersion).toBe(apiVersion);
         expect(credential.kind).toBe('ExecCredential');
         expect(credential.status.token.split('.')).toHaveLength(3);

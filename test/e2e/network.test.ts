@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { run } from '../support/run.js';
-import { newWorkspace, startStack, type Stack } from './harness.js';
+import { newWorkspace, type Stack, startStack } from './harness.js';
 import { e2eEnabled, KUBECTL } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -71,7 +71,9 @@ describe.skipIf(!enabled)('network settings', () => {
       expect(untrusted.code).toBe(1);
       expect(untrusted.stderr).toMatch(/TLS error talking to/);
       // Each of these is another session (the trust settings are part of its key), so each logs in once more.
-      const caData = await run(PLUGIN_BIN, [...args, `--certificate-authority-data=${Buffer.from(stack.certs.caPem).toString('base64')}`], { env: ws.env });
+      const caData = await run(PLUGIN_BIN, [...args, `--certificate-authority-data=${Buffer.from(stack.certs.caPem).toString('base64')}`], {
+        env: ws.env,
+      });
       expect(caData.code, caData.stderr).toBe(0);
       const insecure = await run(PLUGIN_BIN, [...args, '--insecure-skip-tls-verify'], { env: ws.env });
       expect(insecure.code, insecure.stderr).toBe(0);
@@ -91,7 +93,8 @@ describe.skipIf(!enabled)('network settings', () => {
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
       expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
-        `kubectl-oidc: cannot listen for the login callback: 127.0.0.1:${port} (in use) — free one of these ports, or pass --listen-address 127.0.0.1:0 for any free port if the IdP accepts any loopback port`,
+        `kubectl-oidc: cannot listen for the login callback: 127.0.0.1:${port} (in use) — free one of these ports, or pass ` +
+          `--listen-address 127.0.0.1:0 for any free port if the IdP accepts any loopback port`,
       );
     } finally {
       blocker.close();

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_CLIENT_ID } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { freePort, start } from '../support/process.js';
-import { run, type RunResult } from '../support/run.js';
-import { newWorkspace, startStack, type Stack } from './harness.js';
+import { type RunResult, run } from '../support/run.js';
+import { newWorkspace, type Stack, startStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -29,9 +29,17 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
   beforeAll(async () => {
     stack = await startStack({ redirectUris: ['http://127.0.0.1:8000/callback'] });
     // An issuer whose discovery document names itself with a trailing slash: the classic Keycloak/Authentik mismatch.
-    liar = createServer({ key: stack.certs.keyPem, cert: stack.certs.certPem }, (req, res) => {
+    liar = createServer({ key: stack.certs.keyPem, cert: stack.certs.certPem }, (_req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ issuer: `${liarUrl}/`, authorization_endpoint: `${liarUrl}/auth`, token_endpoint: `${liarUrl}/token`, jwks_uri: `${liarUrl}/jwks`, response_types_supported: ['code'] }));
+      res.end(
+        JSON.stringify({
+          issuer: `${liarUrl}/`,
+          authorization_endpoint: `${liarUrl}/auth`,
+          token_endpoint: `${liarUrl}/token`,
+          jwks_uri: `${liarUrl}/jwks`,
+          response_types_supported: ['code'],
+        }),
+      );
     });
     await new Promise<void>((resolve) => liar.listen(0, '127.0.0.1', resolve));
     liarUrl = `https://127.0.0.1:${(liar.address() as AddressInfo).port}/realms/test`;
@@ -48,14 +56,26 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
       rmSync(home, { recursive: true, force: true }),
     );
   };
-  const provider = (): string[] => [`--oidc-issuer-url=${stack.idp.issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`, `--certificate-authority=${stack.certs.caFile}`];
+  const provider = (): string[] => [
+    `--oidc-issuer-url=${stack.idp.issuer}`,
+    `--oidc-client-id=${TEST_CLIENT_ID}`,
+    `--certificate-authority=${stack.certs.caFile}`,
+  ];
 
   it('a missing required flag or an unknown flag is a usage error (exit 2)', async () => {
-    expectOneLineFailure(await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`]), /required option '--oidc-issuer-url <url>' not specified/, 2);
+    expectOneLineFailure(
+      await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`]),
+      /required option '--oidc-issuer-url <url>' not specified/,
+      2,
+    );
     expectOneLineFailure(await plugin([...provider(), '--no-such-flag']), /unknown option '--no-such-flag'/, 2);
     expectOneLineFailure(await plugin([...provider(), '--oidc-pkce-method=plain']), /allowed: auto, S256, no/, 2);
     expectOneLineFailure(await plugin([...provider(), '--listen-address=0.0.0.0:8000']), /is not a loopback address/, 2);
-    expectOneLineFailure(await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`, '--oidc-issuer-url=']), /^kubectl-oidc: --oidc-issuer-url is not a URL: ""$/, 2);
+    expectOneLineFailure(
+      await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`, '--oidc-issuer-url=']),
+      /^kubectl-oidc: --oidc-issuer-url is not a URL: ""$/,
+      2,
+    );
     expectOneLineFailure(await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`, '--oidc-issuer-url=http://idp.example']), /must use https/, 2);
   });
 
@@ -77,14 +97,20 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
   it('an issuer whose discovery document names another issuer (trailing slash) says exactly what to use', async () => {
     expectOneLineFailure(
       await plugin([`--oidc-issuer-url=${liarUrl}`, `--oidc-client-id=x`, `--certificate-authority=${stack.certs.caFile}`]),
-      new RegExp(`names issuer "${liarUrl}/" but --oidc-issuer-url is "${liarUrl}" \\(the trailing slash matters\\) — use --oidc-issuer-url=${liarUrl}/`),
+      new RegExp(
+        `names issuer "${liarUrl}/" but --oidc-issuer-url is "${liarUrl}" \\(the trailing slash matters\\) — use ` +
+          `--oidc-issuer-url=${liarUrl}/`,
+      ),
     );
   });
 
   it('an unregistered redirect URI is reported at once, before any browser opens', async () => {
     const port = await freePort();
     const result = await plugin([...provider(), `--oidc-redirect-url=http://127.0.0.1:${port}/not-registered`, '--skip-open-browser']);
-    expectOneLineFailure(result, /the IdP rejected the redirect URI http:\/\/127\.0\.0\.1:\d+\/not-registered for client "kubectl" — register/);
+    expectOneLineFailure(
+      result,
+      /the IdP rejected the redirect URI http:\/\/127\.0\.0\.1:\d+\/not-registered for client "kubectl" — register/,
+    );
     expect(result.stderr).not.toContain('open this URL');
   });
 

@@ -6,13 +6,25 @@ import { TEST_CLIENT_ID } from '../support/idp.js';
 import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 import { start } from '../support/process.js';
 import { run } from '../support/run.js';
-import { newWorkspace, parseWhoAmI, useStack, type Stack, type Workspace } from './harness.js';
+import { newWorkspace, parseWhoAmI, type Stack, useStack, type Workspace } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled();
 const PARALLEL = 20;
-const NON_INTERACTIVE = { KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } }) };
-const INTERACTIVE = { KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } }) };
+const NON_INTERACTIVE = {
+  KUBERNETES_EXEC_INFO: JSON.stringify({
+    apiVersion: 'client.authentication.k8s.io/v1',
+    kind: 'ExecCredential',
+    spec: { interactive: false },
+  }),
+};
+const INTERACTIVE = {
+  KUBERNETES_EXEC_INFO: JSON.stringify({
+    apiVersion: 'client.authentication.k8s.io/v1',
+    kind: 'ExecCredential',
+    spec: { interactive: true },
+  }),
+};
 
 const snapshot = (stack: Stack) => ({
   authorization: stack.idp.counts.authorization,
@@ -40,10 +52,14 @@ const parallelKubectl = async (ws: Workspace, count: number) => {
 const postToIdp = (stack: Stack, path: string, form: Record<string, string>): Promise<number> =>
   new Promise((resolve, reject) => {
     const body = new URLSearchParams({ ...form, client_id: TEST_CLIENT_ID }).toString();
-    const req = request(`${stack.idp.issuer}${path}`, { method: 'POST', ca: stack.certs.caPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      `${stack.idp.issuer}${path}`,
+      { method: 'POST', ca: stack.certs.caPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.once('error', reject);
     req.end(body);
   });
@@ -113,7 +129,11 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       const result = await ws.plugin();
       expect(result.code, result.stderr).toBe(0);
       const lines = result.stderr.split('\n');
-      const why = lines.findIndex((line) => /^kubectl-oidc: could not refresh the token \(the token refresh failed: the IdP answered invalid_grant.*\); logging in again$/.test(line));
+      const why = lines.findIndex((line) =>
+        /^kubectl-oidc: could not refresh the token \(the token refresh failed: the IdP answered invalid_grant.*\); logging in again$/.test(
+          line,
+        ),
+      );
       expect(why).toBeGreaterThanOrEqual(0);
       expect(why).toBeLessThan(lines.findIndex((line) => line.includes('open this URL')));
     } finally {
@@ -160,7 +180,12 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       expect(first.stderr()).toMatch(/no login completed within 2 s/);
       expect(await sharer.exited).toBe(1);
       expect(sharer.stderr()).not.toContain('open this URL');
-      expect(sharer.stderr().trimEnd().split('\n').at(-1)).toMatch(/^kubectl-oidc: the last login for this session failed \d+ s ago \(no login completed within 2 s\); not opening another browser tab for \d+ s — run a kubectl command from a terminal to log in now$/);
+      expect(sharer.stderr().trimEnd().split('\n').at(-1)).toMatch(
+        new RegExp(
+          String.raw`^kubectl-oidc: the last login for this session failed \d+ s ago \(no login completed within 2 s\); ` +
+            String.raw`not opening another browser tab for \d+ s — run a kubectl command from a terminal to log in now$`,
+        ),
+      );
 
       const authorization = stack.idp.counts.authorization;
       const background = await ws.plugin([], NON_INTERACTIVE);
@@ -195,7 +220,8 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       const logout = await run(PLUGIN_BIN, ['logout', ...ws.pluginArgs.slice(1)], { env: ws.env });
       expect(logout.code, logout.stderr).toBe(0);
       expect(logout.stdout.trim()).toBe(
-        `removed mallory@example.test at ${stack.idp.issuer}, client ${TEST_CLIENT_ID} (disk storage); revoked the refresh token at the IdP`,
+        `removed mallory@example.test at ${stack.idp.issuer}, client ${TEST_CLIENT_ID} (disk storage); revoked the refresh ` +
+          `token at the IdP`,
       );
       expect(ws.sessionFiles()).toEqual([]);
       expect(await refreshDirectly(stack, refreshToken!)).toBe(400);
@@ -217,7 +243,11 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       const personal = await run(PLUGIN_BIN, [...ws.pluginArgs, '--account=personal', '--login-hint=oscar'], { env });
       expect(personal.code, personal.stderr).toBe(0);
       const subjectOf = (stdout: string): string =>
-        (JSON.parse(Buffer.from((JSON.parse(stdout) as { status: { token: string } }).status.token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+        (
+          JSON.parse(
+            Buffer.from((JSON.parse(stdout) as { status: { token: string } }).status.token.split('.')[1]!, 'base64url').toString(),
+          ) as { sub: string }
+        ).sub;
       expect(subjectOf(work.stdout)).toBe('nina');
       expect(subjectOf(personal.stdout)).toBe('oscar');
       expect(ws.sessionFiles()).toHaveLength(2);
@@ -225,7 +255,11 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       expect(subjectOf(hit.stdout)).toBe('nina');
       expect(hit.stderr).not.toContain('open this URL');
 
-      const all = await run(PLUGIN_BIN, ['logout', '--all', `--token-cache-dir=${ws.cacheDir}`, `--certificate-authority=${stack.certs.caFile}`], { env });
+      const all = await run(
+        PLUGIN_BIN,
+        ['logout', '--all', `--token-cache-dir=${ws.cacheDir}`, `--certificate-authority=${stack.certs.caFile}`],
+        { env },
+      );
       expect(all.code, all.stderr).toBe(0);
       expect(all.stdout.trim().split('\n')).toHaveLength(2);
       expect(all.stdout).toContain('nina@example.test (account work)');
@@ -242,7 +276,9 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
     try {
       const path = join(ws.dir, 'session.json');
       for (const writes of [1, 2, 3, 5, 8]) {
-        const writer = start(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/support/write-loop.ts'), path], { ...process.env });
+        const writer = start(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/support/write-loop.ts'), path], {
+          ...process.env,
+        });
         await writer.waitForStderr(new RegExp(`wrote ${writes}\\n`));
         writer.child.kill('SIGKILL');
         await writer.exited;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TEST_CLIENT_ID } from '../support/idp.js';
 import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 import { freePort } from '../support/process.js';
-import { run, type RunResult } from '../support/run.js';
+import { type RunResult, run } from '../support/run.js';
 import { newWorkspace, parseWhoAmI, useStack, type Workspace } from './harness.js';
 import { e2eEnabled, KUBECTL } from './requirements.js';
 
@@ -18,23 +18,36 @@ interface SetupReport {
   error?: string;
 }
 
-describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guides\' quirks', () => {
+describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guides' quirks", () => {
   const stack = useStack();
 
   /** setup with the workspace's browser and the given flags (scopes and apiserver rules are the test's). */
   const setup = async (ws: Workspace, flags: string[], issuer = stack.idp.issuer): Promise<{ result: RunResult; report: SetupReport }> => {
-    const browser = ws.pluginArgs.filter((a) => a.startsWith('--browser-command') || a.startsWith('--listen-address') || a.startsWith('--token-cache-dir'));
+    const browser = ws.pluginArgs.filter(
+      (a) => a.startsWith('--browser-command') || a.startsWith('--listen-address') || a.startsWith('--token-cache-dir'),
+    );
     const result = await run(
       PLUGIN_BIN,
-      ['setup', `--oidc-issuer-url=${issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`, `--certificate-authority=${stack.certs.caFile}`, ...browser, '-o', 'json', ...flags],
+      [
+        'setup',
+        `--oidc-issuer-url=${issuer}`,
+        `--oidc-client-id=${TEST_CLIENT_ID}`,
+        `--certificate-authority=${stack.certs.caFile}`,
+        ...browser,
+        '-o',
+        'json',
+        ...flags,
+      ],
       { env: ws.env },
     );
     return { result, report: JSON.parse(result.stdout) as SetupReport };
   };
   const check = (report: SetupReport, name: string) => report.checks.find((c) => c.check === name);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixtures' placeholder, not a template
+  const ISSUER_PLACEHOLDER = '${ISSUER}';
   const fixture = (ws: Workspace, name: string): string => {
     const path = join(ws.dir, name);
-    writeFileSync(path, readFileSync(join(REPO_ROOT, 'test/fixtures', name), 'utf8').replaceAll('${ISSUER}', stack.idp.issuer));
+    writeFileSync(path, readFileSync(join(REPO_ROOT, 'test/fixtures', name), 'utf8').replaceAll(ISSUER_PLACEHOLDER, stack.idp.issuer));
     return path;
   };
 
@@ -43,9 +56,28 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
     try {
       // No --token-cache-dir: the session goes to HOME's default cache, which the printed kubeconfig will use too.
       // ui_locales=en,de: a comma inside an argument, which kubectl's --exec-arg would split unless quoted.
-      const flags = ['--oidc-extra-scope=email,groups', '--oidc-auth-request-extra-params=ui_locales=en,de', '--oidc-username-claim=email', '--oidc-groups-claim=groups', '--save-session'];
+      const flags = [
+        '--oidc-extra-scope=email,groups',
+        '--oidc-auth-request-extra-params=ui_locales=en,de',
+        '--oidc-username-claim=email',
+        '--oidc-groups-claim=groups',
+        '--save-session',
+      ];
       const browser = ws.pluginArgs.filter((a) => a.startsWith('--browser-command'));
-      const result = await run(PLUGIN_BIN, ['setup', `--oidc-issuer-url=${stack.idp.issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`, `--certificate-authority=${stack.certs.caFile}`, ...browser, '-o', 'json', ...flags], { env: ws.env });
+      const result = await run(
+        PLUGIN_BIN,
+        [
+          'setup',
+          `--oidc-issuer-url=${stack.idp.issuer}`,
+          `--oidc-client-id=${TEST_CLIENT_ID}`,
+          `--certificate-authority=${stack.certs.caFile}`,
+          ...browser,
+          '-o',
+          'json',
+          ...flags,
+        ],
+        { env: ws.env },
+      );
       expect(result.code, result.stderr).toBe(0);
       const report = JSON.parse(result.stdout) as SetupReport;
       expect(report.verdict).toMatchObject({ ok: true, username: 'quinn@example.test', groups: ['developers', 'kubectl-oidc-testers'] });
@@ -87,7 +119,10 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       const { result, report } = await setup(ws, ['--oidc-extra-scope=email', '--oidc-username-claim=email']);
       expect(result.code).toBe(1);
       expect(report.verdict).toMatchObject({ ok: false, reason: 'oidc: email not verified' });
-      expect(check(report, 'email-verified')).toMatchObject({ level: 'error', fix: expect.stringContaining('verify the address at the IdP') });
+      expect(check(report, 'email-verified')).toMatchObject({
+        level: 'error',
+        fix: expect.stringContaining('verify the address at the IdP'),
+      });
     } finally {
       await ws.cleanup();
     }
@@ -96,7 +131,11 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
   it('no email or groups claim without their scopes → claim not present, and the scopes to add', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'sam' } });
     try {
-      const { result, report } = await setup(ws, ['--oidc-extra-scope=profile', '--oidc-username-claim=email', '--oidc-groups-claim=groups']);
+      const { result, report } = await setup(ws, [
+        '--oidc-extra-scope=profile',
+        '--oidc-username-claim=email',
+        '--oidc-groups-claim=groups',
+      ]);
       expect(result.code).toBe(1);
       expect(report.token!.claims.email).toBeUndefined();
       expect(report.verdict).toMatchObject({ ok: false, reason: 'oidc: parse username claims "email": claim not present' });
@@ -129,7 +168,10 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       const { result, report } = await setup(ws, ['--oidc-extra-scope=email', '--oidc-username-claim=email']);
       expect(result.code).toBe(1);
       expect(check(report, 'jwks')).toMatchObject({ level: 'error', message: expect.stringContaining('has no keys') });
-      expect(report.verdict).toMatchObject({ ok: false, reason: 'oidc: verify token: failed to verify signature: the IdP publishes no keys (empty JWKS)' });
+      expect(report.verdict).toMatchObject({
+        ok: false,
+        reason: 'oidc: verify token: failed to verify signature: the IdP publishes no keys (empty JWKS)',
+      });
     } finally {
       stack.idp.setQuirks({});
       await ws.cleanup();
@@ -139,9 +181,16 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
   it('Entra ID gotcha: groups as object IDs → a warning with what to do', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'entra-ann' } });
     try {
-      const { result, report } = await setup(ws, ['--oidc-extra-scope=email,groups', '--oidc-username-claim=email', '--oidc-groups-claim=groups']);
+      const { result, report } = await setup(ws, [
+        '--oidc-extra-scope=email,groups',
+        '--oidc-username-claim=email',
+        '--oidc-groups-claim=groups',
+      ]);
       expect(result.code, result.stderr).toBe(0);
-      expect(check(report, 'groups-ids')).toMatchObject({ level: 'warn', fix: expect.stringContaining('assign the groups to the enterprise application') });
+      expect(check(report, 'groups-ids')).toMatchObject({
+        level: 'warn',
+        fix: expect.stringContaining('assign the groups to the enterprise application'),
+      });
     } finally {
       await ws.cleanup();
     }
@@ -152,9 +201,15 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
     try {
       const { result, report } = await setup(ws, ['--oidc-extra-scope=email', '--oidc-username-claim=email'], `${stack.idp.issuer}/`);
       expect(result.code).toBe(1);
-      expect(check(report, 'issuer')).toMatchObject({ level: 'error', fix: `use --oidc-issuer-url=${stack.idp.issuer} here and the same string as kube-apiserver's issuer URL` });
+      expect(check(report, 'issuer')).toMatchObject({
+        level: 'error',
+        fix: `use --oidc-issuer-url=${stack.idp.issuer} here and the same string as kube-apiserver's issuer URL`,
+      });
       expect(check(report, 'issuer')!.message).toContain('(they differ in the trailing slash)');
-      expect(report.verdict).toMatchObject({ ok: false, reason: expect.stringContaining('the API server skips the token without a log line') });
+      expect(report.verdict).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('the API server skips the token without a log line'),
+      });
     } finally {
       await ws.cleanup();
     }
@@ -167,7 +222,8 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       const rejected = await setup(ws, ['--oidc-extra-scope=profile', `--authentication-config=${config}`]);
       expect(rejected.result.code).toBe(1);
       expect(rejected.report.verdict!.reason).toBe(
-        "oidc: error evaluating claim validation expression: validation expression 'claims.mfa == true' failed: Multi-factor authentication is required to access this cluster.",
+        "oidc: error evaluating claim validation expression: validation expression 'claims.mfa == true' failed: Multi-factor " +
+          'authentication is required to access this cluster.',
       );
       const ws2 = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'xena' } });
       try {
@@ -187,7 +243,11 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       const config = fixture(ws, 'auth-config-two-issuers.yaml');
       const { result, report } = await setup(ws, ['--oidc-extra-scope=email,groups', `--authentication-config=${config}`]);
       expect(result.code, result.stderr).toBe(0);
-      expect(report.verdict).toMatchObject({ ok: true, username: 'keycloak:yara@example.test', groups: ['keycloak:developers', 'keycloak:kubectl-oidc-testers'] });
+      expect(report.verdict).toMatchObject({
+        ok: true,
+        username: 'keycloak:yara@example.test',
+        groups: ['keycloak:developers', 'keycloak:kubectl-oidc-testers'],
+      });
     } finally {
       await ws.cleanup();
     }
@@ -200,10 +260,12 @@ describe.skipIf(!enabled)('kubectl-oidc setup against an IdP with the field guid
       const { result, report } = await setup(ws, [`--oidc-redirect-url=http://127.0.0.1:${port}/cb`]);
       expect(result.code).toBe(1);
       expect(report.error).toBe(
-        `the IdP rejected the redirect URI http://127.0.0.1:${port}/cb for client "${TEST_CLIENT_ID}" — register http://127.0.0.1:${port}/cb as a redirect URI of the client at the IdP, or pass the registered one with --oidc-redirect-url`,
+        `the IdP rejected the redirect URI http://127.0.0.1:${port}/cb for client "${TEST_CLIENT_ID}" — register ` +
+          `http://127.0.0.1:${port}/cb as a redirect URI of the client at the IdP, or pass the registered one with --oidc-redirect-url`,
       );
       expect(check(report, 'registration')!.fix).toBe(
-        `register the loopback redirect URIs this configuration uses: http://127.0.0.1:${port}/cb (or one pattern for any port, where the IdP has them)`,
+        `register the loopback redirect URIs this configuration uses: http://127.0.0.1:${port}/cb (or one pattern for any port, ` +
+          `where the IdP has them)`,
       );
     } finally {
       await ws.cleanup();

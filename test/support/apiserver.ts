@@ -1,8 +1,7 @@
-import { get } from 'node:https';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createServer, get, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import type { TestCertificates } from './certs.js';
 
 /** The gitVersion we report on /version; see FIELD-NOTES §1 about the kubectl dispatcher on these machines. */

@@ -11,7 +11,7 @@
 //   DRIVER_BROWSER_WS  connect to this running browser (a fresh context) instead of launching one
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS } from './chromium.mjs';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium.mjs';
 
 const url = process.argv[2];
 const params = new URL(url).searchParams;

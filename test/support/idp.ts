@@ -139,7 +139,8 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       // Machine clients get JWT access tokens for the API server's audience, as a resource server would.
       resourceIndicators: {
         enabled: true,
-        defaultResource: (_ctx, client) => (client?.clientId.startsWith(MACHINE_CLIENT_ID) ? 'https://kubernetes.test' : undefined) as string,
+        defaultResource: (_ctx, client) =>
+          (client?.clientId.startsWith(MACHINE_CLIENT_ID) ? 'https://kubernetes.test' : undefined) as string,
         useGrantedResource: () => true,
         getResourceServerInfo: () => ({
           scope: 'cluster',
@@ -181,7 +182,16 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     }),
   };
   const provider = new Provider(issuer, configuration);
-  const counts: IdpCounts = { requests: 0, tokenRequestMs: [], authorization: 0, logins: 0, grants: {}, tokenErrors: 0, deviceAuthorizations: 0, deviceAuthorizationsWithPkce: 0 };
+  const counts: IdpCounts = {
+    requests: 0,
+    tokenRequestMs: [],
+    authorization: 0,
+    logins: 0,
+    grants: {},
+    tokenErrors: 0,
+    deviceAuthorizations: 0,
+    deviceAuthorizationsWithPkce: 0,
+  };
   provider.on('authorization.success', () => {
     counts.logins += 1;
   });

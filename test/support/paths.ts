@@ -17,7 +17,11 @@ export const writeBrowserCommand = (dir: string, env: Record<string, string> = {
     .join('');
   // The browser needs no session bus, and a test's fake or silent one would only slow Chromium down.
   // Its pid is recorded so that a test can wait for it to finish before removing the directory.
-  writeFileSync(path, `#!/bin/sh\nunset DBUS_SESSION_BUS_ADDRESS\necho $$ >>'${join(dir, 'browser-driver.pids')}'\n${exports}exec '${process.execPath}' '${BROWSER_DRIVER}' "$@" >>'${join(dir, 'browser-driver.log')}' 2>&1\n`);
+  writeFileSync(
+    path,
+    `#!/bin/sh\nunset DBUS_SESSION_BUS_ADDRESS\necho $$ >>'${join(dir, 'browser-driver.pids')}'\n${exports}exec ` +
+      `'${process.execPath}' '${BROWSER_DRIVER}' "$@" >>'${join(dir, 'browser-driver.log')}' 2>&1\n`,
+  );
   chmodSync(path, 0o755);
   return path;
 };

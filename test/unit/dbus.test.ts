@@ -1,7 +1,7 @@
 import { createDiffieHellman, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { marshal, methodCallMessage, readMessages, splitSignature, unmarshal, type DbusValue } from '../../src/keychain/dbus-wire.js';
 import { sessionBusSocket } from '../../src/keychain/dbus-connection.js';
+import { type DbusValue, marshal, methodCallMessage, readMessages, splitSignature, unmarshal } from '../../src/keychain/dbus-wire.js';
 import { publicKeyOf, transferKey } from '../../src/keychain/secret-service.js';
 
 const hex = (buffer: Buffer): string => buffer.toString('hex');
@@ -25,7 +25,10 @@ describe('D-Bus wire format', () => {
     const signature = 'sa{ss}aoa(oayays)vb';
     const values: DbusValue[] = [
       'héllo',
-      [['service', 'kubectl-oidc'], ['account', 'key']],
+      [
+        ['service', 'kubectl-oidc'],
+        ['account', 'key'],
+      ],
       ['/a', '/b/c'],
       [['/s', Buffer.from([1, 2, 3]), Buffer.from('secret'), 'text/plain']],
       ['s', 'inner'],
@@ -37,7 +40,10 @@ describe('D-Bus wire format', () => {
   });
 
   it('frames a method call and parses replies split across reads', () => {
-    const call = methodCallMessage({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' }, 1);
+    const call = methodCallMessage(
+      { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'Hello' },
+      1,
+    );
     expect(call.length % 8).toBe(0);
     expect(call.subarray(0, 4).toString('latin1')).toBe('l\u0001\u0000\u0001');
     expect(call.readUInt32LE(4)).toBe(0); // no body
@@ -45,7 +51,18 @@ describe('D-Bus wire format', () => {
 
     // A method return (type 2) answering serial 1, body ":1.42" of signature "s".
     const body = marshal('s', [':1.42']);
-    const header = marshal('yyyyuua(yv)', [0x6c, 2, 0, 1, body.length, 9, [[5, ['u', 1]], [8, ['g', 's']]]]);
+    const header = marshal('yyyyuua(yv)', [
+      0x6c,
+      2,
+      0,
+      1,
+      body.length,
+      9,
+      [
+        [5, ['u', 1]],
+        [8, ['g', 's']],
+      ],
+    ]);
     const padded = Buffer.concat([header, Buffer.alloc((8 - (header.length % 8)) % 8), body]);
     const first = readMessages(padded.subarray(0, 20));
     expect(first.messages).toEqual([]);
@@ -69,7 +86,12 @@ describe('D-Bus wire format', () => {
 describe('Secret Service transfer key (dh-ietf1024-sha256-aes128-cbc-pkcs7)', () => {
   it('agrees with OpenSSL Diffie-Hellman over the same group, and HKDF-SHA256 of the padded secret', () => {
     const ours = BigInt(`0x${randomBytes(32).toString('hex')}`);
-    const prime = Buffer.from('ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7edee386bfb5a899fa5ae9f24117c4b1fe649286651ece65381ffffffffffffffff', 'hex');
+    const prime = Buffer.from(
+      'ffffffffffffffffc90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b' +
+        '0a6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7edee386bfb5a899fa5ae9f2411' +
+        '7c4b1fe649286651ece65381ffffffffffffffff',
+      'hex',
+    );
     const server = createDiffieHellman(prime, 2);
     const serverPublic = server.generateKeys();
     const shared = server.computeSecret(publicKeyOf(ours));

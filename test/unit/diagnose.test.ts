@@ -1,13 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { issuerFindings, loginErrorFix, tokenFindings, type IssuerFacts } from '../../src/diagnose/findings.js';
+import { type IssuerFacts, issuerFindings, loginErrorFix, tokenFindings } from '../../src/diagnose/findings.js';
 import { judge, legacyAuthenticator, parseAuthenticationConfiguration } from '../../src/diagnose/judge.js';
 
 const NOW = 1_800_000_000;
 const ISSUER = 'https://idp.example';
-const claims = { iss: ISSUER, aud: 'kubernetes', sub: 'u1', email: 'a@example.com', email_verified: true, groups: ['g1'], exp: NOW + 600, iat: NOW };
+const claims = {
+  iss: ISSUER,
+  aud: 'kubernetes',
+  sub: 'u1',
+  email: 'a@example.com',
+  email_verified: true,
+  groups: ['g1'],
+  exp: NOW + 600,
+  iat: NOW,
+};
 const token = (extra: Record<string, unknown> = {}) => ({ header: { alg: 'RS256' }, claims: { ...claims, ...extra } });
 const legacy = (extra: Partial<Parameters<typeof legacyAuthenticator>[0]> = {}) =>
-  legacyAuthenticator({ issuerUrl: ISSUER, clientId: 'kubernetes', usernameClaim: 'email', groupsClaim: 'groups', requiredClaims: {}, signingAlgs: ['RS256'], ...extra });
+  legacyAuthenticator({
+    issuerUrl: ISSUER,
+    clientId: 'kubernetes',
+    usernameClaim: 'email',
+    groupsClaim: 'groups',
+    requiredClaims: {},
+    signingAlgs: ['RS256'],
+    ...extra,
+  });
 
 describe('judge: kube-apiserver legacy flags', () => {
   it('maps email and groups', () => {
@@ -35,7 +52,10 @@ describe('judge: kube-apiserver legacy flags', () => {
       ok: false,
       reason: 'oidc: required claim hd value does not match. Got = other.com, want = example.com',
     });
-    expect(judge({ ...token(), header: { alg: 'ES256' } }, [legacy()], NOW)).toMatchObject({ ok: false, reason: expect.stringContaining('unsupported algorithm') });
+    expect(judge({ ...token(), header: { alg: 'ES256' } }, [legacy()], NOW)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('unsupported algorithm'),
+    });
   });
   it('skips a token whose iss matches no authenticator, silently as the API server does', () => {
     expect(judge(token({ iss: `${ISSUER}/` }), [legacy()], NOW)).toMatchObject({ ok: false, silent: true });
@@ -72,11 +92,15 @@ jwt:
     });
     expect(judge(token({ hd: 'example.com', sub: 'system:admin' }), authenticators, NOW)).toMatchObject({
       ok: false,
-      reason: "oidc: error evaluating user info validation rule: validation expression '!user.username.startsWith('system:')' failed: no system users",
+      reason:
+        "oidc: error evaluating user info validation rule: validation expression '!user.username.startsWith('system:')' failed: " +
+        'no system users',
     });
   });
   it('refuses a file that is not an AuthenticationConfiguration', () => {
-    expect(() => parseAuthenticationConfiguration('kind: Pod\napiVersion: v1\n', 'x.yaml')).toThrow(/is not an AuthenticationConfiguration/);
+    expect(() => parseAuthenticationConfiguration('kind: Pod\napiVersion: v1\n', 'x.yaml')).toThrow(
+      /is not an AuthenticationConfiguration/,
+    );
     expect(() => parseAuthenticationConfiguration('a: [', 'x.yaml')).toThrow(/is not YAML/);
   });
 });
@@ -91,33 +115,67 @@ describe('gotcha findings', () => {
     ...extra,
   });
   it('Google: a Desktop client needs its secret', () => {
-    const found = issuerFindings(facts({ configuredIssuer: 'https://accounts.google.com', discovery: { issuer: 'https://accounts.google.com', code_challenge_methods_supported: ['S256'] } }));
-    expect(found.find((f) => f.check === 'google')).toMatchObject({ level: 'error', fix: expect.stringContaining('KUBECTL_OIDC_CLIENT_SECRET') });
+    const found = issuerFindings(
+      facts({
+        configuredIssuer: 'https://accounts.google.com',
+        discovery: { issuer: 'https://accounts.google.com', code_challenge_methods_supported: ['S256'] },
+      }),
+    );
+    expect(found.find((f) => f.check === 'google')).toMatchObject({
+      level: 'error',
+      fix: expect.stringContaining('KUBECTL_OIDC_CLIENT_SECRET'),
+    });
   });
-  it("Okta: the org authorization server cannot carry groups", () => {
-    const found = issuerFindings(facts({ configuredIssuer: 'https://dev-1.okta.com', discovery: { issuer: 'https://dev-1.okta.com', code_challenge_methods_supported: ['S256'] } }));
+  it('Okta: the org authorization server cannot carry groups', () => {
+    const found = issuerFindings(
+      facts({
+        configuredIssuer: 'https://dev-1.okta.com',
+        discovery: { issuer: 'https://dev-1.okta.com', code_challenge_methods_supported: ['S256'] },
+      }),
+    );
     expect(found.find((f) => f.check === 'okta')?.fix).toContain('custom authorization server');
-    const groups = tokenFindings({ issuer: 'https://dev-1.okta.com/oauth2/default', claims: {}, extraScopes: ['groups'], usernameClaim: 'sub', groupsClaim: 'groups', hasRefreshToken: true });
+    const groups = tokenFindings({
+      issuer: 'https://dev-1.okta.com/oauth2/default',
+      claims: {},
+      extraScopes: ['groups'],
+      usernameClaim: 'sub',
+      groupsClaim: 'groups',
+      hasRefreshToken: true,
+    });
     expect(groups.find((f) => f.check === 'groups-claim')?.fix).toContain('Okta: add a groups claim');
   });
   it('Authentik: empty JWKS and email_verified false get Authentik-specific fixes', () => {
     const authentik = 'https://auth.example.com/application/o/kubernetes/';
     const jwks = issuerFindings(facts({ configuredIssuer: authentik, discovery: { issuer: authentik }, jwksKeys: [] }));
     expect(jwks.find((f) => f.check === 'jwks')?.fix).toContain('Authentik: assign a signing key');
-    const email = tokenFindings({ issuer: authentik, claims: { email: 'a@b', email_verified: false }, extraScopes: ['email'], usernameClaim: 'email', hasRefreshToken: true });
+    const email = tokenFindings({
+      issuer: authentik,
+      claims: { email: 'a@b', email_verified: false },
+      extraScopes: ['email'],
+      usernameClaim: 'email',
+      hasRefreshToken: true,
+    });
     expect(email.find((f) => f.check === 'email-verified')?.fix).toContain('Authentik: replace the default email scope mapping');
   });
   it('clock skew and a missing refresh token', () => {
     expect(issuerFindings(facts({ clockSkewSec: 95 })).find((f) => f.check === 'clock')?.message).toContain('95 s behind');
-    expect(tokenFindings({ issuer: ISSUER, claims: { sub: 'x' }, extraScopes: [], usernameClaim: 'sub', hasRefreshToken: false }).find((f) => f.check === 'refresh-token')?.fix).toContain('offline_access');
+    expect(
+      tokenFindings({ issuer: ISSUER, claims: { sub: 'x' }, extraScopes: [], usernameClaim: 'sub', hasRefreshToken: false }).find(
+        (f) => f.check === 'refresh-token',
+      )?.fix,
+    ).toContain('offline_access');
   });
 });
 
 describe('registration advice after a refused login', () => {
   it('names the redirect URIs, the client, the scopes or the grant to fix', () => {
-    expect(loginErrorFix('redirect_uri_mismatch', '', ['http://localhost:8000', 'http://localhost:18000'], [])).toContain('http://localhost:8000, http://localhost:18000');
+    expect(loginErrorFix('redirect_uri_mismatch', '', ['http://localhost:8000', 'http://localhost:18000'], [])).toContain(
+      'http://localhost:8000, http://localhost:18000',
+    );
     expect(loginErrorFix('authorization_rejected', 'invalid_client: client is invalid', [], [])).toContain('--oidc-client-id');
-    expect(loginErrorFix('idp_error', 'the IdP answered the login with invalid_scope: groups', [], ['groups'])).toContain('allow the scopes groups');
+    expect(loginErrorFix('idp_error', 'the IdP answered the login with invalid_scope: groups', [], ['groups'])).toContain(
+      'allow the scopes groups',
+    );
     expect(loginErrorFix('idp_error', 'the IdP answered the login with unauthorized_client', [], [])).toContain('authorization code grant');
     expect(loginErrorFix('timeout', 'no login completed', [], [])).toBeUndefined();
   });

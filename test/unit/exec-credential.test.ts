@@ -3,7 +3,9 @@ import { formatExecCredential, parseExecInfo } from '../../src/credential/exec-c
 
 describe('ExecCredential', () => {
   it('echoes the apiVersion from KUBERNETES_EXEC_INFO and reads interactive', () => {
-    expect(parseExecInfo(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } }))).toEqual({
+    expect(
+      parseExecInfo(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } })),
+    ).toEqual({
       apiVersion: 'client.authentication.k8s.io/v1',
       interactive: true,
     });

@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fastParseGetToken } from '../../src/options/parse.js';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
+import { fastParseGetToken } from '../../src/options/parse.js';
 import { envName } from '../../src/options/table.js';
 
 const required = ['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl'];
@@ -24,8 +24,19 @@ describe('get-token flags', () => {
       certificateAuthorityData: [],
       insecureSkipTlsVerify: false,
     });
-    expect(options.login).toMatchObject({ pkceMethod: 'auto', listenAddresses: [], authenticationTimeoutSec: 180, grantType: 'auto', skipOpenBrowser: false });
-    expect(options.cache).toEqual({ tokenCacheDir: '/tmp/kube-cache/kubectl-oidc', tokenCacheStorage: 'keyring', tokenExpiryMarginSec: 60, loginCooldownSec: 60 });
+    expect(options.login).toMatchObject({
+      pkceMethod: 'auto',
+      listenAddresses: [],
+      authenticationTimeoutSec: 180,
+      grantType: 'auto',
+      skipOpenBrowser: false,
+    });
+    expect(options.cache).toEqual({
+      tokenCacheDir: '/tmp/kube-cache/kubectl-oidc',
+      tokenCacheStorage: 'keyring',
+      tokenExpiryMarginSec: 60,
+      loginCooldownSec: 60,
+    });
     expect(options.useAccessToken).toBe(false);
     expect(options.verbose).toBe(0);
   });
@@ -34,7 +45,8 @@ describe('get-token flags', () => {
     const options = parseGetTokenArgs([
       ...required,
       '--oidc-extra-scope=email',
-      '--oidc-extra-scope', 'profile groups,offline_access',
+      '--oidc-extra-scope',
+      'profile groups,offline_access',
       '--listen-address=127.0.0.1:8080',
       '--listen-address=127.0.0.1:0',
     ]);
@@ -62,7 +74,12 @@ describe('get-token flags', () => {
     process.env.KUBECTL_OIDC_EXTRA_SCOPE = 'email groups';
     process.env.KUBECTL_OIDC_SKIP_OPEN_BROWSER = '1';
     const fromEnv = parseGetTokenArgs([]);
-    expect(fromEnv.provider).toMatchObject({ issuerUrl: 'https://from-env.example', clientId: 'env-client', clientSecret: 's3cret', extraScopes: ['email', 'groups'] });
+    expect(fromEnv.provider).toMatchObject({
+      issuerUrl: 'https://from-env.example',
+      clientId: 'env-client',
+      clientSecret: 's3cret',
+      extraScopes: ['email', 'groups'],
+    });
     expect(fromEnv.login.skipOpenBrowser).toBe(true);
     expect(parseGetTokenArgs(['--oidc-client-id=argv-client']).provider.clientId).toBe('argv-client');
   });
@@ -70,7 +87,14 @@ describe('get-token flags', () => {
   it('parses -v, --v=N and the PKCE, storage and grant choices', () => {
     expect(parseGetTokenArgs([...required, '-v']).verbose).toBe(1);
     expect(parseGetTokenArgs([...required, '--v=3']).verbose).toBe(3);
-    const options = parseGetTokenArgs([...required, '--oidc-pkce-method=S256', '--token-cache-storage=none', '--grant-type=authcode', '--oidc-use-access-token', '--force-refresh']);
+    const options = parseGetTokenArgs([
+      ...required,
+      '--oidc-pkce-method=S256',
+      '--token-cache-storage=none',
+      '--grant-type=authcode',
+      '--oidc-use-access-token',
+      '--force-refresh',
+    ]);
     expect(options.login.pkceMethod).toBe('S256');
     expect(options.cache.tokenCacheStorage).toBe('none');
     expect(options.login.grantType).toBe('authcode');
@@ -98,11 +122,54 @@ describe('the cache-hit fast path reads flags exactly as commander does', () => 
   const samples: [string[], Record<string, string>][] = [
     [required, {}],
     [[...required, '--oidc-extra-scope=email', '--oidc-extra-scope', 'profile groups,offline_access', '--listen-address=127.0.0.1:0'], {}],
-    [[...required, '--oidc-auth-request-extra-params=prompt=consent,login_hint=a@b.c', '--oidc-request-header', 'Origin=http://localhost'], {}],
-    [[...required, '--oidc-pkce-method=S256', '--token-cache-storage=disk', '--grant-type', 'device-code', '--oidc-use-access-token', '--skip-open-browser'], {}],
-    [[...required, '--account=work', '--login-hint=bob', '--token-expiry-margin=30', '--login-cooldown', '0', '--authentication-timeout-sec=5'], {}],
-    [[...required, '--oidc-client-id=second', '--certificate-authority=/a.pem', '--certificate-authority=/b.pem', '--insecure-skip-tls-verify'], {}],
-    [[], { KUBECTL_OIDC_ISSUER_URL: 'https://env.example', KUBECTL_OIDC_CLIENT_ID: 'env', KUBECTL_OIDC_EXTRA_SCOPE: 'email groups', KUBECTL_OIDC_SKIP_OPEN_BROWSER: '1', KUBECTL_OIDC_TOKEN_CACHE_DIR: '/tmp/c' }],
+    [
+      [...required, '--oidc-auth-request-extra-params=prompt=consent,login_hint=a@b.c', '--oidc-request-header', 'Origin=http://localhost'],
+      {},
+    ],
+    [
+      [
+        ...required,
+        '--oidc-pkce-method=S256',
+        '--token-cache-storage=disk',
+        '--grant-type',
+        'device-code',
+        '--oidc-use-access-token',
+        '--skip-open-browser',
+      ],
+      {},
+    ],
+    [
+      [
+        ...required,
+        '--account=work',
+        '--login-hint=bob',
+        '--token-expiry-margin=30',
+        '--login-cooldown',
+        '0',
+        '--authentication-timeout-sec=5',
+      ],
+      {},
+    ],
+    [
+      [
+        ...required,
+        '--oidc-client-id=second',
+        '--certificate-authority=/a.pem',
+        '--certificate-authority=/b.pem',
+        '--insecure-skip-tls-verify',
+      ],
+      {},
+    ],
+    [
+      [],
+      {
+        KUBECTL_OIDC_ISSUER_URL: 'https://env.example',
+        KUBECTL_OIDC_CLIENT_ID: 'env',
+        KUBECTL_OIDC_EXTRA_SCOPE: 'email groups',
+        KUBECTL_OIDC_SKIP_OPEN_BROWSER: '1',
+        KUBECTL_OIDC_TOKEN_CACHE_DIR: '/tmp/c',
+      },
+    ],
     [['--oidc-client-id=argv'], { KUBECTL_OIDC_ISSUER_URL: 'https://env.example', KUBECTL_OIDC_CLIENT_ID: 'env', KUBECACHEDIR: '/tmp/kc' }],
   ];
   it.each(samples)('%j with %j', (args, env) => {

@@ -117,7 +117,11 @@ describe('get-token decides', () => {
   });
 
   it('after the fast path missed, a token another process saved meanwhile is used: no IdP', async () => {
-    const w = world({ missed: true, cached: { idToken: idToken(-10), refreshToken: 'rt' }, savedByOther: { idToken: idToken(3600, 'other') } });
+    const w = world({
+      missed: true,
+      cached: { idToken: idToken(-10), refreshToken: 'rt' },
+      savedByOther: { idToken: idToken(3600, 'other') },
+    });
     await runGetToken(w.options, w.adapters);
     expect(w.calls).toEqual(['lock', 'release']);
     expect(w.printed.map(subjectOf)).toEqual(['other']);
@@ -127,7 +131,11 @@ describe('get-token decides', () => {
     const free = world({ args: ['--force-refresh'], cached: { idToken: idToken(3600), refreshToken: 'rt' } });
     await runGetToken(free.options, free.adapters);
     expect(free.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'release']);
-    const waited = world({ args: ['--force-refresh'], cached: { idToken: idToken(3600), refreshToken: 'rt' }, savedByOther: { idToken: idToken(3600, 'other') } });
+    const waited = world({
+      args: ['--force-refresh'],
+      cached: { idToken: idToken(3600), refreshToken: 'rt' },
+      savedByOther: { idToken: idToken(3600, 'other') },
+    });
     await runGetToken(waited.options, waited.adapters);
     expect(waited.calls).toEqual(['lock', 'release']);
     expect(waited.printed.map(subjectOf)).toEqual(['other']);
@@ -165,7 +173,8 @@ describe('get-token decides', () => {
     const err = await runGetToken(background.options, background.adapters).catch((e: unknown) => e);
     expect(err).toMatchObject({
       code: 'login_cooldown',
-      message: 'the last login for this session failed 20 s ago (no login completed within 180 s); not opening another browser tab for 30 s',
+      message:
+        'the last login for this session failed 20 s ago (no login completed within 180 s); not opening another browser tab for 30 s',
     });
     expect(background.calls).toEqual(['lock', 'release']);
     const terminal = world({ cooldown, interactive: true });
@@ -201,7 +210,10 @@ describe('get-token decides', () => {
 
   it('an answer without the token kubectl needs is an error, and nothing is saved', async () => {
     const w = world({ login: async () => ({ accessToken: 'at' }) });
-    await expect(runGetToken(w.options, w.adapters)).rejects.toMatchObject({ code: 'token_exchange', message: 'the IdP returned no ID token' });
+    await expect(runGetToken(w.options, w.adapters)).rejects.toMatchObject({
+      code: 'token_exchange',
+      message: 'the IdP returned no ID token',
+    });
     expect(w.saved.size).toBe(0);
     const access = world({ args: ['--oidc-use-access-token'], login: async () => ({ accessToken: jwt({ exp: NOW / 1000 + 600 }) }) });
     await runGetToken(access.options, access.adapters);

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { callbackFromPaste } from '../../src/login/authcode-keyboard.js';
 import { browserAvailability, chooseGrant, type Environment } from '../../src/login/choose.js';
 
-const env = (vars: Record<string, string>, platform: NodeJS.Platform = 'linux', inContainer = false): Environment => ({ platform, env: vars, inContainer });
+const env = (vars: Record<string, string>, platform: NodeJS.Platform = 'linux', inContainer = false): Environment => ({
+  platform,
+  env: vars,
+  inContainer,
+});
 const none = { skipOpenBrowser: false };
 
 describe('where a browser can open', () => {
@@ -40,7 +44,12 @@ describe('--grant-type=auto', () => {
 describe('what the person pastes', () => {
   const redirect = 'urn:ietf:wg:oauth:2.0:oob';
   it('takes the whole address and keeps its state and iss for checking', () => {
-    const url = callbackFromPaste('http://localhost:8000/?code=c1&state=s-from-idp&iss=https%3A%2F%2Fidp', 'http://localhost:8000', 's', 'https://idp');
+    const url = callbackFromPaste(
+      'http://localhost:8000/?code=c1&state=s-from-idp&iss=https%3A%2F%2Fidp',
+      'http://localhost:8000',
+      's',
+      'https://idp',
+    );
     expect(url.href).toBe('http://localhost:8000/?code=c1&state=s-from-idp&iss=https%3A%2F%2Fidp');
   });
   it('takes a bare code and adds this login’s state', () => {

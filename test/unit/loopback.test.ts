@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PluginError } from '../../src/errors.js';
 import { errorPage, successPage } from '../../src/loopback/pages.js';
-import { parseListenAddress } from '../../src/options/listen-address.js';
 import { listenPlan, redirectTarget } from '../../src/loopback/redirect.js';
+import { parseListenAddress } from '../../src/options/listen-address.js';
 
 describe('redirect URI rules', () => {
   it('defaults to 127.0.0.1:8000 then 127.0.0.1:18000, like kubelogin', () => {

@@ -1,6 +1,6 @@
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginError } from '../../src/errors.js';
 import { inspectIssuer } from '../../src/oidc/inspect.js';
@@ -45,7 +45,9 @@ beforeAll(async () => {
     if (path === 'token') {
       if (scenario === 'stall') return; // accepts the request and never answers
       if (scenario === 'challenge') {
-        return answer(res, 401, '', { 'www-authenticate': 'Basic realm="idp", error="invalid_client", error_description="client authentication failed"' });
+        return answer(res, 401, '', {
+          'www-authenticate': 'Basic realm="idp", error="invalid_client", error_description="client authentication failed"',
+        });
       }
       if (scenario === 'expired') return answer(res, 400, JSON.stringify({ error: 'expired_token' }));
       return answer(res, 400, JSON.stringify({ error: 'invalid_grant', error_description: 'redirect_uri\nmismatch' }));
@@ -91,7 +93,10 @@ const refreshing = async (scenario: string, timeoutSec?: number): Promise<Plugin
 describe('IdP failures become one line that names the request and what to do', () => {
   it('a refused connection', async () => {
     const err = await failure(discover(options('https://127.0.0.1:1')));
-    expect(err).toMatchObject({ code: 'issuer_unreachable', message: 'OpenID discovery failed: cannot reach https://127.0.0.1:1 (ECONNREFUSED)' });
+    expect(err).toMatchObject({
+      code: 'issuer_unreachable',
+      message: 'OpenID discovery failed: cannot reach https://127.0.0.1:1 (ECONNREFUSED)',
+    });
   });
 
   it('a certificate signed by a CA we were not given', async () => {
@@ -109,17 +114,26 @@ describe('IdP failures become one line that names the request and what to do', (
 
   it('a login page where the discovery document should be', async () => {
     const err = await failure(discover(options('html')));
-    expect(err).toMatchObject({ code: 'issuer_invalid', message: `no OpenID Connect discovery document at ${base}/html/.well-known/openid-configuration` });
+    expect(err).toMatchObject({
+      code: 'issuer_invalid',
+      message: `no OpenID Connect discovery document at ${base}/html/.well-known/openid-configuration`,
+    });
   });
 
   it('an OAuth error body (ResponseBodyError), with redirect URI advice', async () => {
     const err = await refreshing('oauth-error');
-    expect(err).toMatchObject({ code: 'redirect_uri_mismatch', message: 'the token refresh failed: the IdP answered invalid_grant: redirect_uri mismatch' });
+    expect(err).toMatchObject({
+      code: 'redirect_uri_mismatch',
+      message: 'the token refresh failed: the IdP answered invalid_grant: redirect_uri mismatch',
+    });
   });
 
   it('a 401 whose error is in WWW-Authenticate (WWWAuthenticateChallengeError)', async () => {
     const err = await refreshing('challenge');
-    expect(err).toMatchObject({ code: 'idp_error', message: 'the token refresh failed: the IdP answered invalid_client: client authentication failed' });
+    expect(err).toMatchObject({
+      code: 'idp_error',
+      message: 'the token refresh failed: the IdP answered invalid_client: client authentication failed',
+    });
   });
 
   it("a token endpoint that never answers: openid-client's timeout names the host", async () => {
@@ -129,7 +143,10 @@ describe('IdP failures become one line that names the request and what to do', (
 
   it('an expired device code', async () => {
     const idp = await provider('expired');
-    const device = { response: { device_code: 'd', user_code: 'u', verification_uri: `${base}/device`, expires_in: 60, interval: 0 }, codeVerifier: undefined };
+    const device = {
+      response: { device_code: 'd', user_code: 'u', verification_uri: `${base}/device`, expires_in: 60, interval: 0 },
+      codeVerifier: undefined,
+    };
     const err = await failure(pollDeviceAuthorization(idp, device, new AbortController().signal));
     expect(err).toMatchObject({ code: 'timeout', message: 'the device code expired before the login was completed' });
   });
@@ -139,6 +156,9 @@ describe('IdP failures become one line that names the request and what to do', (
     expect((await inspectIssuer(idp)).jwksError).toBe(`GET ${base}/good/jwks answered HTTP 404`);
     idp.options = { ...idp.options, issuerUrl: `${base}/missing` };
     const err = await failure(inspectIssuer(idp));
-    expect(err).toMatchObject({ code: 'issuer_invalid', message: `GET ${base}/missing/.well-known/openid-configuration answered HTTP 404` });
+    expect(err).toMatchObject({
+      code: 'issuer_invalid',
+      message: `GET ${base}/missing/.well-known/openid-configuration answered HTTP 404`,
+    });
   });
 });

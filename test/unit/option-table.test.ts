@@ -69,7 +69,9 @@ describe('the option table', () => {
       if (row.name === 'grant-type') continue;
       if (row.readInto && how === 'secrets as values') continue;
       if (row.secret && how === 'secrets in files') continue;
-      expect(joined, `setup prints --${row.name}`).toMatch(row.secret ? /KUBECTL_OIDC_(CLIENT_SECRET|PASSWORD)=/ : new RegExp(`--${row.name}\\b`));
+      expect(joined, `setup prints --${row.name}`).toMatch(
+        row.secret ? /KUBECTL_OIDC_(CLIENT_SECRET|PASSWORD)=/ : new RegExp(`--${row.name}\\b`),
+      );
     }
     for (const secret of ['oidc-client-secret-value', 'password-value', 'secret-from-file', 'password-from-file']) {
       expect(printed.args.join(' '), 'a secret is never an argument').not.toContain(secret);
@@ -81,7 +83,10 @@ describe('the option table', () => {
 
   it('prints only what differs from the defaults', () => {
     const options = parseGetTokenArgs(['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl']);
-    expect(kubeconfigArgs(options)).toEqual({ args: ['get-token', '--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl'], env: [] });
+    expect(kubeconfigArgs(options)).toEqual({
+      args: ['get-token', '--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl'],
+      env: [],
+    });
   });
 
   it("setup's kubeconfig for client credentials keeps the grant, the assertion file and the username", () => {
@@ -92,7 +97,13 @@ describe('the option table', () => {
       '--oidc-client-assertion-file=/var/run/secrets/token',
       '--username=svc',
     ]);
-    const legacy = { issuerUrl: 'https://idp.example', clientId: 'ci-bot', usernameClaim: 'sub', requiredClaims: {}, signingAlgs: ['RS256'] };
+    const legacy = {
+      issuerUrl: 'https://idp.example',
+      clientId: 'ci-bot',
+      usernameClaim: 'sub',
+      requiredClaims: {},
+      signingAlgs: ['RS256'],
+    };
     const printed = snippets(options, legacy, {}, { userName: 'oidc', showSecrets: false, command: 'kubectl-oidc' });
     for (const arg of ['--grant-type=client-credentials', '--oidc-client-assertion-file=/var/run/secrets/token', '--username=svc']) {
       expect(printed.kubectlCommand).toContain(`--exec-arg=${arg}`);

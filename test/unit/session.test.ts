@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
-import { fileStore, listSessions, parseSessionFile, serializeSession, writeFileAtomic } from '../../src/session/file-store.js';
-import type { SessionInfo } from '../../src/session/tokens.js';
 import { credentialToken, isFresh, jwtExpiry } from '../../src/session/expiry.js';
+import { fileStore, listSessions, parseSessionFile, serializeSession, writeFileAtomic } from '../../src/session/file-store.js';
 import { sessionKey } from '../../src/session/key.js';
 import { aesGcmSealer } from '../../src/session/seal.js';
+import type { SessionInfo } from '../../src/session/tokens.js';
 
 const jwt = (claims: object): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
@@ -84,7 +84,10 @@ describe('file session store', () => {
   });
 
   it('parses what it serializes and nothing else', () => {
-    expect(parseSessionFile(serializeSession(KEY, { idToken: 'a', refreshToken: 'b' }, info, undefined), KEY, undefined)).toEqual({ idToken: 'a', refreshToken: 'b' });
+    expect(parseSessionFile(serializeSession(KEY, { idToken: 'a', refreshToken: 'b' }, info, undefined), KEY, undefined)).toEqual({
+      idToken: 'a',
+      refreshToken: 'b',
+    });
     expect(parseSessionFile('{"format":"other","tokens":{"idToken":"a"}}', KEY, undefined)).toBeUndefined();
   });
 });
@@ -116,8 +119,25 @@ describe('session key', () => {
   const base = ['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl'];
 
   it('is the same for the same settings in any flag or scope order', () => {
-    const a = sessionKey(parseGetTokenArgs([...base, '--oidc-extra-scope=email,groups', '--oidc-auth-request-extra-params=a=1', '--oidc-auth-request-extra-params=b=2', '--listen-address=127.0.0.1:9000']));
-    const b = sessionKey(parseGetTokenArgs(['--oidc-auth-request-extra-params=b=2', '--oidc-extra-scope=groups', '--oidc-client-id=kubectl', '--oidc-extra-scope=email', '--oidc-auth-request-extra-params=a=1', '--oidc-issuer-url=https://idp.example']));
+    const a = sessionKey(
+      parseGetTokenArgs([
+        ...base,
+        '--oidc-extra-scope=email,groups',
+        '--oidc-auth-request-extra-params=a=1',
+        '--oidc-auth-request-extra-params=b=2',
+        '--listen-address=127.0.0.1:9000',
+      ]),
+    );
+    const b = sessionKey(
+      parseGetTokenArgs([
+        '--oidc-auth-request-extra-params=b=2',
+        '--oidc-extra-scope=groups',
+        '--oidc-client-id=kubectl',
+        '--oidc-extra-scope=email',
+        '--oidc-auth-request-extra-params=a=1',
+        '--oidc-issuer-url=https://idp.example',
+      ]),
+    );
     expect(a).toBe(b);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
   });
