@@ -42,16 +42,15 @@ export interface LegacyFlags {
   signingAlgs: string[];
 }
 
-/** The legacy flags as the API server reads them: a username claim other than email gets "<issuer>#" unless told. */
+/** The legacy flags' username prefix: a username claim other than email gets "<issuer>#" unless told; "-" is none. */
+export const legacyUsernamePrefix = (flags: Pick<LegacyFlags, 'usernamePrefix' | 'usernameClaim' | 'issuerUrl'>): string => {
+  if (flags.usernamePrefix === undefined) return flags.usernameClaim === 'email' ? '' : `${flags.issuerUrl}#`;
+  return flags.usernamePrefix === '-' ? '' : flags.usernamePrefix;
+};
+
+/** The legacy flags as the API server reads them. */
 export const legacyAuthenticator = (flags: LegacyFlags): JwtAuthenticator => {
-  const prefix =
-    flags.usernamePrefix === undefined
-      ? flags.usernameClaim === 'email'
-        ? ''
-        : `${flags.issuerUrl}#`
-      : flags.usernamePrefix === '-'
-        ? ''
-        : flags.usernamePrefix;
+  const prefix = legacyUsernamePrefix(flags);
   return {
     issuer: { url: flags.issuerUrl, audiences: [flags.clientId] },
     claimValidationRules: Object.entries(flags.requiredClaims).map(([claim, requiredValue]) => ({ claim, requiredValue })),

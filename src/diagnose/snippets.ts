@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { kubeconfigArgs } from '../options/kubeconfig-args.js';
 import type { GetTokenOptions } from '../options/types.js';
-import type { LegacyFlags } from './judge.js';
+import { type LegacyFlags, legacyUsernamePrefix } from './judge.js';
 
 const REDACTED = '<redacted: see --show-secrets>';
 
@@ -60,14 +60,7 @@ export const snippets = (
     ...Object.entries(legacy.requiredClaims).map(([k, v]) => `--oidc-required-claim=${k}=${v}`),
     ...(legacy.signingAlgs.join(',') !== 'RS256' ? [`--oidc-signing-algs=${legacy.signingAlgs.join(',')}`] : []),
   ];
-  const usernamePrefix =
-    legacy.usernamePrefix === undefined
-      ? legacy.usernameClaim === 'email'
-        ? ''
-        : `${legacy.issuerUrl}#`
-      : legacy.usernamePrefix === '-'
-        ? ''
-        : legacy.usernamePrefix;
+  const usernamePrefix = legacyUsernamePrefix(legacy);
   const authenticationConfiguration = stringify({
     apiVersion: 'apiserver.config.k8s.io/v1',
     kind: 'AuthenticationConfiguration',
