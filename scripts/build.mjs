@@ -1,8 +1,11 @@
-// Bundles src/ into dist/ as one module graph in two parts, each module in exactly one of them:
-// - kubectl-oidc.cjs: the cache hit (src/cli/main.ts and what it imports), one CommonJS file with no ESM loader, no code
-//   splitting (Node's ESM loader costs a cold start ~5 ms). It exports every module it holds.
-// - cli.js and get-token.js (ESM, split into chunks loaded when used): everything else. An import of a module the
-//   hit file holds is answered by the hit file's copy, so classes (PluginError), stores and state exist once.
+// Bundles src/ into dist/ as one module graph, each module in exactly one file:
+// - kubectl-oidc.cjs: the disk cache hit (src/cli/main.ts and what it imports), one CommonJS file: no ESM loader (a
+//   cold start ~5 ms), nothing a hit does not run (every KB costs a cold start ~0.2 ms of compiling).
+// - keyring.cjs: what a keyring hit adds (src/session/keyring-store.ts: the sealing key, the OS keychain, the lock),
+//   CommonJS too, required by the first only for keyring storage.
+// - cli.js and get-token.js (ESM, split into chunks loaded when used): everything else.
+// Each file exports the modules it holds; a later file that imports one of them gets that copy, never one of its own,
+// so classes (PluginError), stores and state exist once.
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
@@ -10,7 +13,8 @@ import { build } from 'esbuild';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const requireDist = createRequire(resolve(root, 'dist', 'x.js'));
+rmSync(resolve(root, 'dist'), { recursive: true, force: true });
 
 const common = {
   absWorkingDir: root,
@@ -24,77 +28,100 @@ const common = {
   logLevel: 'warning',
 };
 
-// 1. Which modules the hit path holds, and which of them it initialises only when asked (dynamic imports): those
-// stay lazy, or their imports (node:crypto, node:net…) would cost every cache hit.
-const probe = await build({ ...common, format: 'cjs', entryPoints: ['src/cli/main.ts'], write: false, metafile: true });
-const { inputs } = probe.metafile;
-const held = Object.keys(inputs).filter((input) => input.startsWith('src/'));
-const eager = new Set(['src/cli/main.ts']);
-for (const input of eager) {
-  for (const { path, kind } of inputs[input].imports) if (kind === 'import-statement' && path in inputs) eager.add(path);
-}
-const exportName = new Map(held.map((input, i) => [resolve(root, input), `m${i}`]));
+/** The CommonJS files, in load order: each entry, and the entries of later files it may load. */
+const LAYERS = [
+  { file: 'kubectl-oidc.cjs', entry: 'src/cli/main.ts' },
+  { file: 'keyring.cjs', entry: 'src/session/keyring-store.ts' },
+];
 
-// 2. The hit file, exporting each module's namespace (a function that loads it, for a lazy one) for the rest.
-const hitEntry = [
-  "export { main } from './src/cli/main.ts';",
-  ...held.map((input, i) =>
-    eager.has(input) ? `export * as m${i} from './${input}';` : `export const m${i} = () => import('./${input}');`,
-  ),
-].join('\n');
-await build({
-  ...common,
-  format: 'cjs',
-  stdin: { contents: hitEntry, resolveDir: root, sourcefile: 'hit-entry.ts', loader: 'ts' },
-  outfile: 'dist/kubectl-oidc.cjs',
-});
+/** Module path → where it is held: the file and the export that carries its namespace (or a loader, when lazy). */
+const held = new Map();
 
-// 3. The rest, with every import of a held module answered by the hit file: the names each module exports, bound once
-// (held modules are initialised when the hit file loads, and export no binding that changes later).
-const HIT_FILE = './kubectl-oidc.cjs';
-const hit = createRequire(import.meta.url)('../dist/kubectl-oidc.cjs');
-const useHeldModules = {
+/** Answers imports of modules earlier files hold (and of later files' entries) from those files. */
+const useHeldModules = (layerEntries) => ({
   name: 'use-held-modules',
   setup(b) {
     b.onResolve({ filter: /.*/ }, async (args) => {
       if (args.pluginData === 'resolving' || args.kind === 'entry-point') return undefined;
-      if (args.path === HIT_FILE) return { path: HIT_FILE, external: true };
-      const result = await b.resolve(args.path, {
+      if (args.namespace === 'held' || args.namespace === 'later') return { path: args.path, external: true };
+      const { path } = await b.resolve(args.path, {
         kind: args.kind,
         resolveDir: args.resolveDir,
         importer: args.importer,
         pluginData: 'resolving',
       });
-      const name = exportName.get(result.path);
-      return name ? { path: result.path, namespace: 'held', pluginData: name } : undefined;
+      if (layerEntries.has(path)) return { path, namespace: 'later' };
+      return held.has(path) ? { path, namespace: 'held' } : undefined;
     });
-    b.onLoad({ filter: /.*/, namespace: 'held' }, async ({ pluginData: name }) => {
-      const lazy = typeof hit[name] === 'function';
-      const names = Object.keys(lazy ? await hit[name]() : hit[name]);
-      const module = `require(${JSON.stringify(HIT_FILE)}).${name}${lazy ? '()' : ''}`;
+    // A later file, as a CommonJS module of this one: its import() stays a lazy require(), since Node's import() of a
+    // file would start the ESM loader.
+    b.onLoad({ filter: /.*/, namespace: 'later' }, ({ path }) => ({
+      contents: `module.exports = require(${JSON.stringify(`./${layerEntries.get(path)}`)});`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'held' }, async ({ path }) => {
+      const { file, name } = held.get(path);
+      const holder = requireDist(`./${file}`);
+      const lazy = typeof holder[name] === 'function';
+      const names = Object.keys(lazy ? await holder[name]() : holder[name]);
+      const module = `require(${JSON.stringify(`./${file}`)}).${name}${lazy ? '()' : ''}`;
+      const named = names.filter((n) => n !== 'default');
+      const fallback = names.includes('default') ? ' export default m.default;' : '';
       return {
-        contents: `const m = ${lazy ? 'await ' : ''}${module}; export const { ${names.join(', ')} } = m;`,
+        contents: `const m = ${lazy ? 'await ' : ''}${module}; export const { ${named.join(', ')} } = m;${fallback}`,
         resolveDir: root,
         loader: 'js',
       };
     });
   },
-};
+});
+
+const cjs = { ...common, format: 'cjs' };
+
+for (const [index, { file, entry }] of LAYERS.entries()) {
+  const later = new Map(LAYERS.slice(index + 1).map((layer) => [resolve(root, layer.entry), layer.file]));
+  // 1. Which of our modules this file holds, and which of them it initialises only when asked (dynamic imports): those
+  // stay lazy, or their imports (node:crypto, node:net…) would cost every hit.
+  const probe = await build({ ...cjs, entryPoints: [entry], write: false, metafile: true, plugins: [useHeldModules(later)] });
+  const { inputs } = probe.metafile;
+  const own = Object.keys(inputs).filter((input) => input.startsWith('src/'));
+  const eager = new Set([entry]);
+  for (const input of eager) {
+    for (const { path, kind } of inputs[input].imports) if (kind === 'import-statement' && path in inputs) eager.add(path);
+  }
+  // 2. The file, exporting its entry's exports and each of its modules. Dependencies are not exported (all of
+  // @noble/hashes would build its SHA-512 tables on every hit): later files reach them through our modules.
+  const prefix = `h${index}_`;
+  const contents = [
+    `export * from './${entry}';`,
+    ...own.map((input, i) =>
+      eager.has(input) ? `export * as ${prefix}${i} from './${input}';` : `export const ${prefix}${i} = () => import('./${input}');`,
+    ),
+  ].join('\n');
+  await build({
+    ...cjs,
+    stdin: { contents, resolveDir: root, sourcefile: `${file}-entry.ts`, loader: 'ts' },
+    outfile: `dist/${file}`,
+    plugins: [useHeldModules(later)],
+  });
+  for (const [i, input] of own.entries()) held.set(resolve(root, input), { file, name: `${prefix}${i}` });
+}
+
+// 3. The rest, with every import of a held module answered by the file that holds it.
 const rest = await build({
   ...common,
   format: 'esm',
-  // commander and other CommonJS dependencies call require() for Node built-ins; the hit file is required too.
+  // commander and other CommonJS dependencies call require() for Node built-ins; the held modules are required too.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   entryPoints: { cli: 'src/cli/program.ts', 'get-token': 'src/cli/run-get-token.ts' },
   outdir: 'dist',
   splitting: true,
-  // Beside the hit file, so that every chunk requires it by the same relative path.
+  // Beside the CommonJS files, so that every chunk requires them by the same relative path.
   chunkNames: '[name]-[hash]',
-  plugins: [useHeldModules],
+  plugins: [useHeldModules(new Map())],
   metafile: true,
 });
 
-// Dependencies the hit file holds are not exported (all of @noble/hashes would cost every hit its SHA-512 tables):
-// the rest reaches them through our modules, never by importing them itself.
-const twice = Object.keys(rest.metafile.inputs).filter((input) => input in inputs);
+const twice = Object.keys(rest.metafile.inputs).filter((input) => held.has(resolve(root, input)));
 if (twice.length > 0) throw new Error(`modules bundled twice: ${twice.map((input) => relative(root, input)).join(', ')}`);

@@ -3,8 +3,8 @@ import { reportFailure } from './report.js';
 
 /**
  * get-token after the fast path's miss (or --force-refresh), with the flags it read and the store it opened: refresh or
- * log in without loading commander or asking the keychain again. Its own entry point in the CLI bundle, sharing the
- * chunks of the full command line.
+ * log in without loading commander or asking the keychain again. An entry point of its own (dist/get-token.js), sharing
+ * the chunks of the full command line and the hit file's modules.
  */
 export const runGetToken = async ({ options, store }: Miss): Promise<void> => {
   try {

@@ -60,14 +60,24 @@ const isStale = async (dir: string): Promise<Owner | 'ownerless' | undefined> =>
   return undefined;
 };
 
+const cannotLock = (dir: string, err: unknown): PluginError =>
+  new PluginError(
+    'cache',
+    `cannot create the session lock ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    'check the permissions of the token cache directory, or pass --token-cache-dir / --token-cache-storage=none',
+    { cause: err },
+  );
+
 const tryCreate = async (dir: string, owner: Owner): Promise<boolean> => {
   try {
     await mkdir(dir, { mode: 0o700 });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
-    if (code !== 'ENOENT') throw err;
-    await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
+    if (code !== 'ENOENT') throw cannotLock(dir, err);
+    await mkdir(dirname(dir), { recursive: true, mode: 0o700 }).catch((e: unknown) => {
+      throw cannotLock(dir, e);
+    });
     return tryCreate(dir, owner);
   }
   await writeFile(join(dir, 'owner.json'), JSON.stringify(owner), { mode: 0o600 });

@@ -4,8 +4,6 @@ import { PluginError } from '../errors.js';
 import { debug, info } from '../log.js';
 import type { CacheOptions } from '../options/types.js';
 import { ensureCacheDir, fileStore, noStore, writeFileAtomic } from './file-store.js';
-import type { Sealer } from './seal.js';
-import type { SealingKey } from './sealing-key.js';
 import type { SessionStore } from './tokens.js';
 
 /** After the keychain failed, do not ask it again (and pay for it on every kubectl run) for this long. */
@@ -60,30 +58,13 @@ export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
     return fileStore(dir, undefined);
   }
   // Imported here: a disk cache hit loads neither child_process nor node:crypto (~9 ms together).
-  const [{ openSealingKey }, { aesGcmSealer }] = await Promise.all([import('./sealing-key.js'), import('./seal.js')]);
-  let sealingKey: SealingKey;
+  const { openKeyringStore } = await import('./keyring-store.js');
   try {
-    sealingKey = await openSealingKey(dir);
+    const store = await openKeyringStore(dir, (reason) => fallBack(dir, reason, undefined));
+    if (marker) await fs.unlink(join(dir, MARKER)).catch(() => undefined);
+    return store;
   } catch (err) {
     if (!(err instanceof PluginError && err.code === 'keychain_unavailable')) throw err;
     return fallBack(dir, err.message, marker);
   }
-  if (marker) await fs.unlink(join(dir, MARKER)).catch(() => undefined);
-  const read = fileStore(dir, sealingKey.key ? aesGcmSealer(sealingKey.key) : undefined);
-  return {
-    name: 'keyring',
-    persistent: true,
-    load: read.load,
-    remove: read.remove,
-    save: async (key, tokens, sessionInfo) => {
-      let sealer: Sealer;
-      try {
-        sealer = aesGcmSealer(await sealingKey.ensure());
-      } catch (err) {
-        // The keychain answered a read but not this write: treat it as unavailable (with the notice) rather than lose the login.
-        return (await fallBack(dir, (err as Error).message, undefined)).save(key, tokens, sessionInfo);
-      }
-      return fileStore(dir, sealer).save(key, tokens, sessionInfo);
-    },
-  };
 };

@@ -56,6 +56,16 @@ describe('cross-process lock', () => {
     expect(told).toBe(1);
     await held.release();
   });
+
+  it('names the lock it cannot create, with a code (not an unexpected error)', async () => {
+    const notADirectory = lockPath().replace(/session\.lock$/, 'file');
+    writeFileSync(notADirectory, '');
+    const path = join(notADirectory, 'cache', 'session.lock');
+    await expect(acquireLock(path, { timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'cache',
+      message: `cannot create the session lock ${path}: ENOTDIR`,
+    });
+  });
 });
 
 describe('expiry reported to kubectl', () => {
