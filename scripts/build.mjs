@@ -21,7 +21,7 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node20.19',
-  minify: true,
+  minify: process.env.NO_MINIFY !== '1',
   legalComments: 'none',
   define: { __VERSION__: JSON.stringify(version) },
   external: ['keytar'],

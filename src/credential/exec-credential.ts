@@ -25,8 +25,18 @@ export const parseExecInfo = (raw: string | undefined): ExecInfo => {
   return { apiVersion, interactive };
 };
 
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * RFC 3339 in UTC to the second, from the UTC getters: the first toISOString() of a process costs ~0.7 ms, a tenth of
+ * a whole cache hit's own work.
+ */
+export const rfc3339 = (date: Date): string =>
+  `${date.getUTCFullYear()}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}` +
+  `T${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}Z`;
+
 export const formatExecCredential = (apiVersion: string, token: string, expiresAt: Date | undefined): string => {
   const status: { token: string; expirationTimestamp?: string } = { token };
-  if (expiresAt) status.expirationTimestamp = expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (expiresAt) status.expirationTimestamp = rfc3339(expiresAt);
   return `${JSON.stringify({ apiVersion, kind: 'ExecCredential', status })}\n`;
 };

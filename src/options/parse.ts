@@ -81,7 +81,9 @@ export const groupOptions = (command: Command, given: (row: Row) => unknown): Gr
     if (row.kind === 'boolean') value = value === true;
     if (row.kind === 'level' && value === true) value = 1; // commander's value for a bare -v
     if (value === undefined || (value === '' && !row.required)) continue;
-    groups[row.group] = { ...groups[row.group], [row.key]: value };
+    const group = groups[row.group] ?? {};
+    group[row.key] = value;
+    groups[row.group] = group;
   }
   for (const row of rows) {
     const file = groups[row.group]?.[row.key];

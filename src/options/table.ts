@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -53,7 +52,10 @@ export interface Row {
 }
 
 const GET_TOKEN_FAMILY: readonly Command[] = ['get-token', 'setup', 'logout'];
-export const defaultCacheDir = (): string => join(process.env.KUBECACHEDIR || join(homedir(), '.kube', 'cache'), 'kubectl-oidc');
+/** os.homedir() without loading node:os on the cache-hit path (~0.4 ms): on POSIX it is $HOME when that is set. */
+const home = (): string => (process.platform !== 'win32' && process.env.HOME) || process.getBuiltinModule('node:os').homedir();
+
+export const defaultCacheDir = (): string => join(process.env.KUBECACHEDIR || join(home(), '.kube', 'cache'), 'kubectl-oidc');
 
 /**
  * Named and typed as kubelogin's, so that a kubeconfig migrates by changing only the command. The relative order of

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatExecCredential, parseExecInfo } from '../../src/credential/exec-credential.js';
+import { formatExecCredential, parseExecInfo, rfc3339 } from '../../src/credential/exec-credential.js';
 
 describe('ExecCredential', () => {
   it('echoes the apiVersion from KUBERNETES_EXEC_INFO and reads interactive', () => {
@@ -27,6 +27,18 @@ describe('ExecCredential', () => {
       kind: 'ExecCredential',
       status: { token: 'a.b.c', expirationTimestamp: '2026-11-22T10:00:05Z' },
     });
+  });
+
+  it('formats RFC 3339 to the second exactly as toISOString would, for any date', () => {
+    for (const ms of [
+      0,
+      Date.UTC(2026, 0, 1, 0, 0, 0),
+      Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2031, 8, 9, 7, 6, 5),
+      1_800_000_000_123,
+    ]) {
+      expect(rfc3339(new Date(ms))).toBe(`${new Date(ms).toISOString().slice(0, 19)}Z`);
+    }
   });
 
   it('leaves out the expiry when the token has none', () => {
