@@ -38,7 +38,7 @@ const LAYERS = [
 const held = new Map();
 
 /** Answers imports of modules earlier files hold (and of later files' entries) from those files. */
-const useHeldModules = (layerEntries) => ({
+const useHeldModules = (layerEntries, holders = new Set(LAYERS.map((layer) => layer.file))) => ({
   name: 'use-held-modules',
   setup(b) {
     b.onResolve({ filter: /.*/ }, async (args) => {
@@ -51,7 +51,7 @@ const useHeldModules = (layerEntries) => ({
         pluginData: 'resolving',
       });
       if (layerEntries.has(path)) return { path, namespace: 'later' };
-      return held.has(path) ? { path, namespace: 'held' } : undefined;
+      return holders.has(held.get(path)?.file) ? { path, namespace: 'held' } : undefined;
     });
     // A later file, as a CommonJS module of this one: its import() stays a lazy require(), since Node's import() of a
     // file would start the ESM loader.
@@ -78,37 +78,53 @@ const useHeldModules = (layerEntries) => ({
 });
 
 const cjs = { ...common, format: 'cjs' };
+/** Held modules that a later file or the rest imports: only those are exported (every export costs the hit bytes). */
+const used = new Set();
+const noteUse = (metafile) => {
+  for (const input of Object.keys(metafile.inputs)) if (input.startsWith('held:')) used.add(input.slice('held:'.length));
+};
 
-for (const [index, { file, entry }] of LAYERS.entries()) {
+/** Builds one CommonJS file, exporting its entry's exports and those of its modules that `exported` admits. */
+const buildLayer = async (index, exported) => {
+  const { file, entry } = LAYERS[index];
   const later = new Map(LAYERS.slice(index + 1).map((layer) => [resolve(root, layer.entry), layer.file]));
-  // 1. Which of our modules this file holds, and which of them it initialises only when asked (dynamic imports): those
+  const plugins = [useHeldModules(later, new Set(LAYERS.slice(0, index).map((layer) => layer.file)))];
+  // Which of our modules this file holds, and which of them it initialises only when asked (dynamic imports): those
   // stay lazy, or their imports (node:crypto, node:net…) would cost every hit.
-  const probe = await build({ ...cjs, entryPoints: [entry], write: false, metafile: true, plugins: [useHeldModules(later)] });
+  const probe = await build({ ...cjs, entryPoints: [entry], write: false, metafile: true, plugins });
   const { inputs } = probe.metafile;
   const own = Object.keys(inputs).filter((input) => input.startsWith('src/'));
   const eager = new Set([entry]);
   for (const input of eager) {
     for (const { path, kind } of inputs[input].imports) if (kind === 'import-statement' && path in inputs) eager.add(path);
   }
-  // 2. The file, exporting its entry's exports and each of its modules. Dependencies are not exported (all of
-  // @noble/hashes would build its SHA-512 tables on every hit): later files reach them through our modules.
+  // Dependencies are never exported (all of @noble/hashes would build its SHA-512 tables on every hit): later files
+  // reach them through our modules.
   const prefix = `h${index}_`;
-  const contents = [
-    `export * from './${entry}';`,
-    ...own.map((input, i) =>
-      eager.has(input) ? `export * as ${prefix}${i} from './${input}';` : `export const ${prefix}${i} = () => import('./${input}');`,
-    ),
-  ].join('\n');
-  await build({
-    ...cjs,
-    stdin: { contents, resolveDir: root, sourcefile: `${file}-entry.ts`, loader: 'ts' },
-    outfile: `dist/${file}`,
-    plugins: [useHeldModules(later)],
+  const exports = own.flatMap((input, i) => {
+    if (!exported(resolve(root, input))) return [];
+    return [eager.has(input) ? `export * as ${prefix}${i} from './${input}';` : `export const ${prefix}${i} = () => import('./${input}');`];
   });
+  const result = await build({
+    ...cjs,
+    stdin: {
+      contents: [`export * from './${entry}';`, ...exports].join('\n'),
+      resolveDir: root,
+      sourcefile: `${file}-entry.ts`,
+      loader: 'ts',
+    },
+    outfile: `dist/${file}`,
+    plugins,
+    metafile: true,
+  });
+  noteUse(result.metafile);
   for (const [i, input] of own.entries()) held.set(resolve(root, input), { file, name: `${prefix}${i}` });
-}
+};
 
-// 3. The rest, with every import of a held module answered by the file that holds it.
+// 1. The CommonJS files in load order, each exporting all its modules, so that later files can import any of them.
+for (const index of LAYERS.keys()) await buildLayer(index, () => true);
+
+// 2. The rest, with every import of a held module answered by the file that holds it.
 const rest = await build({
   ...common,
   format: 'esm',
@@ -122,6 +138,10 @@ const rest = await build({
   plugins: [useHeldModules(new Map())],
   metafile: true,
 });
+noteUse(rest.metafile);
+
+// 3. The CommonJS files again, exporting only what is imported from them (same export names: the rest is unchanged).
+for (const index of LAYERS.keys()) await buildLayer(index, (path) => used.has(path));
 
 const twice = Object.keys(rest.metafile.inputs).filter((input) => held.has(resolve(root, input)));
 if (twice.length > 0) throw new Error(`modules bundled twice: ${twice.map((input) => relative(root, input)).join(', ')}`);

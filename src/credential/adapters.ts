@@ -25,7 +25,7 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
 };
 
 /** The real clock, terminal, session cache, lock, IdP and stdout; `missedIn` is the store the fast path looked in. */
-export const realAdapters = async (options: GetTokenOptions, execInfo: ExecInfo, missedIn?: SessionStore): Promise<GetTokenAdapters> => {
+const realAdapters = async (options: GetTokenOptions, execInfo: ExecInfo, missedIn?: SessionStore): Promise<GetTokenAdapters> => {
   const store = missedIn ?? (await openStore(options.cache));
   const dir = options.cache.tokenCacheDir;
   const interactive = execInfo.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));

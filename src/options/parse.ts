@@ -73,7 +73,7 @@ export type Groups = Partial<Record<Group, Record<string, unknown>>>;
  * The options of a command, by group, from each row's value as read (undefined when not given): defaults filled in,
  * booleans false when absent, empty optional strings left out, and files read into the keys they stand for.
  */
-export const groupOptions = (command: Command, given: (row: Row) => unknown): Groups => {
+const groupOptions = (command: Command, given: (row: Row) => unknown): Groups => {
   const groups: Groups = {};
   const rows = rowsOf(command);
   for (const row of rows) {

@@ -55,7 +55,7 @@ const GET_TOKEN_FAMILY: readonly Command[] = ['get-token', 'setup', 'logout'];
 /** os.homedir() without loading node:os on the cache-hit path (~0.4 ms): on POSIX it is $HOME when that is set. */
 const home = (): string => (process.platform !== 'win32' && process.env.HOME) || process.getBuiltinModule('node:os').homedir();
 
-export const defaultCacheDir = (): string => join(process.env.KUBECACHEDIR || join(home(), '.kube', 'cache'), 'kubectl-oidc');
+const defaultCacheDir = (): string => join(process.env.KUBECACHEDIR || join(home(), '.kube', 'cache'), 'kubectl-oidc');
 
 /**
  * Named and typed as kubelogin's, so that a kubeconfig migrates by changing only the command. The relative order of
@@ -504,7 +504,7 @@ export const OPTION_TABLE = [
   },
 ] as const satisfies readonly Row[];
 
-export const commandsOf = (row: Row): readonly Command[] => row.commands ?? GET_TOKEN_FAMILY;
+const commandsOf = (row: Row): readonly Command[] => row.commands ?? GET_TOKEN_FAMILY;
 
 /** The rows of one command, in table order. */
 export const rowsOf = (command: Command): readonly Row[] => OPTION_TABLE.filter((row: Row) => commandsOf(row).includes(command));

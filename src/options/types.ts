@@ -44,7 +44,6 @@ export type GetTokenOptions = Simplify<{ provider: ProviderOptions; login: Login
 
 export type PkceMethod = LoginOptions['pkceMethod'];
 export type GrantType = LoginOptions['grantType'];
-export type CacheStorage = CacheOptions['tokenCacheStorage'];
 
 export type ApiserverFlags = OptionsOf<'apiserver', 'setup'>;
 export type SetupOptions = Simplify<{ getToken: GetTokenOptions; apiserver: ApiserverFlags } & OptionsOf<'setup', 'setup'>>;
