@@ -21,11 +21,16 @@ interface SetupReport {
 describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guides' quirks", () => {
   const stack = useStack();
 
-  /** setup with the workspace's browser and the given flags (scopes and apiserver rules are the test's). */
-  const setup = async (ws: Workspace, flags: string[], issuer = stack.idp.issuer): Promise<{ result: RunResult; report: SetupReport }> => {
-    const browser = ws.pluginArgs.filter(
-      (a) => a.startsWith('--browser-command') || a.startsWith('--listen-address') || a.startsWith('--token-cache-dir'),
-    );
+  /**
+   * setup with the workspace's browser, listen address and cache (or only those of `from`) and the given flags (scopes
+   * and apiserver rules are the test's).
+   */
+  const setup = async (
+    ws: Workspace,
+    flags: string[],
+    { issuer = stack.idp.issuer, from = ['--browser-command', '--listen-address', '--token-cache-dir'] } = {},
+  ): Promise<{ result: RunResult; report: SetupReport }> => {
+    const browser = ws.pluginArgs.filter((a) => from.some((flag) => a.startsWith(flag)));
     const result = await run(
       PLUGIN_BIN,
       [
@@ -63,23 +68,8 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
         '--oidc-groups-claim=groups',
         '--save-session',
       ];
-      const browser = ws.pluginArgs.filter((a) => a.startsWith('--browser-command'));
-      const result = await run(
-        PLUGIN_BIN,
-        [
-          'setup',
-          `--oidc-issuer-url=${stack.idp.issuer}`,
-          `--oidc-client-id=${TEST_CLIENT_ID}`,
-          `--certificate-authority=${stack.certs.caFile}`,
-          ...browser,
-          '-o',
-          'json',
-          ...flags,
-        ],
-        { env: ws.env },
-      );
+      const { result, report } = await setup(ws, flags, { from: ['--browser-command'] });
       expect(result.code, result.stderr).toBe(0);
-      const report = JSON.parse(result.stdout) as SetupReport;
       expect(report.verdict).toMatchObject({ ok: true, username: 'quinn@example.test', groups: ['developers', 'kubectl-oidc-testers'] });
       expect(report.checks.filter((c) => c.level === 'error')).toEqual([]);
       expect(report.configuration!.apiserverFlags).toEqual([
@@ -199,7 +189,9 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
   it('a trailing slash in --oidc-issuer-url that the IdP does not have → the exact issuer to use on both sides', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'vic' } });
     try {
-      const { result, report } = await setup(ws, ['--oidc-extra-scope=email', '--oidc-username-claim=email'], `${stack.idp.issuer}/`);
+      const { result, report } = await setup(ws, ['--oidc-extra-scope=email', '--oidc-username-claim=email'], {
+        issuer: `${stack.idp.issuer}/`,
+      });
       expect(result.code).toBe(1);
       expect(check(report, 'issuer')).toMatchObject({
         level: 'error',
