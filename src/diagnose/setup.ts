@@ -120,8 +120,8 @@ const plannedRedirectUris = (o: GetTokenOptions): string[] =>
     ? [o.login.redirectUrl]
     : listenPlan(o.login.listenAddresses, undefined)
         .filter((address) => address.port !== 0)
-        .map((address) => redirectTarget(undefined, address.port).redirectUri)
-        .concat(o.login.listenAddresses.some((a) => a.endsWith(':0')) ? ['http://localhost:<any port>'] : []);
+        .map((address) => redirectTarget(undefined, address.port, o.login.redirectHostname).redirectUri)
+        .concat(o.login.listenAddresses.some((a) => a.endsWith(':0')) ? [`http://${o.login.redirectHostname}:<any port>`] : []);
 
 const decodeHeader = (jwt: string): Record<string, unknown> => {
   try {

@@ -58,7 +58,11 @@ const bind = (server: Server, address: ListenAddress): Promise<number> =>
 const display = (a: ListenAddress): string => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
 
 /** Binds the first free address of the plan, saying which it took and why it skipped the others. */
-export const startLoopbackServer = async (listenAddresses: string[], redirectUrl: string | undefined): Promise<LoopbackServer> => {
+export const startLoopbackServer = async (
+  listenAddresses: string[],
+  redirectUrl: string | undefined,
+  redirectHostname?: string,
+): Promise<LoopbackServer> => {
   const plan = listenPlan(listenAddresses, redirectUrl);
   let handler: (req: IncomingMessage, res: ServerResponse) => unknown = (_req, res) =>
     send(res, 503, errorPage('Not ready', 'kubectl-oidc is not expecting a login response yet.'));
@@ -89,7 +93,7 @@ export const startLoopbackServer = async (listenAddresses: string[], redirectUrl
   const address = display({ ...chosen, port });
   if (skipped.length > 0) info(`skipped ${skipped.join(', ')}; listening on ${address}`);
   else debug(`listening on ${address}`);
-  const target = redirectTarget(redirectUrl, port);
+  const target = redirectTarget(redirectUrl, port, redirectHostname);
 
   const waitForCallback = (state: string, signal: AbortSignal): Promise<Callback> =>
     new Promise<Callback>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { PluginError } from '../errors.js';
+import { debug } from '../log.js';
 import type { ProviderOptions } from '../options/types.js';
 import type { Fetch } from './transport.js';
 
@@ -45,6 +46,11 @@ const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy
  * costs some 90 ms to load, so it is imported only then.
  */
 export const createFetch = async (provider: ProviderOptions): Promise<Fetch> => {
+  if (provider.tlsRenegotiationOnce || provider.tlsRenegotiationFreely) {
+    debug(
+      '--tls-renegotiation-once/--tls-renegotiation-freely are accepted for kubelogin kubeconfigs: Node.js answers renegotiation itself',
+    );
+  }
   const tls = { secureContext: trustContext(extraCertificateAuthorities(provider)), rejectUnauthorized: !provider.insecureSkipTlsVerify };
   const proxied = PROXY_VARIABLES.some((name) => process.env[name]);
   const base: Fetch = proxied ? (await import('./undici-fetch.js')).undiciFetch(tls) : (await import('./https-fetch.js')).httpsFetch(tls);

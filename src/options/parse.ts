@@ -86,8 +86,10 @@ const groupOptions = (command: Command, given: (row: Row) => unknown): Groups =>
     groups[row.group] = group;
   }
   for (const row of rows) {
-    const file = groups[row.group]?.[row.key];
-    if (row.readInto && typeof file === 'string') groups[row.group]![row.readInto] = readSecretFile(file, row.name);
+    const value = groups[row.group]?.[row.key];
+    if (row.readInto && typeof value === 'string') groups[row.group]![row.readInto] = readSecretFile(value, row.name);
+    const isSet = value === true || (Array.isArray(value) && value.length > 0);
+    if (row.implies && isSet) Object.assign(groups[row.group]!, row.implies(value as never));
   }
   return groups;
 };
@@ -95,9 +97,16 @@ const groupOptions = (command: Command, given: (row: Row) => unknown): Groups =>
 export const getTokenOptionsOf = (groups: Groups): GetTokenOptions =>
   ({ provider: groups.provider ?? {}, login: groups.login ?? {}, cache: groups.cache ?? {}, ...groups.run }) as GetTokenOptions;
 
-/** Options as commander hands them over: by attribute name (oidc-issuer-url → oidcIssuerUrl). */
+/**
+ * Options as commander hands them over: by attribute name (oidc-issuer-url → oidcIssuerUrl); a --no-x flag is commander's
+ * negation of x (x: false).
+ */
 export const fromAttributes = (command: Command, attributes: Record<string, unknown>): Groups =>
-  groupOptions(command, (row) => attributes[attributeName(row.name)]);
+  groupOptions(command, (row) =>
+    row.kind === 'boolean' && row.name.startsWith('no-')
+      ? attributes[attributeName(row.name.slice(3))] === false
+      : attributes[attributeName(row.name)],
+  );
 
 /**
  * The occurrences of each option, in the plain forms kubeconfigs use (--name=value, --name value, --flag); undefined

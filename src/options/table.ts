@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { parseListenAddress } from './listen-address.js';
 
 /**
  * THE option table: one row per flag. commander's flags and help, the cache-hit parser, the KUBECTL_OIDC_* variables,
@@ -43,6 +44,11 @@ export interface Row {
   readonly readInto?: string;
   /** false: setup never prints it into a kubeconfig (one-off or diagnostic options). */
   readonly kubeconfig?: false;
+  /**
+   * A flag kubelogin has under another name (deprecated or newer): when given, it sets these other options of its group,
+   * which setup prints instead of it.
+   */
+  readonly implies?: (value: never) => Record<string, unknown>;
   /** A list whose repeated items count once. */
   readonly unique?: boolean;
   /** A list of listen addresses: each is checked as it is read, so a bad one is a usage error whatever the grant. */
@@ -50,6 +56,11 @@ export interface Row {
   /** Reading it (-v) is left to commander: the cache-hit parser hands the whole command line over. */
   readonly handOff?: boolean;
 }
+
+const checkedAddress = (address: string): string => {
+  parseListenAddress(address);
+  return address;
+};
 
 const GET_TOKEN_FAMILY: readonly Command[] = ['get-token', 'setup', 'logout'];
 /** os.homedir() without loading node:os on the cache-hit path (~0.4 ms): on POSIX it is $HOME when that is set. */
@@ -133,6 +144,15 @@ export const OPTION_TABLE = [
     sessionKey: 'pkce',
   },
   {
+    name: 'oidc-use-pkce',
+    kind: 'boolean',
+    group: 'login',
+    key: 'usePkce',
+    description: "kubelogin's earlier flag: force PKCE (the same as --oidc-pkce-method=S256)",
+    implies: () => ({ pkceMethod: 'S256' }),
+    kubeconfig: false,
+  },
+  {
     name: 'oidc-use-access-token',
     kind: 'boolean',
     group: 'run',
@@ -184,6 +204,22 @@ export const OPTION_TABLE = [
     key: 'insecureSkipTlsVerify',
     description: 'do not verify the provider certificate (insecure)',
     sessionKey: 'ca',
+  },
+  {
+    name: 'tls-renegotiation-once',
+    kind: 'boolean',
+    group: 'provider',
+    key: 'tlsRenegotiationOnce',
+    description: "kubelogin's flag, accepted: Node.js answers a server's TLS renegotiation requests on its own",
+    kubeconfig: false,
+  },
+  {
+    name: 'tls-renegotiation-freely',
+    kind: 'boolean',
+    group: 'provider',
+    key: 'tlsRenegotiationFreely',
+    description: "kubelogin's flag, accepted: Node.js answers a server's TLS renegotiation requests on its own",
+    kubeconfig: false,
   },
   {
     name: 'login-hint',
@@ -278,6 +314,25 @@ export const OPTION_TABLE = [
     listenAddresses: true,
   },
   {
+    name: 'listen-port',
+    kind: 'list',
+    group: 'login',
+    key: 'listenPorts',
+    value: '<port>',
+    description: "kubelogin's earlier flag: listen on 127.0.0.1:<port> (repeatable; replaces --listen-address)",
+    implies: (ports: string[]) => ({ listenAddresses: ports.map((port) => checkedAddress(`127.0.0.1:${port}`)) }),
+    kubeconfig: false,
+  },
+  {
+    name: 'oidc-redirect-url-hostname',
+    kind: 'string',
+    group: 'login',
+    key: 'redirectHostname',
+    value: '<host>',
+    description: 'host name of the redirect URI http://<host>:<port> when --oidc-redirect-url is not given',
+    default: 'localhost',
+  },
+  {
     name: 'browser-command',
     kind: 'string',
     group: 'login',
@@ -320,9 +375,28 @@ export const OPTION_TABLE = [
     group: 'cache',
     key: 'tokenCacheStorage',
     value: '<storage>',
-    description: 'where tokens are kept: keyring (sealed with a key in the OS keychain; 0600 files when there is none), disk, none',
-    choices: ['keyring', 'disk', 'none'],
+    description:
+      'where tokens are kept: keyring (sealed with a key in the OS keychain; 0600 files when there is none; auto is the same), disk, none',
+    choices: ['keyring', 'auto', 'disk', 'none'],
     default: 'keyring',
+  },
+  {
+    name: 'no-keyring',
+    kind: 'boolean',
+    group: 'cache',
+    key: 'noKeyring',
+    description: "kubelogin's flag: keep tokens in 0600 files (the same as --token-cache-storage=disk)",
+    implies: () => ({ tokenCacheStorage: 'disk' }),
+    kubeconfig: false,
+  },
+  {
+    name: 'force-keyring',
+    kind: 'boolean',
+    group: 'cache',
+    key: 'forceKeyring',
+    description: "kubelogin's flag: keep tokens in the OS keychain (the same as --token-cache-storage=keyring)",
+    implies: () => ({ tokenCacheStorage: 'keyring' }),
+    kubeconfig: false,
   },
   {
     name: 'token-expiry-margin',

@@ -17,6 +17,26 @@ const occupy = (port: number): Promise<Server | undefined> =>
 describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real IdP', () => {
   const stack = useStack();
 
+  it("a kubelogin kubeconfig's own flags (--oidc-use-pkce, --listen-port, --no-keyring) work through kubectl", async () => {
+    const ws = newWorkspace(stack, {
+      defaultListen: true,
+      extraArgs: ['--oidc-use-pkce', '--listen-port=0', '--no-keyring'],
+      driverEnv: { DRIVER_LOGIN: 'kube' },
+    });
+    try {
+      const result = await ws.kubectl();
+      expect(result.code, result.stderr).toBe(0);
+      expect(parseWhoAmI(result.stdout).username).toBe('kube@example.test');
+      expect(result.stderr).toContain('code_challenge_method=S256');
+      expect(result.stderr).not.toContain('localhost%3A8000'); // --listen-port=0: any free port, not the default 8000
+      expect(result.stderr).not.toContain('keychain'); // --no-keyring: disk storage, never asking the keychain
+      const [session] = ws.sessionFiles();
+      expect(JSON.parse(readFileSync(join(ws.cacheDir, session!), 'utf8'))).toMatchObject({ format: 'kubectl-oidc/session/v1' });
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   it('logs in through the browser once, then serves the next kubectl from the cache without asking the IdP', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'alice' } });
     try {

@@ -23,6 +23,8 @@ describe('get-token flags', () => {
       certificateAuthorityFiles: [],
       certificateAuthorityData: [],
       insecureSkipTlsVerify: false,
+      tlsRenegotiationOnce: false,
+      tlsRenegotiationFreely: false,
     });
     expect(options.login).toMatchObject({
       pkceMethod: 'auto',
@@ -36,6 +38,8 @@ describe('get-token flags', () => {
       tokenCacheStorage: 'keyring',
       tokenExpiryMarginSec: 60,
       loginCooldownSec: 60,
+      noKeyring: false,
+      forceKeyring: false,
     });
     expect(options.useAccessToken).toBe(false);
     expect(options.verbose).toBe(0);

@@ -72,6 +72,8 @@ const options = (scenario: string, trust = true): ProviderOptions => ({
   certificateAuthorityFiles: trust ? [certs.caFile] : [],
   certificateAuthorityData: [],
   insecureSkipTlsVerify: false,
+  tlsRenegotiationOnce: false,
+  tlsRenegotiationFreely: false,
 });
 
 const failure = async (promise: Promise<unknown>): Promise<PluginError> => {

@@ -1,0 +1,76 @@
+import { CommanderError } from 'commander';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseGetTokenArgs } from '../../src/cli/options.js';
+import { redirectTarget } from '../../src/loopback/redirect.js';
+import { kubeconfigArgs } from '../../src/options/kubeconfig-args.js';
+import { fastParseGetToken } from '../../src/options/parse.js';
+import { sessionKey } from '../../src/session/key.js';
+
+// kubelogin's get-token flags that kubeconfigs carry under names of their own (its docs/usage.md and cmd tests):
+// each parses, means what it means there, and setup prints it under our canonical name.
+const required = ['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl'];
+const both = (args: string[]) => {
+  const options = parseGetTokenArgs([...required, ...args]);
+  expect(fastParseGetToken([...required, ...args], {}), 'the cache-hit parser reads it the same').toEqual(options);
+  return options;
+};
+
+describe("kubelogin's own flags", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('--oidc-use-pkce forces PKCE, the same session as --oidc-pkce-method=S256', () => {
+    const options = both(['--oidc-use-pkce']);
+    expect(options.login.pkceMethod).toBe('S256');
+    expect(sessionKey(options)).toBe(sessionKey(both(['--oidc-pkce-method=S256'])));
+    expect(kubeconfigArgs(options).args).toContain('--oidc-pkce-method=S256');
+    expect(kubeconfigArgs(options).args.join(' ')).not.toContain('--oidc-use-pkce');
+  });
+
+  it('--listen-port replaces --listen-address with 127.0.0.1:<port>, as in kubelogin', () => {
+    const options = both(['--listen-port', '10080', '--listen-port=20080', '--listen-address=127.0.0.1:30080']);
+    expect(options.login.listenAddresses).toEqual(['127.0.0.1:10080', '127.0.0.1:20080']);
+    expect(() => parseGetTokenArgs([...required, '--listen-port=eighty'])).toThrow(/--listen-address "127.0.0.1:eighty" is not host:port/);
+  });
+
+  it('--oidc-redirect-url-hostname names the host of the redirect URI (default localhost)', () => {
+    expect(both([]).login.redirectHostname).toBe('localhost');
+    const options = both(['--oidc-redirect-url-hostname=127.0.0.1']);
+    expect(redirectTarget(options.login.redirectUrl, 8000, options.login.redirectHostname)).toMatchObject({
+      redirectUri: 'http://127.0.0.1:8000',
+      path: '/',
+    });
+    expect(kubeconfigArgs(options).args).toContain('--oidc-redirect-url-hostname=127.0.0.1');
+  });
+
+  it('--no-keyring, --force-keyring and --token-cache-storage=auto choose the storage', () => {
+    expect(both(['--no-keyring']).cache.tokenCacheStorage).toBe('disk');
+    expect(both(['--force-keyring']).cache.tokenCacheStorage).toBe('keyring');
+    expect(both(['--token-cache-storage=auto']).cache.tokenCacheStorage).toBe('auto');
+    expect(kubeconfigArgs(both(['--no-keyring'])).args).toContain('--token-cache-storage=disk');
+  });
+
+  it('--tls-renegotiation-once and --tls-renegotiation-freely are accepted', () => {
+    expect(both(['--tls-renegotiation-once']).provider.tlsRenegotiationOnce).toBe(true);
+    expect(both(['--tls-renegotiation-freely']).provider.tlsRenegotiationFreely).toBe(true);
+  });
+
+  it('a whole kubelogin get-token command line of these flags parses', () => {
+    const args = [
+      '--oidc-extra-scope=email',
+      '--oidc-use-pkce',
+      '--listen-port=8000',
+      '--oidc-redirect-url-hostname=localhost',
+      '--skip-open-browser',
+      '--authentication-timeout-sec=60',
+      '--no-keyring',
+      '--tls-renegotiation-once',
+      '--token-cache-dir=/tmp/oidc-login',
+      '--grant-type=authcode',
+      '--username=u',
+    ];
+    expect(() => both(args)).not.toThrow(CommanderError);
+  });
+});
