@@ -5,20 +5,32 @@ import { getTokenOptionsOf } from '../options/parse.js';
 import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
 
-export const registerLogout = (program: Command): void => {
-  const command = program
-    .command('logout')
-    .alias('clean')
-    .description('remove the session of these flags (or every session with --all) and revoke its refresh token at the IdP');
-  addOptions(command, 'logout').action(async () => {
-    const groups = groupsOf(command, 'logout');
-    const options = getTokenOptionsOf(groups);
-    const all = groups.logout?.all === true;
-    if (!all && (!options.provider.issuerUrl || !options.provider.clientId)) {
-      throw new PluginError('usage', 'logout needs --oidc-issuer-url and --oidc-client-id (the flags of the session), or --all');
-    }
-    setVerbosity(options.verbose);
-    const { logout } = await import('../credential/logout.js');
-    printReport(await logout(options, all));
-  });
+const DESCRIPTIONS = {
+  logout: 'remove the session of these flags (or every session with --all) and revoke its refresh token at the IdP',
+  clean: "remove every cached session, as kubelogin's clean does (or only the session of the flags given), revoking refresh tokens",
 };
+
+/**
+ * logout and clean take the same options (a session's flags, or --all). logout insists on knowing which session;
+ * clean without them removes every session, as kubelogin's clean does.
+ */
+const register =
+  (name: 'logout' | 'clean') =>
+  (program: Command): void => {
+    const command = program.command(name).description(DESCRIPTIONS[name]);
+    addOptions(command, 'logout').action(async () => {
+      const groups = groupsOf(command, 'logout');
+      const options = getTokenOptionsOf(groups);
+      const named = Boolean(options.provider.issuerUrl && options.provider.clientId);
+      const all = groups.logout?.all === true || (name === 'clean' && !named);
+      if (!all && !named) {
+        throw new PluginError('usage', 'logout needs --oidc-issuer-url and --oidc-client-id (the flags of the session), or --all');
+      }
+      setVerbosity(options.verbose);
+      const { logout } = await import('../credential/logout.js');
+      printReport(await logout(options, all));
+    });
+  };
+
+export const registerLogout = register('logout');
+export const registerClean = register('clean');

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { oneLine } from '../errors.js';
 import { isVerbose } from '../log.js';
 import { registerGetToken } from './get-token.js';
-import { registerLogout } from './logout.js';
+import { registerClean, registerLogout } from './logout.js';
 import { reportFailure } from './report.js';
 import { registerSetup } from './setup.js';
 import { registerStatus } from './status.js';
@@ -13,7 +13,7 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 const COMMANDS: Record<string, (program: Command) => void> = {
   'get-token': registerGetToken,
   logout: registerLogout,
-  clean: registerLogout,
+  clean: registerClean,
   setup: registerSetup,
   status: registerStatus,
 };

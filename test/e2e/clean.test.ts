@@ -1,0 +1,45 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fastParseGetToken } from '../../src/options/parse.js';
+import { fileStore } from '../../src/session/file-store.js';
+import { sessionInfo } from '../../src/session/info.js';
+import { sessionKey } from '../../src/session/key.js';
+import { PLUGIN_BIN } from '../support/paths.js';
+import { run } from '../support/run.js';
+import { e2eEnabled } from './requirements.js';
+
+const enabled = e2eEnabled();
+
+describe.skipIf(!enabled)("clean, as kubelogin's clean", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-clean-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('without flags removes every cached session; logout without them is a usage error', async () => {
+    const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const account of ['work', 'home']) {
+      const args = [
+        '--oidc-issuer-url=https://idp.invalid',
+        '--oidc-client-id=kubectl',
+        `--account=${account}`,
+        `--token-cache-dir=${dir}`,
+      ];
+      const options = fastParseGetToken(args, {})!;
+      const idToken = `${b64({ alg: 'RS256' })}.${b64({ sub: account, email: `${account}@example.test`, exp: 4102444800 })}.c2ln`;
+      await fileStore(dir, undefined).save(sessionKey(options), { idToken }, sessionInfo(options, { idToken }, 4102444800));
+    }
+    const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
+    const logout = await run(PLUGIN_BIN, ['logout', `--token-cache-dir=${dir}`, '--token-cache-storage=disk'], { env });
+    expect(logout.code).toBe(2);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.json'))).toHaveLength(2);
+
+    const clean = await run(PLUGIN_BIN, ['clean', `--token-cache-dir=${dir}`, '--token-cache-storage=disk'], { env });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout.trim().split('\n').sort()).toEqual([
+      'removed home@example.test (account home) at https://idp.invalid, client kubectl (disk storage); no refresh token to revoke',
+      'removed work@example.test (account work) at https://idp.invalid, client kubectl (disk storage); no refresh token to revoke',
+    ]);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.json'))).toEqual([]);
+  });
+});
