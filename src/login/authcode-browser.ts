@@ -30,8 +30,8 @@ export const loginWithBrowser = async (provider: Provider, options: LoginOptions
         : options.authRequestExtraParams,
     });
     await preflightAuthorization(provider, request);
-    const callback = server.waitForCallback(request.state, signal);
-    await openBrowser(request.url.href, options);
+    const callback = server.waitForCallback(request.state, signal, request.url.href);
+    await openBrowser(request.url.href, options, undefined, server.shortUrl);
     const { url, finish } = await callback;
     debug('received the authorization response; exchanging the code');
     try {

@@ -8,14 +8,16 @@ export interface BrowserSettings {
 
 /**
  * Shows the person where to log in. The URL always goes to stderr, because opening a browser can fail silently
- * (no display, a broken default handler, a remote shell). The URL carries no secret: only the PKCE challenge.
+ * (no display, a broken default handler, a remote shell). The URL carries no secret: only the PKCE challenge. A short
+ * URL that leads to it (the loopback server's root) is shown first: easy to type, or to open through `ssh -L`.
  */
 export const openBrowser = async (
   url: string,
   settings: BrowserSettings,
   announce: string | false = 'open this URL in your browser to log in:',
+  shortUrl?: string,
 ): Promise<void> => {
-  if (announce) info(`${announce}\n\n    ${url}\n`);
+  if (announce) info(`${announce}\n\n    ${shortUrl ? `${shortUrl}\n\n  which leads to\n\n    ${url}` : url}\n`);
   if (settings.skipOpenBrowser) return;
   if (settings.browserCommand) {
     const command = settings.browserCommand;

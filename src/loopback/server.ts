@@ -17,8 +17,13 @@ export interface Callback {
 export interface LoopbackServer {
   target: RedirectTarget;
   address: string;
-  /** Resolves with the one callback that carries `state` and a code; rejects on an IdP error response or abort. */
-  waitForCallback(state: string, signal: AbortSignal): Promise<Callback>;
+  /**
+   * Resolves with the one callback that carries `state` and a code; rejects on an IdP error response or abort. Meanwhile
+   * the server's root without parameters (the short URL) redirects to `authorizationUrl`, as kubelogin's does.
+   */
+  waitForCallback(state: string, signal: AbortSignal, authorizationUrl: string): Promise<Callback>;
+  /** The short URL a person can type: the redirect URI's origin. */
+  shortUrl: string;
   close(): Promise<void>;
 }
 
@@ -95,7 +100,8 @@ export const startLoopbackServer = async (
   else debug(`listening on ${address}`);
   const target = redirectTarget(redirectUrl, port, redirectHostname);
 
-  const waitForCallback = (state: string, signal: AbortSignal): Promise<Callback> =>
+  const shortUrl = `${new URL(target.redirectUri).origin}/`;
+  const waitForCallback = (state: string, signal: AbortSignal, authorizationUrl: string): Promise<Callback> =>
     new Promise<Callback>((resolve, reject) => {
       let done = false;
       const onAbort = (): void => {
@@ -123,6 +129,10 @@ export const startLoopbackServer = async (
         const raw = req.url ?? '/';
         if (raw.length > MAX_URL_LENGTH) return reject400('the request is too large');
         const url = new URL(raw, 'http://callback.invalid');
+        if (url.pathname === '/' && url.search === '') {
+          res.writeHead(302, { location: authorizationUrl, 'cache-control': 'no-store' }).end();
+          return;
+        }
         if (url.pathname !== target.path) {
           send(res, 404, errorPage('Not found', 'This address is only for the login callback.'));
           return;
@@ -159,5 +169,5 @@ export const startLoopbackServer = async (
       setTimeout(() => server.closeAllConnections(), 1000).unref();
     });
 
-  return { target, address, waitForCallback, close };
+  return { target, address, shortUrl, waitForCallback, close };
 };

@@ -11,6 +11,7 @@ const enabled = e2eEnabled();
 interface Answer {
   status: number;
   body: string;
+  location: string | undefined;
 }
 
 const get = (port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> =>
@@ -18,7 +19,7 @@ const get = (port: number, path: string, headers: Record<string, string> = {}, m
     const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location }));
     });
     req.once('error', reject);
     req.end();
@@ -71,6 +72,15 @@ describe.skipIf(!enabled)('the loopback callback server', () => {
       const noCode = await get(port, `/?state=${state}`, host);
       expect(noCode.status).toBe(400);
       expect(noCode.body).not.toContain(state);
+
+      // The short URL printed first (the server's root) leads to the login in progress, as kubelogin's does.
+      expect(plugin.stderr()).toContain(
+        `open this URL in your browser to log in:\n\n    http://localhost:${port}/\n\n  which leads to\n\n    https://`,
+      );
+      const short = await get(port, '/', host);
+      expect(short.status).toBe(302);
+      expect(short.location).toBe(authUrl.href);
+      expect((await get(port, '/', { host: `evil.example:${port}` })).status).toBe(400);
 
       // Still waiting: the real login in the real browser completes in this same process.
       expect(plugin.child.exitCode).toBeNull();
