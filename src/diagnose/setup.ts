@@ -115,13 +115,14 @@ const formatText = (report: Report, nowSec: number): string => {
 };
 
 /** The redirect URIs this configuration can send, for the registration advice. */
-const plannedRedirectUris = (o: GetTokenOptions): string[] =>
-  o.login.redirectUrl
-    ? [o.login.redirectUrl]
-    : listenPlan(o.login.listenAddresses, undefined)
-        .filter((address) => address.port !== 0)
-        .map((address) => redirectTarget(undefined, address.port, o.login.redirectHostname).redirectUri)
-        .concat(o.login.listenAddresses.some((a) => a.endsWith(':0')) ? [`http://${o.login.redirectHostname}:<any port>`] : []);
+const plannedRedirectUris = (o: GetTokenOptions): string[] => {
+  if (o.login.redirectUrl) return [o.login.redirectUrl];
+  const scheme = o.login.localServerCert ? 'https' : 'http';
+  return listenPlan(o.login.listenAddresses, undefined)
+    .filter((address) => address.port !== 0)
+    .map((address) => redirectTarget(undefined, address.port, o.login.redirectHostname, scheme).redirectUri)
+    .concat(o.login.listenAddresses.some((a) => a.endsWith(':0')) ? [`${scheme}://${o.login.redirectHostname}:<any port>`] : []);
+};
 
 const decodeHeader = (jwt: string): Record<string, unknown> => {
   try {

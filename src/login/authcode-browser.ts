@@ -19,7 +19,7 @@ const accountName = (tokens: TokenSet): string | undefined => {
 /** Authorization code + PKCE through the system browser and a loopback callback (RFC 8252). */
 export const loginWithBrowser = async (provider: Provider, options: LoginOptions, extraScopes: string[]): Promise<TokenSet> => {
   const { signal, dispose } = loginSignal(options.authenticationTimeoutSec);
-  const server = await startLoopbackServer(options.listenAddresses, options.redirectUrl, options.redirectHostname);
+  const server = await startLoopbackServer(options);
   try {
     const request = await prepareAuthorization(provider, {
       redirectUri: server.target.redirectUri,

@@ -42,11 +42,23 @@ export interface RedirectTarget {
   allowedHosts: Set<string>;
 }
 
-/** The redirect URI for a bound port: the fixed --oidc-redirect-url, else http://<hostname>:<port> (kubelogin's default host). */
-export const redirectTarget = (redirectUrl: string | undefined, boundPort: number, hostname = 'localhost'): RedirectTarget => {
+/**
+ * The redirect URI for a bound port: the fixed --oidc-redirect-url, else http://<hostname>:<port> (kubelogin's default
+ * host), https with --local-server-cert.
+ */
+export const redirectTarget = (
+  redirectUrl: string | undefined,
+  boundPort: number,
+  hostname = 'localhost',
+  scheme = 'http',
+): RedirectTarget => {
   const local = [`localhost:${boundPort}`, `127.0.0.1:${boundPort}`, `[::1]:${boundPort}`];
   if (!redirectUrl) {
-    return { redirectUri: `http://${hostname}:${boundPort}`, path: '/', allowedHosts: new Set([`${hostname}:${boundPort}`, ...local]) };
+    return {
+      redirectUri: `${scheme}://${hostname}:${boundPort}`,
+      path: '/',
+      allowedHosts: new Set([`${hostname}:${boundPort}`, ...local]),
+    };
   }
   const url = parseRedirectUrl(redirectUrl);
   return { redirectUri: redirectUrl, path: url.pathname, allowedHosts: new Set([url.host, ...local]) };

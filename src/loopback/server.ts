@@ -1,7 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
 import { PluginError } from '../errors.js';
 import { debug, info } from '../log.js';
-import type { ListenAddress } from '../options/listen-address.js';
+import { isLoopback, type ListenAddress } from '../options/listen-address.js';
 import { errorPage, successPage } from './pages.js';
 import { listenPlan, type RedirectTarget, redirectTarget } from './redirect.js';
 
@@ -62,16 +64,46 @@ const bind = (server: Server, address: ListenAddress): Promise<number> =>
 
 const display = (a: ListenAddress): string => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
 
+export interface CallbackSettings {
+  listenAddresses: string[];
+  redirectUrl?: string;
+  /** Host of the default redirect URI (kubelogin's --oidc-redirect-url-hostname). */
+  redirectHostname?: string;
+  /** PEM files: serve the callback over HTTPS (for IdPs that require an https redirect URI). */
+  localServerCert?: string;
+  localServerKey?: string;
+}
+
+const readPem = (file: string, flag: string): string => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PluginError('usage', `cannot read --${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+};
+
+/** The callback server: plain HTTP, or HTTPS with the given certificate. */
+const createCallbackServer = async (
+  settings: CallbackSettings,
+  handle: (req: IncomingMessage, res: ServerResponse) => unknown,
+): Promise<Server & { closeIdleConnections(): void; closeAllConnections(): void; keepAliveTimeout: number }> => {
+  const { localServerCert: cert, localServerKey: key } = settings;
+  if (!cert && !key) return createServer({ maxHeaderSize: 16384 }, handle);
+  if (!cert || !key) throw new PluginError('usage', '--local-server-cert and --local-server-key go together');
+  const { createServer: createHttpsServer } = await import('node:https');
+  return createHttpsServer(
+    { maxHeaderSize: 16384, cert: readPem(cert, 'local-server-cert'), key: readPem(key, 'local-server-key') },
+    handle,
+  );
+};
+
 /** Binds the first free address of the plan, saying which it took and why it skipped the others. */
-export const startLoopbackServer = async (
-  listenAddresses: string[],
-  redirectUrl: string | undefined,
-  redirectHostname?: string,
-): Promise<LoopbackServer> => {
-  const plan = listenPlan(listenAddresses, redirectUrl);
+export const startLoopbackServer = async (settings: CallbackSettings): Promise<LoopbackServer> => {
+  const { redirectUrl } = settings;
+  const plan = listenPlan(settings.listenAddresses, redirectUrl);
   let handler: (req: IncomingMessage, res: ServerResponse) => unknown = (_req, res) =>
     send(res, 503, errorPage('Not ready', 'kubectl-oidc is not expecting a login response yet.'));
-  const server = createServer({ maxHeaderSize: 16384 }, (req, res) => handler(req, res));
+  const server = await createCallbackServer(settings, (req, res) => handler(req, res));
   server.keepAliveTimeout = 1000;
 
   const skipped: string[] = [];
@@ -98,7 +130,8 @@ export const startLoopbackServer = async (
   const address = display({ ...chosen, port });
   if (skipped.length > 0) info(`skipped ${skipped.join(', ')}; listening on ${address}`);
   else debug(`listening on ${address}`);
-  const target = redirectTarget(redirectUrl, port, redirectHostname);
+  if (!isLoopback(chosen)) info(`listening on ${address}: the login callback can be reached from the network (--listen-address)`);
+  const target = redirectTarget(redirectUrl, port, settings.redirectHostname, settings.localServerCert ? 'https' : 'http');
 
   const shortUrl = `${new URL(target.redirectUri).origin}/`;
   const waitForCallback = (state: string, signal: AbortSignal, authorizationUrl: string): Promise<Callback> =>

@@ -310,7 +310,8 @@ export const OPTION_TABLE = [
     key: 'listenAddresses',
     value: '<host:port>',
     description:
-      'loopback address for the callback, tried in order (repeatable; default 127.0.0.1:8000 then 127.0.0.1:18000; :0 = any free port)',
+      'address for the callback, tried in order (repeatable; default 127.0.0.1:8000 then 127.0.0.1:18000; :0 = any free port; ' +
+      '0.0.0.0:8000 in a container)',
     listenAddresses: true,
   },
   {
@@ -322,6 +323,22 @@ export const OPTION_TABLE = [
     description: "kubelogin's earlier flag: listen on 127.0.0.1:<port> (repeatable; replaces --listen-address)",
     implies: (ports: string[]) => ({ listenAddresses: ports.map((port) => checkedAddress(`127.0.0.1:${port}`)) }),
     kubeconfig: false,
+  },
+  {
+    name: 'local-server-cert',
+    kind: 'string',
+    group: 'login',
+    key: 'localServerCert',
+    value: '<file>',
+    description: 'PEM certificate: serve the login callback over HTTPS (redirect URI https://localhost:<port>)',
+  },
+  {
+    name: 'local-server-key',
+    kind: 'string',
+    group: 'login',
+    key: 'localServerKey',
+    value: '<file>',
+    description: 'PEM private key of --local-server-cert',
   },
   {
     name: 'oidc-redirect-url-hostname',

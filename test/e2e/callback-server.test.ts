@@ -1,9 +1,11 @@
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WEB_CLIENT_ID } from '../support/idp.js';
 import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
-import { type Running, start } from '../support/process.js';
+import { freePort, type Running, start } from '../support/process.js';
 import { run } from '../support/run.js';
-import { newWorkspace, useStack, type Workspace } from './harness.js';
+import { newWorkspace, startStack, useStack, type Workspace } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -34,8 +36,9 @@ interface PendingLogin {
 }
 
 /** Starts get-token without a browser and reads the login URL it prints. */
-const startLogin = async (ws: Workspace): Promise<PendingLogin> => {
-  const args = [...ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')), '--skip-open-browser'];
+const startLogin = async (ws: Workspace, listen = ['--listen-address=127.0.0.1:0']): Promise<PendingLogin> => {
+  const own = ws.pluginArgs.filter((a) => !a.startsWith('--browser-command') && !a.startsWith('--listen-address'));
+  const args = [...own, ...listen, '--skip-open-browser'];
   const plugin = start(PLUGIN_BIN, args, { ...process.env, HOME: ws.dir });
   const [, url] = await plugin.waitForStderr(/(https:\/\/\S+\/auth\?\S+)/);
   const authUrl = new URL(url!);
@@ -109,6 +112,64 @@ describe.skipIf(!enabled)('the loopback callback server', () => {
       expect(plugin.stderr().trimEnd().split('\n').at(-1)).toMatch(/^kubectl-oidc: the code exchange failed: .*"iss"/);
       expect(plugin.stdout()).toBe('');
       expect(JSON.stringify(stack.idp.counts.grants)).toBe(grants);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  const completeLogin = async (plugin: Running, authUrl: URL, login: string): Promise<string> => {
+    const driver = await run(process.execPath, [BROWSER_DRIVER, authUrl.href], { env: { ...process.env, DRIVER_LOGIN: login } });
+    expect(driver.code, driver.stdout + driver.stderr).toBe(0);
+    expect(await plugin.exited, plugin.stderr()).toBe(0);
+    const credential = JSON.parse(plugin.stdout()) as { status: { token: string } };
+    return (JSON.parse(Buffer.from(credential.status.token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+  };
+
+  it("listens on 0.0.0.0 as kubelogin's container recipe does: says so, and the redirect URI stays localhost", async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const { plugin, authUrl, port } = await startLogin(ws, ['--listen-address=0.0.0.0:0']);
+      expect(plugin.stderr()).toContain(`listening on 0.0.0.0:${port}: the login callback can be reached from the network`);
+      expect(authUrl.searchParams.get('redirect_uri')).toBe(`http://localhost:${port}`);
+      expect(await completeLogin(plugin, authUrl, 'olga')).toBe('olga');
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('serves the callback over HTTPS with --local-server-cert/--local-server-key (redirect URI https://localhost:<port>)', async () => {
+    const port = await freePort();
+    const tlsStack = await startStack({ webRedirectUris: [`https://localhost:${port}`] });
+    const ws = newWorkspace(tlsStack);
+    try {
+      const { plugin, authUrl } = await startLogin(ws, [
+        `--oidc-client-id=${WEB_CLIENT_ID}`,
+        `--listen-address=127.0.0.1:${port}`,
+        `--local-server-cert=${join(tlsStack.certs.dir, 'server.crt')}`,
+        `--local-server-key=${join(tlsStack.certs.dir, 'server.key')}`,
+      ]);
+      expect(authUrl.searchParams.get('redirect_uri')).toBe(`https://localhost:${port}`);
+      expect(plugin.stderr()).toContain(`open this URL in your browser to log in:\n\n    https://localhost:${port}/`);
+      const plain = await get(port, '/', { host: `localhost:${port}` }).catch((err: NodeJS.ErrnoException) => ({
+        status: 0,
+        body: err.code,
+      }));
+      expect(plain.status, 'plain HTTP is not spoken there').not.toBe(302);
+      expect(await completeLogin(plugin, authUrl, 'tess')).toBe('tess');
+    } finally {
+      await ws.cleanup();
+      await tlsStack.stop();
+    }
+  });
+
+  it('a --local-server-cert without its key is a usage error', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const result = await run(PLUGIN_BIN, [...ws.pluginArgs, '--skip-open-browser', '--local-server-cert=/nonexistent.pem'], {
+        env: { ...process.env, HOME: ws.dir },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n').at(-1)).toBe('kubectl-oidc: --local-server-cert and --local-server-key go together');
     } finally {
       await ws.cleanup();
     }

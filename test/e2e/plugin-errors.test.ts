@@ -70,7 +70,7 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
     );
     expectOneLineFailure(await plugin([...provider(), '--no-such-flag']), /unknown option '--no-such-flag'/, 2);
     expectOneLineFailure(await plugin([...provider(), '--oidc-pkce-method=plain']), /allowed: auto, S256, no/, 2);
-    expectOneLineFailure(await plugin([...provider(), '--listen-address=0.0.0.0:8000']), /is not a loopback address/, 2);
+    expectOneLineFailure(await plugin([...provider(), '--listen-address=0.0.0.0']), /--listen-address "0.0.0.0" is not host:port/, 2);
     expectOneLineFailure(
       await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`, '--oidc-issuer-url=']),
       /^kubectl-oidc: --oidc-issuer-url is not a URL: ""$/,

@@ -61,8 +61,15 @@ export interface IdpSettings {
   assertionKey?: Record<string, unknown>;
   /** Extra loopback redirect URIs to register (port is ignored for native clients, host and path are not). */
   redirectUris?: string[];
+  /**
+   * https redirect URIs on localhost, registered for WEB_CLIENT_ID: oidc-provider refuses https://localhost for native
+   * clients, as OpenID Connect Registration says; IdPs that require https redirects register web clients like this.
+   */
+  webRedirectUris?: string[];
   idTokenTtl?: number;
 }
+
+export const WEB_CLIENT_ID = 'kubectl-web';
 
 const manyGroups = (sub: string): string[] => {
   const count = Number(/^groups-(\d+)$/.exec(sub)?.[1] ?? 0);
@@ -99,6 +106,18 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
         response_types: ['code'],
         redirect_uris: ['http://localhost:8000', 'http://127.0.0.1:8000', ...(settings.redirectUris ?? [])],
       },
+      ...(settings.webRedirectUris
+        ? [
+            {
+              client_id: WEB_CLIENT_ID,
+              application_type: 'web' as const,
+              token_endpoint_auth_method: 'none' as const,
+              grant_types: ['authorization_code'],
+              response_types: ['code' as const],
+              redirect_uris: settings.webRedirectUris,
+            },
+          ]
+        : []),
       {
         client_id: MACHINE_CLIENT_ID,
         client_secret: MACHINE_CLIENT_SECRET,

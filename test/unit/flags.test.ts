@@ -186,7 +186,7 @@ describe('the cache-hit fast path reads flags exactly as commander does', () => 
     [[...required, '--v=2']],
     [[...required, '--unknown']],
     [[...required, '--oidc-pkce-method=plain']],
-    [[...required, '--listen-address=0.0.0.0:1']],
+    [[...required, '--listen-address=0.0.0.0']],
     [['--oidc-client-id=x']],
     [[...required, 'positional']],
     [[...required, '--', '--account=x']],
