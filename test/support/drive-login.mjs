@@ -1,0 +1,68 @@
+// How a person logs in at the test IdP, in a real headless Chromium: given a URL — an authorization URL, or a
+// device-flow verification URL — sign in, consent (or cancel), and report what the final page showed. Used by the
+// browser driver (test/support/browser-driver.mjs), in its own process or in the test run's driver service.
+
+/**
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} url
+ * @param {{ login?: string; action?: string; capture?: boolean; screenshot?: string }} settings
+ */
+export const driveLogin = async (browser, url, settings) => {
+  const params = new URL(url).searchParams;
+  const login = settings.login || params.get('login_hint') || 'alice';
+  const redirect = params.get('redirect_uri') ? new URL(params.get('redirect_uri')) : undefined;
+  const isCallback = (u) =>
+    redirect !== undefined && u.protocol === redirect.protocol && u.port === redirect.port && u.pathname === redirect.pathname;
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  try {
+    const page = await context.newPage();
+    let finalResponse;
+    let finalUrl;
+    page.on('request', (request) => {
+      if (isCallback(new URL(request.url()))) finalUrl = request.url();
+    });
+    page.on('response', (response) => {
+      if (isCallback(new URL(response.url()))) finalResponse = response;
+    });
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
+    const done = async () => finalUrl !== undefined || (await page.title()) === 'Sign-in Success';
+    // Device code pages, login page, consent page, then the redirect (or the device flow's success page).
+    for (let step = 0; step < 6 && !(await done()); step++) {
+      const navigation = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60_000 }).catch(() => undefined);
+      if (settings.action === 'deny') {
+        await page.click(redirect ? 'text=[ Cancel ]' : 'button[name=abort]');
+        await navigation;
+        if (!redirect) break; // the device flow's abort page is the end: there is nothing more to click
+        continue;
+      }
+      if (await page.locator('input[name=login]').count()) {
+        await page.fill('input[name=login]', login);
+        await page.fill('input[name=password]', 'any-password');
+        await page.click('button[type=submit]');
+      } else {
+        await page.locator('button[type=submit]:not([name=abort])').first().click();
+      }
+      await navigation;
+    }
+    let result;
+    if (settings.capture || !redirect) {
+      result = { title: await page.title(), ...(finalUrl ? { finalUrl } : {}) };
+    } else {
+      await page.waitForURL((u) => isCallback(u), { waitUntil: 'load', timeout: 60_000 });
+      await page.waitForSelector('#heading');
+      result = {
+        status: finalResponse?.status(),
+        title: await page.title(),
+        heading: await page.textContent('#heading'),
+        detail: (await page.locator('#detail').count()) ? await page.textContent('#detail') : null,
+        account: (await page.locator('#account').count()) ? await page.textContent('#account') : null,
+      };
+    }
+    if (settings.screenshot) await page.screenshot({ path: settings.screenshot });
+    return result;
+  } catch (err) {
+    return { error: String(err?.message ?? err).split('\n')[0] };
+  } finally {
+    await context.close().catch(() => undefined);
+  }
+};
