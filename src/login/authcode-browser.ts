@@ -36,7 +36,8 @@ export const loginWithBrowser = async (provider: Provider, options: LoginOptions
     debug('received the authorization response; exchanging the code');
     try {
       const tokens = await exchangeCode(provider, request, url);
-      await finish({ ok: true, account: accountName(tokens) });
+      const after = options.openUrlAfterAuthentication;
+      await finish({ ok: true, account: accountName(tokens), ...(after ? { redirectTo: after } : {}) });
       return tokens;
     } catch (err) {
       await finish({ ok: false, message: err instanceof PluginError ? err.message : 'the code exchange failed' });

@@ -13,7 +13,7 @@ export interface Callback {
   /** The redirect URI with the callback's query, ready for openid-client. */
   url: URL;
   /** Shows the person the outcome of the login in the tab they are looking at; resolves once the page is sent. */
-  finish(outcome: { ok: true; account?: string } | { ok: false; message: string }): Promise<void>;
+  finish(outcome: { ok: true; account?: string; redirectTo?: string } | { ok: false; message: string }): Promise<void>;
 }
 
 export interface LoopbackServer {
@@ -45,6 +45,12 @@ const send = (res: ServerResponse, status: number, html: string): Promise<void> 
   res.end(html);
   return sent;
 };
+
+const redirect = (res: ServerResponse, location: string): Promise<void> =>
+  new Promise((resolve) => {
+    res.writeHead(302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', connection: 'close' });
+    res.end(resolve);
+  });
 
 const bind = (server: Server, address: ListenAddress): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -163,7 +169,7 @@ export const startLoopbackServer = async (settings: CallbackSettings): Promise<L
         if (raw.length > MAX_URL_LENGTH) return reject400('the request is too large');
         const url = new URL(raw, 'http://callback.invalid');
         if (url.pathname === '/' && url.search === '') {
-          res.writeHead(302, { location: authorizationUrl, 'cache-control': 'no-store' }).end();
+          void redirect(res, authorizationUrl);
           return;
         }
         if (url.pathname !== target.path) {
@@ -189,8 +195,11 @@ export const startLoopbackServer = async (settings: CallbackSettings): Promise<L
         callbackUrl.search = url.search;
         resolve({
           url: callbackUrl,
-          finish: (outcome) =>
-            outcome.ok ? send(res, 200, successPage(outcome.account)) : send(res, 200, errorPage('Login failed', outcome.message)),
+          finish: (outcome) => {
+            if (!outcome.ok) return send(res, 200, errorPage('Login failed', outcome.message));
+            if (outcome.redirectTo) return redirect(res, outcome.redirectTo);
+            return send(res, 200, successPage(outcome.account));
+          },
         });
       };
     });

@@ -341,6 +341,14 @@ export const OPTION_TABLE = [
     description: 'PEM private key of --local-server-cert',
   },
   {
+    name: 'open-url-after-authentication',
+    kind: 'string',
+    group: 'login',
+    key: 'openUrlAfterAuthentication',
+    value: '<url>',
+    description: 'after a successful browser login, send the browser to this URL instead of the success page',
+  },
+  {
     name: 'oidc-redirect-url-hostname',
     kind: 'string',
     group: 'login',

@@ -1,4 +1,6 @@
-import { request } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WEB_CLIENT_ID } from '../support/idp.js';
@@ -171,6 +173,34 @@ describe.skipIf(!enabled)('the loopback callback server', () => {
       expect(result.code).toBe(2);
       expect(result.stderr.trimEnd().split('\n').at(-1)).toBe('kubectl-oidc: --local-server-cert and --local-server-key go together');
     } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('--open-url-after-authentication sends the browser there once the login has worked', async () => {
+    const seen: string[] = [];
+    const after = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<title>After</title>');
+    });
+    await new Promise<void>((resolve) => after.listen(0, '127.0.0.1', resolve));
+    const afterUrl = `http://127.0.0.1:${(after.address() as AddressInfo).port}/welcome`;
+    const ws = newWorkspace(stack);
+    try {
+      const { plugin, authUrl } = await startLogin(ws, ['--listen-address=127.0.0.1:0', `--open-url-after-authentication=${afterUrl}`]);
+      const driver = await run(process.execPath, [BROWSER_DRIVER, authUrl.href], {
+        env: { ...process.env, DRIVER_LOGIN: 'fay', DRIVER_RESULT: join(ws.dir, 'after.json') },
+      });
+      expect(driver.code, driver.stdout + driver.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(join(ws.dir, 'after.json'), 'utf8'))).toMatchObject({
+        status: 302,
+        location: afterUrl,
+        title: 'After',
+      });
+      expect(seen[0]).toBe('/welcome'); // (the browser may ask for /favicon.ico too)
+      expect(await plugin.exited, plugin.stderr()).toBe(0);
+    } finally {
+      after.close();
       await ws.cleanup();
     }
   });

@@ -44,9 +44,18 @@ export const driveLogin = async (browser, url, settings) => {
       }
       await navigation;
     }
+    /** Whether the plugin answered the callback with a redirect (--open-url-after-authentication). */
+    const redirectedAway = async () => {
+      finalResponse ??= await page.waitForResponse((r) => isCallback(new URL(r.url())), { timeout: 60_000 });
+      const status = finalResponse.status();
+      return status >= 300 && status < 400;
+    };
     let result;
     if (settings.capture || !redirect) {
       result = { title: await page.title(), ...(finalUrl ? { finalUrl } : {}) };
+    } else if (await redirectedAway()) {
+      // --open-url-after-authentication: the plugin's answer sent the browser on.
+      result = { status: finalResponse.status(), location: finalResponse.headers().location, title: await page.title() };
     } else {
       await page.waitForURL((u) => isCallback(u), { waitUntil: 'load', timeout: 60_000 });
       await page.waitForSelector('#heading');
