@@ -37,6 +37,8 @@ export interface GetTokenAdapters {
   say(message: string): void;
 }
 
+const MACHINE_GRANTS = new Set(['client-credentials', 'password', 'token-exchange']);
+
 /** Failures of a login that was shown in a browser tab: they start the cool-down. */
 const LOGIN_FAILURES = new Set(['timeout', 'interrupted', 'idp_error', 'token_exchange']);
 
@@ -92,8 +94,8 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
       debug('using the token another process just obtained');
       return a.print(shared);
     }
-    // The cool-down is about browser tabs and prompts; machine grants (client credentials, password) never open one.
-    const promptsAPerson = options.login.grantType !== 'client-credentials' && options.login.grantType !== 'password';
+    // The cool-down is about browser tabs and prompts; machine grants never open one.
+    const promptsAPerson = !MACHINE_GRANTS.has(options.login.grantType);
     const coolsDown = store.persistent && promptsAPerson;
     if (coolsDown) {
       const cooldown = await a.cooldown.read(key);

@@ -10,6 +10,7 @@ import { browserAvailability, chooseGrant, currentEnvironment } from './choose.j
 import { loginWithClientCredentials } from './client-credentials.js';
 import { loginWithDeviceCode } from './device-code.js';
 import { resolvePassword } from './password.js';
+import { loginWithTokenExchange } from './token-exchange.js';
 
 /** Logs in with the chosen grant; `auto` picks one for this machine and says which in one line. */
 export const login = async (provider: Provider, options: GetTokenOptions, interactive = false): Promise<TokenSet> => {
@@ -35,6 +36,8 @@ export const login = async (provider: Provider, options: GetTokenOptions, intera
       if (!username) throw new PluginError('usage', '--grant-type=password needs --username');
       return passwordGrant(provider, username, await resolvePassword(options.login, interactive, 'Password'), options.provider.extraScopes);
     }
+    case 'token-exchange':
+      return loginWithTokenExchange(provider, options);
     default:
       throw new PluginError('usage', `unknown --grant-type ${String(grant)}`);
   }

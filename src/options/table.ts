@@ -38,6 +38,8 @@ export interface Row {
   readonly env?: false;
   /** The field of the session key this option is part of (options that make the tokens different). */
   readonly sessionKey?: string;
+  /** The session key has the field only when the option is set (fields added after version 1 of the key). */
+  readonly sessionKeyWhenSet?: boolean;
   /** A secret: setup prints it as an environment variable of the exec config, never as an argument. */
   readonly secret?: boolean;
   /** A file whose content (without the trailing newline) becomes the value of this key of the same group. */
@@ -257,6 +259,99 @@ export const OPTION_TABLE = [
     description: 'keeps sessions of several accounts at one IdP apart',
     sessionKey: 'account',
   },
+  // Token exchange (RFC 8693), with kubelogin's flags. Its targets tell sessions apart; the key has them only when set,
+  // so that the sessions of earlier releases keep their names.
+  {
+    name: 'token-exchange-resource',
+    kind: 'list',
+    group: 'login',
+    key: 'tokenExchangeResources',
+    value: '<uri>',
+    description: 'token exchange: the resource the token is for (repeatable)',
+    sessionKey: 'exchangeResources',
+    sessionKeyWhenSet: true,
+  },
+  {
+    name: 'token-exchange-audience',
+    kind: 'list',
+    group: 'login',
+    key: 'tokenExchangeAudiences',
+    value: '<audience>',
+    description: 'token exchange: the audience the token is for (repeatable)',
+    sessionKey: 'exchangeAudiences',
+    sessionKeyWhenSet: true,
+  },
+  {
+    name: 'token-exchange-requested-token-type',
+    kind: 'string',
+    group: 'login',
+    key: 'tokenExchangeRequestedTokenType',
+    value: '<urn>',
+    description: 'token exchange: the type of token to ask for (e.g. urn:ietf:params:oauth:token-type:id_token)',
+    sessionKey: 'exchangeRequested',
+    sessionKeyWhenSet: true,
+  },
+  {
+    name: 'token-exchange-subject-token',
+    kind: 'string',
+    group: 'login',
+    key: 'tokenExchangeSubjectToken',
+    value: '<token>',
+    description: 'token exchange: the token to exchange (prefer the environment variable or a file)',
+    secret: true,
+  },
+  {
+    name: 'token-exchange-subject-token-file',
+    kind: 'string',
+    group: 'login',
+    key: 'tokenExchangeSubjectTokenFile',
+    value: '<file>',
+    description: 'token exchange: read the token to exchange from this file (e.g. a projected service-account token), on every run',
+    readInto: 'tokenExchangeSubjectToken',
+  },
+  {
+    name: 'token-exchange-subject-token-type',
+    kind: 'string',
+    group: 'login',
+    key: 'tokenExchangeSubjectTokenType',
+    value: '<urn>',
+    description: 'token exchange: the type of the token to exchange',
+    default: 'urn:ietf:params:oauth:token-type:access_token',
+  },
+  {
+    name: 'token-exchange-actor-token',
+    kind: 'string',
+    group: 'login',
+    key: 'tokenExchangeActorToken',
+    value: '<token>',
+    description: 'token exchange: the token of the party acting for the subject (prefer the environment variable or a file)',
+    secret: true,
+  },
+  {
+    name: 'token-exchange-actor-token-file',
+    kind: 'string',
+    group: 'login',
+    key: 'tokenExchangeActorTokenFile',
+    value: '<file>',
+    description: 'token exchange: read the actor token from this file',
+    readInto: 'tokenExchangeActorToken',
+  },
+  {
+    name: 'token-exchange-actor-token-type',
+    kind: 'string',
+    group: 'login',
+    key: 'tokenExchangeActorTokenType',
+    value: '<urn>',
+    description: 'token exchange: the type of the actor token',
+  },
+  {
+    name: 'token-exchange-basic-auth',
+    kind: 'boolean',
+    group: 'login',
+    key: 'tokenExchangeBasicAuth',
+    description: "token exchange: kubelogin's flag for client_secret_basic, accepted (the client authenticates as configured)",
+    kubeconfig: false,
+  },
   // How to log in.
   {
     name: 'grant-type',
@@ -264,8 +359,8 @@ export const OPTION_TABLE = [
     group: 'login',
     key: 'grantType',
     value: '<type>',
-    description: 'auto, authcode, authcode-keyboard, device-code, client-credentials, password',
-    choices: ['auto', 'authcode', 'authcode-keyboard', 'device-code', 'client-credentials', 'password'],
+    description: 'auto, authcode, authcode-keyboard, device-code, client-credentials, password, token-exchange',
+    choices: ['auto', 'authcode', 'authcode-keyboard', 'device-code', 'client-credentials', 'password', 'token-exchange'],
     default: 'auto',
   },
   {

@@ -23,7 +23,9 @@ const canonical = (row: Row, value: unknown): unknown => {
 export const sessionKey = (options: GetTokenOptions): string => {
   const fields: Record<string, unknown> = { v: 1 };
   for (const row of KEY_ROWS) {
-    const value = canonical(row, valueIn(options, row));
+    const given = valueIn(options, row);
+    if (row.sessionKeyWhenSet && (given === undefined || (Array.isArray(given) && given.length === 0))) continue;
+    const value = canonical(row, given);
     const field = row.sessionKey!;
     if (!COMPOSITE.has(field)) fields[field] = value;
     else fields[field] = [...((fields[field] as unknown[] | undefined) ?? []), value];

@@ -11,6 +11,7 @@ import {
   MACHINE_AUDIENCE,
   MACHINE_CLIENT_ID,
   MACHINE_CLIENT_SECRET,
+  SUBJECT_TOKEN_PREFIX,
   startIdp,
   TEST_CLIENT_ID,
   TEST_PASSWORD,
@@ -121,6 +122,74 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
     } finally {
       stack.idp.setQuirks({});
       await expired.cleanup();
+    }
+  });
+
+  it('token exchange (RFC 8693) with the subject token from the environment, through real kubectl, cached like any session', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const actorFile = join(ws.dir, 'actor-token');
+      writeFileSync(actorFile, 'an-actor-token\n');
+      const kubeconfig = join(ws.dir, 'exchange-kubeconfig');
+      const subject = `${SUBJECT_TOKEN_PREFIX}xena`;
+      writeKubeconfig({
+        path: kubeconfig,
+        server: stack.api.url,
+        caPem: stack.certs.caPem,
+        command: PLUGIN_BIN,
+        args: [
+          'get-token',
+          `--oidc-issuer-url=${stack.idp.issuer}`,
+          `--oidc-client-id=${TEST_CLIENT_ID}`,
+          '--grant-type=token-exchange',
+          '--oidc-extra-scope=email',
+          '--token-exchange-subject-token-type=urn:ietf:params:oauth:token-type:jwt',
+          '--token-exchange-audience=kubernetes',
+          '--token-exchange-audience=other',
+          '--token-exchange-resource=https://kubernetes.test',
+          `--token-exchange-actor-token-file=${actorFile}`,
+          '--token-exchange-actor-token-type=urn:ietf:params:oauth:token-type:access_token',
+          `--certificate-authority=${stack.certs.caFile}`,
+          `--token-cache-dir=${ws.cacheDir}`,
+        ],
+        env: { KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN: subject },
+      });
+      const exchanges = stack.idp.counts.exchanges.length;
+      const first = await run(KUBECTL, ['auth', 'whoami', '-o', 'json', `--kubeconfig=${kubeconfig}`], { env: ws.env });
+      expect(first.code, first.stderr).toBe(0);
+      expect(parseWhoAmI(first.stdout).username).toBe('xena@example.test');
+      expect(stack.idp.counts.exchanges.slice(exchanges)).toEqual([
+        {
+          subject_token_type: ['urn:ietf:params:oauth:token-type:jwt'],
+          actor_token: ['an-actor-token'],
+          actor_token_type: ['urn:ietf:params:oauth:token-type:access_token'],
+          audience: ['kubernetes', 'other'],
+          resource: ['https://kubernetes.test'],
+          scope: ['openid email'],
+        },
+      ]);
+      const second = await run(KUBECTL, ['auth', 'whoami', '-o', 'json', `--kubeconfig=${kubeconfig}`], { env: ws.env });
+      expect(second.code, second.stderr).toBe(0);
+      expect(stack.idp.counts.exchanges.length).toBe(exchanges + 1); // served from the cache
+
+      const args = [
+        'get-token',
+        `--oidc-issuer-url=${stack.idp.issuer}`,
+        `--oidc-client-id=${TEST_CLIENT_ID}`,
+        '--grant-type=token-exchange',
+        `--certificate-authority=${stack.certs.caFile}`,
+        `--token-cache-dir=${ws.cacheDir}`,
+      ];
+      const untrusted = await run(PLUGIN_BIN, args, { env: { ...ws.env, KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN: 'not-trusted' } });
+      expect(untrusted.code).toBe(1);
+      expect(lastLine(untrusted)).toBe(
+        'kubectl-oidc: the token exchange failed: the IdP answered invalid_grant: the subject token is not one this IdP trusts',
+      );
+      const none = await run(PLUGIN_BIN, args, { env: ws.env });
+      expect(none.code).toBe(2);
+      expect(lastLine(none)).toMatch(/^kubectl-oidc: --grant-type=token-exchange needs the token to exchange — /);
+    } finally {
+      await ws.cleanup();
     }
   });
 

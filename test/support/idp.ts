@@ -31,7 +31,12 @@ export interface IdpCounts {
   grants: Record<string, number>;
   /** Token endpoint answers that were errors. */
   tokenErrors: number;
+  /** The parameters of each token exchange (RFC 8693) the IdP answered. */
+  exchanges: Record<string, string[]>[];
 }
+
+/** The test IdP exchanges subject tokens of this form for tokens of the named user (RFC 8693). */
+export const SUBJECT_TOKEN_PREFIX = 'test-subject-token-for:';
 
 export interface TestIdp {
   issuer: string;
@@ -102,7 +107,13 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
         client_id: TEST_CLIENT_ID,
         application_type: 'native',
         token_endpoint_auth_method: 'none',
-        grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'password'],
+        grant_types: [
+          'authorization_code',
+          'refresh_token',
+          'urn:ietf:params:oauth:grant-type:device_code',
+          'password',
+          'urn:ietf:params:oauth:grant-type:token-exchange',
+        ],
         response_types: ['code'],
         redirect_uris: ['http://localhost:8000', 'http://127.0.0.1:8000', ...(settings.redirectUris ?? [])],
       },
@@ -210,6 +221,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     tokenErrors: 0,
     deviceAuthorizations: 0,
     deviceAuthorizationsWithPkce: 0,
+    exchanges: [],
   };
   provider.on('authorization.success', () => {
     counts.logins += 1;
@@ -297,6 +309,49 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       };
     },
     ['username', 'password', 'scope'],
+  );
+  // Token exchange (RFC 8693), as IdPs that trust another issuer's tokens offer it; what each request asked is recorded.
+  const TOKEN_EXCHANGE_PARAMS = [
+    'subject_token',
+    'subject_token_type',
+    'actor_token',
+    'actor_token_type',
+    'requested_token_type',
+    'audience',
+    'resource',
+    'scope',
+  ];
+  provider.registerGrantType(
+    'urn:ietf:params:oauth:grant-type:token-exchange',
+    async (ctx: KoaContextWithOIDC) => {
+      const params = ctx.oidc.params as Record<string, string | string[] | undefined>;
+      const subject = String(params.subject_token ?? '');
+      if (!subject.startsWith(SUBJECT_TOKEN_PREFIX) || !params.subject_token_type) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_grant', error_description: 'the subject token is not one this IdP trusts' };
+        return;
+      }
+      counts.exchanges.push(
+        Object.fromEntries(
+          TOKEN_EXCHANGE_PARAMS.filter((name) => name !== 'subject_token' && params[name] !== undefined).map((name) => [
+            name,
+            ([] as string[]).concat(params[name]!),
+          ]),
+        ),
+      );
+      const account = await configuration.findAccount!(ctx, subject.slice(SUBJECT_TOKEN_PREFIX.length));
+      const idToken = new provider.IdToken({ ...(await account!.claims('id_token', 'openid email profile groups', {}, [])) }, { ctx });
+      (idToken as unknown as { scope: string }).scope = 'openid email profile groups';
+      ctx.body = {
+        access_token: randomBytes(24).toString('base64url'),
+        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        id_token: await idToken.issue({ use: 'idtoken' }),
+        token_type: 'Bearer',
+        expires_in: idTokenTtl,
+      };
+    },
+    TOKEN_EXCHANGE_PARAMS,
+    ['audience', 'resource'],
   );
   const callback = provider.callback();
   handler = (req, res) => callback(req, res);

@@ -57,6 +57,40 @@ describe("kubelogin's own flags", () => {
     expect(both(['--tls-renegotiation-freely']).provider.tlsRenegotiationFreely).toBe(true);
   });
 
+  it("the --token-exchange-* flags: kubelogin's names, the targets tell sessions apart, the tokens never print as arguments", () => {
+    const args = [
+      '--grant-type=token-exchange',
+      '--token-exchange-resource=https://foo.example.com',
+      '--token-exchange-resource=https://bar.example.com',
+      '--token-exchange-audience=foo',
+      '--token-exchange-audience=bar',
+      '--token-exchange-subject-token=sub',
+      '--token-exchange-subject-token-type=sub-type',
+      '--token-exchange-requested-token-type=req-type',
+      '--token-exchange-actor-token=act',
+      '--token-exchange-actor-token-type=act-type',
+      '--token-exchange-basic-auth',
+    ];
+    const options = both(args);
+    expect(options.login).toMatchObject({
+      grantType: 'token-exchange',
+      tokenExchangeResources: ['https://foo.example.com', 'https://bar.example.com'],
+      tokenExchangeAudiences: ['foo', 'bar'],
+      tokenExchangeSubjectToken: 'sub',
+      tokenExchangeSubjectTokenType: 'sub-type',
+      tokenExchangeRequestedTokenType: 'req-type',
+      tokenExchangeActorToken: 'act',
+      tokenExchangeActorTokenType: 'act-type',
+    });
+    expect(sessionKey(options)).not.toBe(sessionKey(both(args.filter((a) => !a.startsWith('--token-exchange-audience')))));
+    const printed = kubeconfigArgs(options);
+    expect(printed.args.join(' ')).not.toMatch(/subject-token=|actor-token=/);
+    expect(printed.env.map((e) => e.name).sort()).toEqual([
+      'KUBECTL_OIDC_TOKEN_EXCHANGE_ACTOR_TOKEN',
+      'KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN',
+    ]);
+  });
+
   it('a whole kubelogin get-token command line of these flags parses', () => {
     const args = [
       '--oidc-extra-scope=email',
