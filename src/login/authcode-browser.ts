@@ -17,8 +17,13 @@ const accountName = (tokens: TokenSet): string | undefined => {
 };
 
 /** Authorization code + PKCE through the system browser and a loopback callback (RFC 8252). */
-export const loginWithBrowser = async (provider: Provider, options: LoginOptions, extraScopes: string[]): Promise<TokenSet> => {
-  const { signal, dispose } = loginSignal(options.authenticationTimeoutSec);
+export const loginWithBrowser = async (
+  provider: Provider,
+  options: LoginOptions,
+  extraScopes: string[],
+  cancel?: AbortSignal,
+): Promise<TokenSet> => {
+  const { signal, dispose } = loginSignal(options.authenticationTimeoutSec, cancel);
   const server = await startLoopbackServer(options);
   try {
     const request = await prepareAuthorization(provider, {

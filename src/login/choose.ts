@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import type { GrantType } from '../options/types.js';
 
 export interface Environment {
   platform: NodeJS.Platform;
@@ -29,19 +28,4 @@ export const browserAvailability = (
   if (env.DISPLAY || env.WAYLAND_DISPLAY) return { ok: true, why: 'a display is available' };
   if (environment.inContainer) return { ok: false, why: 'this is a container without a display' };
   return { ok: false, why: 'no display (DISPLAY/WAYLAND_DISPLAY unset)' };
-};
-
-export type Choice = { grant: Exclude<GrantType, 'auto'>; why: string } | { error: string };
-
-/** `--grant-type=auto`: the browser when it can open, else the device flow when offered, else the keyboard when interactive. */
-export const chooseGrant = (browser: { ok: boolean; why: string }, deviceFlowOffered: boolean, interactive: boolean): Choice => {
-  if (browser.ok) return { grant: 'authcode', why: browser.why };
-  if (deviceFlowOffered) return { grant: 'device-code', why: `${browser.why} and the IdP offers the device flow` };
-  if (interactive) return { grant: 'authcode-keyboard', why: `${browser.why}, the IdP offers no device flow, and this is a terminal` };
-  return {
-    error:
-      `cannot log in here: ${browser.why}, the IdP offers no device flow, and kubectl did not pass a terminal — ` +
-      `pass --browser-command, run kubectl from a terminal (interactiveMode: IfAvailable) for --grant-type=authcode-keyboard, ` +
-      `or use --grant-type=client-credentials for machines`,
-  };
 };

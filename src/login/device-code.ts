@@ -7,8 +7,13 @@ import { openBrowser } from './browser.js';
 import { loginSignal } from './signal.js';
 
 /** RFC 8628: the person logs in on any device; we poll. Ctrl-C and the timeout stop the polling at once. */
-export const loginWithDeviceCode = async (provider: Provider, options: GetTokenOptions, canOpenBrowser: boolean): Promise<TokenSet> => {
-  const { signal, dispose } = loginSignal(options.login.authenticationTimeoutSec);
+export const loginWithDeviceCode = async (
+  provider: Provider,
+  options: GetTokenOptions,
+  canOpenBrowser: boolean,
+  cancel?: AbortSignal,
+): Promise<TokenSet> => {
+  const { signal, dispose } = loginSignal(options.login.authenticationTimeoutSec, cancel);
   try {
     const device = await startDeviceAuthorization(provider, {
       extraScopes: options.provider.extraScopes,

@@ -1,28 +1,24 @@
 import { PluginError } from '../errors.js';
-import { info } from '../log.js';
 import type { Provider } from '../oidc/provider.js';
 import { passwordGrant } from '../oidc/tokens.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { loginWithBrowser } from './authcode-browser.js';
 import { loginWithKeyboard } from './authcode-keyboard.js';
-import { browserAvailability, chooseGrant, currentEnvironment } from './choose.js';
+import { loginAuto } from './auto.js';
+import { browserAvailability, currentEnvironment } from './choose.js';
 import { loginWithClientCredentials } from './client-credentials.js';
 import { loginWithDeviceCode } from './device-code.js';
 import { resolvePassword } from './password.js';
 import { loginWithTokenExchange } from './token-exchange.js';
 
-/** Logs in with the chosen grant; `auto` picks one for this machine and says which in one line. */
+/** Logs in with the chosen grant (`auto`: see auto.ts). */
 export const login = async (provider: Provider, options: GetTokenOptions, interactive = false): Promise<TokenSet> => {
-  let grant = options.login.grantType;
+  const grant = options.login.grantType;
   const browser = browserAvailability(currentEnvironment(), options.login);
-  if (grant === 'auto') {
-    const choice = chooseGrant(browser, Boolean(provider.config.serverMetadata().device_authorization_endpoint), interactive);
-    if ('error' in choice) throw new PluginError('usage', choice.error);
-    if (choice.grant !== 'authcode') info(`logging in with --grant-type=${choice.grant} (${choice.why})`);
-    grant = choice.grant;
-  }
   switch (grant) {
+    case 'auto':
+      return loginAuto(provider, options, interactive);
     case 'authcode':
       return loginWithBrowser(provider, options.login, options.provider.extraScopes);
     case 'device-code':

@@ -1,8 +1,14 @@
 import { PluginError } from '../errors.js';
 
-/** Resolves an AbortSignal that fires on the login timeout or on Ctrl-C / SIGTERM. */
-export const loginSignal = (timeoutSec: number): { signal: AbortSignal; dispose(): void } => {
+/**
+ * Resolves an AbortSignal that fires on the login timeout, on Ctrl-C / SIGTERM, or when `cancel` fires (another login
+ * of the same run won).
+ */
+export const loginSignal = (timeoutSec: number, cancel?: AbortSignal): { signal: AbortSignal; dispose(): void } => {
   const controller = new AbortController();
+  const onCancel = (): void => controller.abort(cancel?.reason);
+  if (cancel?.aborted) onCancel();
+  cancel?.addEventListener('abort', onCancel, { once: true });
   const timer = setTimeout(
     () =>
       controller.abort(
@@ -21,6 +27,7 @@ export const loginSignal = (timeoutSec: number): { signal: AbortSignal; dispose(
   return {
     signal: controller.signal,
     dispose: () => {
+      cancel?.removeEventListener('abort', onCancel);
       clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

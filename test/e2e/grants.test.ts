@@ -11,6 +11,7 @@ import {
   MACHINE_AUDIENCE,
   MACHINE_CLIENT_ID,
   MACHINE_CLIENT_SECRET,
+  NO_DEVICE_CLIENT_ID,
   SUBJECT_TOKEN_PREFIX,
   startIdp,
   TEST_CLIENT_ID,
@@ -315,45 +316,48 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
     }
   });
 
-  it('auto: the browser where one can open, the device flow where none can, and says so', async () => {
-    const headless = newWorkspace(stack, { env: { DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '' } });
+  it("auto, as kubelogin's: without a browser the loopback login and the device flow run side by side; the first one done wins", async () => {
+    const noBrowser = { DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22', SSH_TTY: '' };
+    // Over SSH with a client the IdP offers the device flow: the code is completed on another device.
+    const viaDevice = newWorkspace(stack, { env: noBrowser });
     try {
-      const args = headless.pluginArgs.filter((a) => !a.startsWith('--browser-command'));
-      const plugin = start(PLUGIN_BIN, args, {
-        ...headless.env,
-        ...{ DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '', SSH_CONNECTION: '', SSH_TTY: '' },
-      });
-      await plugin.waitForStderr(
-        new RegExp(
-          String.raw`logging in with --grant-type=device-code \((no display \(DISPLAY/WAYLAND_DISPLAY unset\)|` +
-            String.raw`this is a container without a display) and the IdP offers the device flow\)`,
-        ),
-      );
+      const args = viaDevice.pluginArgs.filter((a) => !a.startsWith('--browser-command'));
+      const plugin = start(PLUGIN_BIN, args, { ...viaDevice.env, ...noBrowser });
+      await plugin.waitForStderr(/no browser can open here \(this is an SSH session\): .*, or use the device code/);
+      await plugin.waitForStderr(/open this URL in your browser to log in:\n\n {4}http:\/\/localhost:\d+\//);
       const [, complete] = await plugin.waitForStderr(/or open (https:\/\/\S+)/);
       const driver = await run(process.execPath, [BROWSER_DRIVER, complete!], { env: { ...process.env, DRIVER_LOGIN: 'ezra' } });
       expect(driver.code, driver.stdout + driver.stderr).toBe(0);
-      expect(await plugin.exited).toBe(0);
+      expect(await plugin.exited, plugin.stderr()).toBe(0);
       expect(claimsOf({ code: 0, stdout: plugin.stdout(), stderr: '', ms: 0 }).sub).toBe('ezra');
     } finally {
-      await headless.cleanup();
+      await viaDevice.cleanup();
     }
-    const ssh = newWorkspace(stack, { env: { DISPLAY: ':0', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' } });
+    // A client without the device grant: the refusal is a -v line, and the printed address completes the login.
+    const viaLoopback = newWorkspace(stack, { env: noBrowser });
     try {
-      const args = ssh.pluginArgs.filter((a) => !a.startsWith('--browser-command'));
-      const result = await run(PLUGIN_BIN, [...args, '--authentication-timeout-sec=1'], {
-        env: { ...ssh.env, DISPLAY: ':0', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' },
-      });
-      expect(result.stderr).toContain(
-        'logging in with --grant-type=device-code (this is an SSH session and the IdP offers the device flow)',
+      const args = viaLoopback.pluginArgs
+        .filter((a) => !a.startsWith('--browser-command') && !a.startsWith('--oidc-client-id'))
+        .concat(`--oidc-client-id=${NO_DEVICE_CLIENT_ID}`, '-v');
+      const plugin = start(PLUGIN_BIN, args, { ...viaLoopback.env, ...noBrowser });
+      const [, authUrl] = await plugin.waitForStderr(/which leads to\n\n {4}(https:\/\/\S+\/auth\?\S+)/);
+      await plugin.waitForStderr(
+        /\[debug\] the device flow did not start \(the device authorization request failed: .*\); waiting for the browser login/,
       );
+      const driver = await run(process.execPath, [BROWSER_DRIVER, authUrl!], { env: { ...process.env, DRIVER_LOGIN: 'nina' } });
+      expect(driver.code, driver.stdout + driver.stderr).toBe(0);
+      expect(await plugin.exited, plugin.stderr()).toBe(0);
+      expect(claimsOf({ code: 0, stdout: plugin.stdout(), stderr: '', ms: 0 }).sub).toBe('nina');
+      expect(plugin.stderr()).not.toMatch(/^kubectl-oidc: (?!\[debug\]).*device authorization request failed/m);
     } finally {
-      await ssh.cleanup();
+      await viaLoopback.cleanup();
     }
+    // With a display: the browser login alone, no line about it.
     const desktop = newWorkspace(stack, { env: { DISPLAY: ':0' }, driverEnv: { DRIVER_LOGIN: 'fay' } });
     try {
       const result = await desktop.plugin([], { DISPLAY: ':0', SSH_CONNECTION: '', SSH_TTY: '' });
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).not.toContain('logging in with --grant-type');
+      expect(result.stderr).not.toContain('no browser can open here');
       expect(result.stderr).toContain('/auth?');
       expect(claimsOf(result).sub).toBe('fay');
     } finally {

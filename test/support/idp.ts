@@ -75,6 +75,8 @@ export interface IdpSettings {
 }
 
 export const WEB_CLIENT_ID = 'kubectl-web';
+/** A native client the IdP allows no device flow: a device authorization request for it is refused. */
+export const NO_DEVICE_CLIENT_ID = 'kubectl-no-device';
 
 const manyGroups = (sub: string): string[] => {
   const count = Number(/^groups-(\d+)$/.exec(sub)?.[1] ?? 0);
@@ -116,6 +118,14 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
         ],
         response_types: ['code'],
         redirect_uris: ['http://localhost:8000', 'http://127.0.0.1:8000', ...(settings.redirectUris ?? [])],
+      },
+      {
+        client_id: NO_DEVICE_CLIENT_ID,
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: ['http://localhost:8000', 'http://127.0.0.1:8000'],
       },
       ...(settings.webRedirectUris
         ? [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { callbackFromPaste } from '../../src/login/authcode-keyboard.js';
-import { browserAvailability, chooseGrant, type Environment } from '../../src/login/choose.js';
+import { browserAvailability, type Environment } from '../../src/login/choose.js';
 
 const env = (vars: Record<string, string>, platform: NodeJS.Platform = 'linux', inContainer = false): Environment => ({
   platform,
@@ -25,19 +25,6 @@ describe('where a browser can open', () => {
   it('an explicit --browser-command or --skip-open-browser wins', () => {
     expect(browserAvailability(env({ SSH_TTY: '/dev/pts/1' }), { browserCommand: '/bin/open-it', skipOpenBrowser: false }).ok).toBe(true);
     expect(browserAvailability(env({}), { skipOpenBrowser: true }).ok).toBe(true);
-  });
-});
-
-describe('--grant-type=auto', () => {
-  const headless = { ok: false, why: 'this is an SSH session' };
-  it('prefers the browser, then the device flow, then the keyboard', () => {
-    expect(chooseGrant({ ok: true, why: 'x' }, true, true)).toMatchObject({ grant: 'authcode' });
-    expect(chooseGrant(headless, true, false)).toMatchObject({ grant: 'device-code' });
-    expect(chooseGrant(headless, false, true)).toMatchObject({ grant: 'authcode-keyboard' });
-  });
-  it('lists the options when nothing fits', () => {
-    const choice = chooseGrant(headless, false, false);
-    expect('error' in choice && choice.error).toMatch(/--browser-command.*authcode-keyboard.*client-credentials/);
   });
 });
 

@@ -1,0 +1,51 @@
+import { PluginError } from '../errors.js';
+import { debug, info } from '../log.js';
+import type { Provider } from '../oidc/provider.js';
+import { passwordGrant } from '../oidc/tokens.js';
+import type { GetTokenOptions } from '../options/types.js';
+import type { TokenSet } from '../session/tokens.js';
+import { loginWithBrowser } from './authcode-browser.js';
+import { browserAvailability, currentEnvironment } from './choose.js';
+import { loginWithDeviceCode } from './device-code.js';
+import { resolvePassword } from './password.js';
+
+/**
+ * `--grant-type=auto`, as kubelogin's: the password grant when --username is given, else the loopback login. Where no
+ * browser can open here (SSH, a container, no display) the loopback login still waits — its short URL works from any
+ * browser that reaches this port, e.g. through `ssh -L` — and, when the IdP offers it, the device flow runs beside it:
+ * whichever completes first wins and the other is cancelled. A device authorization the IdP refuses is a -v line.
+ */
+export const loginAuto = async (provider: Provider, options: GetTokenOptions, interactive: boolean): Promise<TokenSet> => {
+  const { login } = options;
+  const scopes = options.provider.extraScopes;
+  if (login.username) return passwordGrant(provider, login.username, await resolvePassword(login, interactive, 'Password'), scopes);
+  const browser = browserAvailability(currentEnvironment(), login);
+  if (browser.ok) return loginWithBrowser(provider, login, scopes);
+
+  const deviceOffered = Boolean(provider.config.serverMetadata().device_authorization_endpoint);
+  info(
+    `no browser can open here (${browser.why}): open the address below in a browser that reaches this machine ` +
+      `(for example through ssh -L)${deviceOffered ? ', or use the device code' : ''}`,
+  );
+  const race = new AbortController();
+  const attempts = [loginWithBrowser(provider, { ...login, skipOpenBrowser: true }, scopes, race.signal)];
+  if (deviceOffered) {
+    attempts.push(
+      loginWithDeviceCode(provider, options, false, race.signal).catch((err: unknown) => {
+        if (!race.signal.aborted && err instanceof PluginError && err.code !== 'timeout' && err.code !== 'interrupted') {
+          debug(`the device flow did not start (${err.message}); waiting for the browser login`);
+        }
+        throw err;
+      }),
+    );
+  }
+  try {
+    return await Promise.any(attempts);
+  } catch (err) {
+    // Both failed: the loopback login's reason (a timeout, Ctrl-C) is the one to tell.
+    throw err instanceof AggregateError ? err.errors[0] : err;
+  } finally {
+    race.abort(new PluginError('interrupted', 'the other login completed first'));
+    await Promise.allSettled(attempts);
+  }
+};
