@@ -3,6 +3,7 @@ import { oneLine } from '../errors.js';
 import { isVerbose } from '../log.js';
 import { registerGetToken } from './get-token.js';
 import { registerClean, registerLogout } from './logout.js';
+import { registerMigrate } from './migrate.js';
 import { reportFailure } from './report.js';
 import { registerSetup } from './setup.js';
 import { registerStatus } from './status.js';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
   'get-token': registerGetToken,
   logout: registerLogout,
   clean: registerClean,
+  migrate: registerMigrate,
   setup: registerSetup,
   status: registerStatus,
 };

@@ -8,9 +8,9 @@ import { parseListenAddress } from './listen-address.js';
  */
 
 export type Kind = 'string' | 'boolean' | 'int' | 'list' | 'map' | 'choice' | 'level';
-export type Command = 'get-token' | 'setup' | 'logout' | 'status';
+export type Command = 'get-token' | 'setup' | 'logout' | 'status' | 'migrate';
 /** Where a row's value lands in the typed options (see types.ts). */
-export type Group = 'provider' | 'login' | 'cache' | 'run' | 'apiserver' | 'setup' | 'logout' | 'status';
+export type Group = 'provider' | 'login' | 'cache' | 'run' | 'apiserver' | 'setup' | 'logout' | 'status' | 'migrate';
 
 export interface Row {
   /** Long name without dashes, e.g. oidc-issuer-url. */
@@ -671,6 +671,26 @@ export const OPTION_TABLE = [
     description: 'user name in the printed kubeconfig snippets',
     default: 'oidc',
     commands: ['setup'],
+    env: false,
+  },
+  // migrate.
+  {
+    name: 'kubeconfig',
+    kind: 'string',
+    group: 'migrate',
+    key: 'kubeconfig',
+    value: '<file>',
+    description: 'the kubeconfig to migrate (default: each file of $KUBECONFIG, else ~/.kube/config)',
+    commands: ['migrate'],
+    env: false,
+  },
+  {
+    name: 'dry-run',
+    kind: 'boolean',
+    group: 'migrate',
+    key: 'dryRun',
+    description: 'print what would change, change nothing',
+    commands: ['migrate'],
     env: false,
   },
   // logout and status.

@@ -47,4 +47,5 @@ export type GrantType = LoginOptions['grantType'];
 
 export type ApiserverFlags = OptionsOf<'apiserver', 'setup'>;
 export type SetupOptions = Simplify<{ getToken: GetTokenOptions; apiserver: ApiserverFlags } & OptionsOf<'setup', 'setup'>>;
+export type MigrateOptions = OptionsOf<'migrate', 'migrate'>;
 export type StatusOptions = Simplify<{ cache: OptionsOf<'cache', 'status'> } & OptionsOf<'status', 'status'>>;

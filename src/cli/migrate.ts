@@ -1,0 +1,23 @@
+import { delimiter, join } from 'node:path';
+import type { Command } from 'commander';
+import type { MigrateOptions } from '../options/types.js';
+import { addOptions, groupsOf } from './options.js';
+import { printReport } from './report.js';
+
+/** The kubeconfig files kubectl would read: --kubeconfig, else $KUBECONFIG's list, else ~/.kube/config. */
+const kubeconfigFiles = (given: string | undefined): string[] => {
+  if (given) return [given];
+  const listed = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  return listed.length > 0 ? listed : [join(process.env.HOME ?? process.getBuiltinModule('node:os').homedir(), '.kube', 'config')];
+};
+
+export const registerMigrate = (program: Command): void => {
+  const command = program
+    .command('migrate')
+    .description("rewrite kubeconfig users that run kubelogin to run kubectl-oidc with the same flags, and import kubelogin's sessions");
+  addOptions(command, 'migrate').action(async () => {
+    const options = (groupsOf(command, 'migrate').migrate ?? {}) as MigrateOptions;
+    const { migrate } = await import('../migrate/migrate.js');
+    printReport(await migrate({ files: kubeconfigFiles(options.kubeconfig), dryRun: options.dryRun, command: 'kubectl-oidc' }));
+  });
+};

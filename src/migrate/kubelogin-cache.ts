@@ -1,0 +1,65 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fastParseGetToken } from '../options/parse.js';
+import { jwtClaims } from '../session/expiry.js';
+import { sessionInfo } from '../session/info.js';
+import { sessionKey } from '../session/key.js';
+import { openStore } from '../session/open-store.js';
+
+const home = (): string => process.env.HOME ?? process.getBuiltinModule('node:os').homedir();
+
+/** kubelogin's token cache directory for these get-token arguments: its --token-cache-dir, else its default. */
+const kubeloginCacheDir = (args: string[]): string => {
+  const given = args.find((arg) => arg.startsWith('--token-cache-dir='))?.slice('--token-cache-dir='.length);
+  const dir = given ?? join(process.env.KUBECACHEDIR || join(home(), '.kube', 'cache'), 'oidc-login');
+  return dir.startsWith('~/') ? join(home(), dir.slice(2)) : dir;
+};
+
+interface CachedTokens {
+  idToken: string;
+  refreshToken?: string;
+  exp: number;
+}
+
+/**
+ * kubelogin names its cache files by a hash of its own key; the cached ID token's iss and aud say whose session a file
+ * holds. The freshest matching one, if any.
+ */
+const findSession = async (dir: string, issuer: string, clientId: string): Promise<(CachedTokens & { file: string }) | undefined> => {
+  let best: (CachedTokens & { file: string }) | undefined;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const file = join(dir, name);
+    let cached: { id_token?: unknown; refresh_token?: unknown };
+    try {
+      cached = JSON.parse(await readFile(file, 'utf8')) as typeof cached;
+    } catch {
+      continue;
+    }
+    if (typeof cached.id_token !== 'string') continue;
+    const claims = jwtClaims(cached.id_token);
+    const audiences = ([] as unknown[]).concat(claims?.aud);
+    if (claims?.iss !== issuer || !audiences.includes(clientId)) continue;
+    const exp = typeof claims.exp === 'number' ? claims.exp : 0;
+    if (best && best.exp >= exp) continue;
+    best = {
+      file,
+      idToken: cached.id_token,
+      exp,
+      ...(typeof cached.refresh_token === 'string' ? { refreshToken: cached.refresh_token } : {}),
+    };
+  }
+  return best;
+};
+
+/** Copies the kubelogin session of a migrated user into kubectl-oidc's store, so that nobody logs in again. Answers what it did. */
+export const importKubeloginSession = async (getTokenArgs: string[]): Promise<string> => {
+  const options = fastParseGetToken(getTokenArgs, {});
+  if (!options) return 'its session was not imported (its flags need commander to read them: run kubectl-oidc get-token with them once)';
+  const dir = kubeloginCacheDir(getTokenArgs);
+  const found = await findSession(dir, options.provider.issuerUrl, options.provider.clientId);
+  if (!found) return `no kubelogin session of it in ${dir} (kubelogin's keyring entries are not read)`;
+  const store = await openStore(options.cache);
+  const tokens = { idToken: found.idToken, ...(found.refreshToken ? { refreshToken: found.refreshToken } : {}) };
+  await store.save(sessionKey(options), tokens, sessionInfo(options, tokens, found.exp || undefined));
+  return `imported its kubelogin session from ${found.file} (${store.name} storage)`;
+};
