@@ -1,0 +1,95 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
+import { writeKubeconfig } from '../support/kubeconfig.js';
+import { PLUGIN_BIN } from '../support/paths.js';
+import { run } from '../support/run.js';
+import { newWorkspace, parseWhoAmI, useStack } from './harness.js';
+import { e2eEnabled, KUBECTL } from './requirements.js';
+
+const enabled = e2eEnabled();
+
+describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
+  const stack = useStack();
+
+  it('turns a kubelogin kubeconfig into a kubectl-oidc one and imports its session: kubectl works with no new login', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      // A session as kubelogin keeps it: {"id_token", "refresh_token"} in ~/.kube/cache/oidc-login/<its hash>.
+      const scratch = join(ws.dir, 'scratch');
+      const login = await run(
+        PLUGIN_BIN,
+        [
+          'get-token',
+          `--oidc-issuer-url=${stack.idp.issuer}`,
+          `--oidc-client-id=${TEST_CLIENT_ID}`,
+          '--oidc-extra-scope=email',
+          `--certificate-authority=${stack.certs.caFile}`,
+          '--grant-type=password',
+          '--username=mira',
+          '--token-cache-storage=none',
+        ],
+        { env: { ...ws.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD, KUBECTL_OIDC_TOKEN_CACHE_DIR: scratch } },
+      );
+      expect(login.code, login.stderr).toBe(0);
+      const idToken = (JSON.parse(login.stdout) as { status: { token: string } }).status.token;
+      const kubeloginCache = join(ws.dir, '.kube', 'cache', 'oidc-login');
+      mkdirSync(kubeloginCache, { recursive: true });
+      writeFileSync(join(kubeloginCache, '3f5c2a9b0e1d'), JSON.stringify({ id_token: idToken, refresh_token: 'kubelogin-refresh-token' }));
+
+      const kubeconfig = join(ws.dir, 'kubelogin-kubeconfig');
+      const kubeloginArgs = [
+        'oidc-login',
+        'get-token',
+        `--oidc-issuer-url=${stack.idp.issuer}`,
+        `--oidc-client-id=${TEST_CLIENT_ID}`,
+        '--oidc-extra-scope=email',
+        '--oidc-use-pkce',
+        '--no-keyring',
+        `--certificate-authority=${stack.certs.caFile}`,
+      ];
+      writeKubeconfig({ path: kubeconfig, server: stack.api.url, caPem: stack.certs.caPem, command: 'kubectl', args: kubeloginArgs });
+      const original = readFileSync(kubeconfig, 'utf8');
+
+      const dryRun = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${kubeconfig}`, '--dry-run'], { env: ws.env });
+      expect(dryRun.code, dryRun.stderr).toBe(0);
+      expect(dryRun.stdout).toContain('+ ');
+      expect(readFileSync(kubeconfig, 'utf8'), '--dry-run changes nothing').toBe(original);
+
+      const migrated = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${kubeconfig}`], { env: ws.env });
+      expect(migrated.code, migrated.stderr).toBe(0);
+      expect(migrated.stdout.trim()).toBe(
+        `migrated user "oidc" in ${kubeconfig} (kubectl oidc-login get-token → kubectl-oidc get-token; backup ${kubeconfig}.kubelogin-backup); ` +
+          `imported its kubelogin session from ${join(kubeloginCache, '3f5c2a9b0e1d')} (disk storage)`,
+      );
+      expect(readFileSync(`${kubeconfig}.kubelogin-backup`, 'utf8')).toBe(original);
+
+      // Over SSH, without a display or a browser command: a login would wait for a browser; none is needed.
+      const before = { logins: stack.idp.counts.logins, grants: JSON.stringify(stack.idp.counts.grants) };
+      const env = {
+        ...ws.env,
+        PATH: `${join(PLUGIN_BIN, '..')}:${process.env.PATH}`,
+        SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22',
+        DISPLAY: '',
+      };
+      const whoami = await run(KUBECTL, ['auth', 'whoami', '-o', 'json', `--kubeconfig=${kubeconfig}`], { env });
+      expect(whoami.code, whoami.stderr).toBe(0);
+      expect(parseWhoAmI(whoami.stdout).username).toBe('mira@example.test');
+      expect({ logins: stack.idp.counts.logins, grants: JSON.stringify(stack.idp.counts.grants) }).toEqual(before);
+
+      const again = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${kubeconfig}`], { env: ws.env });
+      expect(again.stdout.trim()).toBe(`nothing to migrate in ${kubeconfig}`);
+
+      const broken = join(ws.dir, 'broken');
+      writeFileSync(broken, 'users: [\n');
+      const bad = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${broken}`], { env: ws.env });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.trim()).toMatch(new RegExp(`^kubectl-oidc: ${broken} is not YAML: `));
+      expect(readFileSync(broken, 'utf8')).toBe('users: [\n');
+      expect(existsSync(`${broken}.kubelogin-backup`)).toBe(false);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+});
