@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
@@ -77,6 +77,17 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
       expect(whoami.code, whoami.stderr).toBe(0);
       expect(parseWhoAmI(whoami.stdout).username).toBe('mira@example.test');
       expect({ logins: stack.idp.counts.logins, grants: JSON.stringify(stack.idp.counts.grants) }).toEqual(before);
+
+      // The zero-edit alternative: the kubelogin kubeconfig as it was, kubectl-oidc installed as kubectl-oidc_login.
+      const pluginDir = join(ws.dir, 'bin');
+      mkdirSync(pluginDir);
+      symlinkSync(PLUGIN_BIN, join(pluginDir, 'kubectl-oidc_login'));
+      const unchanged = await run(KUBECTL, ['auth', 'whoami', '-o', 'json', `--kubeconfig=${kubeconfig}.kubelogin-backup`], {
+        env: { ...env, PATH: `${pluginDir}:${process.env.PATH}` },
+      });
+      expect(unchanged.code, unchanged.stderr).toBe(0);
+      expect(parseWhoAmI(unchanged.stdout).username).toBe('mira@example.test');
+      expect(stack.idp.counts.logins).toBe(before.logins);
 
       const again = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${kubeconfig}`], { env: ws.env });
       expect(again.stdout.trim()).toBe(`nothing to migrate in ${kubeconfig}`);

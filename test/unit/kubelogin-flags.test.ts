@@ -91,6 +91,55 @@ describe("kubelogin's own flags", () => {
     ]);
   });
 
+  it("every get-token flag of kubelogin's docs and sources since v1.25 parses, in one command line", () => {
+    const kubelogin = [
+      '--oidc-issuer-url=https://idp.example',
+      '--oidc-client-id=kubectl',
+      '--oidc-client-secret=s',
+      '--oidc-extra-scope=email',
+      '--oidc-use-access-token',
+      '--force-refresh',
+      '--token-cache-dir=/tmp/oidc-login',
+      '--token-cache-storage=disk',
+      '--certificate-authority=/ca.pem',
+      '--certificate-authority-data=Zm9v',
+      '--insecure-skip-tls-verify',
+      '--tls-renegotiation-once',
+      '--tls-renegotiation-freely',
+      '--oidc-pkce-method=S256',
+      '--oidc-use-pkce',
+      '--grant-type=authcode',
+      '--listen-address=127.0.0.1:8000',
+      '--listen-port=18000',
+      '--skip-open-browser',
+      '--browser-command=firefox',
+      '--authentication-timeout-sec=60',
+      '--local-server-cert=/c.pem',
+      '--local-server-key=/k.pem',
+      '--open-url-after-authentication=https://example.com/ok',
+      '--oidc-redirect-url=http://localhost:8000',
+      '--oidc-redirect-url-hostname=localhost',
+      '--oidc-redirect-url-authcode-keyboard=urn:ietf:wg:oauth:2.0:oob',
+      '--oidc-auth-request-extra-params=ttl=86400',
+      '--username=u',
+      '--password=p',
+      '--force-keyring',
+      '--no-keyring',
+      '--token-exchange-resource=https://r',
+      '--token-exchange-audience=a',
+      '--token-exchange-subject-token=t',
+      '--token-exchange-subject-token-type=st',
+      '--token-exchange-requested-token-type=rt',
+      '--token-exchange-actor-token=at',
+      '--token-exchange-actor-token-type=att',
+      '--token-exchange-basic-auth',
+    ];
+    const options = parseGetTokenArgs(kubelogin);
+    expect(fastParseGetToken(kubelogin, {})).toEqual(options);
+    expect(options.login).toMatchObject({ grantType: 'authcode', listenAddresses: ['127.0.0.1:18000'], localServerCert: '/c.pem' });
+    expect(() => parseGetTokenArgs([...kubelogin, '-v', '--v=2'])).not.toThrow();
+  });
+
   it('a whole kubelogin get-token command line of these flags parses', () => {
     const args = [
       '--oidc-extra-scope=email',
