@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
+import { startApiServer } from '../support/apiserver.js';
+import { NO_DEVICE_CLIENT_ID, TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
 import { writeKubeconfig } from '../support/kubeconfig.js';
-import { PLUGIN_BIN } from '../support/paths.js';
+import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
+import { start } from '../support/process.js';
 import { run } from '../support/run.js';
 import { newWorkspace, parseWhoAmI, useStack } from './harness.js';
 import { e2eEnabled, KUBECTL } from './requirements.js';
@@ -101,6 +103,49 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
       expect(existsSync(`${broken}.kubelogin-backup`)).toBe(false);
     } finally {
       await ws.cleanup();
+    }
+  });
+
+  it('a migrated kubelogin user with no session, over SSH, no display, a client without the device grant: kubectl prints the URL, a browser opens it, whoami answers', async () => {
+    const api = await startApiServer(stack.certs, stack.idp.issuer, NO_DEVICE_CLIENT_ID);
+    const ws = newWorkspace(stack);
+    try {
+      const kubeconfig = join(ws.dir, 'kubelogin-kubeconfig');
+      writeKubeconfig({
+        path: kubeconfig,
+        server: api.url,
+        caPem: stack.certs.caPem,
+        command: 'kubectl',
+        args: [
+          'oidc-login',
+          'get-token',
+          `--oidc-issuer-url=${stack.idp.issuer}`,
+          `--oidc-client-id=${NO_DEVICE_CLIENT_ID}`,
+          '--oidc-extra-scope=email',
+          '--listen-address=127.0.0.1:0',
+          `--certificate-authority=${stack.certs.caFile}`,
+        ],
+      });
+      const migrated = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${kubeconfig}`], { env: ws.env });
+      expect(migrated.code, migrated.stderr).toBe(0);
+      expect(migrated.stdout).toContain('no kubelogin session of it in');
+
+      const env = {
+        ...ws.env,
+        PATH: `${join(PLUGIN_BIN, '..')}:${process.env.PATH}`,
+        SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22',
+        DISPLAY: '',
+        BROWSER: '',
+      };
+      const kubectl = start(KUBECTL, ['auth', 'whoami', '-o', 'json', `--kubeconfig=${kubeconfig}`], env);
+      const [, authUrl] = await kubectl.waitForStderr(/which leads to\n\n {4}(https:\/\/\S+\/auth\?\S+)/);
+      const driver = await run(process.execPath, [BROWSER_DRIVER, authUrl!], { env: { ...process.env, DRIVER_LOGIN: 'otto' } });
+      expect(driver.code, driver.stdout + driver.stderr).toBe(0);
+      expect(await kubectl.exited, kubectl.stderr()).toBe(0);
+      expect(parseWhoAmI(kubectl.stdout()).username).toBe('otto@example.test');
+    } finally {
+      await ws.cleanup();
+      await api.stop();
     }
   });
 });
