@@ -1,5 +1,7 @@
-import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type Document, isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { PluginError } from '../errors.js';
+import { type ExecArgs, kubeconfigArgs } from '../options/kubeconfig-args.js';
+import { fastParseGetToken } from '../options/parse.js';
 
 /** A user whose exec runs kubelogin, and the get-token arguments it passes. */
 export interface KubeloginUser {
@@ -25,6 +27,29 @@ export const kubeloginArgs = (command: string, args: string[]): string[] | undef
 };
 
 /**
+ * kubelogin's arguments as kubectl-oidc writes them (deprecated names such as --oidc-use-pkce translated, a client
+ * secret or password moved to the exec env), or undefined where they need commander (-v) or a file that is not there:
+ * those are kept as they are, since kubectl-oidc takes them too.
+ */
+const canonicalArgs = (getTokenArgs: string[]): ExecArgs | undefined => {
+  try {
+    const options = fastParseGetToken(getTokenArgs, {});
+    return options && kubeconfigArgs(options);
+  } catch {
+    return undefined;
+  }
+};
+
+const addEnv = (doc: Document, exec: YAMLMap, entries: ExecArgs['env']): void => {
+  if (entries.length === 0) return;
+  const env = exec.get('env');
+  const list = isSeq(env) ? (env as YAMLSeq) : (doc.createNode([]) as YAMLSeq);
+  const present = new Set((list.toJSON() as { name?: unknown }[]).map((entry) => entry?.name));
+  for (const entry of entries) if (!present.has(entry.name)) list.add(doc.createNode(entry));
+  exec.set('env', list);
+};
+
+/**
  * Rewrites every user whose exec runs kubelogin to run `command get-token` with the same flags (kubectl-oidc takes
  * kubelogin's, deprecated names included). Everything else in the document stays as it was: other users, comments,
  * order, the exec's env and interactiveMode.
@@ -45,8 +70,17 @@ export const migrateKubeconfig = (text: string, command: string, file: string): 
     const getTokenArgs = kubeloginArgs(execCommand, list);
     if (!getTokenArgs) continue;
     exec.set('command', command);
-    // kubectl oidc-login get-token …: drop "oidc-login"; the rest of the list, and its style, stays.
-    if (list[0] === 'oidc-login') (args as YAMLSeq).delete(0);
+    const canonical = canonicalArgs(getTokenArgs);
+    if (canonical && canonical.args.join('\0') !== ['get-token', ...getTokenArgs].join('\0')) {
+      // Deprecated names translated, secrets moved from argv to the exec env: the list rewritten, in its own style.
+      const rewritten = doc.createNode(canonical.args) as YAMLSeq;
+      rewritten.flow = (args as YAMLSeq).flow ?? false;
+      exec.set('args', rewritten);
+      addEnv(doc, exec, canonical.env);
+    } else if (list[0] === 'oidc-login') {
+      // kubectl oidc-login get-token …: drop "oidc-login"; the rest of the list, and its style, stays.
+      (args as YAMLSeq).delete(0);
+    }
     migrated.push({
       name: String((item as YAMLMap).get('name') ?? ''),
       was: [execCommand, ...list.slice(0, list.length - getTokenArgs.length)].join(' '),

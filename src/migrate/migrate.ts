@@ -34,7 +34,7 @@ const backUp = async (file: string): Promise<string> => {
 };
 
 /**
- * `kubectl-oidc migrate`: every kubelogin user of these kubeconfigs runs kubectl-oidc with the same flags, each file
+ * `kubectl-oidc migrate`: every kubelogin user of these kubeconfigs runs kubectl-oidc with equivalent flags, each file
  * backed up first, and their kubelogin sessions imported so that nobody logs in again. Answers the report: a line per
  * user (or the diff, with dryRun). Every file is read and checked before any is written.
  */

@@ -48,6 +48,8 @@ describe('migrate: the kubeconfig', () => {
       '-       command: kubectl',
       '+       command: kubectl-oidc',
       '-       - oidc-login',
+      '-       - --oidc-use-pkce',
+      '+       - --oidc-pkce-method=S256', // a deprecated name translated
       '-       command: /usr/local/bin/kubectl-oidc_login',
       '+       command: kubectl-oidc',
     ]);
@@ -62,6 +64,27 @@ describe('migrate: the kubeconfig', () => {
     }
     expect(text).toContain('command: kubectl-oidc\n');
     expect(migrateKubeconfig(text, 'kubectl-oidc', 'config').users, 'a second run finds nothing').toEqual([]);
+  });
+
+  it('moves a client secret from the arguments to the exec env, and keeps what needs commander as it was', () => {
+    const input = [
+      'users:',
+      '- name: a',
+      '  user:',
+      '    exec:',
+      '      command: kubelogin',
+      '      args: [get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, --oidc-client-secret=s3cret]',
+      '- name: b',
+      '  user:',
+      '    exec:',
+      '      command: kubelogin',
+      '      args: [get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, -v1]',
+      '',
+    ].join('\n');
+    const { text } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
+    expect(text).toContain('args: [get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k]\n');
+    expect(text).toContain('env:\n      - name: KUBECTL_OIDC_CLIENT_SECRET\n        value: s3cret');
+    expect(text).toContain('args: [get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, -v1]');
   });
 
   it('knows kubelogin by the command and the first arguments, wherever it is installed', () => {
