@@ -316,7 +316,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
     }
   });
 
-  it("auto, as kubelogin's: without a browser the loopback login and the device flow run side by side; the first one done wins", async () => {
+  it("auto, as kubelogin's: with no browser, the loopback login and the device flow side by side; the first done wins", async () => {
     const noBrowser = { DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22', SSH_TTY: '' };
     // Over SSH with a client the IdP offers the device flow: the code is completed on another device.
     const viaDevice = newWorkspace(stack, { env: noBrowser });

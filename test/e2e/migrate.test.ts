@@ -62,7 +62,8 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
       const migrated = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${kubeconfig}`], { env: ws.env });
       expect(migrated.code, migrated.stderr).toBe(0);
       expect(migrated.stdout.trim()).toBe(
-        `migrated user "oidc" in ${kubeconfig} (kubectl oidc-login get-token → kubectl-oidc get-token; backup ${kubeconfig}.kubelogin-backup); ` +
+        `migrated user "oidc" in ${kubeconfig} (kubectl oidc-login get-token → kubectl-oidc get-token; ` +
+          `backup ${kubeconfig}.kubelogin-backup); ` +
           `imported its kubelogin session from ${join(kubeloginCache, '3f5c2a9b0e1d')} (disk storage)`,
       );
       expect(readFileSync(`${kubeconfig}.kubelogin-backup`, 'utf8')).toBe(original);
@@ -106,7 +107,8 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
     }
   });
 
-  it('a migrated kubelogin user with no session, over SSH, no display, a client without the device grant: kubectl prints the URL, a browser opens it, whoami answers', async () => {
+  // A migrated kubelogin user with no session, over SSH, no display, a client without the device grant.
+  it('a migrated user with no session over SSH: kubectl shows the address, a browser opens it, whoami answers', async () => {
     const api = await startApiServer(stack.certs, stack.idp.issuer, NO_DEVICE_CLIENT_ID);
     const ws = newWorkspace(stack);
     try {
