@@ -1,5 +1,6 @@
 import { delimiter, join } from 'node:path';
 import type { Command } from 'commander';
+import { homeDir } from '../options/table.js';
 import type { MigrateOptions } from '../options/types.js';
 import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
@@ -8,7 +9,7 @@ import { printReport } from './report.js';
 const kubeconfigFiles = (given: string | undefined): string[] => {
   if (given) return [given];
   const listed = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
-  return listed.length > 0 ? listed : [join(process.env.HOME ?? process.getBuiltinModule('node:os').homedir(), '.kube', 'config')];
+  return listed.length > 0 ? listed : [join(homeDir(), '.kube', 'config')];
 };
 
 export const registerMigrate = (program: Command): void => {

@@ -1,18 +1,17 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fastParseGetToken } from '../options/parse.js';
+import { homeDir } from '../options/table.js';
 import { jwtClaims } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
 import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
 
-const home = (): string => process.env.HOME ?? process.getBuiltinModule('node:os').homedir();
-
 /** kubelogin's token cache directory for these get-token arguments: its --token-cache-dir, else its default. */
 const kubeloginCacheDir = (args: string[]): string => {
   const given = args.find((arg) => arg.startsWith('--token-cache-dir='))?.slice('--token-cache-dir='.length);
-  const dir = given ?? join(process.env.KUBECACHEDIR || join(home(), '.kube', 'cache'), 'oidc-login');
-  return dir.startsWith('~/') ? join(home(), dir.slice(2)) : dir;
+  const dir = given ?? join(process.env.KUBECACHEDIR || join(homeDir(), '.kube', 'cache'), 'oidc-login');
+  return dir.startsWith('~/') ? join(homeDir(), dir.slice(2)) : dir;
 };
 
 interface CachedTokens {

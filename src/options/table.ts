@@ -66,9 +66,9 @@ const checkedAddress = (address: string): string => {
 
 const GET_TOKEN_FAMILY: readonly Command[] = ['get-token', 'setup', 'logout'];
 /** os.homedir() without loading node:os on the cache-hit path (~0.4 ms): on POSIX it is $HOME when that is set. */
-const home = (): string => (process.platform !== 'win32' && process.env.HOME) || process.getBuiltinModule('node:os').homedir();
+export const homeDir = (): string => (process.platform !== 'win32' && process.env.HOME) || process.getBuiltinModule('node:os').homedir();
 
-const defaultCacheDir = (): string => join(process.env.KUBECACHEDIR || join(home(), '.kube', 'cache'), 'kubectl-oidc');
+const defaultCacheDir = (): string => join(process.env.KUBECACHEDIR || join(homeDir(), '.kube', 'cache'), 'kubectl-oidc');
 
 /**
  * Named and typed as kubelogin's, so that a kubeconfig migrates by changing only the command. The relative order of
