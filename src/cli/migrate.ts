@@ -15,7 +15,7 @@ const kubeconfigFiles = (given: string | undefined): string[] => {
 export const registerMigrate = (program: Command): void => {
   const command = program
     .command('migrate')
-    .description("rewrite kubeconfig users that run kubelogin to run kubectl-oidc with the same flags, and import kubelogin's sessions");
+    .description("rewrite kubeconfig users that run kubelogin to run kubectl-oidc with equivalent flags, and import kubelogin's sessions");
   addOptions(command, 'migrate').action(async () => {
     const options = (groupsOf(command, 'migrate').migrate ?? {}) as MigrateOptions;
     const { migrate } = await import('../migrate/migrate.js');

@@ -20,7 +20,7 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
   it("a kubelogin kubeconfig's own flags (--oidc-use-pkce, --listen-port, --no-keyring) work through kubectl", async () => {
     const ws = newWorkspace(stack, {
       defaultListen: true,
-      extraArgs: ['--oidc-use-pkce', '--listen-port=0', '--no-keyring'],
+      extraArgs: ['--oidc-use-pkce', '--listen-port=0', '--no-keyring', '--tls-renegotiation-once', '-v'],
       driverEnv: { DRIVER_LOGIN: 'kube' },
     });
     try {
@@ -30,6 +30,7 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
       expect(result.stderr).toContain('code_challenge_method=S256');
       expect(result.stderr).not.toContain('localhost%3A8000'); // --listen-port=0: any free port, not the default 8000
       expect(result.stderr).not.toContain('keychain'); // --no-keyring: disk storage, never asking the keychain
+      expect(result.stderr).toContain('--tls-renegotiation-once/--tls-renegotiation-freely are accepted'); // said under -v
       const [session] = ws.sessionFiles();
       expect(JSON.parse(readFileSync(join(ws.cacheDir, session!), 'utf8'))).toMatchObject({ format: 'kubectl-oidc/session/v1' });
     } finally {
