@@ -15,12 +15,22 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
   const { discover } = await import('../oidc/provider.js');
   const dir = options.cache.tokenCacheDir;
   const issuer = options.provider.issuerUrl;
-  const metadata = persistent ? await readDiscovery(dir, issuer, Date.now()) : undefined;
-  const { provider, fetched } = await discover(options.provider, metadata);
-  if (fetched && persistent) await writeDiscovery(dir, issuer, fetched.metadata, fetched.maxAgeSec);
+  const { clientId } = options.provider;
+  const record = persistent ? await readDiscovery(dir, issuer, Date.now()) : { clientAuth: {} as Record<string, string> };
+  const remembered = record.clientAuth[clientId];
+  const { provider, fetched } = await discover(options.provider, { metadata: record.metadata, clientAuth: remembered });
+  if (fetched && persistent) await writeDiscovery(dir, issuer, fetched);
+  /** The client authentication that worked is kept with the issuer, so that the next run does not try one that fails. */
+  const remember = async <T>(result: T): Promise<T> => {
+    const method = provider.authenticator.method();
+    if (persistent && method?.startsWith('client_secret') && method !== remembered) {
+      await writeDiscovery(dir, issuer, { clientId, clientAuth: method });
+    }
+    return result;
+  };
   return {
-    refresh: async (tokens) => (await import('../oidc/tokens.js')).refresh(provider, tokens),
-    login: async () => (await import('../login/login.js')).login(provider, options, interactive),
+    refresh: async (tokens) => remember(await (await import('../oidc/tokens.js')).refresh(provider, tokens, !options.useAccessToken)),
+    login: async () => remember(await (await import('../login/login.js')).login(provider, options, interactive)),
   };
 };
 

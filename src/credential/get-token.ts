@@ -50,8 +50,16 @@ const cooldownError = (cooldown: Cooldown, nowMs: number): PluginError =>
     'run a kubectl command from a terminal to log in now',
   );
 
-/** Refreshes, or logs in when there is no refresh token or the refresh fails (saying why first). */
-const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefined, a: GetTokenAdapters): Promise<TokenSet> => {
+/**
+ * Refreshes, or logs in when there is no refresh token or the refresh fails (saying why first). A refresh answer
+ * without the credential still carries the refresh token the IdP may just have rotated: it is kept before the login.
+ */
+const obtainTokens = async (
+  options: GetTokenOptions,
+  cached: TokenSet | undefined,
+  a: GetTokenAdapters,
+  keep: (tokens: TokenSet) => Promise<void>,
+): Promise<TokenSet> => {
   const idp = await a.idp();
   if (cached?.refreshToken) {
     try {
@@ -60,7 +68,12 @@ const obtainTokens = async (options: GetTokenOptions, cached: TokenSet | undefin
         debug('refreshed the token');
         return tokens;
       }
-      a.say('the refresh answer carried no ID token; logging in again');
+      await keep({ ...tokens, ...(cached.idToken ? { idToken: cached.idToken } : {}) }).catch(() => undefined);
+      a.say(
+        'the IdP refreshed the session but sent no ID token (OpenID Connect allows that), so a browser login follows; ' +
+          'to avoid it, have the IdP include the ID token in refresh answers, or use --oidc-use-access-token where the cluster ' +
+          'accepts access tokens',
+      );
     } catch (err) {
       a.say(`could not refresh the token (${err instanceof PluginError ? err.message : String(err)}); logging in again`);
     }
@@ -104,7 +117,7 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
 
     let tokens: TokenSet;
     try {
-      tokens = await obtainTokens(options, cached, a);
+      tokens = await obtainTokens(options, cached, a, (kept) => store.save(key, kept, sessionInfo(options, kept, undefined)));
     } catch (err) {
       if (coolsDown && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
         await a.cooldown.start(key, options.cache.loginCooldownSec, err.message).catch(() => undefined);

@@ -37,7 +37,7 @@ const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: 
           clientId: target.clientId,
           clientSecret: target.clientId === options.provider.clientId ? options.provider.clientSecret : undefined,
         });
-        revocation = (await revokeRefreshToken(idp, tokens.refreshToken))
+        revocation = (await revokeRefreshToken(idp, { ...tokens, refreshToken: tokens.refreshToken }))
           ? 'revoked the refresh token at the IdP'
           : 'the IdP offers no revocation endpoint, so the refresh token stays valid until it expires';
       } catch (err) {

@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { oneLine, PluginError } from '../errors.js';
+import { describeAnswer, failedAnswerOf, redact } from './failed-answer.js';
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -64,6 +65,18 @@ export const clientErrorCode = (err: unknown): string | undefined => (err instan
 const isTimeout = (err: unknown): boolean =>
   clientErrorCode(err) === 'OAUTH_TIMEOUT' || (err instanceof DOMException && err.name === 'TimeoutError');
 
+/** What to do about an IdP's refusal, where the error or status says it. */
+const fixFor = (error: string | undefined, status: number | undefined, redirect: boolean): string | undefined => {
+  if (redirect) return 'register the exact redirect URI at the IdP or pass the registered one with --oidc-redirect-url';
+  if (error === 'invalid_client' || (!error && (status === 401 || status === 403))) {
+    return 'check --oidc-client-id and --oidc-client-secret against the client registered at the IdP (a public client has no secret)';
+  }
+  if (error === 'unauthorized_client') return 'allow this grant type for the client in its registration at the IdP';
+  if (error === 'invalid_scope') return 'drop the scopes the IdP does not offer this client from --oidc-extra-scope';
+  if (status === 404) return 'check --oidc-issuer-url: the IdP has no such endpoint';
+  return undefined;
+};
+
 /** Translates what openid-client, undici or an IdP threw into one clear line for a user. `what` names the request. */
 export const translateError = (err: unknown, what: string, url: string): PluginError => {
   if (err instanceof PluginError) return err;
@@ -94,15 +107,19 @@ export const translateError = (err: unknown, what: string, url: string): PluginE
       },
     );
   }
-  const answered = oauthError(err);
-  if (answered) {
-    const description = answered.description ? `: ${oneLine(answered.description)}` : '';
-    const redirect = /redirect_uri/i.test(`${answered.error} ${answered.description ?? ''}`);
+  const answer = failedAnswerOf(err);
+  const answered = oauthError(err) ?? (answer?.error ? { error: answer.error, description: answer.errorDescription } : undefined);
+  if (answer || answered) {
+    const oauth = answered ? redact(`${answered.error}${answered.description ? `: ${oneLine(answered.description)}` : ''}`) : '';
+    const said = answer ? (answered ? `HTTP ${answer.status} ${oauth}` : describeAnswer(answer)) : `the IdP answered ${oauth}`;
+    const redirect = /redirect_uri/i.test(oauth);
     return new PluginError(
       redirect ? 'redirect_uri_mismatch' : 'idp_error',
-      `${what} failed: the IdP answered ${answered.error}${description}`,
-      redirect ? 'register the exact redirect URI at the IdP or pass the registered one with --oidc-redirect-url' : undefined,
-      { cause: err },
+      `${what} failed: ${said}`,
+      fixFor(answered?.error, answer?.status, redirect),
+      {
+        cause: err,
+      },
     );
   }
   return new PluginError('idp_error', `${what} failed: ${describeChain(err)}`, undefined, { cause: err });

@@ -3,6 +3,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import type { ProviderOptions } from '../options/types.js';
+import { keepFailedAnswers } from './failed-answer.js';
 import type { Fetch } from './transport.js';
 
 /** Extra CAs extend Node's trust store (as kubelogin's --certificate-authority extends the system pool). */
@@ -53,7 +54,9 @@ export const createFetch = async (provider: ProviderOptions): Promise<Fetch> => 
   }
   const tls = { secureContext: trustContext(extraCertificateAuthorities(provider)), rejectUnauthorized: !provider.insecureSkipTlsVerify };
   const proxied = PROXY_VARIABLES.some((name) => process.env[name]);
-  const base: Fetch = proxied ? (await import('./undici-fetch.js')).undiciFetch(tls) : (await import('./https-fetch.js')).httpsFetch(tls);
+  const base = keepFailedAnswers(
+    proxied ? (await import('./undici-fetch.js')).undiciFetch(tls) : (await import('./https-fetch.js')).httpsFetch(tls),
+  );
   const extraHeaders = Object.entries(provider.requestHeaders);
   if (extraHeaders.length === 0) return base;
   return (url, init = {}) => {

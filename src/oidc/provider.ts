@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import type { ProviderOptions } from '../options/types.js';
+import { type ClientAuthenticator, clientAuthenticator, isSecretMethod } from './client-auth.js';
 import { clientErrorCode, translateError } from './errors.js';
+import { describeAnswer, failedAnswerOf } from './failed-answer.js';
 import { createFetch } from './fetch.js';
 import type { Fetch } from './transport.js';
 
@@ -11,6 +12,10 @@ export interface Provider {
   config: client.Configuration;
   fetch: Fetch;
   options: ProviderOptions;
+  /** How the client authenticates at the token endpoint; what worked there is worth remembering for this issuer. */
+  authenticator: ClientAuthenticator;
+  /** The same IdP and transport with another client authentication (the revocation endpoint's). */
+  configurationWith(auth: client.ClientAuth): client.Configuration;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -26,39 +31,6 @@ const parseIssuer = (issuerUrl: string): URL => {
     throw new PluginError('usage', `--oidc-issuer-url must use https (kube-apiserver accepts only https issuers): ${issuerUrl}`);
   }
   return url;
-};
-
-const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
-/** A client assertion made by someone else (a projected service-account token), read afresh: it rotates. */
-const clientAssertion =
-  (file: string): client.ClientAuth =>
-  (_as, c, body) => {
-    let assertion: string;
-    try {
-      assertion = readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      throw new PluginError(
-        'usage',
-        `cannot read --oidc-client-assertion-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
-    }
-    body.set('client_id', c.client_id);
-    body.set('client_assertion_type', JWT_BEARER);
-    body.set('client_assertion', assertion);
-  };
-
-/** RFC 6749 §2.3.1: client_secret_basic is the default; use post only when the IdP does not offer basic. */
-const clientAuthentication = (secret: string | undefined, assertionFile?: string): client.ClientAuth => {
-  if (assertionFile) return clientAssertion(assertionFile);
-  if (secret === undefined) return client.None();
-  const basic = client.ClientSecretBasic(secret);
-  const post = client.ClientSecretPost(secret);
-  return (as, c, body, headers) => {
-    const methods = as.token_endpoint_auth_methods_supported;
-    const useBasic = !methods || methods.includes('client_secret_basic') || !methods.includes('client_secret_post');
-    return (useBasic ? basic : post)(as, c, body, headers);
-  };
 };
 
 const mismatchError = (err: unknown, configured: string): PluginError | undefined => {
@@ -91,42 +63,64 @@ export type IssuerMetadata = Record<string, unknown> & { issuer: string };
 
 export interface Discovery {
   provider: Provider;
-  /** Set when the document was fetched now (not reused): what to cache, and for how long. */
-  fetched?: { metadata: IssuerMetadata; maxAgeSec: number };
+  /** Set when the document was fetched now (not reused): what to cache, for how long, and the IdP's Date header. */
+  fetched?: { metadata: IssuerMetadata; maxAgeSec: number; date?: string };
+}
+
+/** What an earlier run learned about this issuer: its discovery document while fresh, the client authentication that worked. */
+export interface IssuerMemory {
+  metadata?: IssuerMetadata | undefined;
+  clientAuth?: string | undefined;
 }
 
 /**
  * The provider for these options: from a cached discovery document when one is given (so a refresh costs one request
  * to the token endpoint), else by OpenID Connect discovery with the user's TLS, proxy and header settings.
  */
-export const discover = async (options: ProviderOptions, cached?: IssuerMetadata): Promise<Discovery> => {
+export const discover = async (options: ProviderOptions, memory: IssuerMemory = {}): Promise<Discovery> => {
   const issuer = parseIssuer(options.issuerUrl);
   const fetch = await createFetch(options);
   const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
-  const auth = clientAuthentication(options.clientSecret, options.clientAssertionFile);
-  if (cached) {
-    debug(`using the cached discovery document of ${issuer.href}`);
-    const config = new client.Configuration(cached as client.ServerMetadata, options.clientId, undefined, auth);
+  const authenticator = clientAuthenticator(options, 'token', {
+    remembered: isSecretMethod(memory.clientAuth) ? memory.clientAuth : undefined,
+  });
+  const finish = (config: client.Configuration): Provider => {
     config[client.customFetch] = fetch as client.CustomFetch;
     config.timeout = 30;
     for (const extension of execute) extension(config);
-    return { provider: { config, fetch, options } };
+    return {
+      config,
+      fetch,
+      options,
+      authenticator,
+      configurationWith: (auth) => finish(new client.Configuration(config.serverMetadata(), options.clientId, undefined, auth)).config,
+    };
+  };
+  if (memory.metadata) {
+    debug(`using the cached discovery document of ${issuer.href}`);
+    return {
+      provider: finish(new client.Configuration(memory.metadata as client.ServerMetadata, options.clientId, undefined, authenticator.auth)),
+    };
   }
   debug(`discovering ${issuer.href}`);
   let maxAgeSec = 0;
+  let date: string | undefined;
   const observing: Fetch = async (url, init) => {
     const response = await fetch(url, init);
-    if (url.includes('/.well-known/openid-configuration')) maxAgeSec = freshnessSec(response.headers, Date.now());
+    if (url.includes('/.well-known/openid-configuration')) {
+      maxAgeSec = freshnessSec(response.headers, Date.now());
+      date = response.headers.get('date') ?? undefined;
+    }
     return response;
   };
   try {
-    const config = await client.discovery(issuer, options.clientId, undefined, auth, {
+    const config = await client.discovery(issuer, options.clientId, undefined, authenticator.auth, {
       [client.customFetch]: observing as client.CustomFetch,
       execute,
       timeout: 30,
     });
-    config[client.customFetch] = fetch as client.CustomFetch;
-    return { provider: { config, fetch, options }, fetched: { metadata: { ...config.serverMetadata() }, maxAgeSec } };
+    const metadata = { ...config.serverMetadata() };
+    return { provider: finish(config), fetched: { metadata, maxAgeSec, ...(date ? { date } : {}) } };
   } catch (err) {
     throw mismatchError(err, options.issuerUrl) ?? discoveryError(err, issuer);
   }
@@ -135,9 +129,11 @@ export const discover = async (options: ProviderOptions, cached?: IssuerMetadata
 const discoveryError = (err: unknown, issuer: URL): PluginError => {
   const code = clientErrorCode(err);
   if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || code === 'OAUTH_RESPONSE_IS_NOT_JSON' || code === 'OAUTH_PARSE_ERROR') {
+    const answer = failedAnswerOf(err);
     return new PluginError(
       'issuer_invalid',
-      `no OpenID Connect discovery document at ${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`,
+      `no OpenID Connect discovery document at ${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration` +
+        (answer ? ` (${describeAnswer(answer)})` : ''),
       'check --oidc-issuer-url: it must be the issuer itself, exactly as the IdP names it',
       { cause: err },
     );

@@ -2,8 +2,11 @@ import * as client from 'openid-client';
 import { oneLine, PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import type { PkceMethod } from '../options/types.js';
+import { jwtExpiry } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
+import { type ClientAuthenticator, clientAuthenticator, isSecretMethod } from './client-auth.js';
 import { translateError } from './errors.js';
+import { failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
 
 export interface AuthorizationRequest {
@@ -100,6 +103,38 @@ const toTokenSet = (response: client.TokenEndpointResponse, previous?: TokenSet)
   return tokens;
 };
 
+/** Whether the IdP refused the client itself (not the grant): worth one try with another client authentication. */
+const clientRefused = (err: unknown): boolean => {
+  const answer = failedAnswerOf(err);
+  if (answer) return answer.status === 401 || answer.status === 403 || answer.error === 'invalid_client';
+  return err instanceof client.ResponseBodyError && err.error === 'invalid_client';
+};
+
+/** Sends a request; when the IdP refuses the client, tries once more with the other method worth trying. */
+const authenticated = async <T>(authenticator: ClientAuthenticator, what: string, endpoint: string, send: () => Promise<T>): Promise<T> => {
+  try {
+    return await send();
+  } catch (err) {
+    if (!clientRefused(err) || !authenticator.fallBack()) throw translateError(err, what, endpoint);
+    debug(`${translateError(err, what, endpoint).message}; trying again with ${authenticator.method()}`);
+    try {
+      return await send();
+    } catch (retried) {
+      throw translateError(retried, what, endpoint);
+    }
+  }
+};
+
+/** A request to the token endpoint, named by its grant in any error. */
+const tokenRequest = (
+  provider: Provider,
+  grant: string,
+  send: () => Promise<client.TokenEndpointResponse>,
+): Promise<client.TokenEndpointResponse> => {
+  const metadata = provider.config.serverMetadata();
+  return authenticated(provider.authenticator, `the token request (${grant} grant)`, metadata.token_endpoint ?? metadata.issuer, send);
+};
+
 /**
  * Exchanges the code from the loopback callback. openid-client derives the token request's redirect_uri from the
  * callback URL, and a URL without a path serializes with a trailing "/" (http://localhost:8000/), which IdPs that
@@ -116,42 +151,85 @@ export const exchangeCode = async (provider: Provider, request: AuthorizationReq
     return baseFetch(url, init);
   }) as client.CustomFetch;
   try {
-    const response = await client.authorizationCodeGrant(config, callbackUrl, {
-      expectedState: request.state,
-      expectedNonce: request.nonce,
-      pkceCodeVerifier: request.codeVerifier,
-      idTokenExpected: true,
-    });
+    const response = await tokenRequest(provider, 'authorization_code', () =>
+      client.authorizationCodeGrant(config, callbackUrl, {
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+        pkceCodeVerifier: request.codeVerifier,
+        idTokenExpected: true,
+      }),
+    );
     return toTokenSet(response);
-  } catch (err) {
-    throw translateError(err, 'the code exchange', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
   } finally {
     config[client.customFetch] = baseFetch as client.CustomFetch;
   }
 };
 
-/** One request to the token endpoint; the refresh token is kept when the IdP does not rotate it. */
-export const refresh = async (provider: Provider, previous: TokenSet & { refreshToken: string }): Promise<TokenSet> => {
-  const { config } = provider;
+/**
+ * One request to the token endpoint; the refresh token is kept when the IdP does not rotate it. A refresh answer may
+ * omit the ID token (OpenID Connect Core §12.2); when one is wanted, some IdPs send it when the openid scope is asked
+ * for again, so that is tried once. The caller sees whether an ID token came.
+ */
+export const refresh = async (
+  provider: Provider,
+  previous: TokenSet & { refreshToken: string },
+  wantIdToken: boolean,
+): Promise<TokenSet> => {
+  const tokens = toTokenSet(
+    await tokenRequest(provider, 'refresh_token', () => client.refreshTokenGrant(provider.config, previous.refreshToken)),
+    previous,
+  );
+  if (!wantIdToken || tokens.idToken || !tokens.refreshToken) return tokens;
+  const { refreshToken } = tokens;
+  const scope = scopeOf(provider.options.extraScopes);
+  debug(`the refresh answer carried no ID token; asking once more with scope "${scope}"`);
   try {
-    const response = await client.refreshTokenGrant(config, previous.refreshToken);
-    return toTokenSet(response, previous);
+    return toTokenSet(
+      await tokenRequest(provider, 'refresh_token', () => client.refreshTokenGrant(provider.config, refreshToken, { scope })),
+      tokens,
+    );
   } catch (err) {
-    throw translateError(err, 'the token refresh', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
+    debug(`${err instanceof Error ? err.message : String(err)}`);
+    return tokens;
   }
 };
 
-/** RFC 7009 revocation of a refresh token. Resolves false when the IdP has no revocation endpoint. */
-export const revokeRefreshToken = async (provider: Provider, refreshToken: string): Promise<boolean> => {
-  const { config } = provider;
-  const endpoint = config.serverMetadata().revocation_endpoint;
+const expired = (tokens: TokenSet, nowSec: number): boolean => {
+  const exp = (tokens.accessToken ? jwtExpiry(tokens.accessToken) : undefined) ?? tokens.accessTokenExpiresAt;
+  return exp === undefined || exp <= nowSec + 30;
+};
+
+/**
+ * RFC 7009 revocation of a refresh token, authenticated as the IdP advertises for its revocation endpoint: the client
+ * secret, `client_id` in the body for a public client, or the access token where only `bearer` is offered (refreshed
+ * first when it has expired, and then the new refresh token is the one revoked). Resolves false when the IdP has no
+ * revocation endpoint.
+ */
+export const revokeRefreshToken = async (provider: Provider, tokens: TokenSet & { refreshToken: string }): Promise<boolean> => {
+  const metadata = provider.config.serverMetadata();
+  const endpoint = metadata.revocation_endpoint;
   if (!endpoint) return false;
-  try {
-    await client.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
-    return true;
-  } catch (err) {
-    throw translateError(err, 'the revocation', endpoint);
+  const advertised = metadata.revocation_endpoint_auth_methods_supported;
+  const bearerOnly =
+    !provider.options.clientSecret &&
+    !provider.options.clientAssertionFile &&
+    advertised?.includes('bearer') &&
+    !advertised.includes('none');
+  let current: TokenSet & { refreshToken: string } = tokens;
+  if (bearerOnly && expired(tokens, Date.now() / 1000)) {
+    const refreshed = await refresh(provider, tokens, false);
+    current = { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken };
   }
+  const remembered = provider.authenticator.method();
+  const authenticator = clientAuthenticator(provider.options, 'revocation', {
+    accessToken: current.accessToken,
+    remembered: isSecretMethod(remembered) ? remembered : undefined,
+  });
+  const config = provider.configurationWith(authenticator.auth);
+  await authenticated(authenticator, 'the revocation request', endpoint, () =>
+    client.tokenRevocation(config, current.refreshToken, { token_type_hint: 'refresh_token' }),
+  );
+  return true;
 };
 
 export interface DeviceAuthorization {
@@ -186,27 +264,31 @@ export const startDeviceAuthorization = async (
     params.code_challenge = await client.calculatePKCECodeChallenge(codeVerifier);
     params.code_challenge_method = 'S256';
   }
-  try {
-    return { response: await client.initiateDeviceAuthorization(config, params), codeVerifier };
-  } catch (err) {
-    throw translateError(err, 'the device authorization request', endpoint);
-  }
+  const response = await authenticated(provider.authenticator, 'the device authorization request', endpoint, () =>
+    client.initiateDeviceAuthorization(config, params),
+  );
+  return { response, codeVerifier };
 };
 
 /** Polls the token endpoint as RFC 8628 says (interval, slow_down, authorization_pending) until done, denied, expired or aborted. */
 export const pollDeviceAuthorization = async (provider: Provider, device: DeviceAuthorization, signal: AbortSignal): Promise<TokenSet> => {
   const { config } = provider;
   try {
-    const response = await client.pollDeviceAuthorizationGrant(
-      config,
-      device.response,
-      device.codeVerifier ? { code_verifier: device.codeVerifier } : undefined,
-      { signal },
+    const response = await tokenRequest(provider, 'device_code', () =>
+      client.pollDeviceAuthorizationGrant(
+        config,
+        device.response,
+        device.codeVerifier ? { code_verifier: device.codeVerifier } : undefined,
+        {
+          signal,
+        },
+      ),
     );
     return toTokenSet(response);
   } catch (err) {
     if (signal.aborted) throw signal.reason;
-    const error = err instanceof client.ResponseBodyError ? err.error : undefined;
+    const cause = err instanceof PluginError ? err.cause : err;
+    const error = cause instanceof client.ResponseBodyError ? cause.error : undefined;
     if (error === 'expired_token') {
       throw new PluginError(
         'timeout',
@@ -215,7 +297,7 @@ export const pollDeviceAuthorization = async (provider: Provider, device: Device
       );
     }
     if (error === 'access_denied') throw new PluginError('idp_error', 'the login was denied at the IdP (access_denied)');
-    throw translateError(err, 'the device code grant', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
+    throw err;
   }
 };
 
@@ -224,11 +306,7 @@ export const clientCredentials = async (provider: Provider, extraScopes: string[
   const { config } = provider;
   const params: Record<string, string> = { ...extra };
   if (extraScopes.length > 0) params.scope = extraScopes.join(' ');
-  try {
-    return toTokenSet(await client.clientCredentialsGrant(config, params));
-  } catch (err) {
-    throw translateError(err, 'the client credentials grant', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
-  }
+  return toTokenSet(await tokenRequest(provider, 'client_credentials', () => client.clientCredentialsGrant(config, params)));
 };
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -254,19 +332,15 @@ export const tokenExchange = async (provider: Provider, request: TokenExchangeRe
   for (const resource of request.resources) params.append('resource', resource);
   for (const audience of request.audiences) params.append('audience', audience);
   if (request.extraScopes.length > 0) params.set('scope', scopeOf(request.extraScopes));
-  try {
-    return toTokenSet(await client.genericGrantRequest(config, TOKEN_EXCHANGE, params));
-  } catch (err) {
-    throw translateError(err, 'the token exchange', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
-  }
+  return toTokenSet(await tokenRequest(provider, 'token-exchange', () => client.genericGrantRequest(config, TOKEN_EXCHANGE, params)));
 };
 
 /** Resource owner password credentials (RFC 6749 §4.3), kept for compatibility with IdPs that still allow it. */
 export const passwordGrant = async (provider: Provider, username: string, password: string, extraScopes: string[]): Promise<TokenSet> => {
   const { config } = provider;
-  try {
-    return toTokenSet(await client.genericGrantRequest(config, 'password', { username, password, scope: scopeOf(extraScopes) }));
-  } catch (err) {
-    throw translateError(err, 'the password grant', config.serverMetadata().token_endpoint ?? config.serverMetadata().issuer);
-  }
+  return toTokenSet(
+    await tokenRequest(provider, 'password', () =>
+      client.genericGrantRequest(config, 'password', { username, password, scope: scopeOf(extraScopes) }),
+    ),
+  );
 };

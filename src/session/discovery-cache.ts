@@ -3,39 +3,62 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureCacheDir, writeFileAtomic } from './file-store.js';
 
-/** The IdP's discovery document, kept for as long as its HTTP headers allow. Public data: no secret in it. */
+type Metadata = Record<string, unknown> & { issuer: string };
+
+/**
+ * What is kept of an issuer: its discovery document for as long as its HTTP headers allow, and per client the
+ * client-authentication method that worked (kept beyond the document's age). Public data: no secret in it.
+ */
 interface Entry {
   issuer: string;
-  metadata: Record<string, unknown> & { issuer: string };
+  metadata?: Metadata;
   expiresAt: number;
+  clientAuth?: Record<string, string>;
+}
+
+export interface IssuerRecord {
+  /** The discovery document, while it is fresh. */
+  metadata?: Metadata;
+  /** Client id → the client-authentication method that worked. */
+  clientAuth: Record<string, string>;
 }
 
 const fileOf = (dir: string, issuer: string): string =>
   join(dir, `discovery-${createHash('sha256').update(issuer).digest('hex').slice(0, 32)}.json`);
 
-export const readDiscovery = async (
-  dir: string,
-  issuer: string,
-  nowMs: number,
-): Promise<(Record<string, unknown> & { issuer: string }) | undefined> => {
+const readEntry = async (dir: string, issuer: string): Promise<Entry | undefined> => {
   try {
     const entry = JSON.parse(await readFile(fileOf(dir, issuer), 'utf8')) as Entry;
-    return entry.issuer === issuer && entry.expiresAt > nowMs && typeof entry.metadata?.issuer === 'string' ? entry.metadata : undefined;
+    return entry.issuer === issuer ? entry : undefined;
   } catch {
     return undefined;
   }
 };
 
+export const readDiscovery = async (dir: string, issuer: string, nowMs: number): Promise<IssuerRecord> => {
+  const entry = await readEntry(dir, issuer);
+  const fresh = entry && entry.expiresAt > nowMs && typeof entry.metadata?.issuer === 'string';
+  const clientAuth = entry?.clientAuth && typeof entry.clientAuth === 'object' ? entry.clientAuth : {};
+  return fresh ? { metadata: entry.metadata as Metadata, clientAuth } : { clientAuth };
+};
+
+/** Keeps a freshly fetched document, or what a client learned; the rest of the record stays as it was. */
 export const writeDiscovery = async (
   dir: string,
   issuer: string,
-  metadata: Record<string, unknown> & { issuer: string },
-  maxAgeSec: number,
+  update: { metadata: Metadata; maxAgeSec: number } | { clientId: string; clientAuth: string },
 ): Promise<void> => {
-  if (maxAgeSec <= 0) return;
   try {
+    const entry: Entry = (await readEntry(dir, issuer)) ?? { issuer, expiresAt: 0 };
+    if ('metadata' in update) {
+      if (update.maxAgeSec <= 0 && !entry.clientAuth) return;
+      entry.metadata = update.metadata;
+      entry.expiresAt = Date.now() + update.maxAgeSec * 1000;
+    } else {
+      entry.clientAuth = { ...entry.clientAuth, [update.clientId]: update.clientAuth };
+    }
     await ensureCacheDir(dir);
-    await writeFileAtomic(fileOf(dir, issuer), JSON.stringify({ issuer, metadata, expiresAt: Date.now() + maxAgeSec * 1000 }));
+    await writeFileAtomic(fileOf(dir, issuer), JSON.stringify(entry));
   } catch {
     // only an optimisation
   }

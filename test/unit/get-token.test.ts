@@ -154,11 +154,20 @@ describe('get-token decides', () => {
     expect(w.printed.map(subjectOf)).toEqual(['logged-in']);
   });
 
-  it('a refresh answer without the credential token logs in again, saying so', async () => {
-    const w = world({ cached: { idToken: idToken(-10), refreshToken: 'rt' }, refresh: async () => ({ accessToken: 'at' }) });
-    await runGetToken(w.options, w.adapters);
-    expect(w.said).toEqual(['the refresh answer carried no ID token; logging in again']);
-    expect(w.calls).toContain('login');
+  it('a refresh answer without the credential token keeps the rotated refresh token, says why a login follows', async () => {
+    const w = world({
+      cached: { idToken: idToken(-10), refreshToken: 'rt' },
+      refresh: async () => ({ accessToken: 'at', refreshToken: 'rt-rotated' }),
+      login: async () => {
+        throw new PluginError('timeout', 'no login completed within 180 s');
+      },
+    });
+    await expect(runGetToken(w.options, w.adapters)).rejects.toMatchObject({ code: 'timeout' });
+    expect(w.said).toHaveLength(1);
+    expect(w.said[0]).toMatch(/^the IdP refreshed the session but sent no ID token .*--oidc-use-access-token/);
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'login', 'release']);
+    // The login did not complete: the next run refreshes with the token the IdP rotated, not the spent one.
+    expect([...w.saved.values()][0]).toMatchObject({ refreshToken: 'rt-rotated', accessToken: 'at' });
   });
 
   it('no refresh token: a login', async () => {

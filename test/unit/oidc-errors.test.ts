@@ -17,13 +17,23 @@ let certs: TestCertificates;
 let server: Server;
 let base: string;
 
+const UNKNOWN_CLIENT_PAGE =
+  '<!DOCTYPE html><html><head><title>Error</title><style>body{color:red}</style></head>' +
+  '<body><h1>Unknown client</h1><p>The client &quot;kubectl&quot; is not known.</p><script>track()</script></body></html>';
+
+const body = async (req: import('node:http').IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
 const answer = (res: import('node:http').ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void => {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
 };
 
 beforeAll(async () => {
   certs = makeCertificates();
-  server = createServer({ cert: certs.certPem, key: certs.keyPem }, (req, res) => {
+  server = createServer({ cert: certs.certPem, key: certs.keyPem }, async (req, res) => {
     const [, scenario = '', ...rest] = (req.url ?? '').split('/');
     const path = rest.join('/');
     const issuer = `${base}/${scenario}`;
@@ -50,6 +60,22 @@ beforeAll(async () => {
         });
       }
       if (scenario === 'expired') return answer(res, 400, JSON.stringify({ error: 'expired_token' }));
+      if (scenario === 'empty403') return answer(res, 403, '', { 'content-type': 'text/plain' });
+      if (scenario === 'html401') return answer(res, 401, UNKNOWN_CLIENT_PAGE, { 'content-type': 'text/html; charset=utf-8' });
+      if (scenario === 'echo') {
+        const form = new URLSearchParams(await body(req));
+        return answer(
+          res,
+          400,
+          JSON.stringify({ error: 'invalid_grant', error_description: `unknown token ${form.get('refresh_token')}` }),
+        );
+      }
+      if (scenario === 'huge') {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        const line = `${'internal error '.repeat(64)}\n`;
+        for (let i = 0; i < 1000 && !res.destroyed; i++) res.write(line);
+        return res.end();
+      }
       return answer(res, 400, JSON.stringify({ error: 'invalid_grant', error_description: 'redirect_uri\nmismatch' }));
     }
     answer(res, 404, 'not found', { 'content-type': 'text/plain' });
@@ -86,10 +112,11 @@ const failure = async (promise: Promise<unknown>): Promise<PluginError> => {
 };
 
 const provider = async (scenario: string): Promise<Provider> => (await discover(options(scenario))).provider;
+const REFRESH_TOKEN = 'rt-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEF';
 const refreshing = async (scenario: string, timeoutSec?: number): Promise<PluginError> => {
   const idp = await provider(scenario);
   if (timeoutSec) idp.config.timeout = timeoutSec;
-  return failure(refresh(idp, { refreshToken: 'rt' }));
+  return failure(refresh(idp, { refreshToken: REFRESH_TOKEN }, true));
 };
 
 describe('IdP failures become one line that names the request and what to do', () => {
@@ -122,11 +149,46 @@ describe('IdP failures become one line that names the request and what to do', (
     });
   });
 
+  it('no discovery document: the status and the text the server sent', async () => {
+    const err = await failure(discover(options('missing')));
+    expect(err.message).toBe(
+      `no OpenID Connect discovery document at ${base}/missing/.well-known/openid-configuration (HTTP 404 (text/plain): not found)`,
+    );
+  });
+
+  it('a 403 with an empty body names the request, the status and the fix', async () => {
+    const err = await refreshing('empty403');
+    expect(err).toMatchObject({
+      code: 'idp_error',
+      message: 'the token request (refresh_token grant) failed: HTTP 403 with an empty body',
+    });
+    expect(err.hint).toMatch(/^check --oidc-client-id and --oidc-client-secret/);
+  });
+
+  it('an HTML error page becomes its text, without markup, styles or scripts', async () => {
+    const err = await refreshing('html401');
+    expect(err.message).toBe(
+      'the token request (refresh_token grant) failed: HTTP 401 (text/html): Unknown client The client "kubectl" is not known.',
+    );
+  });
+
+  it('a token the IdP echoes back is never shown', async () => {
+    const err = await refreshing('echo');
+    expect(err.message).toBe('the token request (refresh_token grant) failed: HTTP 400 invalid_grant: unknown token …');
+    expect(JSON.stringify({ message: err.message, hint: err.hint })).not.toContain(REFRESH_TOKEN.slice(3));
+  });
+
+  it('an endless error page is cut at 200 characters', async () => {
+    const err = await refreshing('huge');
+    expect(err.message).toMatch(/^the token request \(refresh_token grant\) failed: HTTP 500 \(text\/plain\): (internal error ){13}/);
+    expect(err.message.length).toBeLessThan(300);
+  });
+
   it('an OAuth error body (ResponseBodyError), with redirect URI advice', async () => {
     const err = await refreshing('oauth-error');
     expect(err).toMatchObject({
       code: 'redirect_uri_mismatch',
-      message: 'the token refresh failed: the IdP answered invalid_grant: redirect_uri mismatch',
+      message: 'the token request (refresh_token grant) failed: HTTP 400 invalid_grant: redirect_uri mismatch',
     });
   });
 
@@ -134,13 +196,16 @@ describe('IdP failures become one line that names the request and what to do', (
     const err = await refreshing('challenge');
     expect(err).toMatchObject({
       code: 'idp_error',
-      message: 'the token refresh failed: the IdP answered invalid_client: client authentication failed',
+      message: 'the token request (refresh_token grant) failed: HTTP 401 invalid_client: client authentication failed',
     });
   });
 
   it("a token endpoint that never answers: openid-client's timeout names the host", async () => {
     const err = await refreshing('stall', 0.2);
-    expect(err).toMatchObject({ code: 'issuer_unreachable', message: `the token refresh failed: ${base} did not answer in time` });
+    expect(err).toMatchObject({
+      code: 'issuer_unreachable',
+      message: `the token request (refresh_token grant) failed: ${base} did not answer in time`,
+    });
   });
 
   it('an expired device code', async () => {
