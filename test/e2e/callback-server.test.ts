@@ -111,7 +111,9 @@ describe.skipIf(!enabled)('the loopback callback server', () => {
       const mixUp = await get(port, `/?state=${state}&code=stolen&iss=${encodeURIComponent('https://evil.example')}`, host);
       expect(mixUp.body).toContain('Login failed');
       expect(await plugin.exited).toBe(1);
-      expect(plugin.stderr().trimEnd().split('\n').at(-1)).toMatch(/^kubectl-oidc: the code exchange failed: .*"iss"/);
+      expect(plugin.stderr().trimEnd().split('\n').at(-1)).toMatch(
+        /^kubectl-oidc: the token request \(authorization_code grant\) failed: .*"iss"/,
+      );
       expect(plugin.stdout()).toBe('');
       expect(JSON.stringify(stack.idp.counts.grants)).toBe(grants);
     } finally {

@@ -110,7 +110,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
     try {
       const result = await noPkce.plugin();
       expect(result.code).toBe(1);
-      expect(lastLine(result)).toBe('kubectl-oidc: the device code grant failed: the IdP answered invalid_grant: PKCE is required');
+      expect(lastLine(result)).toBe('kubectl-oidc: the token request (device_code grant) failed: HTTP 400 invalid_grant: PKCE is required');
     } finally {
       await noPkce.cleanup();
     }
@@ -184,7 +184,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       const untrusted = await run(PLUGIN_BIN, args, { env: { ...ws.env, KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN: 'not-trusted' } });
       expect(untrusted.code).toBe(1);
       expect(lastLine(untrusted)).toBe(
-        'kubectl-oidc: the token exchange failed: the IdP answered invalid_grant: the subject token is not one this IdP trusts',
+        'kubectl-oidc: the token request (token-exchange grant) failed: HTTP 400 invalid_grant: the subject token is not one this IdP trusts',
       );
       const none = await run(PLUGIN_BIN, args, { env: ws.env });
       expect(none.code).toBe(2);
@@ -219,7 +219,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
         env: { ...ws.env, KUBECTL_OIDC_CLIENT_SECRET: 'wrong' },
       });
       expect(wrong.code).toBe(1);
-      expect(lastLine(wrong)).toMatch(/^kubectl-oidc: the client credentials grant failed: the IdP answered invalid_client/);
+      expect(lastLine(wrong)).toMatch(/^kubectl-oidc: the token request \(client_credentials grant\) failed: HTTP 401 invalid_client/);
     } finally {
       await ws.cleanup();
     }
@@ -256,7 +256,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       );
       expect(tampered.code).toBe(1);
       expect(tampered.stdout).toBe('');
-      expect(lastLine(tampered)).toMatch(/^kubectl-oidc: the client credentials grant failed: the IdP answered invalid_client/);
+      expect(lastLine(tampered)).toMatch(/^kubectl-oidc: the token request \(client_credentials grant\) failed: HTTP 401 invalid_client/);
       expect(tampered.stderr).not.toContain(signature!);
     } finally {
       await ws.cleanup();
@@ -278,7 +278,9 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
         { env },
       );
       expect(bad.code).toBe(1);
-      expect(lastLine(bad)).toBe('kubectl-oidc: the client credentials grant failed: the IdP answered invalid_grant: invalid app password');
+      expect(lastLine(bad)).toBe(
+        'kubectl-oidc: the token request (client_credentials grant) failed: HTTP 400 invalid_grant: invalid app password',
+      );
       expect(bad.stderr).not.toContain('not the app password');
     } finally {
       await ws.cleanup();
@@ -307,7 +309,9 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(fromCommand.code, fromCommand.stderr).toBe(0);
       const wrong = await run(PLUGIN_BIN, [...args, '--force-refresh'], { env: { ...ws.env, KUBECTL_OIDC_PASSWORD: 'nope' } });
       expect(wrong.code).toBe(1);
-      expect(lastLine(wrong)).toBe('kubectl-oidc: the password grant failed: the IdP answered invalid_grant: wrong username or password');
+      expect(lastLine(wrong)).toBe(
+        'kubectl-oidc: the token request (password grant) failed: HTTP 400 invalid_grant: wrong username or password',
+      );
       const none = await run(PLUGIN_BIN, [...args, '--force-refresh'], { env: ws.env });
       expect(none.code).toBe(2);
       expect(lastLine(none)).toMatch(/^kubectl-oidc: no password: set KUBECTL_OIDC_PASSWORD, --password-file or --password-command/);

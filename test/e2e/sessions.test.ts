@@ -130,7 +130,7 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
       expect(result.code, result.stderr).toBe(0);
       const lines = result.stderr.split('\n');
       const why = lines.findIndex((line) =>
-        /^kubectl-oidc: could not refresh the token \(the token refresh failed: the IdP answered invalid_grant.*\); logging in again$/.test(
+        /^kubectl-oidc: could not refresh the token \(the token request \(refresh_token grant\) failed: HTTP 400 invalid_grant.*\); logging in again$/.test(
           line,
         ),
       );

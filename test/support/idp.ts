@@ -33,6 +33,10 @@ export interface IdpCounts {
   tokenErrors: number;
   /** The parameters of each token exchange (RFC 8693) the IdP answered. */
   exchanges: Record<string, string[]>[];
+  /** Requests refused for their client authentication by the strictBasic quirk. */
+  refusedClientAuth: number;
+  /** Refresh tokens revoked at the revocation endpoint. */
+  revocations: number;
 }
 
 /** The test IdP exchanges subject tokens of this form for tokens of the named user (RFC 8693). */
@@ -46,6 +50,8 @@ export interface TestIdp {
   setIdTokenTtl(seconds: number): void;
   /** Reproduces IdP quirks from the field guides (shared/seeds) until set back. */
   setQuirks(quirks: IdpQuirks): void;
+  /** Ends an access token at the IdP, as its expiry or an admin would. */
+  revokeAccessToken(token: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +64,15 @@ export interface IdpQuirks {
   slowDownOnce?: boolean;
   /** Device codes that expire after this many seconds. */
   deviceCodeTtl?: number;
+  /**
+   * Basic credentials taken as sent, without the form-decoding RFC 6749 §2.3.1 asks for: escaped ones
+   * (`machine%2Dsecret…`) are refused with an empty 403, as servers that do not decode them answer.
+   */
+  strictBasic?: boolean;
+  /** Refresh answers without an ID token (OpenID Connect Core §12.2): always, or unless the request asks for scopes again. */
+  noIdTokenOnRefresh?: 'always' | 'unlessScoped';
+  /** Revocation only with the access token as a Bearer credential; discovery advertises client_secret_basic and bearer. */
+  bearerRevocationOnly?: boolean;
 }
 
 export interface IdpSettings {
@@ -232,6 +247,8 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     deviceAuthorizations: 0,
     deviceAuthorizationsWithPkce: 0,
     exchanges: [],
+    refusedClientAuth: 0,
+    revocations: 0,
   };
   provider.on('authorization.success', () => {
     counts.logins += 1;
@@ -242,13 +259,37 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     counts.requests += 1;
     const started = performance.now();
     if (ctx.path === '/auth') counts.authorization += 1;
-    if (ctx.method === 'POST' && (ctx.path === '/token' || ctx.path === '/device/auth')) {
+    let form = new URLSearchParams();
+    if (ctx.method === 'POST' && (ctx.path === '/token' || ctx.path === '/device/auth' || ctx.path === '/token/revocation')) {
       // Read the form first (oidc-provider accepts an upstream-parsed body) to see what the plugin sent.
       const chunks: Buffer[] = [];
       for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
       const text = Buffer.concat(chunks).toString('utf8');
       (ctx.request as unknown as { body: string }).body = text;
-      const form = new URLSearchParams(text);
+      form = new URLSearchParams(text);
+      const basic = /^Basic (.+)$/i.exec(ctx.get('authorization'))?.[1];
+      if (quirks.strictBasic && basic && Buffer.from(basic, 'base64').toString('utf8').includes('%')) {
+        counts.refusedClientAuth += 1;
+        ctx.status = 403;
+        ctx.body = '';
+        return;
+      }
+      if (ctx.path === '/token/revocation' && quirks.bearerRevocationOnly) {
+        const bearer = /^Bearer (.+)$/i.exec(ctx.get('authorization'))?.[1];
+        if (!bearer || !(await provider.AccessToken.find(bearer))) {
+          ctx.status = 401;
+          ctx.body = '';
+          return;
+        }
+        const refreshToken = await provider.RefreshToken.find(form.get('token') ?? '');
+        if (refreshToken) {
+          await refreshToken.destroy();
+          counts.revocations += 1;
+        }
+        ctx.status = 200;
+        ctx.body = '';
+        return;
+      }
       if (ctx.path === '/device/auth') {
         counts.deviceAuthorizations += 1;
         if (form.get('code_challenge_method') === 'S256' && form.get('code_challenge')) counts.deviceAuthorizationsWithPkce += 1;
@@ -289,6 +330,14 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     }
     if (ctx.path === '/.well-known/openid-configuration' && quirks.noPkceMethods) {
       delete (ctx.body as Record<string, unknown>).code_challenge_methods_supported;
+    }
+    if (ctx.path === '/.well-known/openid-configuration' && quirks.bearerRevocationOnly) {
+      (ctx.body as Record<string, unknown>).revocation_endpoint_auth_methods_supported = ['client_secret_basic', 'bearer'];
+    }
+    if (ctx.path === '/token/revocation' && ctx.status === 200) counts.revocations += 1;
+    const refreshAnswer = ctx.path === '/token' && form.get('grant_type') === 'refresh_token' && ctx.status === 200;
+    if (refreshAnswer && (quirks.noIdTokenOnRefresh === 'always' || (quirks.noIdTokenOnRefresh === 'unlessScoped' && !form.has('scope')))) {
+      delete (ctx.body as Record<string, unknown>).id_token;
     }
     if (ctx.path === '/jwks' && quirks.emptyJwks) ctx.body = {};
     if (ctx.path === '/token' && ctx.method === 'POST') {
@@ -375,6 +424,9 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     },
     setQuirks: (next) => {
       quirks = next;
+    },
+    revokeAccessToken: async (token) => {
+      await (await provider.AccessToken.find(token))?.destroy();
     },
     stop: () =>
       new Promise((resolve) => {

@@ -1,0 +1,155 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, TEST_CLIENT_ID } from '../support/idp.js';
+import { PLUGIN_BIN } from '../support/paths.js';
+import { run } from '../support/run.js';
+import { newWorkspace, parseWhoAmI, useStack, type Workspace } from './harness.js';
+import { e2eEnabled } from './requirements.js';
+
+/**
+ * IdPs we did not write, reproduced with the test IdP configured to misbehave as they do (FIELD-NOTES §7): Basic
+ * credentials taken without form-decoding, refresh answers without an ID token, revocation only with a bearer token.
+ */
+const enabled = e2eEnabled();
+
+const cachedTokens = (ws: Workspace): Record<string, string> => {
+  const [file] = ws.sessionFiles();
+  return (JSON.parse(readFileSync(join(ws.cacheDir, file!), 'utf8')) as { tokens: Record<string, string> }).tokens;
+};
+
+describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', () => {
+  const stack = useStack();
+
+  it('a server that does not form-decode Basic credentials: one refused try, then unescaped Basic, remembered', async () => {
+    stack.idp.setQuirks({ strictBasic: true });
+    const ws = newWorkspace(stack);
+    try {
+      expect(MACHINE_CLIENT_SECRET).toMatch(/-/); // form-encoding escapes it: machine%2Dsecret…
+      const args = [
+        'get-token',
+        `--oidc-issuer-url=${stack.idp.issuer}`,
+        `--oidc-client-id=${MACHINE_CLIENT_ID}`,
+        '--grant-type=client-credentials',
+        `--certificate-authority=${stack.certs.caFile}`,
+        `--token-cache-dir=${ws.cacheDir}`,
+        '--force-refresh',
+      ];
+      const env = { ...ws.env, KUBECTL_OIDC_CLIENT_SECRET: MACHINE_CLIENT_SECRET };
+      const refused = stack.idp.counts.refusedClientAuth;
+      const grants = stack.idp.counts.grants.client_credentials ?? 0;
+      const first = await run(PLUGIN_BIN, [...args, '-v'], { env });
+      expect(first.code, first.stderr).toBe(0);
+      expect(JSON.parse(first.stdout).status.token).toBeTruthy();
+      expect(stack.idp.counts.refusedClientAuth - refused).toBe(1);
+      expect(first.stderr).toMatch(
+        /the token request \(client_credentials grant\) failed: HTTP 403 with an empty body; trying again with client_secret_basic_unescaped/,
+      );
+      expect(first.stderr).not.toContain(MACHINE_CLIENT_SECRET);
+      // What worked is kept with the issuer: the next run sends it first.
+      const second = await run(PLUGIN_BIN, args, { env });
+      expect(second.code, second.stderr).toBe(0);
+      expect(stack.idp.counts.refusedClientAuth - refused).toBe(1);
+      expect((stack.idp.counts.grants.client_credentials ?? 0) - grants).toBe(2);
+      const record = readdirSync(ws.cacheDir).find((name) => name.startsWith('discovery-'));
+      expect(JSON.parse(readFileSync(join(ws.cacheDir, record!), 'utf8')).clientAuth).toEqual({
+        [MACHINE_CLIENT_ID]: 'client_secret_basic_unescaped',
+      });
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+
+  it('a refresh answer with an ID token only when the scope is asked again: no browser login', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'quinn' } });
+    try {
+      stack.idp.setIdTokenTtl(30); // inside the 60 s margin: the next run refreshes
+      expect((await ws.kubectl()).code).toBe(0);
+      stack.idp.setIdTokenTtl(3600);
+      stack.idp.setQuirks({ noIdTokenOnRefresh: 'unlessScoped' });
+      const logins = stack.idp.counts.logins;
+      const refreshes = stack.idp.counts.grants.refresh_token ?? 0;
+      const result = await ws.kubectl();
+      expect(result.code, result.stderr).toBe(0);
+      expect(parseWhoAmI(result.stdout).username).toBe('quinn@example.test');
+      expect(stack.idp.counts.logins).toBe(logins);
+      expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(2);
+      expect(result.stderr).toBe('');
+    } finally {
+      stack.idp.setQuirks({});
+      stack.idp.setIdTokenTtl(3600);
+      await ws.cleanup();
+    }
+  });
+
+  it('a refresh that never yields an ID token: one line says why the browser login follows, which then caches its tokens', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'rory' } });
+    try {
+      stack.idp.setIdTokenTtl(30);
+      expect((await ws.plugin()).code).toBe(0);
+      stack.idp.setIdTokenTtl(3600);
+      stack.idp.setQuirks({ noIdTokenOnRefresh: 'always' });
+      const logins = stack.idp.counts.logins;
+      const result = await ws.plugin();
+      expect(result.code, result.stderr).toBe(0);
+      const explained = result.stderr.split('\n').filter((line) => line.includes('sent no ID token'));
+      expect(explained).toEqual([
+        'kubectl-oidc: the IdP refreshed the session but sent no ID token (OpenID Connect allows that), so a browser login ' +
+          'follows; to avoid it, have the IdP include the ID token in refresh answers, or use --oidc-use-access-token where ' +
+          'the cluster accepts access tokens',
+      ]);
+      expect(stack.idp.counts.logins).toBe(logins + 1);
+      expect(cachedTokens(ws).idToken).toBe(JSON.parse(result.stdout).status.token);
+    } finally {
+      stack.idp.setQuirks({});
+      stack.idp.setIdTokenTtl(3600);
+      await ws.cleanup();
+    }
+  });
+
+  it('revocation only with a bearer token: a public client revokes with its access token, refreshed first when expired', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'sage' } });
+    try {
+      stack.idp.setQuirks({ bearerRevocationOnly: true });
+      stack.idp.setIdTokenTtl(20); // the access token expires too: bearer needs a fresh one
+      expect((await ws.plugin()).code).toBe(0);
+      stack.idp.setIdTokenTtl(3600);
+      const revocations = stack.idp.counts.revocations;
+      const refreshes = stack.idp.counts.grants.refresh_token ?? 0;
+      const logout = await run(PLUGIN_BIN, ['logout', ...ws.pluginArgs.slice(1)], { env: ws.env });
+      expect(logout.code, logout.stderr).toBe(0);
+      expect(logout.stdout.trim()).toBe(
+        `removed sage@example.test at ${stack.idp.issuer}, client ${TEST_CLIENT_ID} (disk storage); revoked the refresh token at the IdP`,
+      );
+      expect(stack.idp.counts.revocations - revocations).toBe(1);
+      expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(1);
+      expect(ws.sessionFiles()).toEqual([]);
+    } finally {
+      stack.idp.setQuirks({});
+      stack.idp.setIdTokenTtl(3600);
+      await ws.cleanup();
+    }
+  });
+
+  it('a revocation the IdP refuses: logout still removes the session, exits 0 and says so in one line', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'tao' } });
+    try {
+      expect((await ws.plugin()).code).toBe(0);
+      const { accessToken } = cachedTokens(ws);
+      stack.idp.setQuirks({ bearerRevocationOnly: true });
+      // Revoke the access token straight at the IdP: the bearer try is refused too.
+      await stack.idp.revokeAccessToken(accessToken!);
+      const logout = await run(PLUGIN_BIN, ['logout', ...ws.pluginArgs.slice(1)], { env: ws.env });
+      expect(logout.code, logout.stderr).toBe(0);
+      expect(logout.stdout.trim()).toBe(
+        `removed tao@example.test at ${stack.idp.issuer}, client ${TEST_CLIENT_ID} (disk storage); could not revoke the refresh ` +
+          'token (the revocation request failed: HTTP 401 with an empty body)',
+      );
+      expect(ws.sessionFiles()).toEqual([]);
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+});
