@@ -227,6 +227,46 @@ export const tokenFindings = (facts: TokenFactsForFindings): Finding[] => {
   return findings;
 };
 
+/** Claims IdPs put groups in, most common first (Entra: roles for app roles; Cognito; AD-style memberOf). */
+const GROUPS_LIKE = ['groups', 'roles', 'cognito:groups', 'memberOf', 'group'];
+
+/** The claim that looks like the user's groups: a non-empty list of strings, or undefined. */
+export const groupsLikeClaim = (claims: Record<string, unknown>): string | undefined =>
+  GROUPS_LIKE.find((name) => {
+    const value = claims[name];
+    return Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string');
+  });
+
+/** The token carries groups, the API server's configuration maps none: say how to map them. */
+export const groupsFinding = (claim: string, value: unknown): Finding => ({
+  level: 'warn',
+  check: 'groups-mapping',
+  message:
+    `the token carries ${claim}: ${JSON.stringify(value).slice(0, 120)}, but kube-apiserver maps no groups claim, ` +
+    'so the user gets no groups from the IdP',
+  fix:
+    `set --oidc-groups-claim=${claim} --oidc-groups-prefix=oidc: on kube-apiserver (or claimMappings.groups in the ` +
+    'AuthenticationConfiguration), and pass the same to setup to see the result',
+});
+
+/** What a refresh right after the login showed about every later one. */
+export const refreshFinding = (carriesIdToken: boolean, idTokenExpiresAt: number | undefined): Finding => {
+  if (carriesIdToken) {
+    return { level: 'ok', check: 'refresh', message: 'a refresh returns a new ID token: kubectl-oidc renews it without the browser' };
+  }
+  const lifetime = idTokenExpiresAt ? Math.round((idTokenExpiresAt - Date.now() / 1000) / 60) : undefined;
+  return {
+    level: 'warn',
+    check: 'refresh',
+    message:
+      "the IdP's refresh answers carry no ID token, even when the openid scope is asked again (OpenID Connect Core §12.2 " +
+      `allows it): the browser opens whenever the ID token expires${lifetime !== undefined ? ` (it lives ${lifetime} min)` : ''}`,
+    fix:
+      'have the IdP return the ID token on refresh (or issue longer-lived ID tokens), or use --oidc-use-access-token where ' +
+      'the cluster accepts JWT access tokens',
+  };
+};
+
 /** What to fix at the IdP registration when it refused the login. */
 export const loginErrorFix = (code: string, message: string, redirectUris: string[], extraScopes: string[]): string | undefined => {
   if (code === 'redirect_uri_mismatch') {

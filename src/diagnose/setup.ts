@@ -9,7 +9,7 @@ import { sessionInfo } from '../session/info.js';
 import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
 import type { TokenSet } from '../session/tokens.js';
-import { type Finding, issuerFindings, loginErrorFix, tokenFindings } from './findings.js';
+import { type Finding, groupsFinding, groupsLikeClaim, issuerFindings, loginErrorFix, refreshFinding, tokenFindings } from './findings.js';
 import {
   type JwtAuthenticator,
   judge,
@@ -18,7 +18,7 @@ import {
   parseAuthenticationConfiguration,
   type Verdict,
 } from './judge.js';
-import { type Snippets, snippets } from './snippets.js';
+import { type ClusterTrust, type Snippets, snippets } from './snippets.js';
 
 export interface SetupResult {
   ok: boolean;
@@ -29,7 +29,8 @@ export interface SetupResult {
 interface Report {
   issuer: string;
   checks: Finding[];
-  token?: { header: Record<string, unknown>; claims: Record<string, unknown> };
+  /** The token get-token would hand to kubectl, decoded when it is a JWT. */
+  token?: { kind: 'ID token' | 'access token'; header: Record<string, unknown>; claims: Record<string, unknown> };
   userinfo?: Record<string, unknown>;
   verdict?: Verdict;
   configuration?: Snippets;
@@ -38,15 +39,26 @@ interface Report {
 
 const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf', 'auth_time', 'updated_at']);
 
-const when = (seconds: number, nowSec: number): string => {
+const span = (seconds: number): string => {
+  const units: [number, string][] = [
+    [365.25 * 86400 * 2, 'y'],
+    [86400 * 2, 'd'],
+    [5400, 'h'],
+    [90, 'm'],
+  ];
+  const unit = units.find(([threshold]) => seconds >= threshold);
+  if (!unit) return `${Math.round(seconds)}s`;
+  const size = { y: 365.25 * 86400, d: 86400, h: 3600, m: 60 }[unit[1] as 'y' | 'd' | 'h' | 'm'];
+  return `${Math.round(seconds / size)}${unit[1]}`;
+};
+
+/** A time claim for people: 0 is "unset" (some IdPs send auth_time: 0), others as a date and how far from now. */
+export const readableTime = (seconds: number, nowSec: number): string => {
+  if (seconds === 0) return '0 (unset)';
   const delta = Math.round(seconds - nowSec);
-  const span =
-    Math.abs(delta) >= 5400
-      ? `${Math.round(Math.abs(delta) / 3600)}h`
-      : Math.abs(delta) >= 90
-        ? `${Math.round(Math.abs(delta) / 60)}m`
-        : `${Math.abs(delta)}s`;
-  return `${new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')}, ${delta >= 0 ? `in ${span}` : `${span} ago`}`;
+  const date = new Date(seconds * 1000);
+  const shown = Number.isNaN(date.getTime()) ? 'not a date' : date.toISOString().replace('.000Z', 'Z');
+  return `${seconds} (${shown}, ${delta >= 0 ? `in ${span(delta)}` : `${span(-delta)} ago`})`;
 };
 
 const MARK = { ok: '✓', warn: '!', error: '✗' } as const;
@@ -59,9 +71,14 @@ const formatText = (report: Report, nowSec: number): string => {
   }
   if (report.error) out.push('', `✗ ${report.error}`);
   if (report.token) {
-    out.push('', `ID token header: ${JSON.stringify(report.token.header)}`, 'ID token claims:');
+    const { kind } = report.token;
+    out.push(
+      '',
+      `${kind[0]?.toUpperCase()}${kind.slice(1)} header: ${JSON.stringify(report.token.header)}`,
+      `${kind[0]?.toUpperCase()}${kind.slice(1)} claims:`,
+    );
     for (const [name, value] of Object.entries(report.token.claims)) {
-      const shown = TIME_CLAIMS.has(name) && typeof value === 'number' ? `${value} (${when(value, nowSec)})` : JSON.stringify(value);
+      const shown = TIME_CLAIMS.has(name) && typeof value === 'number' ? readableTime(value, nowSec) : JSON.stringify(value);
       out.push(`  ${name}: ${shown}`);
     }
   }
@@ -90,17 +107,18 @@ const formatText = (report: Report, nowSec: number): string => {
     const c = report.configuration;
     out.push(
       '',
-      'Configure kubectl:',
+      'Configure kubectl (kubectl 1.30 or later, for --exec-interactive-mode):',
       '',
       c.kubectlCommand,
       '',
-      'or in the kubeconfig:',
+      'or in the kubeconfig (any kubectl since 1.22):',
       '',
       c.kubeconfigUser.trimEnd(),
       '',
       'Configure kube-apiserver with flags:',
       '',
       ...c.apiserverFlags.map((flag) => `  ${flag}`),
+      ...c.apiserverNotes.map((note) => `  # ${note}`),
       '',
       'or with structured authentication (--authentication-config):',
       '',
@@ -132,6 +150,16 @@ const decodeHeader = (jwt: string): Record<string, unknown> => {
   }
 };
 
+/** The IdP's CA for the API server, from the CA the plugin was given: its file path and the PEM. */
+const clusterTrust = async (o: GetTokenOptions): Promise<ClusterTrust> => {
+  const { extraCertificateAuthorities } = await import('../oidc/fetch.js');
+  const pems = extraCertificateAuthorities(o.provider);
+  return {
+    ...(o.provider.certificateAuthorityFiles[0] ? { caFile: o.provider.certificateAuthorityFiles[0] } : {}),
+    ...(pems.length > 0 ? { caPem: pems.map((pem) => pem.trim()).join('\n') } : {}),
+  };
+};
+
 /**
  * `kubectl-oidc setup`: checks the issuer, logs in, shows the claims, judges the token as kube-apiserver would and
  * makes the configuration for both sides. Resolves the report, and whether the cluster would accept the user with no
@@ -158,22 +186,36 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
       )
     : [legacyAuthenticator(legacy)];
   const report: Report = { issuer: o.provider.issuerUrl, checks: [] };
-  const done = (ok: boolean): SetupResult => ({
-    ok,
-    report: options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report, Date.now() / 1000),
-  });
+  const cluster = await clusterTrust(o);
+  const done = (ok: boolean, verdict?: Verdict, claims?: Record<string, unknown>): SetupResult => {
+    // The configuration for both sides, whatever the verdict: what to fix is in the checks above it.
+    const groupsClaim = verdict?.ok && verdict.groups.length === 0 && claims ? groupsLikeClaim(claims) : undefined;
+    report.configuration = snippets(
+      o,
+      legacy,
+      verdict?.ok ? { username: verdict.username, ...(verdict.groups[0] ? { group: verdict.groups[0] } : {}) } : {},
+      { userName: options.kubeconfigUser, showSecrets: options.showSecrets, command: 'kubectl-oidc' },
+      { ...cluster, ...(groupsClaim ? { suggestedGroupsClaim: groupsClaim } : {}) },
+    );
+    return {
+      ok,
+      report: options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report, Date.now() / 1000),
+    };
+  };
 
-  const [{ discover }, { inspectIssuer, signatureProblem, userinfo }, { login }] = await Promise.all([
+  const [{ discover }, { inspectIssuer, signatureProblem, userinfo }, { login }, { refresh }] = await Promise.all([
     import('../oidc/provider.js'),
     import('../oidc/inspect.js'),
     import('../login/login.js'),
+    import('../oidc/tokens.js'),
   ]);
   let tokens: TokenSet;
   let provider: Provider;
   let jwks: IssuerInspection['jwks'];
   try {
-    ({ provider } = await discover(o.provider));
-    const inspection = await inspectIssuer(provider);
+    const discovery = await discover(o.provider);
+    provider = discovery.provider;
+    const inspection = await inspectIssuer(provider, discovery.fetched);
     jwks = inspection.jwks;
     const skew = inspection.date ? (Date.parse(inspection.date) - Date.now()) / 1000 : undefined;
     report.checks.push(
@@ -197,18 +239,30 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
     return done(false);
   }
 
-  if (!tokens.idToken) {
-    report.error = 'the IdP returned no ID token: kube-apiserver authenticates with the ID token';
+  const kind = o.useAccessToken || tokens.accessTokenIsCredential ? 'access token' : 'ID token';
+  const credential = credentialToken(tokens, o.useAccessToken);
+  if (!credential) {
+    report.error = `the IdP returned no ${kind}: kubectl-oidc would have nothing to give kubectl`;
     return done(false);
   }
-  const claims = jwtClaims(tokens.idToken) ?? {};
-  const header = decodeHeader(tokens.idToken);
-  report.token = { header, claims };
-  if (tokens.accessToken && typeof claims.sub === 'string') {
+  const claims = jwtClaims(credential.token);
+  if (!claims) {
+    report.verdict = { ok: false, reason: `the ${kind} is opaque (not a JWT): kube-apiserver cannot verify it` };
+    report.checks.push({
+      level: 'error',
+      check: 'credential',
+      message: `the ${kind} the IdP issued is opaque, and kube-apiserver authenticates only JWTs it can verify`,
+      fix: 'have the IdP issue JWT access tokens for an audience the API server accepts (often a resource or audience setting)',
+    });
+    return done(false);
+  }
+  const header = decodeHeader(credential.token);
+  report.token = { kind, header, claims };
+  if (tokens.accessToken && typeof claims.sub === 'string' && kind === 'ID token') {
     const info = await userinfo(provider, tokens.accessToken, claims.sub);
     if (info) report.userinfo = info;
   }
-  const signatureError = await signatureProblem(tokens.idToken, jwks);
+  const signatureError = await signatureProblem(credential.token, jwks);
   report.verdict = judge({ header, claims, ...(signatureError ? { signatureError } : {}) }, authenticators, Date.now() / 1000);
   report.checks.push(
     ...tokenFindings({
@@ -217,19 +271,32 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
       extraScopes: o.provider.extraScopes,
       usernameClaim: options.apiserver.usernameClaim,
       ...(options.apiserver.groupsClaim ? { groupsClaim: options.apiserver.groupsClaim } : {}),
-      hasRefreshToken: Boolean(tokens.refreshToken),
+      hasRefreshToken: Boolean(tokens.refreshToken) || kind === 'access token',
     }),
   );
+  if (tokens.refreshToken && kind === 'ID token') {
+    // What every later refresh will do: one refresh now (its rotated refresh token is the one kept).
+    try {
+      const refreshed = await refresh(provider, { ...tokens, refreshToken: tokens.refreshToken }, true);
+      report.checks.push(refreshFinding(Boolean(refreshed.idToken), credential.expiresAt));
+      tokens = { ...refreshed, ...(refreshed.idToken ? {} : tokens.idToken ? { idToken: tokens.idToken } : {}) };
+    } catch (err) {
+      report.checks.push({
+        level: 'warn',
+        check: 'refresh',
+        message: `a refresh right after the login failed: ${err instanceof PluginError ? err.message : String(err)}`,
+        fix: 'allow the refresh_token grant for this client at the IdP',
+      });
+    }
+  }
   const verdict = report.verdict;
-  report.configuration = snippets(
-    o,
-    legacy,
-    verdict.ok ? { username: verdict.username, ...(verdict.groups[0] ? { group: verdict.groups[0] } : {}) } : {},
-    { userName: options.kubeconfigUser, showSecrets: options.showSecrets, command: 'kubectl-oidc' },
-  );
+  if (verdict.ok && verdict.groups.length === 0) {
+    const groupsClaim = groupsLikeClaim(claims);
+    if (groupsClaim) report.checks.push(groupsFinding(groupsClaim, claims[groupsClaim]));
+  }
   if (options.saveSession) {
     const store = await openStore(o.cache);
     await store.save(sessionKey(o), tokens, sessionInfo(o, tokens, credentialToken(tokens, o.useAccessToken)?.expiresAt));
   }
-  return done(verdict.ok && !report.checks.some((f) => f.level === 'error'));
+  return done(verdict.ok && !report.checks.some((f) => f.level === 'error'), verdict, claims);
 };

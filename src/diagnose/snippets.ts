@@ -14,8 +14,17 @@ export interface Snippets {
   kubectlCommand: string;
   kubeconfigUser: string;
   apiserverFlags: string[];
+  /** What an admin must know about the flags: where the CA file must be, a groups mapping to consider. */
+  apiserverNotes: string[];
   authenticationConfiguration: string;
   clusterRoleBinding: string;
+}
+
+/** What the API server needs beyond the flags the user gave: the IdP's private CA, a groups claim worth mapping. */
+export interface ClusterTrust {
+  caFile?: string;
+  caPem?: string;
+  suggestedGroupsClaim?: string;
 }
 
 export const snippets = (
@@ -23,6 +32,7 @@ export const snippets = (
   legacy: LegacyFlags,
   subject: { username?: string; group?: string },
   settings: { userName: string; showSecrets: boolean; command: string },
+  cluster: ClusterTrust = {},
 ): Snippets => {
   const { args, env: secrets } = kubeconfigArgs(options);
   const env = secrets.map(({ name, value }) => ({ name, value: settings.showSecrets ? value : REDACTED }));
@@ -59,6 +69,18 @@ export const snippets = (
     ...(legacy.groupsPrefix !== undefined ? [`--oidc-groups-prefix=${legacy.groupsPrefix}`] : []),
     ...Object.entries(legacy.requiredClaims).map(([k, v]) => `--oidc-required-claim=${k}=${v}`),
     ...(legacy.signingAlgs.join(',') !== 'RS256' ? [`--oidc-signing-algs=${legacy.signingAlgs.join(',')}`] : []),
+    ...(cluster.caPem ? [`--oidc-ca-file=${cluster.caFile ?? '<the IdP CA file>'}`] : []),
+  ];
+  const apiserverNotes = [
+    ...(cluster.caPem
+      ? [
+          `--oidc-ca-file is read on the API server's hosts: copy the IdP's CA${cluster.caFile ? ` (${cluster.caFile})` : ''} ` +
+            'there and give that path',
+        ]
+      : []),
+    ...(cluster.suggestedGroupsClaim
+      ? [`to map the token's groups too: --oidc-groups-claim=${cluster.suggestedGroupsClaim} --oidc-groups-prefix=oidc:`]
+      : []),
   ];
   const usernamePrefix = legacyUsernamePrefix(legacy);
   const authenticationConfiguration = stringify({
@@ -66,7 +88,11 @@ export const snippets = (
     kind: 'AuthenticationConfiguration',
     jwt: [
       {
-        issuer: { url: legacy.issuerUrl, audiences: [legacy.clientId] },
+        issuer: {
+          url: legacy.issuerUrl,
+          ...(cluster.caPem ? { certificateAuthority: `${cluster.caPem}\n` } : {}),
+          audiences: [legacy.clientId],
+        },
         claimMappings: {
           username: { claim: legacy.usernameClaim, prefix: usernamePrefix },
           ...(legacy.groupsClaim ? { groups: { claim: legacy.groupsClaim, prefix: legacy.groupsPrefix ?? '' } } : {}),
@@ -92,5 +118,5 @@ export const snippets = (
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
     subjects: [subjectEntry],
   });
-  return { kubectlCommand, kubeconfigUser, apiserverFlags, authenticationConfiguration, clusterRoleBinding };
+  return { kubectlCommand, kubeconfigUser, apiserverFlags, apiserverNotes, authenticationConfiguration, clusterRoleBinding };
 };

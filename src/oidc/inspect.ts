@@ -2,6 +2,7 @@ import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
 import { translateError } from './errors.js';
+import { describeAnswer, failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
 
 /** What `setup` needs to see of an issuer beyond what openid-client checks: the raw documents and the IdP's clock. */
@@ -14,33 +15,40 @@ export interface IssuerInspection {
   jwksError?: string;
 }
 
-const getJson = async (provider: Provider, url: string): Promise<{ json: unknown; date?: string }> => {
+const getJson = async (provider: Provider, url: string, what: string): Promise<{ json: unknown; date?: string }> => {
   let response: Response;
   try {
     response = await provider.fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
   } catch (err) {
-    throw translateError(err, `GET ${url}`, url);
+    throw translateError(err, `${what} (GET ${url})`, url);
   }
   const date = response.headers.get('date') ?? undefined;
-  if (!response.ok) throw new PluginError('issuer_invalid', `GET ${url} answered HTTP ${response.status}`);
+  const answer = failedAnswerOf(response);
+  if (answer) throw new PluginError('issuer_invalid', `${what} (GET ${url}) failed: ${describeAnswer(answer)}`);
   let json: unknown;
   try {
     json = await response.json();
   } catch (err) {
-    throw new PluginError('issuer_invalid', `GET ${url} did not answer JSON`, undefined, { cause: err });
+    throw new PluginError('issuer_invalid', `${what} (GET ${url}) did not answer JSON`, undefined, { cause: err });
   }
   return { json, ...(date ? { date } : {}) };
 };
 
-export const inspectIssuer = async (provider: Provider): Promise<IssuerInspection> => {
+/** The issuer's documents: the discovery document as `discover` just fetched it (or fetched now), and its JWKS. */
+export const inspectIssuer = async (
+  provider: Provider,
+  fetched?: { metadata: Record<string, unknown>; date?: string },
+): Promise<IssuerInspection> => {
   const issuer = provider.options.issuerUrl.replace(/\/$/, '');
-  const { json, date } = await getJson(provider, `${issuer}/.well-known/openid-configuration`);
+  const { json, date } = fetched
+    ? { json: fetched.metadata, date: fetched.date }
+    : await getJson(provider, `${issuer}/.well-known/openid-configuration`, 'the discovery request');
   const discovery = (json ?? {}) as Record<string, unknown>;
   const inspection: IssuerInspection = { discovery, ...(date ? { date } : {}) };
   const jwksUri = typeof discovery.jwks_uri === 'string' ? discovery.jwks_uri : undefined;
   if (!jwksUri) return { ...inspection, jwksError: 'the discovery document has no jwks_uri' };
   try {
-    return { ...inspection, jwks: (await getJson(provider, jwksUri)).json as JSONWebKeySet };
+    return { ...inspection, jwks: (await getJson(provider, jwksUri, 'the JWKS request')).json as JSONWebKeySet };
   } catch (err) {
     return { ...inspection, jwksError: (err as Error).message };
   }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TEST_CLIENT_ID } from '../support/idp.js';
+import { MACHINE_AUDIENCE, MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
 import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 import { freePort } from '../support/process.js';
 import { type RunResult, run } from '../support/run.js';
@@ -12,9 +12,16 @@ const enabled = e2eEnabled();
 
 interface SetupReport {
   checks: { level: string; check: string; message: string; fix?: string }[];
-  token?: { header: Record<string, unknown>; claims: Record<string, unknown> };
+  token?: { kind: string; header: Record<string, unknown>; claims: Record<string, unknown> };
   verdict?: { ok: boolean; username?: string; groups?: string[]; reason?: string };
-  configuration?: { kubectlCommand: string; apiserverFlags: string[]; authenticationConfiguration: string; clusterRoleBinding: string };
+  configuration?: {
+    kubectlCommand: string;
+    kubeconfigUser: string;
+    apiserverFlags: string[];
+    apiserverNotes: string[];
+    authenticationConfiguration: string;
+    clusterRoleBinding: string;
+  };
   error?: string;
 }
 
@@ -28,7 +35,11 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
   const setup = async (
     ws: Workspace,
     flags: string[],
-    { issuer = stack.idp.issuer, from = ['--browser-command', '--listen-address', '--token-cache-dir'] } = {},
+    {
+      issuer = stack.idp.issuer,
+      from = ['--browser-command', '--listen-address', '--token-cache-dir'],
+      env = {} as Record<string, string>,
+    } = {},
   ): Promise<{ result: RunResult; report: SetupReport }> => {
     const browser = ws.pluginArgs.filter((a) => from.some((flag) => a.startsWith(flag)));
     const result = await run(
@@ -43,7 +54,7 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
         'json',
         ...flags,
       ],
-      { env: ws.env },
+      { env: { ...ws.env, ...env } },
     );
     return { result, report: JSON.parse(result.stdout) as SetupReport };
   };
@@ -68,8 +79,10 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
         '--oidc-groups-claim=groups',
         '--save-session',
       ];
+      const discoveries = stack.idp.counts.discovery;
       const { result, report } = await setup(ws, flags, { from: ['--browser-command'] });
       expect(result.code, result.stderr).toBe(0);
+      expect(stack.idp.counts.discovery - discoveries).toBe(1);
       expect(report.verdict).toMatchObject({ ok: true, username: 'quinn@example.test', groups: ['developers', 'kubectl-oidc-testers'] });
       expect(report.checks.filter((c) => c.level === 'error')).toEqual([]);
       expect(report.configuration!.apiserverFlags).toEqual([
@@ -77,8 +90,18 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
         `--oidc-client-id=${TEST_CLIENT_ID}`,
         '--oidc-username-claim=email',
         '--oidc-groups-claim=groups',
+        `--oidc-ca-file=${stack.certs.caFile}`,
+      ]);
+      // The IdP's private CA, for an API server that must fetch its JWKS.
+      const pemLines = stack.certs.caPem.trim().split('\n');
+      const authConfig = report.configuration!.authenticationConfiguration;
+      expect(authConfig).toContain(`      certificateAuthority: |\n        ${pemLines[0]}\n        ${pemLines[1]}`);
+      expect(report.configuration!.apiserverNotes).toEqual([
+        `--oidc-ca-file is read on the API server's hosts: copy the IdP's CA (${stack.certs.caFile}) there and give that path`,
       ]);
       expect(report.configuration!.clusterRoleBinding).toContain('name: developers');
+      expect(check(report, 'refresh')).toMatchObject({ level: 'ok' });
+      expect(report.checks.some((c) => c.check === 'groups-mapping')).toBe(false);
 
       const kubeconfig = join(ws.dir, 'printed-kubeconfig');
       const env = { ...ws.env, KUBECONFIG: kubeconfig, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}` };
@@ -259,6 +282,92 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
         `register the loopback redirect URIs this configuration uses: http://127.0.0.1:${port}/cb (or one pattern for any port, ` +
           `where the IdP has them)`,
       );
+    } finally {
+      await ws.cleanup();
+    }
+  });
+  it('groups in the token that the API server would drop → the mapping to add, on both sides of the report', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'uma' } });
+    try {
+      const { result, report } = await setup(ws, ['--oidc-extra-scope=email,groups', '--oidc-username-claim=email']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(report.verdict).toMatchObject({ ok: true, groups: [] });
+      expect(check(report, 'groups-mapping')).toMatchObject({
+        level: 'warn',
+        fix: expect.stringMatching(/^set --oidc-groups-claim=groups --oidc-groups-prefix=oidc: on kube-apiserver/),
+      });
+      expect(report.configuration!.apiserverNotes).toContain(
+        "to map the token's groups too: --oidc-groups-claim=groups --oidc-groups-prefix=oidc:",
+      );
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('an IdP whose refresh answers never carry an ID token → setup refreshes once and says what follows and the fix', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'vera' } });
+    try {
+      stack.idp.setQuirks({ noIdTokenOnRefresh: 'always' });
+      const refreshes = stack.idp.counts.grants.refresh_token ?? 0;
+      const { result, report } = await setup(ws, ['--oidc-extra-scope=email', '--oidc-username-claim=email']);
+      expect(result.code, result.stderr).toBe(0); // a warning: the cluster accepts the user
+      expect(check(report, 'refresh')).toMatchObject({
+        level: 'warn',
+        message: expect.stringMatching(/carry no ID token, even when the openid scope is asked again .* \(it lives 60 min\)$/),
+        fix: expect.stringContaining('--oidc-use-access-token'),
+      });
+      expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(2); // as asked, then with the scope again
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+
+  it('client credentials: the JWT access token is judged, and the kubectl side keeps the grant and the secret as a reference', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const result = await run(
+        PLUGIN_BIN,
+        [
+          'setup',
+          `--oidc-issuer-url=${stack.idp.issuer}`,
+          `--oidc-client-id=${MACHINE_CLIENT_ID}`,
+          '--grant-type=client-credentials',
+          `--certificate-authority=${stack.certs.caFile}`,
+          `--token-cache-dir=${ws.cacheDir}`,
+          '--oidc-username-claim=sub',
+          '-o',
+          'json',
+        ],
+        { env: { ...ws.env, KUBECTL_OIDC_CLIENT_SECRET: MACHINE_CLIENT_SECRET } },
+      );
+      const report = JSON.parse(result.stdout) as SetupReport;
+      expect(report.token).toMatchObject({ kind: 'access token', claims: { aud: MACHINE_AUDIENCE } });
+      // Judged as the flags say: the API server's client id must be the token's audience.
+      expect(report.verdict).toMatchObject({ ok: false, reason: expect.stringContaining(`got ["${MACHINE_AUDIENCE}"]`) });
+      expect(result.code).toBe(1);
+      const c = report.configuration!;
+      expect(c.kubectlCommand).toContain(' --exec-arg=--grant-type=client-credentials ');
+      expect(c.kubectlCommand).toContain("--exec-env='KUBECTL_OIDC_CLIENT_SECRET=<redacted: see --show-secrets>'");
+      expect(c.kubeconfigUser).toContain('--grant-type=client-credentials');
+      expect(result.stdout).not.toContain(MACHINE_CLIENT_SECRET);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('an opaque access token as the credential → "kube-apiserver cannot verify it", and the configuration still printed', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const { result, report } = await setup(ws, ['--grant-type=password', '--username=wes', '--oidc-use-access-token'], {
+        from: ['--token-cache-dir'],
+        env: { KUBECTL_OIDC_PASSWORD: TEST_PASSWORD },
+      });
+      expect(result.code).toBe(1);
+      expect(report.verdict).toEqual({ ok: false, reason: 'the access token is opaque (not a JWT): kube-apiserver cannot verify it' });
+      expect(check(report, 'credential')).toMatchObject({ level: 'error' });
+      expect(report.configuration!.kubectlCommand).toContain(' --exec-arg=--oidc-use-access-token ');
+      expect(report.configuration!.kubectlCommand).toContain(' --exec-arg=--grant-type=password ');
     } finally {
       await ws.cleanup();
     }

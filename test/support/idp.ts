@@ -25,6 +25,8 @@ export interface IdpCounts {
   deviceAuthorizationsWithPkce: number;
   /** GET /auth requests: browser visits and the plugin's preflight check. */
   authorization: number;
+  /** Discovery documents served. */
+  discovery: number;
   /** Authorization codes issued: logins a person completed in the browser. */
   logins: number;
   /** Token endpoint requests by grant type, e.g. authorization_code, refresh_token. */
@@ -241,6 +243,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     requests: 0,
     tokenRequestMs: [],
     authorization: 0,
+    discovery: 0,
     logins: 0,
     grants: {},
     tokenErrors: 0,
@@ -259,6 +262,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     counts.requests += 1;
     const started = performance.now();
     if (ctx.path === '/auth') counts.authorization += 1;
+    if (ctx.path === '/.well-known/openid-configuration') counts.discovery += 1;
     let form = new URLSearchParams();
     if (ctx.method === 'POST' && (ctx.path === '/token' || ctx.path === '/device/auth' || ctx.path === '/token/revocation')) {
       // Read the form first (oidc-provider accepts an upstream-parsed body) to see what the plugin sent.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type IssuerFacts, issuerFindings, loginErrorFix, tokenFindings } from '../../src/diagnose/findings.js';
 import { judge, legacyAuthenticator, parseAuthenticationConfiguration } from '../../src/diagnose/judge.js';
+import { readableTime } from '../../src/diagnose/setup.js';
 
 const NOW = 1_800_000_000;
 const ISSUER = 'https://idp.example';
@@ -178,5 +179,17 @@ describe('registration advice after a refused login', () => {
     );
     expect(loginErrorFix('idp_error', 'the IdP answered the login with unauthorized_client', [], [])).toContain('authorization code grant');
     expect(loginErrorFix('timeout', 'no login completed', [], [])).toBeUndefined();
+  });
+});
+
+describe('time claims for people', () => {
+  const NOW = Date.UTC(2026, 10, 25, 12, 0, 0) / 1000;
+  it('0 is unset, and far past and far future read in days and years', () => {
+    expect(readableTime(0, NOW)).toBe('0 (unset)');
+    expect(readableTime(NOW - 30, NOW)).toBe(`${NOW - 30} (2026-11-25T11:59:30Z, 30s ago)`);
+    expect(readableTime(NOW + 3600, NOW)).toBe(`${NOW + 3600} (2026-11-25T13:00:00Z, in 60m)`);
+    expect(readableTime(NOW - 3 * 86400, NOW)).toBe(`${NOW - 3 * 86400} (2026-11-22T12:00:00Z, 3d ago)`);
+    expect(readableTime(1, NOW)).toBe('1 (1970-01-01T00:00:01Z, 57y ago)');
+    expect(readableTime(4102444800, NOW)).toBe('4102444800 (2100-01-01T00:00:00Z, in 73y)');
   });
 });

@@ -220,12 +220,12 @@ describe('IdP failures become one line that names the request and what to do', (
 
   it("setup's issuer inspection: a missing JWKS is a finding, a missing discovery document an error with a code", async () => {
     const idp = await provider('good');
-    expect((await inspectIssuer(idp)).jwksError).toBe(`GET ${base}/good/jwks answered HTTP 404`);
+    expect((await inspectIssuer(idp)).jwksError).toBe(`the JWKS request (GET ${base}/good/jwks) failed: HTTP 404 (text/plain): not found`);
     idp.options = { ...idp.options, issuerUrl: `${base}/missing` };
     const err = await failure(inspectIssuer(idp));
     expect(err).toMatchObject({
       code: 'issuer_invalid',
-      message: `GET ${base}/missing/.well-known/openid-configuration answered HTTP 404`,
+      message: `the discovery request (GET ${base}/missing/.well-known/openid-configuration) failed: HTTP 404 (text/plain): not found`,
     });
   });
 });
