@@ -163,7 +163,13 @@ export interface TokenFactsForFindings {
   usernameClaim: string;
   groupsClaim?: string;
   hasRefreshToken: boolean;
+  /** The userinfo endpoint's claims, where the IdP has one: some IdPs release claims there and not in the ID token. */
+  userinfo?: Record<string, unknown>;
 }
+
+const ONLY_IN_USERINFO_FIX =
+  'make the IdP put its claims in the ID token too (LemonLDAP::NG: the relying party\'s "Force claims to be returned in ' +
+  'ID Token"; Keycloak: "Add to ID token" on the mapper); kube-apiserver reads only the ID token';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -176,10 +182,15 @@ export const tokenFindings = (facts: TokenFactsForFindings): Finding[] => {
       findings.push({
         level: 'error',
         check: 'email-claim',
-        message: 'the ID token has no email claim, so kube-apiserver rejects it: oidc: parse username claims "email": claim not present',
-        fix: facts.extraScopes.includes('email')
-          ? 'make the IdP release email in the ID token for this client'
-          : 'add --oidc-extra-scope=email (IdPs release email only with that scope)',
+        message:
+          'the ID token has no email claim, so kube-apiserver rejects it: oidc: parse username claims "email": claim not present' +
+          (facts.userinfo && 'email' in facts.userinfo ? ' (the IdP releases email in userinfo only)' : ''),
+        fix:
+          facts.userinfo && 'email' in facts.userinfo
+            ? ONLY_IN_USERINFO_FIX
+            : facts.extraScopes.includes('email')
+              ? 'make the IdP release email in the ID token for this client'
+              : 'add --oidc-extra-scope=email (IdPs release email only with that scope)',
       });
     } else if ('email_verified' in c && c.email_verified !== true) {
       findings.push({
@@ -199,11 +210,14 @@ export const tokenFindings = (facts: TokenFactsForFindings): Finding[] => {
         level: 'warn',
         check: 'groups-claim',
         message: `the ID token has no "${facts.groupsClaim}" claim: the user gets no groups from the IdP`,
-        fix: facts.extraScopes.includes('groups')
-          ? /okta/.test(facts.issuer)
-            ? 'Okta: add a groups claim to the custom authorization server, tied to the groups scope'
-            : 'make the IdP release the groups claim in the ID token for this client'
-          : 'add --oidc-extra-scope=groups (Authentik, Okta and Keycloak release groups only with a scope)',
+        fix:
+          facts.userinfo && facts.groupsClaim in facts.userinfo
+            ? ONLY_IN_USERINFO_FIX
+            : facts.extraScopes.includes('groups')
+              ? /okta/.test(facts.issuer)
+                ? 'Okta: add a groups claim to the custom authorization server, tied to the groups scope'
+                : 'make the IdP release the groups claim in the ID token for this client'
+              : 'add --oidc-extra-scope=groups (Authentik, Okta and Keycloak release groups only with a scope)',
       });
     } else if (Array.isArray(groups) && groups.length > 0 && groups.every((g) => typeof g === 'string' && GUID.test(g))) {
       findings.push({

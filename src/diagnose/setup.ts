@@ -272,6 +272,7 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
       usernameClaim: options.apiserver.usernameClaim,
       ...(options.apiserver.groupsClaim ? { groupsClaim: options.apiserver.groupsClaim } : {}),
       hasRefreshToken: Boolean(tokens.refreshToken) || kind === 'access token',
+      ...(report.userinfo ? { userinfo: report.userinfo } : {}),
     }),
   );
   if (tokens.refreshToken && kind === 'ID token') {

@@ -306,7 +306,17 @@ export const clientCredentials = async (provider: Provider, extraScopes: string[
   const { config } = provider;
   const params: Record<string, string> = { ...extra };
   if (extraScopes.length > 0) params.scope = extraScopes.join(' ');
-  return toTokenSet(await tokenRequest(provider, 'client_credentials', () => client.clientCredentialsGrant(config, params)));
+  try {
+    return toTokenSet(await tokenRequest(provider, 'client_credentials', () => client.clientCredentialsGrant(config, params)));
+  } catch (err) {
+    // Some IdPs (LemonLDAP::NG) grant nothing to a request without a scope.
+    if (err instanceof PluginError && extraScopes.length === 0 && /HTTP 400 invalid_scope/.test(err.message)) {
+      throw new PluginError(err.code, err.message, 'this IdP wants a scope on this grant: pass --oidc-extra-scope (e.g. openid)', {
+        cause: err,
+      });
+    }
+    throw err;
+  }
 };
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';

@@ -114,7 +114,10 @@ const isRunning = (pid: number): boolean => {
   }
 };
 
-export const newWorkspace = (stack: Stack, settings: WorkspaceSettings = {}): Workspace => {
+/** What a workspace needs of a stack: the IdP's issuer, its CA and an API server (the test IdP's, or another IdP's). */
+export type WorkspaceStack = Pick<Stack, 'certs'> & { idp: { issuer: string }; api: { url: string } };
+
+export const newWorkspace = (stack: WorkspaceStack, settings: WorkspaceSettings = {}): Workspace => {
   const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-e2e-'));
   const cacheDir = join(dir, 'cache');
   const resultFile = join(dir, 'driver-result.json');

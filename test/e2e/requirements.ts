@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { findChromium } from '../support/chromium.mjs';
 import { secretServiceAvailable } from '../support/keyring.js';
+import { lemonldapMissing } from '../support/lemonldap.js';
 import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 
 export const KUBECTL = process.env.KUBECTL || 'kubectl';
@@ -15,9 +16,17 @@ const works = (command: string, args: string[]): boolean => {
   }
 };
 
+/** Beyond Chromium and kubectl: a Secret Service, or LemonLDAP::NG (an independent OpenID Provider). */
+export interface E2eNeeds {
+  keyring?: boolean;
+  lemonldap?: boolean;
+}
+
 /** What the end-to-end tests need that a developer laptop may lack. */
-export const missingForE2E = (needs: { keyring?: boolean } = {}): string[] => {
+export const missingForE2E = (needs: E2eNeeds = {}): string[] => {
   const missing: string[] = [];
+  const lemonldap = needs.lemonldap ? lemonldapMissing() : undefined;
+  if (lemonldap) missing.push(lemonldap);
   if (needs.keyring && !secretServiceAvailable()) {
     missing.push('a Secret Service and its client (apt-get install dbus-daemon gnome-keyring libsecret-tools)');
   }
@@ -32,7 +41,7 @@ export const missingForE2E = (needs: { keyring?: boolean } = {}): string[] => {
  * true when the end-to-end tests can run. Where something is missing they are skipped with a loud message,
  * except under REQUIRE_E2E=1 (CI), where the suite fails instead.
  */
-export const e2eEnabled = (needs: { keyring?: boolean } = {}): boolean => {
+export const e2eEnabled = (needs: E2eNeeds = {}): boolean => {
   const missing = missingForE2E(needs);
   if (missing.length === 0) return true;
   const message = `END-TO-END TESTS CANNOT RUN: missing ${missing.join('; ')}`;

@@ -39,6 +39,11 @@ export const driveLogin = async (browser, url, settings) => {
         await page.fill('input[name=login]', login);
         await page.fill('input[name=password]', 'any-password');
         await page.click('button[type=submit]');
+      } else if (await page.locator('input[name=user]').count()) {
+        // LemonLDAP::NG's portal with its Demo users, whose password is their name.
+        await page.fill('input[name=user]', login);
+        await page.fill('input[name=password]', login);
+        await page.locator('button[type=submit]').first().click();
       } else {
         await page.locator('button[type=submit]:not([name=abort])').first().click();
       }
