@@ -66,7 +66,7 @@ const isTimeout = (err: unknown): boolean =>
   clientErrorCode(err) === 'OAUTH_TIMEOUT' || (err instanceof DOMException && err.name === 'TimeoutError');
 
 /** What to do about an IdP's refusal, where the error or status says it. */
-const fixFor = (error: string | undefined, status: number | undefined, redirect: boolean): string | undefined => {
+export const idpErrorFix = (error: string | undefined, status: number | undefined, redirect: boolean): string | undefined => {
   if (redirect) return 'register the exact redirect URI at the IdP or pass the registered one with --oidc-redirect-url';
   if (error === 'invalid_client' || (!error && (status === 401 || status === 403))) {
     return 'check --oidc-client-id and --oidc-client-secret against the client registered at the IdP (a public client has no secret)';
@@ -116,7 +116,7 @@ export const translateError = (err: unknown, what: string, url: string): PluginE
     return new PluginError(
       redirect ? 'redirect_uri_mismatch' : 'idp_error',
       `${what} failed: ${said}`,
-      fixFor(answered?.error, answer?.status, redirect),
+      idpErrorFix(answered?.error, answer?.status, redirect),
       {
         cause: err,
       },

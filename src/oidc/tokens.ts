@@ -1,12 +1,12 @@
 import * as client from 'openid-client';
-import { oneLine, PluginError } from '../errors.js';
+import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import type { PkceMethod } from '../options/types.js';
 import { jwtExpiry } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
 import { type ClientAuthenticator, clientAuthenticator, isSecretMethod } from './client-auth.js';
-import { translateError } from './errors.js';
-import { failedAnswerOf } from './failed-answer.js';
+import { idpErrorFix, translateError } from './errors.js';
+import { describeAnswer, failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
 
 export interface AuthorizationRequest {
@@ -75,20 +75,23 @@ export const preflightAuthorization = async (provider: Provider, request: Author
     debug(`authorization preflight skipped: ${translated.message}`);
     return;
   }
-  if (response.status !== 400) {
+  const answer = response.status === 400 ? failedAnswerOf(response) : undefined;
+  if (!answer) {
     await response.body?.cancel();
     return;
   }
-  const text = oneLine((await response.text()).replace(/<style[\s\S]*?<\/style>|<script[\s\S]*?<\/script>|<[^>]+>/gi, ' '));
-  const redirect = /redirect_uri|redirect uri|AADSTS50011/i.test(text);
+  const said = answer.error ? `${answer.error} ${answer.errorDescription ?? ''}` : answer.text;
+  const redirect = /redirect_uri|redirect uri|AADSTS50011/i.test(said);
+  // An error page says in words what a JSON error would: the OAuth error code, when it names one.
+  const error = answer.error ?? /\b(invalid_client|unauthorized_client|invalid_scope|invalid_request)\b/.exec(said)?.[1];
   throw new PluginError(
     redirect ? 'redirect_uri_mismatch' : 'authorization_rejected',
     redirect
       ? `the IdP rejected the redirect URI ${request.redirectUri} for client "${provider.options.clientId}"`
-      : `the IdP rejected the authorization request (HTTP 400): ${text.slice(0, 200)}`,
+      : `the authorization request failed: ${describeAnswer(answer)}`,
     redirect
       ? `register ${request.redirectUri} as a redirect URI of the client at the IdP, or pass the registered one with --oidc-redirect-url`
-      : undefined,
+      : idpErrorFix(error, answer.status, false),
   );
 };
 

@@ -65,7 +65,9 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'quinn' } });
     try {
       stack.idp.setIdTokenTtl(30); // inside the 60 s margin: the next run refreshes
+      const discoveries = stack.idp.counts.discovery;
       expect((await ws.kubectl()).code).toBe(0);
+      expect(stack.idp.counts.discovery - discoveries).toBe(1); // one discovery per cold start
       stack.idp.setIdTokenTtl(3600);
       stack.idp.setQuirks({ noIdTokenOnRefresh: 'unlessScoped' });
       const logins = stack.idp.counts.logins;
@@ -75,6 +77,7 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
       expect(parseWhoAmI(result.stdout).username).toBe('quinn@example.test');
       expect(stack.idp.counts.logins).toBe(logins);
       expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(2);
+      expect(stack.idp.counts.discovery - discoveries).toBe(1); // the refresh used the cached document
       expect(result.stderr).toBe('');
     } finally {
       stack.idp.setQuirks({});
@@ -149,6 +152,19 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
       expect(ws.sessionFiles()).toEqual([]);
     } finally {
       stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+  it("an unknown client id: the authorization request's status and the words of the IdP's error page, before any browser", async () => {
+    const ws = newWorkspace(stack, { extraArgs: ['--oidc-client-id=nobody'] });
+    try {
+      const result = await ws.plugin();
+      expect(result.code).toBe(1);
+      expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
+        /^kubectl-oidc: the authorization request failed: HTTP 400 \(text\/html\): [^<>]*invalid_client[^<>]* — check --oidc-client-id/,
+      );
+      expect(result.stderr).not.toContain('open this URL');
+    } finally {
       await ws.cleanup();
     }
   });
