@@ -32,8 +32,11 @@ const readAtMost = async (response: Response, limit: number): Promise<Uint8Array
   return Buffer.concat(chunks).subarray(0, limit);
 };
 
-/** Long base64/hex-looking words are tokens, codes or secrets an IdP may echo back: never shown. */
-export const redact = (text: string): string => text.replace(/[A-Za-z0-9+/_~.=-]{32,}/g, '…');
+/**
+ * Long base64url/hex-looking words are tokens, codes or secrets an IdP may echo back: never shown. A slash ends a
+ * word, so that URLs and paths in an error description stay readable.
+ */
+export const redact = (text: string): string => text.replace(/[A-Za-z0-9+_~.=-]{32,}/g, '…');
 
 /** HTML reduced to its words: an IdP's error page says what is wrong in its text, not its markup. */
 export const plainText = (body: string): string =>

@@ -67,7 +67,7 @@ beforeAll(async () => {
         return answer(
           res,
           400,
-          JSON.stringify({ error: 'invalid_grant', error_description: `unknown token ${form.get('refresh_token')}` }),
+          JSON.stringify({ error: 'invalid_grant', error_description: `unknown token ${form.get('refresh_token')} at ${LONG_URL}` }),
         );
       }
       if (scenario === 'huge') {
@@ -112,6 +112,7 @@ const failure = async (promise: Promise<unknown>): Promise<PluginError> => {
 };
 
 const provider = async (scenario: string): Promise<Provider> => (await discover(options(scenario))).provider;
+const LONG_URL = 'https://sso.example.com/realms/kubernetes/protocol/openid-connect/token';
 const REFRESH_TOKEN = 'rt-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEF';
 const refreshing = async (scenario: string, timeoutSec?: number): Promise<PluginError> => {
   const idp = await provider(scenario);
@@ -174,7 +175,7 @@ describe('IdP failures become one line that names the request and what to do', (
 
   it('a token the IdP echoes back is never shown', async () => {
     const err = await refreshing('echo');
-    expect(err.message).toBe('the token request (refresh_token grant) failed: HTTP 400 invalid_grant: unknown token …');
+    expect(err.message).toBe(`the token request (refresh_token grant) failed: HTTP 400 invalid_grant: unknown token … at ${LONG_URL}`);
     expect(JSON.stringify({ message: err.message, hint: err.hint })).not.toContain(REFRESH_TOKEN.slice(3));
   });
 
