@@ -39,17 +39,17 @@ interface Report {
 
 const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf', 'auth_time', 'updated_at']);
 
+/** A unit is used from `from` of them on: 90 s reads "2m", 36 h "36h", 3 days "3d". */
+const UNITS = [
+  { unit: 'y', size: 365.25 * 86400, from: 2 },
+  { unit: 'd', size: 86400, from: 2 },
+  { unit: 'h', size: 3600, from: 1.5 },
+  { unit: 'm', size: 60, from: 1.5 },
+];
+
 const span = (seconds: number): string => {
-  const units: [number, string][] = [
-    [365.25 * 86400 * 2, 'y'],
-    [86400 * 2, 'd'],
-    [5400, 'h'],
-    [90, 'm'],
-  ];
-  const unit = units.find(([threshold]) => seconds >= threshold);
-  if (!unit) return `${Math.round(seconds)}s`;
-  const size = { y: 365.25 * 86400, d: 86400, h: 3600, m: 60 }[unit[1] as 'y' | 'd' | 'h' | 'm'];
-  return `${Math.round(seconds / size)}${unit[1]}`;
+  const unit = UNITS.find(({ size, from }) => seconds >= size * from);
+  return unit ? `${Math.round(seconds / unit.size)}${unit.unit}` : `${Math.round(seconds)}s`;
 };
 
 /** A time claim for people: 0 is "unset" (some IdPs send auth_time: 0), others as a date and how far from now. */
@@ -71,12 +71,8 @@ const formatText = (report: Report, nowSec: number): string => {
   }
   if (report.error) out.push('', `✗ ${report.error}`);
   if (report.token) {
-    const { kind } = report.token;
-    out.push(
-      '',
-      `${kind[0]?.toUpperCase()}${kind.slice(1)} header: ${JSON.stringify(report.token.header)}`,
-      `${kind[0]?.toUpperCase()}${kind.slice(1)} claims:`,
-    );
+    const title = report.token.kind === 'ID token' ? 'ID token' : 'Access token';
+    out.push('', `${title} header: ${JSON.stringify(report.token.header)}`, `${title} claims:`);
     for (const [name, value] of Object.entries(report.token.claims)) {
       const shown = TIME_CLAIMS.has(name) && typeof value === 'number' ? readableTime(value, nowSec) : JSON.stringify(value);
       out.push(`  ${name}: ${shown}`);
