@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'timeout'
   | 'interrupted'
   | 'idp_error'
+  | 'login_failed'
   | 'authorization_rejected'
   | 'redirect_uri_mismatch'
   | 'token_exchange'
@@ -25,12 +26,15 @@ export type ErrorCode =
 export class PluginError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  /** The process's exit status when this ends it, where the code does not say (a signal: 128 + its number). */
+  readonly exitCode: number | undefined;
 
-  constructor(code: ErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, hint?: string, options?: { cause?: unknown; exitCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PluginError';
     this.code = code;
     this.hint = hint;
+    this.exitCode = options?.exitCode;
   }
 }
 

@@ -1,8 +1,9 @@
 import { formatError, PluginError } from '../errors.js';
 
-/** Exit codes: 1 for runtime failures, 2 for bad usage, 130 for Ctrl-C (as shells report SIGINT). */
+/** Exit codes: 1 for runtime failures, 2 for bad usage, 128 + the signal's number for a signal (130 for Ctrl-C). */
 export const exitCodeOf = (err: unknown): number => {
   if (!(err instanceof PluginError)) return 1;
+  if (err.exitCode !== undefined) return err.exitCode;
   if (err.code === 'usage') return 2;
   if (err.code === 'interrupted') return 130;
   return 1;

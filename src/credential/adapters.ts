@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { interruption } from '../interrupt.js';
 import { info } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
@@ -47,6 +48,7 @@ const realAdapters = async (options: GetTokenOptions, execInfo: ExecInfo, missed
     lock: (key) =>
       acquireLock(join(dir, `${key}.lock`), {
         timeoutMs: (options.login.authenticationTimeoutSec + 60) * 1000,
+        signal: interruption(),
         onWait: () => info('another kubectl-oidc process is logging in or refreshing this session; waiting for it'),
       }),
     cooldown: {

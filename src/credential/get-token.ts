@@ -39,8 +39,14 @@ export interface GetTokenAdapters {
 
 const MACHINE_GRANTS = new Set(['client-credentials', 'password', 'token-exchange']);
 
-/** Failures of a login that was shown in a browser tab: they start the cool-down. */
-const LOGIN_FAILURES = new Set(['timeout', 'interrupted', 'idp_error', 'token_exchange']);
+/**
+ * What the person did with a login shown to them (abandoned, cancelled, denied, let time out): these start the
+ * cool-down. Failures of the IdP or the network are reported as they are, each time.
+ */
+const LOGIN_FAILURES = new Set(['timeout', 'interrupted', 'login_failed']);
+
+/** The IdP or the way to it is down: a new login would fail just the same, and the refresh token is still good. */
+const TRANSIENT = new Set(['issuer_unreachable', 'tls']);
 
 const cooldownError = (cooldown: Cooldown, nowMs: number): PluginError =>
   new PluginError(
@@ -75,6 +81,7 @@ const obtainTokens = async (
           'accepts access tokens',
       );
     } catch (err) {
+      if (err instanceof PluginError && TRANSIENT.has(err.code)) throw err;
       a.say(`could not refresh the token (${err instanceof PluginError ? err.message : String(err)}); logging in again`);
     }
   }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { PluginError } from '../errors.js';
+import { interruption } from '../interrupt.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown } from '../session/cooldown.js';
 import { listSessions } from '../session/file-store.js';
@@ -22,7 +23,7 @@ const labelOf = (info: Pick<SessionInfo, 'issuer' | 'clientId'> & Partial<Sessio
 /** Revokes at the IdP (when it can), then removes the session under its lock, and says what happened. */
 const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: Target): Promise<string> => {
   const dir = options.cache.tokenCacheDir;
-  const lock = await acquireLock(join(dir, `${target.key}.lock`), { timeoutMs: 10_000 });
+  const lock = await acquireLock(join(dir, `${target.key}.lock`), { timeoutMs: 10_000, signal: interruption() });
   try {
     const tokens = await store.load(target.key);
     let revocation = 'no refresh token to revoke';

@@ -209,7 +209,7 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
   let provider: Provider;
   let jwks: IssuerInspection['jwks'];
   try {
-    const discovery = await discover(o.provider);
+    const discovery = await discover(o.provider, {}, { reportMismatch: true });
     provider = discovery.provider;
     const inspection = await inspectIssuer(provider, discovery.fetched);
     jwks = inspection.jwks;

@@ -185,7 +185,7 @@ export const startLoopbackServer = async (settings: CallbackSettings): Promise<L
           const message = `the IdP answered the login with ${error}${description ? `: ${description}` : ''}`;
           send(res, 200, errorPage('Login failed', message));
           signal.removeEventListener('abort', onAbort);
-          reject(new PluginError('idp_error', message.replace(/\s+/g, ' ')));
+          reject(new PluginError('login_failed', message.replace(/\s+/g, ' ')));
           return;
         }
         if (!params.get('code')) return reject400('the response carries no authorization code');

@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { oneLine, PluginError } from '../errors.js';
 import { describeAnswer, failedAnswerOf, redact } from './failed-answer.js';
+import { Deadline, Oversized } from './transport.js';
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -26,6 +27,15 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_SOCKET',
 ]);
+
+/** The first error in the cause chain that `matches`. */
+const innermost = (err: unknown, matches: (e: unknown) => boolean): unknown => {
+  for (let current = err, depth = 0; current && depth < 8; depth++) {
+    if (matches(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+};
 
 /** Walks the cause chain for the first Node/undici error code. */
 const causeCode = (err: unknown): string | undefined => {
@@ -79,7 +89,19 @@ export const idpErrorFix = (error: string | undefined, status: number | undefine
 
 /** Translates what openid-client, undici or an IdP threw into one clear line for a user. `what` names the request. */
 export const translateError = (err: unknown, what: string, url: string): PluginError => {
-  if (err instanceof PluginError) return err;
+  const inner = innermost(err, (e) => e instanceof PluginError || e instanceof Deadline || e instanceof Oversized);
+  if (inner instanceof PluginError) return inner;
+  if (inner instanceof Deadline) {
+    return new PluginError(
+      'issuer_unreachable',
+      `${what} failed: ${inner.message}`,
+      inner.phase === 'connect'
+        ? 'check the issuer URL, your network, and HTTPS_PROXY/NO_PROXY'
+        : 'check that the IdP is up; --idp-timeout-sec gives it longer',
+      { cause: err },
+    );
+  }
+  if (inner instanceof Oversized) return new PluginError('idp_error', `${what} failed: ${inner.message}`, undefined, { cause: err });
   const code = causeCode(err);
   if (code && TLS_CODES.has(code)) {
     return new PluginError(

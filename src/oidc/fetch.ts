@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { PluginError } from '../errors.js';
+import { interruption } from '../interrupt.js';
 import { debug } from '../log.js';
 import type { ProviderOptions } from '../options/types.js';
 import { keepFailedAnswers } from './failed-answer.js';
-import type { Fetch } from './transport.js';
+import { Deadline, type Fetch, Oversized } from './transport.js';
 
 /** Extra CAs extend Node's trust store (as kubelogin's --certificate-authority extends the system pool). */
 export const extraCertificateAuthorities = (provider: ProviderOptions): string[] => {
@@ -39,6 +40,69 @@ const trustContext = (extraCAs: string[]): SecureContext => {
   return context;
 };
 
+/** No answer an IdP sends for a login is anywhere near this. */
+const BODY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * The body, read up to BODY_LIMIT; `done` once it is read whole or fails, so that the deadline stops. A body cut
+ * short by the deadline or a signal fails with that reason, not with the socket error it caused.
+ */
+const limitedBody = (response: Response, host: string, signal: AbortSignal, done: () => void): Response => {
+  if (!response.body) {
+    done();
+    return response;
+  }
+  const reader = response.body.getReader();
+  let size = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull: async (controller) => {
+      try {
+        const { done: finished, value } = await reader.read();
+        size += value?.byteLength ?? 0;
+        if (finished) {
+          done();
+          controller.close();
+        } else if (size > BODY_LIMIT) {
+          done();
+          controller.error(new Oversized(host, BODY_LIMIT));
+          await reader.cancel().catch(() => undefined);
+        } else {
+          controller.enqueue(value);
+        }
+      } catch (err) {
+        done();
+        controller.error(signal.aborted ? signal.reason : err);
+      }
+    },
+    cancel: async (reason) => {
+      done();
+      await reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+};
+
+/**
+ * Every request to the IdP ends within `seconds`, body included, or when the run is interrupted (SIGINT, SIGTERM,
+ * SIGHUP): a stalled server (accepting and never answering, headers then nothing, a body one byte at a time) is given
+ * up with a line that names it.
+ */
+const withDeadline =
+  (fetch: Fetch, seconds: number): Fetch =>
+  async (url, init = {}) => {
+    const host = new URL(url).host;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Deadline(host, seconds, 'answer')), seconds * 1000);
+    const done = (): void => clearTimeout(timer);
+    const signal = AbortSignal.any([deadline.signal, interruption(), ...(init.signal ? [init.signal] : [])]);
+    try {
+      return limitedBody(await fetch(url, { ...init, signal }), host, signal, done);
+    } catch (err) {
+      done();
+      throw err;
+    }
+  };
+
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
 /**
@@ -52,11 +116,14 @@ export const createFetch = async (provider: ProviderOptions): Promise<Fetch> => 
       '--tls-renegotiation-once/--tls-renegotiation-freely are accepted for kubelogin kubeconfigs: Node.js answers renegotiation itself',
     );
   }
-  const tls = { secureContext: trustContext(extraCertificateAuthorities(provider)), rejectUnauthorized: !provider.insecureSkipTlsVerify };
+  const tls = {
+    secureContext: trustContext(extraCertificateAuthorities(provider)),
+    rejectUnauthorized: !provider.insecureSkipTlsVerify,
+    connectTimeoutMs: Math.min(10, provider.requestTimeoutSec) * 1000,
+  };
   const proxied = PROXY_VARIABLES.some((name) => process.env[name]);
-  const base = keepFailedAnswers(
-    proxied ? (await import('./undici-fetch.js')).undiciFetch(tls) : (await import('./https-fetch.js')).httpsFetch(tls),
-  );
+  const transport = proxied ? (await import('./undici-fetch.js')).undiciFetch(tls) : (await import('./https-fetch.js')).httpsFetch(tls);
+  const base = keepFailedAnswers(withDeadline(transport, provider.requestTimeoutSec));
   const extraHeaders = Object.entries(provider.requestHeaders);
   if (extraHeaders.length === 0) return base;
   return (url, init = {}) => {

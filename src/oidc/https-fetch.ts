@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
-import type { Fetch, TlsSettings } from './transport.js';
+import { Deadline, type Fetch, type TlsSettings } from './transport.js';
 
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -34,7 +34,7 @@ export const httpsFetch =
         {
           method: init.method ?? 'GET',
           headers,
-          ...(target.protocol === 'https:' ? tls : {}),
+          ...(target.protocol === 'https:' ? { secureContext: tls.secureContext, rejectUnauthorized: tls.rejectUnauthorized } : {}),
           ...(init.signal ? { signal: init.signal } : {}),
         },
         (res) => {
@@ -48,6 +48,14 @@ export const httpsFetch =
           resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
         },
       );
+      // A connection that is not up in time (a black-holed address, a server that never completes TLS) is given up.
+      req.once('socket', (socket) => {
+        if (!socket.connecting) return;
+        const seconds = tls.connectTimeoutMs / 1000;
+        const timer = setTimeout(() => req.destroy(new Deadline(target.host, seconds, 'connect')), tls.connectTimeoutMs);
+        socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
       // fetch rejects with TypeError('fetch failed', { cause }), which the error translation reads.
       req.once('error', (cause) => reject(init.signal?.aborted ? init.signal.reason : new TypeError('fetch failed', { cause })));
       req.end(body);

@@ -38,7 +38,10 @@ const mismatchError = (err: unknown, configured: string): PluginError | undefine
   if (clientErrorCode(err) !== 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED') return undefined;
   const cause = (err as client.ClientError).cause as { attribute?: string; body?: { issuer?: unknown } } | undefined;
   if (cause?.attribute !== 'issuer') return undefined;
-  const discovered = String(cause.body?.issuer);
+  return issuerMismatch(String(cause.body?.issuer), configured);
+};
+
+const issuerMismatch = (discovered: string, configured: string): PluginError => {
   const slash = discovered.replace(/\/$/, '') === configured.replace(/\/$/, '') ? ' (the trailing slash matters)' : '';
   return new PluginError(
     'issuer_mismatch',
@@ -77,7 +80,12 @@ export interface IssuerMemory {
  * The provider for these options: from a cached discovery document when one is given (so a refresh costs one request
  * to the token endpoint), else by OpenID Connect discovery with the user's TLS, proxy and header settings.
  */
-export const discover = async (options: ProviderOptions, memory: IssuerMemory = {}): Promise<Discovery> => {
+export const discover = async (
+  options: ProviderOptions,
+  memory: IssuerMemory = {},
+  /** setup reports a discovery document that names another issuer itself, and goes on to show what follows. */
+  { reportMismatch = false } = {},
+): Promise<Discovery> => {
   const issuer = parseIssuer(options.issuerUrl);
   const fetch = await createFetch(options);
   const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
@@ -86,7 +94,8 @@ export const discover = async (options: ProviderOptions, memory: IssuerMemory = 
   });
   const finish = (config: client.Configuration): Provider => {
     config[client.customFetch] = fetch as client.CustomFetch;
-    config.timeout = 30;
+    // Our own deadline (--idp-timeout-sec) ends each request first, with a line that names the host.
+    config.timeout = options.requestTimeoutSec + 5;
     for (const extension of execute) extension(config);
     return {
       config,
@@ -117,9 +126,11 @@ export const discover = async (options: ProviderOptions, memory: IssuerMemory = 
     const config = await client.discovery(issuer, options.clientId, undefined, authenticator.auth, {
       [client.customFetch]: observing as client.CustomFetch,
       execute,
-      timeout: 30,
+      timeout: options.requestTimeoutSec + 5,
     });
     const metadata = { ...config.serverMetadata() };
+    // openid-client compares URLs, so "https://idp" and "https://idp/" pass; kube-apiserver compares strings.
+    if (metadata.issuer !== options.issuerUrl && !reportMismatch) throw issuerMismatch(metadata.issuer, options.issuerUrl);
     return { provider: finish(config), fetched: { metadata, maxAgeSec, ...(date ? { date } : {}) } };
   } catch (err) {
     throw mismatchError(err, options.issuerUrl) ?? discoveryError(err, issuer);

@@ -299,7 +299,7 @@ export const pollDeviceAuthorization = async (provider: Provider, device: Device
         'run the command again and finish the login sooner',
       );
     }
-    if (error === 'access_denied') throw new PluginError('idp_error', 'the login was denied at the IdP (access_denied)');
+    if (error === 'access_denied') throw new PluginError('login_failed', 'the login was denied at the IdP (access_denied)');
     throw err;
   }
 };

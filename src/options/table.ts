@@ -208,6 +208,16 @@ export const OPTION_TABLE = [
     sessionKey: 'ca',
   },
   {
+    name: 'idp-timeout-sec',
+    kind: 'int',
+    group: 'provider',
+    key: 'requestTimeoutSec',
+    value: '<seconds>',
+    description: 'give up each request to the IdP after this long (connecting: at most 10 s of it)',
+    min: 1,
+    default: 20,
+  },
+  {
     name: 'tls-renegotiation-once',
     kind: 'boolean',
     group: 'provider',

@@ -25,6 +25,7 @@ describe('get-token flags', () => {
       insecureSkipTlsVerify: false,
       tlsRenegotiationOnce: false,
       tlsRenegotiationFreely: false,
+      requestTimeoutSec: 20,
     });
     expect(options.login).toMatchObject({
       pkceMethod: 'auto',
