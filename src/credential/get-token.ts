@@ -69,6 +69,7 @@ const obtainTokens = async (
   const idp = await a.idp();
   if (cached?.refreshToken) {
     try {
+      debug('refreshing the token');
       const tokens = await idp.refresh({ ...cached, refreshToken: cached.refreshToken });
       if (credentialToken(tokens, options.useAccessToken)) {
         debug('refreshed the token');
@@ -81,7 +82,7 @@ const obtainTokens = async (
           'accepts access tokens',
       );
     } catch (err) {
-      if (err instanceof PluginError && TRANSIENT.has(err.code)) throw err;
+      if (err instanceof PluginError && (TRANSIENT.has(err.code) || err.code === 'interrupted')) throw err;
       a.say(`could not refresh the token (${err instanceof PluginError ? err.message : String(err)}); logging in again`);
     }
   }

@@ -42,6 +42,7 @@ const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: 
           ? 'revoked the refresh token at the IdP'
           : 'the IdP offers no revocation endpoint, so the refresh token stays valid until it expires';
       } catch (err) {
+        if (err instanceof PluginError && err.code === 'interrupted') throw err;
         revocation = `could not revoke the refresh token (${err instanceof PluginError ? err.message : String(err)})`;
       }
     } else if (!tokens) {

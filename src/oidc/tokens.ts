@@ -71,7 +71,7 @@ export const preflightAuthorization = async (provider: Provider, request: Author
   } catch (err) {
     // A certificate we do not trust fails the code exchange later just the same: say so now, before any browser opens.
     const translated = translateError(err, 'the authorization request', request.url.href);
-    if (translated.code === 'tls') throw translated;
+    if (translated.code === 'tls' || translated.code === 'interrupted') throw translated;
     debug(`authorization preflight skipped: ${translated.message}`);
     return;
   }
@@ -192,6 +192,7 @@ export const refresh = async (
       tokens,
     );
   } catch (err) {
+    if (err instanceof PluginError && err.code === 'interrupted') throw err;
     debug(`${err instanceof Error ? err.message : String(err)}`);
     return tokens;
   }

@@ -39,6 +39,8 @@ export interface IdpCounts {
   refusedClientAuth: number;
   /** Refresh tokens revoked at the revocation endpoint. */
   revocations: number;
+  /** Token requests left unanswered by the stallGrants quirk. */
+  stalled: number;
 }
 
 /** The test IdP exchanges subject tokens of this form for tokens of the named user (RFC 8693). */
@@ -75,6 +77,8 @@ export interface IdpQuirks {
   noIdTokenOnRefresh?: 'always' | 'unlessScoped';
   /** Revocation only with the access token as a Bearer credential; discovery advertises client_secret_basic and bearer. */
   bearerRevocationOnly?: boolean;
+  /** Token requests of these grant types are accepted and never answered (until the IdP stops). */
+  stallGrants?: string[];
 }
 
 export interface IdpSettings {
@@ -252,6 +256,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     exchanges: [],
     refusedClientAuth: 0,
     revocations: 0,
+    stalled: 0,
   };
   provider.on('authorization.success', () => {
     counts.logins += 1;
@@ -271,6 +276,10 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       const text = Buffer.concat(chunks).toString('utf8');
       (ctx.request as unknown as { body: string }).body = text;
       form = new URLSearchParams(text);
+      if (quirks.stallGrants?.includes(form.get('grant_type') ?? '')) {
+        counts.stalled += 1;
+        await new Promise(() => undefined);
+      }
       const basic = /^Basic (.+)$/i.exec(ctx.get('authorization'))?.[1];
       if (quirks.strictBasic && basic && Buffer.from(basic, 'base64').toString('utf8').includes('%')) {
         counts.refusedClientAuth += 1;

@@ -210,6 +210,33 @@ describe('get-token decides', () => {
     expect(usage.cooldowns.size).toBe(0);
   });
 
+  it('the cool-down is for what the person did (denied, cancelled); failures of the IdP are reported each time', async () => {
+    const failing = (code: 'login_failed' | 'interrupted' | 'idp_error' | 'issuer_unreachable') =>
+      world({ login: async () => Promise.reject(new PluginError(code, code)) });
+    for (const code of ['login_failed', 'interrupted'] as const) {
+      const w = failing(code);
+      await expect(runGetToken(w.options, w.adapters)).rejects.toMatchObject({ code });
+      expect(w.cooldowns.size, code).toBe(1);
+    }
+    for (const code of ['idp_error', 'issuer_unreachable'] as const) {
+      const w = failing(code);
+      await expect(runGetToken(w.options, w.adapters)).rejects.toMatchObject({ code });
+      expect(w.cooldowns.size, code).toBe(0);
+    }
+  });
+
+  it('a refresh that fails because the IdP is down (unreachable, TLS, 5xx) is reported, not followed by a login', async () => {
+    for (const code of ['issuer_unreachable', 'tls'] as const) {
+      const w = world({
+        cached: { idToken: idToken(-10), refreshToken: 'rt' },
+        refresh: async () => Promise.reject(new PluginError(code, `the token request (refresh_token grant) failed: ${code}`)),
+      });
+      await expect(runGetToken(w.options, w.adapters)).rejects.toMatchObject({ code });
+      expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'release']);
+      expect(w.cooldowns.size).toBe(0);
+    }
+  });
+
   it('a cache that cannot be written still gives kubectl its token, and says so', async () => {
     const w = world({ saveFails: true });
     await runGetToken(w.options, w.adapters);

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PLUGIN_BIN } from '../support/paths.js';
+import { type Running, start } from '../support/process.js';
+import { newWorkspace, type Stack, useStack, type Workspace } from './harness.js';
+import { e2eEnabled } from './requirements.js';
+
+/**
+ * A token endpoint that accepts requests and never answers, at each stage of get-token: the deadline gives up, and
+ * SIGINT, SIGTERM and SIGHUP end the run within a second with their exit status and one line, the cache as it was.
+ */
+const enabled = e2eEnabled();
+
+const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1)!;
+
+/** The last line the plugin said (with -v a stack follows it, and debug lines precede it). */
+const said = (text: string): string | undefined =>
+  text
+    .split('\n')
+    .filter((line) => line.startsWith('kubectl-oidc: ') && !line.startsWith('kubectl-oidc: [debug]'))
+    .at(-1);
+
+const sessionBytes = (ws: Workspace): string => {
+  const [file] = ws.sessionFiles();
+  return readFileSync(join(ws.cacheDir, file!), 'utf8');
+};
+
+/** A workspace whose session needs a refresh: its ID token lives 30 s, inside the 60 s margin. */
+const expiredSession = async (stack: Stack, login: string): Promise<Workspace> => {
+  const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: login } });
+  stack.idp.setIdTokenTtl(30);
+  try {
+    expect((await ws.plugin()).code).toBe(0);
+  } finally {
+    stack.idp.setIdTokenTtl(3600);
+  }
+  return ws;
+};
+
+const plugin = (ws: Workspace, extra: string[] = []): Running => start(PLUGIN_BIN, [...ws.pluginArgs, '-v', ...extra], ws.env);
+
+/** Sends the signal and resolves the exit status and how long the process took to end. */
+const interrupt = async (running: Running, signal: NodeJS.Signals): Promise<{ code: number | null; ms: number }> => {
+  const sent = performance.now();
+  running.child.kill(signal);
+  const code = await running.exited;
+  return { code, ms: Math.round(performance.now() - sent) };
+};
+
+describe.skipIf(!enabled)('stalled IdPs and signals', () => {
+  const stack = useStack();
+
+  it('a refresh the IdP never answers: given up at --idp-timeout-sec, no login, the session kept', async () => {
+    const ws = await expiredSession(stack, 'ida');
+    try {
+      stack.idp.setQuirks({ stallGrants: ['refresh_token'] });
+      const before = sessionBytes(ws);
+      const authorizations = stack.idp.counts.authorization;
+      const started = performance.now();
+      const result = await ws.plugin(['--idp-timeout-sec=2']);
+      const ms = Math.round(performance.now() - started);
+      expect(result.code).toBe(1);
+      expect(lastLine(result.stderr)).toBe(
+        `kubectl-oidc: the token request (refresh_token grant) failed: no complete answer from ${new URL(stack.idp.issuer).host} ` +
+          'within 2 s — check that the IdP is up; --idp-timeout-sec gives it longer',
+      );
+      expect(ms).toBeLessThan(8000);
+      expect(stack.idp.counts.authorization).toBe(authorizations); // the IdP is down: no browser login
+      expect(sessionBytes(ws)).toBe(before);
+      console.log(`stalled refresh given up after ${ms} ms (deadline 2 s)`);
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)('%s during a stalled refresh: exit %i within a second, one line, the session as it was', async (signal, status) => {
+    const ws = await expiredSession(stack, `sig-${signal.toLowerCase()}`);
+    try {
+      stack.idp.setQuirks({ stallGrants: ['refresh_token'] });
+      const before = sessionBytes(ws);
+      const stalled = stack.idp.counts.stalled;
+      const running = plugin(ws);
+      await expect.poll(() => running.stderr(), { interval: 20, timeout: 15_000 }).toMatch(/\[debug\] refreshing the token/);
+      await expect.poll(() => stack.idp.counts.stalled, { interval: 20, timeout: 10_000 }).toBe(stalled + 1);
+      const { code, ms } = await interrupt(running, signal);
+      expect(code).toBe(status);
+      expect(ms).toBeLessThan(1500);
+      expect(said(running.stderr()), running.stderr()).toBe(`kubectl-oidc: cancelled by ${signal}; the session cache is as it was`);
+      expect(running.stdout()).toBe('');
+      expect(sessionBytes(ws)).toBe(before);
+      console.log(`${signal} during a stalled refresh: exit ${code} after ${ms} ms`);
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+
+  it('SIGTERM during a stalled code exchange, and SIGINT while waiting for the lock it holds', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'ivo' } });
+    try {
+      stack.idp.setQuirks({ stallGrants: ['authorization_code'] });
+      const exchanging = plugin(ws);
+      await exchanging.waitForStderr(/exchanging the code/);
+      const waiting = plugin(ws);
+      await waiting.waitForStderr(/waiting for it/);
+      const waiter = await interrupt(waiting, 'SIGINT');
+      expect(waiter.code).toBe(130);
+      expect(waiter.ms).toBeLessThan(1500);
+      expect(said(waiting.stderr())).toBe('kubectl-oidc: cancelled by SIGINT; the session cache is as it was');
+      const holder = await interrupt(exchanging, 'SIGTERM');
+      expect(holder.code).toBe(143);
+      expect(holder.ms).toBeLessThan(1500);
+      expect(said(exchanging.stderr())).toBe('kubectl-oidc: cancelled by SIGTERM; the session cache is as it was');
+      expect(ws.sessionFiles()).toEqual([]);
+      console.log(`code exchange: SIGTERM → exit 143 after ${holder.ms} ms; lock waiter: SIGINT → 130 after ${waiter.ms} ms`);
+      // The lock the holder left is taken over at once. A login cut short starts the cool-down for background runs;
+      // a person at a terminal logs in.
+      stack.idp.setQuirks({});
+      const background = await ws.plugin();
+      expect(said(background.stderr)).toMatch(/^kubectl-oidc: the last login for this session failed \d+ s ago \(cancelled by SIGTERM;/);
+      const interactive = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } };
+      const next = await ws.plugin([], { KUBERNETES_EXEC_INFO: JSON.stringify(interactive) });
+      expect(next.code, next.stderr).toBe(0);
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+});
