@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PluginError } from '../errors.js';
 import { fromAttributes, type Groups, getTokenOptionsOf, parseValue } from '../options/parse.js';
-import { type Command as CommandName, defaultOf, envName, rowsOf } from '../options/table.js';
+import { attributeName, type Command as CommandName, defaultOf, envName, rowsOf } from '../options/table.js';
 import type { GetTokenOptions } from '../options/types.js';
 
 /** The options of one command from the option table, with the same parsers as the cache-hit path. */
@@ -28,8 +28,20 @@ export const addOptions = (command: Command, name: CommandName): Command => {
   return command;
 };
 
-/** The options commander read, by group. */
-export const groupsOf = (command: Command, name: CommandName): Groups => fromAttributes(name, command.opts());
+/**
+ * The options commander read, by group. Commander sets a boolean to true whenever its environment variable exists, so
+ * those are read again here with the cache-hit path's parser (KUBECTL_OIDC_FORCE_REFRESH=false means false).
+ */
+export const groupsOf = (command: Command, name: CommandName): Groups => {
+  for (const row of rowsOf(name)) {
+    if (row.kind !== 'boolean' || row.env === false) continue;
+    const attribute = attributeName(row.name.startsWith('no-') ? row.name.slice(3) : row.name);
+    if (command.getOptionValueSource(attribute) !== 'env') continue;
+    const value = parseValue(row, process.env[envName(row.name)] ?? '', undefined) as boolean;
+    command.setOptionValueWithSource(attribute, row.name.startsWith('no-') ? !value : value, 'env');
+  }
+  return fromAttributes(name, command.opts());
+};
 
 /** Parses get-token arguments (after the command name) with commander; for tests and tools. */
 export const parseGetTokenArgs = (args: string[]): GetTokenOptions => {

@@ -33,11 +33,25 @@ const wholeNumber = (row: Row, value: string): number => {
   return n;
 };
 
-/** Reads one occurrence of an option; `previous` is the value so far (the default first), for repeatable ones. */
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off', '']);
+
+/** A boolean from its environment variable: it means what it says; anything else is a mistake to point out. */
+const environmentBoolean = (row: Row, value: string): boolean => {
+  const word = value.trim().toLowerCase();
+  if (TRUE.has(word)) return true;
+  if (FALSE.has(word)) return false;
+  throw bad(`${envName(row.name)} must be true or false (or 1/0, yes/no, on/off), got "${value}"`);
+};
+
+/**
+ * Reads one occurrence of an option; `previous` is the value so far (the default first), for repeatable ones. A
+ * boolean given a string has it from its environment variable.
+ */
 export const parseValue = (row: Row, value: string | true, previous: unknown): unknown => {
   switch (row.kind) {
     case 'boolean':
-      return true;
+      return value === true || environmentBoolean(row, value);
     case 'level': {
       if (value === true) return 1;
       const n = Number(value);

@@ -2,7 +2,8 @@ import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
 import { fastParseGetToken } from '../../src/options/parse.js';
-import { envName } from '../../src/options/table.js';
+import { envName, rowsOf } from '../../src/options/table.js';
+import type { GetTokenOptions } from '../../src/options/types.js';
 
 const required = ['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl'];
 
@@ -196,5 +197,41 @@ describe('the cache-hit fast path reads flags exactly as commander does', () => 
     [[...required, '--account', '--force-refresh']],
   ])('hands %j to the full command line interface', (args) => {
     expect(fastParseGetToken(args, {})).toBeUndefined();
+  });
+});
+
+describe('boolean environment variables mean what they say', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+  const booleans = rowsOf('get-token').filter((row) => row.kind === 'boolean' && row.env !== false);
+  /** The option's value in the typed options (a --no-x flag is read as x's negation). */
+  const valueOf = (options: GetTokenOptions, row: (typeof booleans)[number]): unknown =>
+    row.group === 'run'
+      ? (options as unknown as Record<string, unknown>)[row.key]
+      : (options[row.group as 'cache'] as Record<string, unknown>)[row.key];
+
+  it.each(booleans.map((row) => [row.name, row]))('--%s from its variable, on the fast path and through commander', (_name, row) => {
+    const variable = envName(row.name);
+    for (const [text, meaning] of [
+      ['true', true],
+      ['1', true],
+      ['YES', true],
+      ['on', true],
+      ['false', false],
+      ['0', false],
+      ['No', false],
+      ['OFF', false],
+      ['', false],
+    ] as const) {
+      const fast = fastParseGetToken(required, { [variable]: text });
+      expect(fast && valueOf(fast, row), `${variable}=${text} (fast path)`).toBe(meaning);
+      process.env = { ...saved, [variable]: text };
+      expect(valueOf(parseGetTokenArgs(required), row), `${variable}=${text} (commander)`).toBe(meaning);
+    }
+    expect(fastParseGetToken(required, { [variable]: 'maybe' })).toBeUndefined(); // commander takes over and says why
+    process.env = { ...saved, [variable]: 'maybe' };
+    expect(() => parseGetTokenArgs(required)).toThrow(`${variable} must be true or false (or 1/0, yes/no, on/off), got "maybe"`);
   });
 });
