@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
 import { debug } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
-import { type CredentialToken, credentialToken, isFresh } from '../session/expiry.js';
+import { type CredentialToken, credentialToken, isFresh, marginFor } from '../session/expiry.js';
 import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore, TokenSet } from '../session/tokens.js';
@@ -9,12 +9,14 @@ import { type ExecInfo, formatExecCredential } from './exec-credential.js';
 
 /**
  * kubectl keeps a credential in-process until expirationTimestamp, with no margin of its own: report the expiry minus
- * our margin so it never sends a token the API server is about to reject (unless the token is shorter-lived than that).
+ * the token's margin so it never sends a token the API server is about to reject. Never a time in the past (a clock
+ * behind the IdP's): kubectl would then keep running the plugin; without one it uses the token until a 401.
  */
-export const reportedExpiry = (expiresAt: number | undefined, marginSec: number, now: number): Date | undefined => {
-  if (expiresAt === undefined) return undefined;
-  const early = expiresAt - marginSec;
-  return new Date((early > now ? early : expiresAt) * 1000);
+export const reportedExpiry = (token: CredentialToken, marginSec: number, now: number): Date | undefined => {
+  if (token.expiresAt === undefined) return undefined;
+  const early = token.expiresAt - marginFor(token, marginSec);
+  const reported = early > now ? early : token.expiresAt;
+  return reported > now ? new Date(reported * 1000) : undefined;
 };
 
 /**
@@ -32,7 +34,7 @@ const writeStdout = (text: string): void => {
 
 /** The one ExecCredential of this run, on stdout. */
 export const printCredential = (options: GetTokenOptions, execInfo: ExecInfo, token: CredentialToken, nowSec: number): void => {
-  const expiresAt = reportedExpiry(token.expiresAt, options.cache.tokenExpiryMarginSec, nowSec);
+  const expiresAt = reportedExpiry(token, options.cache.tokenExpiryMarginSec, nowSec);
   writeStdout(formatExecCredential(execInfo.apiVersion, token.token, expiresAt));
 };
 

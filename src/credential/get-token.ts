@@ -2,7 +2,7 @@ import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { Cooldown } from '../session/cooldown.js';
-import { type CredentialToken, credentialToken } from '../session/expiry.js';
+import { type CredentialToken, credentialToken, isFresh } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
 import { sessionKey } from '../session/key.js';
 import type { Lock } from '../session/lock.js';
@@ -108,9 +108,15 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
   const lock = store.persistent ? await a.lock(key) : undefined;
   try {
     // Read again under the lock: another process may have refreshed or logged in since our miss, even if we did not
-    // have to wait for it. Only a --force-refresh that found the lock free insists on a new token.
+    // have to wait for it. After a wait, what the holder left is used while it has not expired, whatever the margin (a
+    // short-lived token just obtained is for every process that waited). Only a --force-refresh that found the lock
+    // free insists on a new token.
     const cached = await store.load(key);
-    const shared = !options.forceRefresh || lock?.waited ? fresh(cached) : undefined;
+    const unexpired = (tokens: TokenSet | undefined): CredentialToken | undefined => {
+      const token = tokens && credentialToken(tokens, options.useAccessToken);
+      return token && isFresh(token, a.now() / 1000, 0) ? token : undefined;
+    };
+    const shared = lock?.waited ? unexpired(cached) : options.forceRefresh ? undefined : fresh(cached);
     if (shared) {
       debug('using the token another process just obtained');
       return a.print(shared);

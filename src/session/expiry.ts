@@ -21,18 +21,36 @@ export interface CredentialToken {
   token: string;
   /** Seconds since the epoch; undefined when the token does not say. */
   expiresAt: number | undefined;
+  /** The token's iat, when it is a JWT that says. */
+  issuedAt?: number;
 }
+
+const numeric = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+const fromJwt = (token: string, fallbackExpiry?: number): CredentialToken => {
+  const claims = jwtClaims(token);
+  const issuedAt = numeric(claims?.iat);
+  return { token, expiresAt: numeric(claims?.exp) ?? fallbackExpiry, ...(issuedAt !== undefined ? { issuedAt } : {}) };
+};
 
 /** The token kubectl gets: the ID token, or the access token in access-token mode or for a client without ID tokens. */
 export const credentialToken = (tokens: TokenSet, useAccessToken: boolean): CredentialToken | undefined => {
   if (useAccessToken || tokens.accessTokenIsCredential) {
-    if (!tokens.accessToken) return undefined;
-    return { token: tokens.accessToken, expiresAt: jwtExpiry(tokens.accessToken) ?? tokens.accessTokenExpiresAt };
+    return tokens.accessToken ? fromJwt(tokens.accessToken, tokens.accessTokenExpiresAt) : undefined;
   }
-  if (!tokens.idToken) return undefined;
-  return { token: tokens.idToken, expiresAt: jwtExpiry(tokens.idToken) };
+  return tokens.idToken ? fromJwt(tokens.idToken) : undefined;
 };
 
-/** Valid means more than `marginSec` left. A token without an expiry is never trusted from the cache. */
+/**
+ * The margin before expiry for this token: the configured one, but never more than a third of the token's lifetime, so
+ * that a short-lived token is served from the cache for most of its life (a 20 s token for 13 s) and one obtained under
+ * the lock is fresh for every process that waited for it.
+ */
+export const marginFor = (token: CredentialToken, marginSec: number): number =>
+  token.issuedAt !== undefined && token.expiresAt !== undefined
+    ? Math.min(marginSec, Math.max(0, (token.expiresAt - token.issuedAt) / 3))
+    : marginSec;
+
+/** Valid means more than the margin left. A token without an expiry is never trusted from the cache. */
 export const isFresh = (token: CredentialToken, nowSec: number, marginSec: number): boolean =>
-  token.expiresAt !== undefined && token.expiresAt - marginSec > nowSec;
+  token.expiresAt !== undefined && token.expiresAt - marginFor(token, marginSec) > nowSec;

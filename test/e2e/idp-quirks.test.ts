@@ -64,11 +64,10 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
   it('a refresh answer with an ID token only when the scope is asked again: no browser login', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'quinn' } });
     try {
-      stack.idp.setIdTokenTtl(30); // inside the 60 s margin: the next run refreshes
+      stack.idp.setQuirks({ staleIdTokens: true }); // 30 s left, inside the margin: the next run refreshes
       const discoveries = stack.idp.counts.discovery;
       expect((await ws.kubectl()).code).toBe(0);
       expect(stack.idp.counts.discovery - discoveries).toBe(1); // one discovery per cold start
-      stack.idp.setIdTokenTtl(3600);
       stack.idp.setQuirks({ noIdTokenOnRefresh: 'unlessScoped' });
       const logins = stack.idp.counts.logins;
       const refreshes = stack.idp.counts.grants.refresh_token ?? 0;
@@ -81,7 +80,6 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
       expect(result.stderr).toBe('');
     } finally {
       stack.idp.setQuirks({});
-      stack.idp.setIdTokenTtl(3600);
       await ws.cleanup();
     }
   });
@@ -89,9 +87,8 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
   it('a refresh that never yields an ID token: one line says why the browser login follows, which then caches its tokens', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'rory' } });
     try {
-      stack.idp.setIdTokenTtl(30);
+      stack.idp.setQuirks({ staleIdTokens: true });
       expect((await ws.plugin()).code).toBe(0);
-      stack.idp.setIdTokenTtl(3600);
       stack.idp.setQuirks({ noIdTokenOnRefresh: 'always' });
       const logins = stack.idp.counts.logins;
       const result = await ws.plugin();
@@ -106,7 +103,6 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
       expect(cachedTokens(ws).idToken).toBe(JSON.parse(result.stdout).status.token);
     } finally {
       stack.idp.setQuirks({});
-      stack.idp.setIdTokenTtl(3600);
       await ws.cleanup();
     }
   });

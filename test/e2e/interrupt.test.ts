@@ -26,14 +26,14 @@ const sessionBytes = (ws: Workspace): string => {
   return readFileSync(join(ws.cacheDir, file!), 'utf8');
 };
 
-/** A workspace whose session needs a refresh: its ID token lives 30 s, inside the 60 s margin. */
+/** A workspace whose session needs a refresh: its ID token has 30 s left of an hour, inside the 60 s margin. */
 const expiredSession = async (stack: Stack, login: string): Promise<Workspace> => {
   const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: login } });
-  stack.idp.setIdTokenTtl(30);
+  stack.idp.setQuirks({ staleIdTokens: true });
   try {
     expect((await ws.plugin()).code).toBe(0);
   } finally {
-    stack.idp.setIdTokenTtl(3600);
+    stack.idp.setQuirks({});
   }
   return ws;
 };

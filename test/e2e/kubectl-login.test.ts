@@ -106,8 +106,8 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
   });
 
   it('refreshes an expired token with one refresh grant and no browser', async () => {
-    // ID tokens live 30 s and the plugin treats tokens within 60 s of expiry as expired: the next run must refresh.
-    stack.idp.setIdTokenTtl(30);
+    // ID tokens issued an hour ago with 30 s left: inside the 60 s margin, the next run must refresh.
+    stack.idp.setQuirks({ staleIdTokens: true });
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'carol' } });
     try {
       const first = await ws.kubectl();
@@ -121,7 +121,7 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
       expect(stack.idp.counts.grants.refresh_token).toBe(refreshes + 1);
       expect(stack.idp.counts.logins).toBe(logins);
     } finally {
-      stack.idp.setIdTokenTtl(3600);
+      stack.idp.setQuirks({});
       await ws.cleanup();
     }
   });

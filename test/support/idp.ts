@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { TestCertificates } from './certs.js';
 
@@ -79,6 +80,11 @@ export interface IdpQuirks {
   bearerRevocationOnly?: boolean;
   /** Token requests of these grant types are accepted and never answered (until the IdP stops). */
   stallGrants?: string[];
+  /**
+   * ID tokens issued an hour ago with 30 s left (iat now − 3570 s, exp now + 30 s): still accepted by the API server,
+   * but inside any expiry margin, so the next get-token refreshes. As a token cached long ago would be.
+   */
+  staleIdTokens?: boolean;
 }
 
 export interface IdpSettings {
@@ -348,6 +354,14 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       (ctx.body as Record<string, unknown>).revocation_endpoint_auth_methods_supported = ['client_secret_basic', 'bearer'];
     }
     if (ctx.path === '/token/revocation' && ctx.status === 200) counts.revocations += 1;
+    const tokenAnswer = ctx.path === '/token' && ctx.status === 200 ? (ctx.body as Record<string, unknown>) : undefined;
+    if (quirks.staleIdTokens && typeof tokenAnswer?.id_token === 'string') {
+      const claims = JSON.parse(Buffer.from(tokenAnswer.id_token.split('.')[1]!, 'base64url').toString('utf8'));
+      const now = Math.floor(Date.now() / 1000);
+      tokenAnswer.id_token = await new SignJWT({ ...claims, iat: now - 3570, exp: now + 30 })
+        .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
+        .sign(privateKey);
+    }
     const refreshAnswer = ctx.path === '/token' && form.get('grant_type') === 'refresh_token' && ctx.status === 200;
     if (refreshAnswer && (quirks.noIdTokenOnRefresh === 'always' || (quirks.noIdTokenOnRefresh === 'unlessScoped' && !form.has('scope')))) {
       delete (ctx.body as Record<string, unknown>).id_token;

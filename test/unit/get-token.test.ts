@@ -127,6 +127,20 @@ describe('get-token decides', () => {
     expect(w.printed.map(subjectOf)).toEqual(['other']);
   });
 
+  it('short-lived tokens: the margin is a third of the lifetime, and a waiter takes what the holder obtained', async () => {
+    const short = (sub: string, age: number, left: number) => jwt({ sub, iat: NOW / 1000 - age, exp: NOW / 1000 + left });
+    // 20 s tokens: fresh while more than 20/3 s are left (not 60 s), so the cache serves them for most of their life.
+    const cached = world({ cached: { idToken: short('cached', 10, 10) } });
+    await runGetToken(cached.options, cached.adapters);
+    expect(cached.calls).toEqual([]);
+    expect(cached.printed.map(subjectOf)).toEqual(['cached']);
+    // A process that waited for the lock uses the holder's token while it is unexpired, even inside the margin.
+    const waiter = world({ cached: { idToken: short('old', 19, 1) }, savedByOther: { idToken: short('holder', 17, 3) } });
+    await runGetToken(waiter.options, waiter.adapters);
+    expect(waiter.calls).toEqual(['lock', 'release']);
+    expect(waiter.printed.map(subjectOf)).toEqual(['holder']);
+  });
+
   it('--force-refresh refreshes a fresh token when the lock was free, but takes what a process it waited for obtained', async () => {
     const free = world({ args: ['--force-refresh'], cached: { idToken: idToken(3600), refreshToken: 'rt' } });
     await runGetToken(free.options, free.adapters);

@@ -70,9 +70,12 @@ describe('cross-process lock', () => {
 
 describe('expiry reported to kubectl', () => {
   it('is the token expiry minus the margin, unless the token lives shorter than the margin', () => {
-    expect(reportedExpiry(10_000, 60, 1000)?.getTime()).toBe(9_940_000);
-    expect(reportedExpiry(1030, 60, 1000)?.getTime()).toBe(1_030_000);
-    expect(reportedExpiry(undefined, 60, 1000)).toBeUndefined();
+    expect(reportedExpiry({ token: 't', expiresAt: 10_000 }, 60, 1000)?.getTime()).toBe(9_940_000);
+    expect(reportedExpiry({ token: 't', expiresAt: 1030 }, 60, 1000)?.getTime()).toBe(1_030_000);
+    expect(reportedExpiry({ token: 't', expiresAt: undefined }, 60, 1000)).toBeUndefined();
+    // A short-lived token: a third of its life as the margin. Never a time in the past.
+    expect(reportedExpiry({ token: 't', expiresAt: 1020, issuedAt: 1000 }, 60, 1001)?.getTime()).toBeCloseTo(1_013_333, -1);
+    expect(reportedExpiry({ token: 't', expiresAt: 990 }, 60, 1000)).toBeUndefined();
   });
 });
 

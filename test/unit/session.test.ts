@@ -112,6 +112,11 @@ describe('expiry', () => {
     expect(isFresh({ token: 't', expiresAt: 1000 }, 940, 60)).toBe(false);
     expect(isFresh({ token: 't', expiresAt: 1000 }, 1001, 0)).toBe(false);
     expect(isFresh({ token: 't', expiresAt: undefined }, 0, 0)).toBe(false);
+    // The margin fits the token: at most a third of its lifetime (iat → exp).
+    expect(isFresh({ token: 't', expiresAt: 1020, issuedAt: 1000 }, 1013, 60)).toBe(true);
+    expect(isFresh({ token: 't', expiresAt: 1020, issuedAt: 1000 }, 1014, 60)).toBe(false);
+    expect(isFresh({ token: 't', expiresAt: 4600, issuedAt: 1000 }, 4539, 60)).toBe(true);
+    expect(isFresh({ token: 't', expiresAt: 4600, issuedAt: 1000 }, 4541, 60)).toBe(false);
   });
 });
 
