@@ -207,7 +207,7 @@ describe('boolean environment variables mean what they say', () => {
   });
   const booleans = rowsOf('get-token').filter((row) => row.kind === 'boolean' && row.env !== false);
   /** The option's value in the typed options (a --no-x flag is read as x's negation). */
-  const valueOf = (options: GetTokenOptions, row: (typeof booleans)[number]): unknown =>
+  const optionValue = (options: GetTokenOptions, row: (typeof booleans)[number]): unknown =>
     row.group === 'run'
       ? (options as unknown as Record<string, unknown>)[row.key]
       : (options[row.group as 'cache'] as Record<string, unknown>)[row.key];
@@ -226,9 +226,9 @@ describe('boolean environment variables mean what they say', () => {
       ['', false],
     ] as const) {
       const fast = fastParseGetToken(required, { [variable]: text });
-      expect(fast && valueOf(fast, row), `${variable}=${text} (fast path)`).toBe(meaning);
+      expect(fast && optionValue(fast, row), `${variable}=${text} (fast path)`).toBe(meaning);
       process.env = { ...saved, [variable]: text };
-      expect(valueOf(parseGetTokenArgs(required), row), `${variable}=${text} (commander)`).toBe(meaning);
+      expect(optionValue(parseGetTokenArgs(required), row), `${variable}=${text} (commander)`).toBe(meaning);
     }
     expect(fastParseGetToken(required, { [variable]: 'maybe' })).toBeUndefined(); // commander takes over and says why
     process.env = { ...saved, [variable]: 'maybe' };
