@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'interrupted'
   | 'idp_error'
   | 'login_failed'
+  | 'exec_info'
   | 'authorization_rejected'
   | 'redirect_uri_mismatch'
   | 'token_exchange'

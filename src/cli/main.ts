@@ -11,6 +11,8 @@ const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(
 const serve = async (): Promise<void> => {
   const fast = process.argv[2] === 'get-token' ? await fastGetToken(process.argv.slice(3)) : undefined;
   if (fast === 'served') return;
+  // A reader of stdout that went away (a closed pipe) ends the run quietly with status 1, never with a stack trace.
+  process.stdout.on('error', () => process.exit(1));
   if (fast) {
     await (await load<typeof import('./run-get-token.js')>('get-token.js')).runGetToken(fast);
   } else {
@@ -18,7 +20,7 @@ const serve = async (): Promise<void> => {
   }
   // Exit explicitly: keep-alive sockets of the HTTP client must not hold kubectl up once the answer is written.
   // The empty write's callback fires only after everything before it has been flushed.
-  process.stdout.write('', () => process.exit(process.exitCode ?? 0));
+  process.stdout.write('', (err) => process.exit(err ? 1 : (process.exitCode ?? 0)));
 };
 
 /** Run by bin/kubectl-oidc. */

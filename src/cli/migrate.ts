@@ -1,5 +1,6 @@
 import { delimiter, join } from 'node:path';
 import type { Command } from 'commander';
+import { setVerbosity } from '../log.js';
 import { homeDir } from '../options/table.js';
 import type { MigrateOptions } from '../options/types.js';
 import { addOptions, groupsOf } from './options.js';
@@ -17,7 +18,9 @@ export const registerMigrate = (program: Command): void => {
     .command('migrate')
     .description("rewrite kubeconfig users that run kubelogin to run kubectl-oidc with equivalent flags, and import kubelogin's sessions");
   addOptions(command, 'migrate').action(async () => {
-    const options = (groupsOf(command, 'migrate').migrate ?? {}) as MigrateOptions;
+    const groups = groupsOf(command, 'migrate');
+    setVerbosity(Number(groups.run?.verbose ?? 0));
+    const options = (groups.migrate ?? {}) as MigrateOptions;
     const { migrate } = await import('../migrate/migrate.js');
     printReport(await migrate({ files: kubeconfigFiles(options.kubeconfig), dryRun: options.dryRun, command: 'kubectl-oidc' }));
   });

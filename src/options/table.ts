@@ -565,6 +565,7 @@ export const OPTION_TABLE = [
     value: '[level]',
     description: 'log level (1 = debug)',
     default: 0,
+    commands: ['get-token', 'setup', 'logout', 'status', 'migrate'],
     kubeconfig: false,
     handOff: true,
   },

@@ -79,6 +79,39 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
     expectOneLineFailure(await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`, '--oidc-issuer-url=http://idp.example']), /must use https/, 2);
   });
 
+  it('a boolean variable that is neither true nor false, or a KUBERNETES_EXEC_INFO kubectl would never send', async () => {
+    const withEnv = (env: Record<string, string>): Promise<RunResult> =>
+      run(PLUGIN_BIN, ['get-token', ...provider(), '--token-cache-dir=/nonexistent/cache'], { env: { ...process.env, ...env } });
+    expectOneLineFailure(
+      await withEnv({ KUBECTL_OIDC_INSECURE_SKIP_TLS_VERIFY: 'nope' }),
+      /^kubectl-oidc: KUBECTL_OIDC_INSECURE_SKIP_TLS_VERIFY must be true or false \(or 1\/0, yes\/no, on\/off\), got "nope"$/,
+      2,
+    );
+    expectOneLineFailure(await withEnv({ KUBERNETES_EXEC_INFO: '{apiVersion' }), /^kubectl-oidc: KUBERNETES_EXEC_INFO is not JSON — /);
+    expectOneLineFailure(
+      await withEnv({ KUBERNETES_EXEC_INFO: '{"apiVersion":"client.authentication.k8s.io/v9"}' }),
+      /^kubectl-oidc: KUBERNETES_EXEC_INFO names apiVersion "client.authentication.k8s.io\/v9" — /,
+    );
+  });
+
+  it('a stdout nobody reads any more (a closed pipe) ends quietly with status 1; -v works on every command', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'kubectl-oidc-errors-'));
+    try {
+      const status = start(PLUGIN_BIN, ['status', `--token-cache-dir=${home}`, '--v=9'], process.env);
+      status.child.stdout?.destroy();
+      expect(await status.exited).toBe(1);
+      expect(status.stderr()).not.toMatch(/EPIPE|^\s+at /m);
+      const verbose = await run(PLUGIN_BIN, ['status', `--token-cache-dir=${home}`, '--v=9']);
+      expect(verbose.code, verbose.stderr).toBe(0);
+      expect(verbose.stdout).toBe(`no sessions in ${home}\n`);
+      expect((await run(PLUGIN_BIN, ['migrate', '-v', '--dry-run', `--kubeconfig=${join(home, 'none')}`])).stderr).not.toContain(
+        'unknown option',
+      );
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('an unreachable issuer names the host and the cause', async () => {
     const port = await freePort();
     expectOneLineFailure(
@@ -133,7 +166,7 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
       running.child.kill('SIGINT');
       expect(await running.exited).toBe(130);
       expect(running.stdout()).toBe('');
-      expect(running.stderr().trimEnd().split('\n').at(-1)).toBe('kubectl-oidc: login cancelled (SIGINT); nothing was saved');
+      expect(running.stderr().trimEnd().split('\n').at(-1)).toBe('kubectl-oidc: cancelled by SIGINT; the session cache is as it was');
       expect(ws.sessionFiles()).toEqual([]);
     } finally {
       await ws.cleanup();

@@ -11,12 +11,16 @@ describe('ExecCredential', () => {
     });
   });
 
-  it.each([undefined, '', 'not json', 'null', '{"apiVersion":"client.authentication.k8s.io/v2"}'])(
-    'falls back to v1beta1 for %j',
-    (raw) => {
-      expect(parseExecInfo(raw)).toEqual({ apiVersion: 'client.authentication.k8s.io/v1beta1', interactive: undefined });
-    },
-  );
+  it.each([undefined, '', 'null', '{}'])('answers v1beta1, as kubelogin does, without an apiVersion: %j', (raw) => {
+    expect(parseExecInfo(raw)).toEqual({ apiVersion: 'client.authentication.k8s.io/v1beta1', interactive: undefined });
+  });
+
+  it('a KUBERNETES_EXEC_INFO kubectl would never send (not JSON, another apiVersion) is one clear error', () => {
+    expect(() => parseExecInfo('not json')).toThrow('KUBERNETES_EXEC_INFO is not JSON');
+    expect(() => parseExecInfo('{"apiVersion":"client.authentication.k8s.io/v2"}')).toThrow(
+      'KUBERNETES_EXEC_INFO names apiVersion "client.authentication.k8s.io/v2"',
+    );
+  });
 
   it('prints one JSON line with an RFC 3339 expiry', () => {
     const text = formatExecCredential('client.authentication.k8s.io/v1', 'a.b.c', new Date(Date.UTC(2026, 10, 22, 10, 0, 5, 678)));
