@@ -105,7 +105,19 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     }
   }
 
-  const lock = store.persistent ? await a.lock(key) : undefined;
+  // A cache that cannot be locked (a read-only HOME, a directory that is not ours) still lets kubectl have a token:
+  // obtained without the lock and not cached, said once.
+  let cacheable = store.persistent;
+  let lock: (Lock & { waited: boolean }) | undefined;
+  if (store.persistent) {
+    try {
+      lock = await a.lock(key);
+    } catch (err) {
+      if (!(err instanceof PluginError) || err.code !== 'cache') throw err;
+      a.say(`${err.message}; the token will not be cached`);
+      cacheable = false;
+    }
+  }
   try {
     // Read again under the lock: another process may have refreshed or logged in since our miss, even if we did not
     // have to wait for it. After a wait, what the holder left is used while it has not expired, whatever the margin (a
@@ -123,7 +135,7 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     }
     // The cool-down is about browser tabs and prompts; machine grants never open one.
     const promptsAPerson = !MACHINE_GRANTS.has(options.login.grantType);
-    const coolsDown = store.persistent && promptsAPerson;
+    const coolsDown = cacheable && promptsAPerson;
     if (coolsDown) {
       const cooldown = await a.cooldown.read(key);
       if (cooldown && (lock?.waited || !a.interactive)) throw cooldownError(cooldown, a.now());
@@ -131,7 +143,9 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
 
     let tokens: TokenSet;
     try {
-      tokens = await obtainTokens(options, cached, a, (kept) => store.save(key, kept, sessionInfo(options, kept, undefined)));
+      tokens = await obtainTokens(options, cached, a, async (kept) => {
+        if (cacheable) await store.save(key, kept, sessionInfo(options, kept, undefined));
+      });
     } catch (err) {
       if (coolsDown && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
         await a.cooldown.start(key, options.cache.loginCooldownSec, err.message).catch(() => undefined);
@@ -141,8 +155,8 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     const token = credentialToken(tokens, options.useAccessToken);
     if (!token) throw new PluginError('token_exchange', `the IdP returned no ${options.useAccessToken ? 'access' : 'ID'} token`);
     try {
-      await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt));
-      if (store.persistent) await a.cooldown.clear(key);
+      if (cacheable || !store.persistent) await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt));
+      if (cacheable) await a.cooldown.clear(key);
     } catch (err) {
       // The login worked: kubectl still gets its token, and the next run logs in again.
       a.say(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);

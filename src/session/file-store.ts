@@ -1,8 +1,9 @@
 // fs.promises is loaded on first use: a cache hit reads synchronously and never pays for it (~2 ms).
-import { promises as fs, readFileSync } from 'node:fs';
+import { closeSync, promises as fs, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
+import { ownUid, secureCacheDir } from './cache-dir.js';
 import type { Sealer } from './seal.js';
 import type { SessionInfo, SessionStore, StoredSession, TokenSet } from './tokens.js';
 
@@ -80,9 +81,7 @@ export const writeFileAtomic = async (path: string, content: string): Promise<vo
   }
 };
 
-export const ensureCacheDir = async (dir: string): Promise<void> => {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-};
+export const ensureCacheDir = (dir: string): Promise<void> => secureCacheDir(dir);
 
 /**
  * Sessions as 0600 files in a 0700 directory: sealed (AES-256-GCM, key in the OS keychain) when a sealer is given,
@@ -97,7 +96,19 @@ export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore
       let text: string;
       try {
         // Synchronous: a small file, and an async read would start libuv's thread pool on the cache-hit path (~3 ms).
-        text = readFileSync(fileOf(key), 'utf8');
+        // A file someone else owns (planted in a shared directory, or behind a symlink) is never ours to serve.
+        const fd = openSync(fileOf(key), 'r');
+        try {
+          const owner = fstatSync(fd).uid;
+          const uid = ownUid();
+          if (uid !== undefined && owner !== uid) {
+            debug(`the session file ${fileOf(key)} belongs to uid ${owner}, not to you; treating it as absent`);
+            return undefined;
+          }
+          text = readFileSync(fd, 'utf8');
+        } finally {
+          closeSync(fd);
+        }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
           debug(`cannot read the session file ${fileOf(key)}: ${(err as NodeJS.ErrnoException).code}; treating it as absent`);

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
+import { secureCacheDir } from './cache-dir.js';
 
 /**
  * A cross-process lock: a directory created with mkdir (atomic on every filesystem we care about) holding an owner
@@ -72,13 +73,8 @@ const tryCreate = async (dir: string, owner: Owner): Promise<boolean> => {
   try {
     await mkdir(dir, { mode: 0o700 });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code !== 'ENOENT') throw cannotLock(dir, err);
-    await mkdir(dirname(dir), { recursive: true, mode: 0o700 }).catch((e: unknown) => {
-      throw cannotLock(dir, e);
-    });
-    return tryCreate(dir, owner);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw cannotLock(dir, err);
   }
   await writeFile(join(dir, 'owner.json'), JSON.stringify(owner), { mode: 0o600 });
   return true;
@@ -133,6 +129,10 @@ export interface AcquireOptions {
 
 /** Waits for and takes the lock at `dir`. Resolves with whether we had to wait for another process. */
 export const acquireLock = async (dir: string, options: AcquireOptions): Promise<Lock & { waited: boolean }> => {
+  // Locks live in the cache directory, which must be ours: nobody else can then plant one that blocks us.
+  await secureCacheDir(dirname(dir)).catch((err: unknown) => {
+    throw err instanceof PluginError ? err : cannotLock(dir, err);
+  });
   const owner: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), since: Date.now() };
   const deadline = Date.now() + options.timeoutMs;
   let waited = false;

@@ -35,6 +35,7 @@ interface Setup {
   refresh?: () => Promise<TokenSet>;
   login?: () => Promise<TokenSet>;
   saveFails?: boolean;
+  lockFails?: boolean;
 }
 
 const world = (setup: Setup): World & { key: string; options: ReturnType<typeof parseGetTokenArgs> } => {
@@ -63,6 +64,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
     missed: setup.missed ?? false,
     lock: async (k) => {
       calls.push('lock');
+      if (setup.lockFails) throw new PluginError('cache', 'cannot create the session lock /ro/x.lock: EROFS');
       if (setup.savedByOther) saved.set(k, setup.savedByOther);
       return { waited: setup.savedByOther !== undefined, release: async () => void calls.push('release') };
     },
@@ -249,6 +251,14 @@ describe('get-token decides', () => {
       expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'release']);
       expect(w.cooldowns.size).toBe(0);
     }
+  });
+
+  it('a cache that cannot even be locked (read-only HOME) still gives kubectl its token: one line, nothing saved', async () => {
+    const w = world({ lockFails: true, cached: { idToken: idToken(-10), refreshToken: 'rt' } });
+    await runGetToken(w.options, w.adapters);
+    expect(w.printed.map(subjectOf)).toEqual(['refreshed']);
+    expect(w.said).toEqual(['cannot create the session lock /ro/x.lock: EROFS; the token will not be cached']);
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh']);
   });
 
   it('a cache that cannot be written still gives kubectl its token, and says so', async () => {
