@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { JSONWebKeySet } from 'jose';
 import { interruption } from '../interrupt.js';
 import { info } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
@@ -19,19 +20,40 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
   const { clientId } = options.provider;
   const record = persistent ? await readDiscovery(dir, issuer, Date.now()) : { clientAuth: {} as Record<string, string> };
   const remembered = record.clientAuth[clientId];
-  const { provider, fetched } = await discover(options.provider, { metadata: record.metadata, clientAuth: remembered });
+  const { provider, fetched } = await discover(options.provider, {
+    metadata: record.metadata,
+    clientAuth: remembered,
+    jwks: record.jwks as JSONWebKeySet | undefined,
+  });
   if (fetched && persistent) await writeDiscovery(dir, issuer, fetched);
-  /** The client authentication that worked is kept with the issuer, so that the next run does not try one that fails. */
-  const remember = async <T>(result: T): Promise<T> => {
+  /**
+   * What this run learned is kept with the issuer: the client authentication that worked (so that the next run does
+   * not try one that fails) and the keys fetched for a key the cached ones lacked.
+   */
+  const remember = async (): Promise<void> => {
+    if (!persistent) return;
     const method = provider.authenticator.method();
-    if (persistent && method?.startsWith('client_secret') && method !== remembered) {
-      await writeDiscovery(dir, issuer, { clientId, clientAuth: method });
+    if (method?.startsWith('client_secret') && method !== remembered) await writeDiscovery(dir, issuer, { clientId, clientAuth: method });
+    if (provider.jwks && provider.jwks !== record.jwks) await writeDiscovery(dir, issuer, { jwks: provider.jwks as { keys: unknown[] } });
+  };
+  const remembering = async <T>(work: Promise<T>): Promise<T> => {
+    try {
+      return await work;
+    } finally {
+      await remember();
     }
-    return result;
   };
   return {
-    refresh: async (tokens) => remember(await (await import('../oidc/tokens.js')).refresh(provider, tokens, !options.useAccessToken)),
-    login: async () => remember(await (await import('../login/login.js')).login(provider, options, interactive)),
+    refresh: async (tokens) => {
+      const { refresh, RefreshAnswerRejected } = await import('../oidc/tokens.js');
+      try {
+        return { tokens: await remembering(refresh(provider, tokens, !options.useAccessToken)) };
+      } catch (err) {
+        if (err instanceof RefreshAnswerRejected) return { tokens: err.keep, problem: err.message };
+        throw err;
+      }
+    },
+    login: async () => remembering((await import('../login/login.js')).login(provider, options, interactive)),
   };
 };
 

@@ -9,9 +9,18 @@ import type { Lock } from '../session/lock.js';
 import type { SessionStore, TokenSet } from '../session/tokens.js';
 import { freshToken } from './cache-hit.js';
 
+/**
+ * What a refresh answered: the tokens, and when the answer could not be used (its ID token does not verify), why —
+ * its tokens then still carry the refresh token the IdP may just have rotated.
+ */
+export interface Refreshed {
+  tokens: TokenSet;
+  problem?: string;
+}
+
 /** The identity provider, discovered on first use. */
 export interface Idp {
-  refresh(tokens: TokenSet & { refreshToken: string }): Promise<TokenSet>;
+  refresh(tokens: TokenSet & { refreshToken: string }): Promise<Refreshed>;
   login(): Promise<TokenSet>;
 }
 
@@ -65,28 +74,38 @@ const obtainTokens = async (
   cached: TokenSet | undefined,
   a: GetTokenAdapters,
   keep: (tokens: TokenSet) => Promise<void>,
+  beforeLogin: () => Promise<void>,
 ): Promise<TokenSet> => {
-  const idp = await a.idp();
+  let idp: Idp | undefined;
+  const connect = async (): Promise<Idp> => {
+    idp ??= await a.idp();
+    return idp;
+  };
   if (cached?.refreshToken) {
     try {
       debug('refreshing the token');
-      const tokens = await idp.refresh({ ...cached, refreshToken: cached.refreshToken });
-      if (credentialToken(tokens, options.useAccessToken)) {
+      const { tokens, problem } = await (await connect()).refresh({ ...cached, refreshToken: cached.refreshToken });
+      if (!problem && credentialToken(tokens, options.useAccessToken)) {
         debug('refreshed the token');
         return tokens;
       }
-      await keep({ ...tokens, ...(cached.idToken ? { idToken: cached.idToken } : {}) }).catch(() => undefined);
+      await keep({ ...cached, ...tokens, ...(tokens.idToken ? {} : cached.idToken ? { idToken: cached.idToken } : {}) }).catch(
+        () => undefined,
+      );
       a.say(
-        'the IdP refreshed the session but sent no ID token (OpenID Connect allows that), so a browser login follows; ' +
-          'to avoid it, have the IdP include the ID token in refresh answers, or use --oidc-use-access-token where the cluster ' +
-          'accepts access tokens',
+        problem
+          ? `could not use the refresh answer (${problem}); logging in again`
+          : 'the IdP refreshed the session but sent no ID token (OpenID Connect allows that), so a browser login follows; ' +
+              'to avoid it, have the IdP include the ID token in refresh answers, or use --oidc-use-access-token where the ' +
+              'cluster accepts access tokens',
       );
     } catch (err) {
       if (err instanceof PluginError && (TRANSIENT.has(err.code) || err.code === 'interrupted')) throw err;
       a.say(`could not refresh the token (${err instanceof PluginError ? err.message : String(err)}); logging in again`);
     }
   }
-  return idp.login();
+  await beforeLogin();
+  return (await connect()).login();
 };
 
 /**
@@ -133,19 +152,21 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
       debug('using the token another process just obtained');
       return a.print(shared);
     }
-    // The cool-down is about browser tabs and prompts; machine grants never open one.
+    // The cool-down is about browser tabs and prompts: it holds back a login, never a refresh; machine grants never
+    // open one.
     const promptsAPerson = !MACHINE_GRANTS.has(options.login.grantType);
     const coolsDown = cacheable && promptsAPerson;
-    if (coolsDown) {
-      const cooldown = await a.cooldown.read(key);
+    const beforeLogin = async (): Promise<void> => {
+      const cooldown = coolsDown ? await a.cooldown.read(key) : undefined;
       if (cooldown && (lock?.waited || !a.interactive)) throw cooldownError(cooldown, a.now());
-    }
+    };
 
     let tokens: TokenSet;
     try {
-      tokens = await obtainTokens(options, cached, a, async (kept) => {
+      const keep = async (kept: TokenSet): Promise<void> => {
         if (cacheable) await store.save(key, kept, sessionInfo(options, kept, undefined));
-      });
+      };
+      tokens = await obtainTokens(options, cached, a, keep, beforeLogin);
     } catch (err) {
       if (coolsDown && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
         await a.cooldown.start(key, options.cache.loginCooldownSec, err.message).catch(() => undefined);

@@ -1,3 +1,4 @@
+import type { JSONWebKeySet } from 'jose';
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
@@ -16,6 +17,8 @@ export interface Provider {
   authenticator: ClientAuthenticator;
   /** The same IdP and transport with another client authentication (the revocation endpoint's). */
   configurationWith(auth: client.ClientAuth): client.Configuration;
+  /** The IdP's keys as last seen (cached with the discovery document); replaced when a key is missing from them. */
+  jwks?: JSONWebKeySet;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -74,6 +77,7 @@ export interface Discovery {
 export interface IssuerMemory {
   metadata?: IssuerMetadata | undefined;
   clientAuth?: string | undefined;
+  jwks?: JSONWebKeySet | undefined;
 }
 
 /**
@@ -102,6 +106,7 @@ export const discover = async (
       fetch,
       options,
       authenticator,
+      ...(memory.jwks ? { jwks: memory.jwks } : {}),
       configurationWith: (auth) => finish(new client.Configuration(config.serverMetadata(), options.clientId, undefined, auth)).config,
     };
   };

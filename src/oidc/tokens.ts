@@ -7,6 +7,7 @@ import type { TokenSet } from '../session/tokens.js';
 import { type ClientAuthenticator, clientAuthenticator, isSecretMethod } from './client-auth.js';
 import { idpErrorFix, translateError } from './errors.js';
 import { describeAnswer, failedAnswerOf } from './failed-answer.js';
+import { idTokenSignatureProblem } from './verify.js';
 import type { Provider } from './provider.js';
 
 export interface AuthorizationRequest {
@@ -169,33 +170,80 @@ export const exchangeCode = async (provider: Provider, request: AuthorizationReq
 };
 
 /**
+ * A refresh answer that could not be used (openid-client rejected it, or its ID token's signature does not verify),
+ * with what it carried that is still good: the refresh token the IdP may just have rotated, which must not be lost.
+ */
+export class RefreshAnswerRejected extends PluginError {
+  constructor(
+    message: string,
+    readonly keep: TokenSet,
+    cause?: unknown,
+  ) {
+    super('idp_error', message, undefined, { cause });
+  }
+}
+
+/** One refresh grant; a 200 answer that openid-client then rejects still hands over its refresh token. */
+const refreshOnce = async (provider: Provider, previous: TokenSet & { refreshToken: string }, scope?: string): Promise<TokenSet> => {
+  const { config } = provider;
+  const baseFetch = provider.fetch;
+  let answered: Record<string, unknown> | undefined;
+  config[client.customFetch] = (async (url: string, init: RequestInit) => {
+    const response = await baseFetch(url, init);
+    if (response.ok) answered = (await response.clone().json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    return response;
+  }) as client.CustomFetch;
+  try {
+    return toTokenSet(
+      await tokenRequest(provider, 'refresh_token', () =>
+        client.refreshTokenGrant(config, previous.refreshToken, scope ? { scope } : undefined),
+      ),
+      previous,
+    );
+  } catch (err) {
+    const rotated = answered?.refresh_token;
+    if (typeof rotated !== 'string') throw err;
+    throw new RefreshAnswerRejected(
+      `the refresh answer was rejected (${err instanceof Error ? err.message : String(err)})`,
+      { refreshToken: rotated },
+      err,
+    );
+  } finally {
+    config[client.customFetch] = baseFetch as client.CustomFetch;
+  }
+};
+
+/**
  * One request to the token endpoint; the refresh token is kept when the IdP does not rotate it. A refresh answer may
  * omit the ID token (OpenID Connect Core §12.2); when one is wanted, some IdPs send it when the openid scope is asked
- * for again, so that is tried once. The caller sees whether an ID token came.
+ * for again, so that is tried once. The caller sees whether an ID token came. An ID token that came is verified
+ * against the IdP's keys (kube-apiserver will, and the cache must never hold a forged one).
  */
 export const refresh = async (
   provider: Provider,
   previous: TokenSet & { refreshToken: string },
   wantIdToken: boolean,
 ): Promise<TokenSet> => {
-  const tokens = toTokenSet(
-    await tokenRequest(provider, 'refresh_token', () => client.refreshTokenGrant(provider.config, previous.refreshToken)),
-    previous,
-  );
-  if (!wantIdToken || tokens.idToken || !tokens.refreshToken) return tokens;
-  const { refreshToken } = tokens;
-  const scope = scopeOf(provider.options.extraScopes);
-  debug(`the refresh answer carried no ID token; asking once more with scope "${scope}"`);
-  try {
-    return toTokenSet(
-      await tokenRequest(provider, 'refresh_token', () => client.refreshTokenGrant(provider.config, refreshToken, { scope })),
-      tokens,
-    );
-  } catch (err) {
-    if (err instanceof PluginError && err.code === 'interrupted') throw err;
-    debug(`${err instanceof Error ? err.message : String(err)}`);
-    return tokens;
+  let tokens = await refreshOnce(provider, previous);
+  if (wantIdToken && !tokens.idToken && tokens.refreshToken) {
+    const scope = scopeOf(provider.options.extraScopes);
+    debug(`the refresh answer carried no ID token; asking once more with scope "${scope}"`);
+    try {
+      tokens = await refreshOnce(provider, { ...tokens, refreshToken: tokens.refreshToken }, scope);
+    } catch (err) {
+      if (err instanceof PluginError && err.code === 'interrupted') throw err;
+      if (err instanceof RefreshAnswerRejected) throw new RefreshAnswerRejected(err.message, { ...tokens, ...err.keep }, err);
+      debug(`${err instanceof Error ? err.message : String(err)}`);
+    }
   }
+  if (tokens.idToken) {
+    const problem = await idTokenSignatureProblem(provider, tokens.idToken);
+    if (problem) {
+      const { idToken: _rejected, ...keep } = tokens;
+      throw new RefreshAnswerRejected(`the ID token of the refresh answer does not verify: ${problem}`, keep);
+    }
+  }
+  return tokens;
 };
 
 const expired = (tokens: TokenSet, nowSec: number): boolean => {

@@ -14,6 +14,7 @@ interface Entry {
   metadata?: Metadata;
   expiresAt: number;
   clientAuth?: Record<string, string>;
+  jwks?: { keys: unknown[] };
 }
 
 export interface IssuerRecord {
@@ -21,6 +22,8 @@ export interface IssuerRecord {
   metadata?: Metadata;
   /** Client id → the client-authentication method that worked. */
   clientAuth: Record<string, string>;
+  /** The IdP's keys as last fetched, to verify ID tokens of refresh answers without a request. */
+  jwks?: { keys: unknown[] };
 }
 
 const fileOf = (dir: string, issuer: string): string =>
@@ -39,21 +42,24 @@ export const readDiscovery = async (dir: string, issuer: string, nowMs: number):
   const entry = await readEntry(dir, issuer);
   const fresh = entry && entry.expiresAt > nowMs && typeof entry.metadata?.issuer === 'string';
   const clientAuth = entry?.clientAuth && typeof entry.clientAuth === 'object' ? entry.clientAuth : {};
-  return fresh ? { metadata: entry.metadata as Metadata, clientAuth } : { clientAuth };
+  const jwks = Array.isArray(entry?.jwks?.keys) ? { jwks: entry.jwks } : {};
+  return fresh ? { metadata: entry.metadata as Metadata, clientAuth, ...jwks } : { clientAuth, ...jwks };
 };
 
 /** Keeps a freshly fetched document, or what a client learned; the rest of the record stays as it was. */
 export const writeDiscovery = async (
   dir: string,
   issuer: string,
-  update: { metadata: Metadata; maxAgeSec: number } | { clientId: string; clientAuth: string },
+  update: { metadata: Metadata; maxAgeSec: number } | { clientId: string; clientAuth: string } | { jwks: { keys: unknown[] } },
 ): Promise<void> => {
   try {
     const entry: Entry = (await readEntry(dir, issuer)) ?? { issuer, expiresAt: 0 };
     if ('metadata' in update) {
-      if (update.maxAgeSec <= 0 && !entry.clientAuth) return;
+      if (update.maxAgeSec <= 0 && !entry.clientAuth && !entry.jwks) return;
       entry.metadata = update.metadata;
       entry.expiresAt = Date.now() + update.maxAgeSec * 1000;
+    } else if ('jwks' in update) {
+      entry.jwks = update.jwks;
     } else {
       entry.clientAuth = { ...entry.clientAuth, [update.clientId]: update.clientAuth };
     }

@@ -164,4 +164,36 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
       await ws.cleanup();
     }
   });
+  it('refresh answers: the ID token verified with the cached keys (fetched once), a forgery refused, its refresh token kept', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'vic' } });
+    try {
+      stack.idp.setQuirks({ staleIdTokens: true });
+      expect((await ws.plugin()).code).toBe(0);
+      // The first refresh fetches the keys once and keeps them; the next refreshes are one request each.
+      const jwks = stack.idp.counts.jwks;
+      expect((await ws.plugin()).code).toBe(0);
+      expect(stack.idp.counts.jwks - jwks).toBe(1);
+      expect((await ws.plugin()).code).toBe(0);
+      expect(stack.idp.counts.jwks - jwks).toBe(1);
+      // A refresh answer whose ID token was rewritten: refused, the rotated refresh token kept, and a login follows; here
+      // it is cut short (a browser that never comes back), so the session must still hold the rotated refresh token.
+      stack.idp.setQuirks({ staleIdTokens: true, forgeRefreshIdTokens: true });
+      const spent = cachedTokens(ws).refreshToken!;
+      const result = await ws.plugin(['--browser-command=true', '--authentication-timeout-sec=2']);
+      expect(result.code).toBe(1);
+      expect(result.stdout).not.toContain('admin@example.test');
+      expect(result.stderr).toMatch(
+        /kubectl-oidc: could not use the refresh answer \(the ID token of the refresh answer does not verify: signature verification failed\); logging in again/,
+      );
+      const kept = cachedTokens(ws).refreshToken!;
+      expect(kept).not.toBe(spent);
+      stack.idp.setQuirks({});
+      const next = await ws.plugin(['--force-refresh']);
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr).not.toContain('open this URL');
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
 });

@@ -28,6 +28,8 @@ export interface IdpCounts {
   authorization: number;
   /** Discovery documents served. */
   discovery: number;
+  /** JWKS documents served. */
+  jwks: number;
   /** Authorization codes issued: logins a person completed in the browser. */
   logins: number;
   /** Token endpoint requests by grant type, e.g. authorization_code, refresh_token. */
@@ -85,6 +87,8 @@ export interface IdpQuirks {
    * but inside any expiry margin, so the next get-token refreshes. As a token cached long ago would be.
    */
   staleIdTokens?: boolean;
+  /** ID tokens of refresh answers with a rewritten payload (email changed) and the original signature: a forgery. */
+  forgeRefreshIdTokens?: boolean;
 }
 
 export interface IdpSettings {
@@ -254,6 +258,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     tokenRequestMs: [],
     authorization: 0,
     discovery: 0,
+    jwks: 0,
     logins: 0,
     grants: {},
     tokenErrors: 0,
@@ -274,6 +279,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     const started = performance.now();
     if (ctx.path === '/auth') counts.authorization += 1;
     if (ctx.path === '/.well-known/openid-configuration') counts.discovery += 1;
+    if (ctx.path === '/jwks') counts.jwks += 1;
     let form = new URLSearchParams();
     if (ctx.method === 'POST' && (ctx.path === '/token' || ctx.path === '/device/auth' || ctx.path === '/token/revocation')) {
       // Read the form first (oidc-provider accepts an upstream-parsed body) to see what the plugin sent.
@@ -363,6 +369,12 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
         .sign(privateKey);
     }
     const refreshAnswer = ctx.path === '/token' && form.get('grant_type') === 'refresh_token' && ctx.status === 200;
+    if (refreshAnswer && quirks.forgeRefreshIdTokens && typeof tokenAnswer?.id_token === 'string') {
+      const [header, payload, signature] = tokenAnswer.id_token.split('.');
+      const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'));
+      const forged = Buffer.from(JSON.stringify({ ...claims, email: 'admin@example.test' })).toString('base64url');
+      tokenAnswer.id_token = `${header}.${forged}.${signature}`;
+    }
     if (refreshAnswer && (quirks.noIdTokenOnRefresh === 'always' || (quirks.noIdTokenOnRefresh === 'unlessScoped' && !form.has('scope')))) {
       delete (ctx.body as Record<string, unknown>).id_token;
     }

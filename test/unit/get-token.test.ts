@@ -78,7 +78,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
       return {
         refresh: async () => {
           calls.push('refresh');
-          return (setup.refresh ?? (async () => ({ idToken: idToken(3600, 'refreshed') })))();
+          return { tokens: await (setup.refresh ?? (async () => ({ idToken: idToken(3600, 'refreshed') })))() };
         },
         login: async () => {
           calls.push('login');
@@ -190,6 +190,14 @@ describe('get-token decides', () => {
     const w = world({ cached: { idToken: idToken(-10) } });
     await runGetToken(w.options, w.adapters);
     expect(w.calls).toEqual(['lock', 'discover', 'login', 'save', 'release']);
+  });
+
+  it('a cool-down holds back a login, never a refresh', async () => {
+    const cooldown = { until: NOW + 30_000, reason: 'no login completed within 180 s', at: NOW - 20_000 };
+    const w = world({ cooldown, cached: { idToken: idToken(-10), refreshToken: 'rt' } });
+    await runGetToken(w.options, w.adapters);
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'release']);
+    expect(w.printed.map(subjectOf)).toEqual(['refreshed']);
   });
 
   it('a cool-down stops background runs and runs that waited for the lock, not a person at a terminal', async () => {
