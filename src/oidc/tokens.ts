@@ -7,8 +7,8 @@ import type { TokenSet } from '../session/tokens.js';
 import { type ClientAuthenticator, clientAuthenticator, isSecretMethod } from './client-auth.js';
 import { idpErrorFix, translateError } from './errors.js';
 import { describeAnswer, failedAnswerOf } from './failed-answer.js';
-import { idTokenSignatureProblem } from './verify.js';
 import type { Provider } from './provider.js';
+import { idTokenSignatureProblem } from './verify.js';
 
 export interface AuthorizationRequest {
   url: URL;
@@ -190,7 +190,11 @@ const refreshOnce = async (provider: Provider, previous: TokenSet & { refreshTok
   let answered: Record<string, unknown> | undefined;
   config[client.customFetch] = (async (url: string, init: RequestInit) => {
     const response = await baseFetch(url, init);
-    if (response.ok) answered = (await response.clone().json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (response.ok)
+      answered = (await response
+        .clone()
+        .json()
+        .catch(() => undefined)) as Record<string, unknown> | undefined;
     return response;
   }) as client.CustomFetch;
   try {

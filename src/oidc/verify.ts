@@ -21,9 +21,7 @@ const fetchJwks = async (provider: Provider): Promise<JSONWebKeySet> => {
  * does not have (so a refresh stays one request). Resolves why it fails, if it does.
  */
 export const idTokenSignatureProblem = async (provider: Provider, idToken: string): Promise<string | undefined> => {
-  const algorithms = provider.config.serverMetadata().id_token_signing_alg_values_supported?.filter((alg) => alg !== 'none') ?? [
-    'RS256',
-  ];
+  const algorithms = provider.config.serverMetadata().id_token_signing_alg_values_supported?.filter((alg) => alg !== 'none') ?? ['RS256'];
   const attempt = async (jwks: JSONWebKeySet): Promise<'ok' | 'unknown key' | string> => {
     try {
       await compactVerify(idToken, createLocalJWKSet(jwks), { algorithms });
