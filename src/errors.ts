@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'cache'
   | 'login_cooldown'
   | 'keychain_unavailable'
+  | 'keychain_locked'
   | 'keychain_no_client'
   | 'dbus';
 

@@ -3,9 +3,9 @@ import { parseExecInfo } from '../credential/exec-credential.js';
 import { reportFailure } from './report.js';
 
 /** get-token with the real adapters, from options already read (and the store the fast path looked in, if any). */
-export const getTokenWith = async ({ options, store }: Miss): Promise<void> => {
+export const getTokenWith = async (miss: Miss): Promise<void> => {
   const { getToken } = await import('../credential/adapters.js');
-  await getToken(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), store);
+  await getToken(miss, parseExecInfo(process.env.KUBERNETES_EXEC_INFO));
 };
 
 /**

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
+import { PluginError } from '../errors.js';
 import { interruption } from '../interrupt.js';
 import { info } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
@@ -8,7 +9,7 @@ import { readDiscovery, writeDiscovery } from '../session/discovery-cache.js';
 import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore } from '../session/tokens.js';
-import { printCredential } from './cache-hit.js';
+import { type Miss, printCredential } from './cache-hit.js';
 import type { ExecInfo } from './exec-credential.js';
 import { type GetTokenAdapters, type Idp, runGetToken } from './get-token.js';
 
@@ -57,16 +58,34 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
   };
 };
 
-/** The real clock, terminal, session cache, lock, IdP and stdout; `missedIn` is the store the fast path looked in. */
-const realAdapters = async (options: GetTokenOptions, execInfo: ExecInfo, missedIn?: SessionStore): Promise<GetTokenAdapters> => {
-  const store = missedIn ?? (await openStore(options.cache));
-  const dir = options.cache.tokenCacheDir;
+/**
+ * A locked keychain, for a person at a terminal: they may log in, and the token is not cached (the sealed sessions are
+ * left as they are). Anyone else is told, and stops.
+ */
+const lockedKeychain = (locked: PluginError, interactive: boolean): SessionStore => {
+  if (!interactive) throw locked;
+  info(`${locked.message}; logging in, without caching this token`);
+  return { name: 'keyring', persistent: false, load: async () => undefined, save: async () => undefined, remove: async () => false };
+};
+
+/** The real clock, terminal, session cache, lock, IdP and stdout, from what the fast path found (or did not look for). */
+const realAdapters = async (miss: Miss, execInfo: ExecInfo): Promise<GetTokenAdapters> => {
+  const { options } = miss;
   const interactive = execInfo.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));
+  let store: SessionStore;
+  try {
+    if (miss.locked) throw miss.locked;
+    store = miss.store ?? (await openStore(options.cache));
+  } catch (err) {
+    if (!(err instanceof PluginError && err.code === 'keychain_locked')) throw err;
+    store = lockedKeychain(err, interactive);
+  }
+  const dir = options.cache.tokenCacheDir;
   return {
     now: Date.now,
     interactive,
     store,
-    missed: missedIn !== undefined,
+    missed: miss.store !== undefined,
     lock: (key) =>
       acquireLock(join(dir, `${key}.lock`), {
         timeoutMs: (options.login.authenticationTimeoutSec + 60) * 1000,
@@ -85,5 +104,5 @@ const realAdapters = async (options: GetTokenOptions, execInfo: ExecInfo, missed
 };
 
 /** get-token with the real adapters. */
-export const getToken = async (options: GetTokenOptions, execInfo: ExecInfo, missedIn?: SessionStore): Promise<void> =>
-  runGetToken(options, await realAdapters(options, execInfo, missedIn));
+export const getToken = async (miss: Miss, execInfo: ExecInfo): Promise<void> =>
+  runGetToken(miss.options, await realAdapters(miss, execInfo));

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { type CredentialToken, credentialToken, isFresh, marginFor } from '../session/expiry.js';
@@ -48,16 +49,26 @@ export const freshToken = (tokens: TokenSet | undefined, options: GetTokenOption
   return token && isFresh(token, nowSec, options.cache.tokenExpiryMarginSec) ? token : undefined;
 };
 
-/** What get-token starts from after a miss: the store it looked in (absent with --force-refresh, which never looks). */
+/**
+ * What get-token starts from after a miss: the store it looked in (absent with --force-refresh, which never looks),
+ * or why the keychain could not be asked (locked, not answering), so that it is not asked again for another 2 s.
+ */
 export interface Miss {
   options: GetTokenOptions;
   store?: SessionStore;
+  locked?: PluginError;
 }
 
 /** Prints a fresh cached token, if there is one: no lock, no network. Otherwise answers the miss. */
 export const serveFromCache = async (options: GetTokenOptions, execInfo: ExecInfo): Promise<'served' | Miss> => {
   if (options.forceRefresh) return { options };
-  const store = await openStore(options.cache);
+  let store: SessionStore;
+  try {
+    store = await openStore(options.cache);
+  } catch (err) {
+    if (err instanceof PluginError && err.code === 'keychain_locked') return { options, locked: err };
+    throw err;
+  }
   const now = Date.now() / 1000;
   const hit = freshToken(await store.load(sessionKey(options)), options, now);
   if (!hit) return { options, store };

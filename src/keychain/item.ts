@@ -8,7 +8,11 @@ export interface Item {
   label: string;
 }
 
-/** The few operations every backend offers. Each rejects with a 'keychain_unavailable' PluginError when it cannot. */
+/**
+ * The few operations every backend offers. Each rejects with a 'keychain_locked' PluginError when the keychain is
+ * there but will not give or take a secret now (locked, or not answering: waiting for an unlock prompt), and with a
+ * 'keychain_unavailable' one when there is no keychain to ask.
+ */
 export interface Backend {
   get(item: Item): Promise<string | null>;
   set(item: Item, value: string): Promise<void>;
@@ -20,4 +24,7 @@ export const TIMEOUT_MS = 2000;
 
 export const unavailable = (message: string): PluginError => new PluginError('keychain_unavailable', message);
 
-export const notAnswered = (): PluginError => unavailable(`the OS keychain did not answer within ${TIMEOUT_MS / 1000} s (locked?)`);
+export const locked = (message: string): PluginError => new PluginError('keychain_locked', message);
+
+export const notAnswered = (): PluginError =>
+  locked(`the OS keychain did not answer within ${TIMEOUT_MS / 1000} s (locked, or waiting for an unlock prompt)`);

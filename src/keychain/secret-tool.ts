@@ -1,6 +1,6 @@
 import { oneLine, PluginError } from '../errors.js';
 import { debug } from '../log.js';
-import { type Backend, type Item, notAnswered, TIMEOUT_MS, unavailable } from './item.js';
+import { type Backend, type Item, locked, notAnswered, TIMEOUT_MS, unavailable } from './item.js';
 
 const run = async (args: string[], item: Item, input?: string): Promise<string | null> => {
   // Loaded only here: a disk cache hit should not pay for child_process (~4 ms).
@@ -16,7 +16,8 @@ const run = async (args: string[], item: Item, input?: string): Promise<string |
         if (e.code === 'ENOENT') return reject(new PluginError('keychain_no_client', 'secret-tool is not installed'));
         if (e.killed) return reject(notAnswered());
         if (e.code === 1 && !stderr.trim()) return resolve(null); // lookup: no such item
-        reject(unavailable(oneLine(stderr.replace(/^secret-tool: /, '')) || `secret-tool failed (${String(e.code)})`));
+        const message = oneLine(stderr.replace(/^secret-tool: /, '')) || `secret-tool failed (${String(e.code)})`;
+        reject(/locked/i.test(message) ? locked(`the OS keychain is locked (${message})`) : unavailable(message));
       },
     );
     // secret-tool may exit before reading its stdin (no D-Bus): the broken pipe is its error to report, not ours.
@@ -44,6 +45,13 @@ export const secretTool: Backend = {
     } catch (err) {
       if (!(err instanceof PluginError && err.code === 'dbus')) throw err;
       debug(`reading the Secret Service over D-Bus: ${err.message}; asking secret-tool`);
+      // A locked item: secret-tool may get it unlocked by a prompt (within the 2 s); when it answers nothing, the item
+      // is still there, locked, and must not be taken for a missing one (a new key would orphan every sealed session).
+      if (err.message === 'the item is locked') {
+        const secret = await run(['lookup'], item);
+        if (secret === null) throw locked('the OS keychain is locked');
+        return secret;
+      }
     }
     return run(['lookup'], item);
   },

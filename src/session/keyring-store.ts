@@ -1,30 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PluginError } from '../errors.js';
+import { info } from '../log.js';
 import { fileStore } from './file-store.js';
-import { aesGcmSealer, type Sealer } from './seal.js';
+import { aesGcmSealer } from './seal.js';
 import { openSealingKey } from './sealing-key.js';
 import type { SessionStore } from './tokens.js';
 
+const isSealedFile = (path: string): boolean => {
+  try {
+    return readFileSync(path, 'utf8').includes('"kubectl-oidc/session-sealed/v1"');
+  } catch {
+    return false;
+  }
+};
+
 /**
- * Sessions sealed with a key from the OS keychain. Rejects with a 'keychain_unavailable' PluginError when the keychain
- * cannot be read; a keychain that answers the read but not the write of a first key hands the save to `fallBack`.
+ * Sessions sealed with a key from the OS keychain. Rejects with a 'keychain_locked' or 'keychain_unavailable'
+ * PluginError when the key cannot be read. A keychain that gives the key but will not take a first one fails the save
+ * (the token is then not cached): a keyring store never writes a plain file.
  * Its own file in dist/ (keyring.cjs), loaded only for keyring storage: a disk cache hit does not even parse it.
  */
-export const openKeyringStore = async (dir: string, fallBack: (reason: string) => Promise<SessionStore>): Promise<SessionStore> => {
+export const openKeyringStore = async (dir: string): Promise<SessionStore> => {
   const sealingKey = await openSealingKey(dir);
   const read = fileStore(dir, sealingKey.key ? aesGcmSealer(sealingKey.key) : undefined);
   return {
     name: 'keyring',
     persistent: true,
-    load: read.load,
+    load: async (key) => {
+      const tokens = await read.load(key);
+      if (!tokens && !sealingKey.key && isSealedFile(join(dir, `${key}.json`))) {
+        info('the session encryption key is gone from the OS keychain, so this sealed session cannot be opened; logging in again');
+      }
+      return tokens;
+    },
     remove: read.remove,
     save: async (key, tokens, sessionInfo) => {
-      let sealer: Sealer;
+      let sealed: Buffer;
       try {
-        sealer = aesGcmSealer(await sealingKey.ensure());
+        sealed = await sealingKey.ensure();
       } catch (err) {
-        // The keychain answered a read but not this write: treat it as unavailable (with the notice) rather than lose the login.
-        return (await fallBack((err as Error).message)).save(key, tokens, sessionInfo);
+        throw new PluginError('cache', `the OS keychain would not take the session encryption key (${(err as Error).message})`);
       }
-      return fileStore(dir, sealer).save(key, tokens, sessionInfo);
+      return fileStore(dir, aesGcmSealer(sealed)).save(key, tokens, sessionInfo);
     },
   };
 };

@@ -43,9 +43,33 @@ const fallBack = async (dir: string, reason: string, marker: Marker | undefined)
   return fileStore(dir, undefined);
 };
 
+/** Sessions sealed with the keychain's key are there: a keychain that cannot be reached must not turn them plain. */
+const hasSealedSessions = async (dir: string): Promise<boolean> => {
+  try {
+    for (const name of await fs.readdir(dir)) {
+      if (!/^[0-9a-f]{64}\.json$/.test(name)) continue;
+      if ((await fs.readFile(join(dir, name), 'utf8')).includes('"kubectl-oidc/session-sealed/v1"')) return true;
+    }
+  } catch {
+    // no directory: nothing sealed
+  }
+  return false;
+};
+
+/** A keychain that is there but will not give its key now: the sealed sessions stay as they are. */
+export const keychainLocked = (reason: string, dir: string): PluginError =>
+  new PluginError(
+    'keychain_locked',
+    `${reason}; the sealed sessions in ${dir} are left as they are`,
+    'unlock the keyring (a desktop session does at login; without one, gnome-keyring-daemon --unlock reads the password ' +
+      'on stdin), or run kubectl from a terminal to log in without caching',
+  );
+
 /**
- * The session store for the chosen storage. `keyring` seals tokens with a key from the OS keychain and falls back to
- * plain 0600 files, with a one-time notice, where no keychain answers.
+ * The session store for the chosen storage. `keyring` seals tokens with a key from the OS keychain. Where there is no
+ * keychain at all it falls back to plain 0600 files, with a one-time notice (and not again for a while) — unless sealed
+ * sessions are there: then, as when the keychain is locked or does not answer, it rejects with a 'keychain_locked'
+ * PluginError and nothing is read, written or downgraded.
  */
 export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
   const dir = cache.tokenCacheDir;
@@ -60,11 +84,13 @@ export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
   // Imported here: a disk cache hit loads neither child_process nor node:crypto (~9 ms together).
   const { openKeyringStore } = await import('./keyring-store.js');
   try {
-    const store = await openKeyringStore(dir, (reason) => fallBack(dir, reason, undefined));
+    const store = await openKeyringStore(dir);
     if (marker) await fs.unlink(join(dir, MARKER)).catch(() => undefined);
     return store;
   } catch (err) {
+    if (err instanceof PluginError && err.code === 'keychain_locked') throw keychainLocked(err.message, dir);
     if (!(err instanceof PluginError && err.code === 'keychain_unavailable')) throw err;
+    if (await hasSealedSessions(dir)) throw keychainLocked(`the OS keychain is not reachable (${err.message})`, dir);
     return fallBack(dir, err.message, marker);
   }
 };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,18 @@ import { newWorkspace, parseWhoAmI, type Stack, startStack } from './harness.js'
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled({ keyring: true });
+const INTERACTIVE = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } });
+
+/** Deletes a keychain item of this Secret Service (the keychain module reads the bus from the environment). */
+const deleteKeyIn = async (secrets: SecretService, item: Parameters<typeof deleteKey>[0]): Promise<void> => {
+  const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+  process.env.DBUS_SESSION_BUS_ADDRESS = secrets.env.DBUS_SESSION_BUS_ADDRESS;
+  try {
+    await deleteKey(item);
+  } finally {
+    process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+  }
+};
 
 describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring on a private D-Bus)', () => {
   let stack: Stack;
@@ -58,32 +70,105 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(JSON.parse(status.stdout)).toMatchObject({ sessions: [{ storage: 'keyring', info: { email: 'groups-300@example.test' } }] });
       expect(status.stdout).not.toContain(token.slice(0, 40));
 
-      // Without the keychain's key the sealed file is useless: a session bus without it cannot read the session.
-      const elsewhere = await ws.plugin(['--skip-open-browser', '--authentication-timeout-sec=1', '-v'], {
-        DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
-      });
-      expect(elsewhere.stderr).toContain('the OS keychain is not available');
+      // A sealed session and no keychain to open it (another session bus): nothing is read, written or downgraded to a
+      // plain file, and no login is started from a run without a terminal.
+      const sealed = readFileSync(join(ws.cacheDir, session!), 'utf8');
+      const authorizations = stack.idp.counts.authorization;
+      const elsewhere = await ws.plugin([], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
       expect(elsewhere.code).toBe(1);
+      expect(elsewhere.stderr.trimEnd().split('\n').at(-1)).toMatch(
+        /^kubectl-oidc: the OS keychain is not reachable \(.+\); the sealed sessions in \S+ are left as they are — unlock the keyring/,
+      );
+      expect(readFileSync(join(ws.cacheDir, session!), 'utf8')).toBe(sealed);
+      expect(stack.idp.counts.authorization).toBe(authorizations);
     } finally {
       await ws.cleanup();
     }
   });
 
-  it('a keychain that never answers (a locked keyring waiting for a prompt) costs 2 s, not a hang', async () => {
+  it('a keychain that never answers: 2 s, one line and exit 1 without a terminal; a login without caching with one', async () => {
     // A session bus that accepts the connection and then says nothing, like a keyring waiting for its unlock prompt.
     const socketPath = join(mkdtempSync(join(tmpdir(), 'kubectl-oidc-bus-')), 'bus');
     const silentBus = createServer(() => undefined);
     await new Promise<void>((resolve) => silentBus.listen(socketPath, resolve));
     const ws = newWorkspace(stack, { env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${socketPath}` }, driverEnv: { DRIVER_LOGIN: 'ken' } });
     try {
-      const result = await ws.plugin();
-      expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toContain('the OS keychain is not available (the OS keychain did not answer within 2 s (locked?))');
-      const again = await ws.plugin(['-v']);
-      expect(again.code).toBe(0);
-      expect(again.stderr).toMatch(/the OS keychain was unavailable \d+ s ago/); // not asked again for a while
+      const started = performance.now();
+      const background = await ws.plugin();
+      const ms = Math.round(performance.now() - started);
+      expect(background.code).toBe(1);
+      expect(background.stderr.trimEnd().split('\n').at(-1)).toMatch(
+        /^kubectl-oidc: the OS keychain did not answer within 2 s \(locked, or waiting for an unlock prompt\); the sealed sessions/,
+      );
+      expect(ms).toBeLessThan(4500);
+      const person = await ws.plugin([], { KUBERNETES_EXEC_INFO: INTERACTIVE });
+      expect(person.code, person.stderr).toBe(0);
+      expect(person.stderr).toContain('logging in, without caching this token');
+      expect(ws.sessionFiles()).toEqual([]);
+      // No marker sticks: the next run asks the keychain again.
+      expect(existsSync(join(ws.cacheDir, '.keychain-unavailable'))).toBe(false);
+      console.log(`a silent keychain: exit 1 after ${ms} ms`);
     } finally {
       silentBus.close();
+      await ws.cleanup();
+    }
+  });
+
+  it('a locked collection: sessions untouched, no browser from the background, a terminal may log in; unlocked, the hit is back', async () => {
+    const ws = newWorkspace(stack, { env: secrets.env, driverEnv: { DRIVER_LOGIN: 'lena' } });
+    try {
+      const first = await ws.plugin();
+      expect(first.code, first.stderr).toBe(0);
+      const token = JSON.parse(first.stdout).status.token as string;
+      const [session] = ws.sessionFiles();
+      const sealed = readFileSync(join(ws.cacheDir, session!), 'utf8');
+      await secrets.lock();
+      const authorizations = stack.idp.counts.authorization;
+      const started = performance.now();
+      const background = await ws.plugin();
+      const ms = Math.round(performance.now() - started);
+      expect(background.code).toBe(1);
+      expect(background.stdout).toBe('');
+      expect(background.stderr.trimEnd().split('\n').at(-1)).toMatch(
+        /^kubectl-oidc: the OS keychain is locked; the sealed sessions in \S+ are left as they are — unlock the keyring/,
+      );
+      expect(ms).toBeLessThan(2500);
+      expect(stack.idp.counts.authorization).toBe(authorizations);
+      const person = await ws.plugin([], { KUBERNETES_EXEC_INFO: INTERACTIVE });
+      expect(person.code, person.stderr).toBe(0);
+      expect(person.stderr).toContain('the OS keychain is locked; the sealed sessions');
+      expect(person.stderr).toContain('logging in, without caching this token');
+      expect(ws.sessionFiles()).toEqual([session]);
+      expect(readFileSync(join(ws.cacheDir, session!), 'utf8')).toBe(sealed);
+      expect(existsSync(join(ws.cacheDir, '.keychain-unavailable'))).toBe(false);
+      await secrets.unlock();
+      const logins = stack.idp.counts.logins;
+      const hit = await ws.plugin();
+      expect(hit.code, hit.stderr).toBe(0);
+      expect(JSON.parse(hit.stdout).status.token).toBe(token);
+      expect(stack.idp.counts.logins).toBe(logins);
+      console.log(`a locked collection: exit 1 after ${ms} ms`);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('a key deleted behind our back: said, a login, and a new key seals the new session', async () => {
+    const ws = newWorkspace(stack, { env: secrets.env, driverEnv: { DRIVER_LOGIN: 'mona' } });
+    try {
+      expect((await ws.plugin()).code).toBe(0);
+      await deleteKeyIn(secrets, { service: 'kubectl-oidc', account: 'session-encryption-key', label: 'x' });
+      const again = await ws.plugin();
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain(
+        'the session encryption key is gone from the OS keychain, so this sealed session cannot be opened; logging in again',
+      );
+      const [session] = ws.sessionFiles();
+      expect(JSON.parse(readFileSync(join(ws.cacheDir, session!), 'utf8'))).toMatchObject({ format: 'kubectl-oidc/session-sealed/v1' });
+      const hit = await ws.plugin();
+      expect(hit.code, hit.stderr).toBe(0);
+      expect(hit.stderr).toBe('');
+    } finally {
       await ws.cleanup();
     }
   });

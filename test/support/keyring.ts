@@ -2,10 +2,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openBus, sessionBusSocket } from '../../src/keychain/dbus-connection.js';
 
 export interface SecretService {
   /** Environment that points processes at this session bus (and so at this keyring). */
   env: Record<string, string>;
+  /** Locks the login collection, as a screen lock or `secret-tool lock` would (org.freedesktop.Secret.Service.Lock). */
+  lock(): Promise<void>;
+  /** Starts the keyring again unlocked with its password, as a desktop login does. */
+  unlock(): Promise<void>;
   stop(): void;
 }
 
@@ -33,35 +38,61 @@ export const startSecretService = async (): Promise<SecretService> => {
   const address = bus[0]!;
   const busPid = Number(bus[1]);
   const env = { HOME: home, XDG_RUNTIME_DIR: home, DBUS_SESSION_BUS_ADDRESS: address };
+  const keyringDaemons = (): number[] =>
+    readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        try {
+          const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+          return environ.includes(`HOME=${home}`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('gnome-keyring');
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
   // It daemonizes once the keyring is unlocked and serving; the daemon is found again by its HOME to stop it.
-  await new Promise<void>((resolve, reject) => {
-    const keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets'], {
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'ignore', 'ignore'],
+  const startUnlocked = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const keyring = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets'], {
+        env: { ...process.env, ...env },
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      keyring.stdin.end('test-keyring-password');
+      keyring.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gnome-keyring-daemon exited with ${code}`))));
     });
-    keyring.stdin.end('test-keyring-password');
-    keyring.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gnome-keyring-daemon exited with ${code}`))));
-  });
-  const daemons = readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
+  const kill = (pids: number[]): void => {
+    for (const pid of pids) {
       try {
-        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`HOME=${home}`);
+        process.kill(pid);
       } catch {
-        return false;
+        // already gone
       }
-    })
-    .map(Number);
+    }
+  };
+  await startUnlocked();
   return {
     env,
-    stop: () => {
-      for (const pid of [...daemons, busPid]) {
-        try {
-          process.kill(pid);
-        } catch {
-          // already gone
-        }
+    lock: async () => {
+      const bus = openBus(sessionBusSocket(address)!);
+      try {
+        await bus.call({
+          destination: 'org.freedesktop.secrets',
+          path: '/org/freedesktop/secrets',
+          interface: 'org.freedesktop.Secret.Service',
+          member: 'Lock',
+          signature: 'ao',
+          body: [['/org/freedesktop/secrets/collection/login']],
+        });
+      } finally {
+        bus.close();
       }
+    },
+    unlock: async () => {
+      kill(keyringDaemons());
+      await startUnlocked();
+    },
+    stop: () => {
+      kill([...keyringDaemons(), busPid]);
       rmSync(home, { recursive: true, force: true });
     },
   };
