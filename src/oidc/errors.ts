@@ -103,6 +103,18 @@ export const translateError = (err: unknown, what: string, url: string): PluginE
   }
   if (inner instanceof Oversized) return new PluginError('idp_error', `${what} failed: ${inner.message}`, undefined, { cause: err });
   const code = causeCode(err);
+  const parse = innermost(
+    err,
+    (e) => typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('HPE_'),
+  );
+  if (parse) {
+    return new PluginError(
+      'issuer_invalid',
+      `${what} failed: ${new URL(url).origin} did not answer in HTTP (${(parse as { code: string }).code})`,
+      'check the issuer URL and port: something other than the IdP answers there',
+      { cause: err },
+    );
+  }
   if (code && TLS_CODES.has(code)) {
     return new PluginError(
       'tls',

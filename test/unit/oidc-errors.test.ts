@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginError } from '../../src/errors.js';
 import { inspectIssuer } from '../../src/oidc/inspect.js';
@@ -149,6 +150,21 @@ describe('IdP failures become one line that names the request and what to do', (
       code: 'issuer_unreachable',
       message: 'OpenID discovery failed: cannot reach https://127.0.0.1:1 (ECONNREFUSED)',
     });
+  });
+
+  it('a server that does not speak HTTP: named as such, not as a parser message', async () => {
+    const junk = createTlsServer({ cert: certs.certPem, key: certs.keyPem }, (socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n'));
+    await new Promise<void>((resolve) => junk.listen(0, '127.0.0.1', resolve));
+    const origin = `https://127.0.0.1:${(junk.address() as AddressInfo).port}`;
+    try {
+      const err = await failure(discover(options(origin)));
+      expect(err).toMatchObject({
+        code: 'issuer_invalid',
+        message: expect.stringMatching(new RegExp(`^OpenID discovery failed: ${origin} did not answer in HTTP \\(HPE_[A-Z_]+\\)$`)),
+      });
+    } finally {
+      junk.close();
+    }
   });
 
   it('a certificate signed by a CA we were not given', async () => {
