@@ -44,14 +44,11 @@ export const secretTool: Backend = {
       }
     } catch (err) {
       if (!(err instanceof PluginError && err.code === 'dbus')) throw err;
+      // A locked item is there, and must not be taken for a missing one (a new key would orphan every sealed session).
+      // Not handed to secret-tool either: it answers a locked item as a missing one, or pops an unlock prompt, which a
+      // run in the background must not do.
+      if (err.message === 'the item is locked') throw locked('the OS keychain is locked');
       debug(`reading the Secret Service over D-Bus: ${err.message}; asking secret-tool`);
-      // A locked item: secret-tool may get it unlocked by a prompt (within the 2 s); when it answers nothing, the item
-      // is still there, locked, and must not be taken for a missing one (a new key would orphan every sealed session).
-      if (err.message === 'the item is locked') {
-        const secret = await run(['lookup'], item);
-        if (secret === null) throw locked('the OS keychain is locked');
-        return secret;
-      }
     }
     return run(['lookup'], item);
   },

@@ -100,7 +100,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(background.stderr.trimEnd().split('\n').at(-1)).toMatch(
         /^kubectl-oidc: the OS keychain did not answer within 2 s \(locked, or waiting for an unlock prompt\); the sealed sessions/,
       );
-      expect(ms).toBeLessThan(4500);
+      expect(ms).toBeLessThan(6000); // the keychain's 2 s, asked once, and a process start on a machine busy with the suite
       const person = await ws.plugin([], { KUBERNETES_EXEC_INFO: INTERACTIVE });
       expect(person.code, person.stderr).toBe(0);
       expect(person.stderr).toContain('logging in, without caching this token');
@@ -116,6 +116,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
 
   it('a locked collection: sessions untouched, no browser from the background, a terminal may log in; unlocked, the hit is back', async () => {
     const ws = newWorkspace(stack, { env: secrets.env, driverEnv: { DRIVER_LOGIN: 'lena' } });
+    let locked = false;
     try {
       const first = await ws.plugin();
       expect(first.code, first.stderr).toBe(0);
@@ -123,6 +124,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       const [session] = ws.sessionFiles();
       const sealed = readFileSync(join(ws.cacheDir, session!), 'utf8');
       await secrets.lock();
+      locked = true;
       const authorizations = stack.idp.counts.authorization;
       const started = performance.now();
       const background = await ws.plugin();
@@ -142,6 +144,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(readFileSync(join(ws.cacheDir, session!), 'utf8')).toBe(sealed);
       expect(existsSync(join(ws.cacheDir, '.keychain-unavailable'))).toBe(false);
       await secrets.unlock();
+      locked = false;
       const logins = stack.idp.counts.logins;
       const hit = await ws.plugin();
       expect(hit.code, hit.stderr).toBe(0);
@@ -149,6 +152,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(stack.idp.counts.logins).toBe(logins);
       console.log(`a locked collection: exit 1 after ${ms} ms`);
     } finally {
+      if (locked) await secrets.unlock(); // the next tests need it open
       await ws.cleanup();
     }
   });
