@@ -241,11 +241,12 @@ export const refresh = async (
     }
   }
   if (tokens.idToken) {
-    const problem = await idTokenSignatureProblem(provider, tokens.idToken);
-    if (problem) {
-      const { idToken: _rejected, ...keep } = tokens;
-      throw new RefreshAnswerRejected(`the ID token of the refresh answer does not verify: ${problem}`, keep);
-    }
+    // Whatever happens here (a forged token, keys that cannot be fetched, a signal), the rotated refresh token is kept.
+    const { idToken: unverified, ...keep } = tokens;
+    const problem = await idTokenSignatureProblem(provider, unverified).catch(
+      (err: unknown) => `its signature could not be checked (${err instanceof Error ? err.message : String(err)})`,
+    );
+    if (problem) throw new RefreshAnswerRejected(`the ID token of the refresh answer does not verify: ${problem}`, keep);
   }
   return tokens;
 };
