@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Snippets } from '../../src/diagnose/snippets.js';
 import { MACHINE_AUDIENCE, MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
 import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 import { freePort } from '../support/process.js';
@@ -14,14 +15,7 @@ interface SetupReport {
   checks: { level: string; check: string; message: string; fix?: string }[];
   token?: { kind: string; header: Record<string, unknown>; claims: Record<string, unknown> };
   verdict?: { ok: boolean; username?: string; groups?: string[]; reason?: string };
-  configuration?: {
-    kubectlCommand: string;
-    kubeconfigUser: string;
-    apiserverFlags: string[];
-    apiserverNotes: string[];
-    authenticationConfiguration: string;
-    clusterRoleBinding: string;
-  };
+  configuration?: Snippets;
   error?: string;
 }
 
