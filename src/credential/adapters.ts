@@ -46,7 +46,7 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
   };
   return {
     refresh: async (tokens) => {
-      const { refresh, RefreshAnswerRejected } = await import('../oidc/tokens.js');
+      const { refresh, RefreshAnswerRejected } = await import('../oidc/refresh.js');
       try {
         return { tokens: await remembering(refresh(provider, tokens, !options.useAccessToken)) };
       } catch (err) {

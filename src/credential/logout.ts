@@ -30,7 +30,7 @@ const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: 
     if (tokens?.refreshToken) {
       try {
         const { discover } = await import('../oidc/provider.js');
-        const { revokeRefreshToken } = await import('../oidc/tokens.js');
+        const { revokeRefreshToken } = await import('../oidc/refresh.js');
         // The TLS settings of this command; the client secret only for the client it belongs to.
         const { provider: idp } = await discover({
           ...options.provider,

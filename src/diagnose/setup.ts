@@ -203,7 +203,7 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
     import('../oidc/provider.js'),
     import('../oidc/inspect.js'),
     import('../login/login.js'),
-    import('../oidc/tokens.js'),
+    import('../oidc/refresh.js'),
   ]);
   let tokens: TokenSet;
   let provider: Provider;

@@ -2,13 +2,11 @@ import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import type { PkceMethod } from '../options/types.js';
-import { jwtExpiry } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
-import { type ClientAuthenticator, clientAuthenticator, isSecretMethod } from './client-auth.js';
 import { idpErrorFix, translateError } from './errors.js';
 import { describeAnswer, failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
-import { idTokenSignatureProblem } from './verify.js';
+import { authenticated, tokenRequest, toTokenSet } from './token-request.js';
 
 export interface AuthorizationRequest {
   url: URL;
@@ -96,49 +94,6 @@ export const preflightAuthorization = async (provider: Provider, request: Author
   );
 };
 
-const toTokenSet = (response: client.TokenEndpointResponse, previous?: TokenSet): TokenSet => {
-  const tokens: TokenSet = {};
-  if (response.id_token) tokens.idToken = response.id_token;
-  if (response.access_token) tokens.accessToken = response.access_token;
-  // An IdP that does not rotate refresh tokens returns none on refresh: the old one stays valid.
-  const refreshToken = response.refresh_token ?? previous?.refreshToken;
-  if (refreshToken) tokens.refreshToken = refreshToken;
-  if (typeof response.expires_in === 'number') tokens.accessTokenExpiresAt = Math.floor(Date.now() / 1000) + response.expires_in;
-  return tokens;
-};
-
-/** Whether the IdP refused the client itself (not the grant): worth one try with another client authentication. */
-const clientRefused = (err: unknown): boolean => {
-  const answer = failedAnswerOf(err);
-  if (answer) return answer.status === 401 || answer.status === 403 || answer.error === 'invalid_client';
-  return err instanceof client.ResponseBodyError && err.error === 'invalid_client';
-};
-
-/** Sends a request; when the IdP refuses the client, tries once more with the other method worth trying. */
-const authenticated = async <T>(authenticator: ClientAuthenticator, what: string, endpoint: string, send: () => Promise<T>): Promise<T> => {
-  try {
-    return await send();
-  } catch (err) {
-    if (!clientRefused(err) || !authenticator.fallBack()) throw translateError(err, what, endpoint);
-    debug(`${translateError(err, what, endpoint).message}; trying again with ${authenticator.method()}`);
-    try {
-      return await send();
-    } catch (retried) {
-      throw translateError(retried, what, endpoint);
-    }
-  }
-};
-
-/** A request to the token endpoint, named by its grant in any error. */
-const tokenRequest = (
-  provider: Provider,
-  grant: string,
-  send: () => Promise<client.TokenEndpointResponse>,
-): Promise<client.TokenEndpointResponse> => {
-  const metadata = provider.config.serverMetadata();
-  return authenticated(provider.authenticator, `the token request (${grant} grant)`, metadata.token_endpoint ?? metadata.issuer, send);
-};
-
 /**
  * Exchanges the code from the loopback callback. openid-client derives the token request's redirect_uri from the
  * callback URL, and a URL without a path serializes with a trailing "/" (http://localhost:8000/), which IdPs that
@@ -167,126 +122,6 @@ export const exchangeCode = async (provider: Provider, request: AuthorizationReq
   } finally {
     config[client.customFetch] = baseFetch as client.CustomFetch;
   }
-};
-
-/**
- * A refresh answer that could not be used (openid-client rejected it, or its ID token's signature does not verify),
- * with what it carried that is still good: the refresh token the IdP may just have rotated, which must not be lost.
- */
-export class RefreshAnswerRejected extends PluginError {
-  constructor(
-    message: string,
-    readonly keep: TokenSet,
-    cause?: unknown,
-  ) {
-    super('idp_error', message, undefined, { cause });
-  }
-}
-
-/** One refresh grant; a 200 answer that openid-client then rejects still hands over its refresh token. */
-const refreshOnce = async (provider: Provider, previous: TokenSet & { refreshToken: string }, scope?: string): Promise<TokenSet> => {
-  const { config } = provider;
-  const baseFetch = provider.fetch;
-  let answered: Record<string, unknown> | undefined;
-  config[client.customFetch] = (async (url: string, init: RequestInit) => {
-    const response = await baseFetch(url, init);
-    if (response.ok)
-      answered = (await response
-        .clone()
-        .json()
-        .catch(() => undefined)) as Record<string, unknown> | undefined;
-    return response;
-  }) as client.CustomFetch;
-  try {
-    return toTokenSet(
-      await tokenRequest(provider, 'refresh_token', () =>
-        client.refreshTokenGrant(config, previous.refreshToken, scope ? { scope } : undefined),
-      ),
-      previous,
-    );
-  } catch (err) {
-    const rotated = answered?.refresh_token;
-    if (typeof rotated !== 'string') throw err;
-    throw new RefreshAnswerRejected(
-      `the refresh answer was rejected (${err instanceof Error ? err.message : String(err)})`,
-      { refreshToken: rotated },
-      err,
-    );
-  } finally {
-    config[client.customFetch] = baseFetch as client.CustomFetch;
-  }
-};
-
-/**
- * One request to the token endpoint; the refresh token is kept when the IdP does not rotate it. A refresh answer may
- * omit the ID token (OpenID Connect Core §12.2); when one is wanted, some IdPs send it when the openid scope is asked
- * for again, so that is tried once. The caller sees whether an ID token came. An ID token that came is verified
- * against the IdP's keys (kube-apiserver will, and the cache must never hold a forged one).
- */
-export const refresh = async (
-  provider: Provider,
-  previous: TokenSet & { refreshToken: string },
-  wantIdToken: boolean,
-): Promise<TokenSet> => {
-  let tokens = await refreshOnce(provider, previous);
-  if (wantIdToken && !tokens.idToken && tokens.refreshToken) {
-    const scope = scopeOf(provider.options.extraScopes);
-    debug(`the refresh answer carried no ID token; asking once more with scope "${scope}"`);
-    try {
-      tokens = await refreshOnce(provider, { ...tokens, refreshToken: tokens.refreshToken }, scope);
-    } catch (err) {
-      if (err instanceof PluginError && err.code === 'interrupted') throw err;
-      if (err instanceof RefreshAnswerRejected) throw new RefreshAnswerRejected(err.message, { ...tokens, ...err.keep }, err);
-      debug(`${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  if (tokens.idToken) {
-    // Whatever happens here (a forged token, keys that cannot be fetched, a signal), the rotated refresh token is kept.
-    const { idToken: unverified, ...keep } = tokens;
-    const problem = await idTokenSignatureProblem(provider, unverified).catch(
-      (err: unknown) => `its signature could not be checked (${err instanceof Error ? err.message : String(err)})`,
-    );
-    if (problem) throw new RefreshAnswerRejected(`the ID token of the refresh answer does not verify: ${problem}`, keep);
-  }
-  return tokens;
-};
-
-const expired = (tokens: TokenSet, nowSec: number): boolean => {
-  const exp = (tokens.accessToken ? jwtExpiry(tokens.accessToken) : undefined) ?? tokens.accessTokenExpiresAt;
-  return exp === undefined || exp <= nowSec + 30;
-};
-
-/**
- * RFC 7009 revocation of a refresh token, authenticated as the IdP advertises for its revocation endpoint: the client
- * secret, `client_id` in the body for a public client, or the access token where only `bearer` is offered (refreshed
- * first when it has expired, and then the new refresh token is the one revoked). Resolves false when the IdP has no
- * revocation endpoint.
- */
-export const revokeRefreshToken = async (provider: Provider, tokens: TokenSet & { refreshToken: string }): Promise<boolean> => {
-  const metadata = provider.config.serverMetadata();
-  const endpoint = metadata.revocation_endpoint;
-  if (!endpoint) return false;
-  const advertised = metadata.revocation_endpoint_auth_methods_supported;
-  const bearerOnly =
-    !provider.options.clientSecret &&
-    !provider.options.clientAssertionFile &&
-    advertised?.includes('bearer') &&
-    !advertised.includes('none');
-  let current: TokenSet & { refreshToken: string } = tokens;
-  if (bearerOnly && expired(tokens, Date.now() / 1000)) {
-    const refreshed = await refresh(provider, tokens, false);
-    current = { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken };
-  }
-  const remembered = provider.authenticator.method();
-  const authenticator = clientAuthenticator(provider.options, 'revocation', {
-    accessToken: current.accessToken,
-    remembered: isSecretMethod(remembered) ? remembered : undefined,
-  });
-  const config = provider.configurationWith(authenticator.auth);
-  await authenticated(authenticator, 'the revocation request', endpoint, () =>
-    client.tokenRevocation(config, current.refreshToken, { token_type_hint: 'refresh_token' }),
-  );
-  return true;
 };
 
 export interface DeviceAuthorization {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginError } from '../../src/errors.js';
 import { inspectIssuer } from '../../src/oidc/inspect.js';
 import { discover, type Provider } from '../../src/oidc/provider.js';
-import { pollDeviceAuthorization, refresh } from '../../src/oidc/tokens.js';
+import { refresh } from '../../src/oidc/refresh.js';
+import { pollDeviceAuthorization } from '../../src/oidc/tokens.js';
 import type { ProviderOptions } from '../../src/options/types.js';
 import { makeCertificates, type TestCertificates } from '../support/certs.js';
 

@@ -1,0 +1,130 @@
+import * as client from 'openid-client';
+import { PluginError } from '../errors.js';
+import { debug } from '../log.js';
+import { jwtExpiry } from '../session/expiry.js';
+import type { TokenSet } from '../session/tokens.js';
+import { clientAuthenticator, isSecretMethod } from './client-auth.js';
+import type { Provider } from './provider.js';
+import { authenticated, tokenRequest, toTokenSet } from './token-request.js';
+import { scopeOf } from './tokens.js';
+import { idTokenSignatureProblem } from './verify.js';
+
+/**
+ * A refresh answer that could not be used (openid-client rejected it, or its ID token's signature does not verify),
+ * with what it carried that is still good: the refresh token the IdP may just have rotated, which must not be lost.
+ */
+export class RefreshAnswerRejected extends PluginError {
+  constructor(
+    message: string,
+    readonly keep: TokenSet,
+    cause?: unknown,
+  ) {
+    super('idp_error', message, undefined, { cause });
+  }
+}
+
+/** One refresh grant; a 200 answer that openid-client then rejects still hands over its refresh token. */
+const refreshOnce = async (provider: Provider, previous: TokenSet & { refreshToken: string }, scope?: string): Promise<TokenSet> => {
+  const { config } = provider;
+  const baseFetch = provider.fetch;
+  let answered: Record<string, unknown> | undefined;
+  config[client.customFetch] = (async (url: string, init: RequestInit) => {
+    const response = await baseFetch(url, init);
+    if (response.ok)
+      answered = (await response
+        .clone()
+        .json()
+        .catch(() => undefined)) as Record<string, unknown> | undefined;
+    return response;
+  }) as client.CustomFetch;
+  try {
+    return toTokenSet(
+      await tokenRequest(provider, 'refresh_token', () =>
+        client.refreshTokenGrant(config, previous.refreshToken, scope ? { scope } : undefined),
+      ),
+      previous,
+    );
+  } catch (err) {
+    const rotated = answered?.refresh_token;
+    if (typeof rotated !== 'string') throw err;
+    throw new RefreshAnswerRejected(
+      `the refresh answer was rejected (${err instanceof Error ? err.message : String(err)})`,
+      { refreshToken: rotated },
+      err,
+    );
+  } finally {
+    config[client.customFetch] = baseFetch as client.CustomFetch;
+  }
+};
+
+/**
+ * One request to the token endpoint; the refresh token is kept when the IdP does not rotate it. A refresh answer may
+ * omit the ID token (OpenID Connect Core §12.2); when one is wanted, some IdPs send it when the openid scope is asked
+ * for again, so that is tried once. The caller sees whether an ID token came. An ID token that came is verified
+ * against the IdP's keys (kube-apiserver will, and the cache must never hold a forged one).
+ */
+export const refresh = async (
+  provider: Provider,
+  previous: TokenSet & { refreshToken: string },
+  wantIdToken: boolean,
+): Promise<TokenSet> => {
+  let tokens = await refreshOnce(provider, previous);
+  if (wantIdToken && !tokens.idToken && tokens.refreshToken) {
+    const scope = scopeOf(provider.options.extraScopes);
+    debug(`the refresh answer carried no ID token; asking once more with scope "${scope}"`);
+    try {
+      tokens = await refreshOnce(provider, { ...tokens, refreshToken: tokens.refreshToken }, scope);
+    } catch (err) {
+      if (err instanceof PluginError && err.code === 'interrupted') throw err;
+      if (err instanceof RefreshAnswerRejected) throw new RefreshAnswerRejected(err.message, { ...tokens, ...err.keep }, err);
+      debug(`${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (tokens.idToken) {
+    // Whatever happens here (a forged token, keys that cannot be fetched, a signal), the rotated refresh token is kept.
+    const { idToken: unverified, ...keep } = tokens;
+    const problem = await idTokenSignatureProblem(provider, unverified).catch(
+      (err: unknown) => `its signature could not be checked (${err instanceof Error ? err.message : String(err)})`,
+    );
+    if (problem) throw new RefreshAnswerRejected(`the ID token of the refresh answer does not verify: ${problem}`, keep);
+  }
+  return tokens;
+};
+
+const expired = (tokens: TokenSet, nowSec: number): boolean => {
+  const exp = (tokens.accessToken ? jwtExpiry(tokens.accessToken) : undefined) ?? tokens.accessTokenExpiresAt;
+  return exp === undefined || exp <= nowSec + 30;
+};
+
+/**
+ * RFC 7009 revocation of a refresh token, authenticated as the IdP advertises for its revocation endpoint: the client
+ * secret, `client_id` in the body for a public client, or the access token where only `bearer` is offered (refreshed
+ * first when it has expired, and then the new refresh token is the one revoked). Resolves false when the IdP has no
+ * revocation endpoint.
+ */
+export const revokeRefreshToken = async (provider: Provider, tokens: TokenSet & { refreshToken: string }): Promise<boolean> => {
+  const metadata = provider.config.serverMetadata();
+  const endpoint = metadata.revocation_endpoint;
+  if (!endpoint) return false;
+  const advertised = metadata.revocation_endpoint_auth_methods_supported;
+  const bearerOnly =
+    !provider.options.clientSecret &&
+    !provider.options.clientAssertionFile &&
+    advertised?.includes('bearer') &&
+    !advertised.includes('none');
+  let current: TokenSet & { refreshToken: string } = tokens;
+  if (bearerOnly && expired(tokens, Date.now() / 1000)) {
+    const refreshed = await refresh(provider, tokens, false);
+    current = { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken };
+  }
+  const remembered = provider.authenticator.method();
+  const authenticator = clientAuthenticator(provider.options, 'revocation', {
+    accessToken: current.accessToken,
+    remembered: isSecretMethod(remembered) ? remembered : undefined,
+  });
+  const config = provider.configurationWith(authenticator.auth);
+  await authenticated(authenticator, 'the revocation request', endpoint, () =>
+    client.tokenRevocation(config, current.refreshToken, { token_type_hint: 'refresh_token' }),
+  );
+  return true;
+};

@@ -1,0 +1,56 @@
+import * as client from 'openid-client';
+import { debug } from '../log.js';
+import type { TokenSet } from '../session/tokens.js';
+import type { ClientAuthenticator } from './client-auth.js';
+import { translateError } from './errors.js';
+import { failedAnswerOf } from './failed-answer.js';
+import type { Provider } from './provider.js';
+
+/** A token endpoint answer as a session's tokens; the refresh token is kept when the IdP does not rotate it. */
+export const toTokenSet = (response: client.TokenEndpointResponse, previous?: TokenSet): TokenSet => {
+  const tokens: TokenSet = {};
+  if (response.id_token) tokens.idToken = response.id_token;
+  if (response.access_token) tokens.accessToken = response.access_token;
+  // An IdP that does not rotate refresh tokens returns none on refresh: the old one stays valid.
+  const refreshToken = response.refresh_token ?? previous?.refreshToken;
+  if (refreshToken) tokens.refreshToken = refreshToken;
+  if (typeof response.expires_in === 'number') tokens.accessTokenExpiresAt = Math.floor(Date.now() / 1000) + response.expires_in;
+  return tokens;
+};
+
+/** Whether the IdP refused the client itself (not the grant): worth one try with another client authentication. */
+const clientRefused = (err: unknown): boolean => {
+  const answer = failedAnswerOf(err);
+  if (answer) return answer.status === 401 || answer.status === 403 || answer.error === 'invalid_client';
+  return err instanceof client.ResponseBodyError && err.error === 'invalid_client';
+};
+
+/** Sends a request; when the IdP refuses the client, tries once more with the other method worth trying. */
+export const authenticated = async <T>(
+  authenticator: ClientAuthenticator,
+  what: string,
+  endpoint: string,
+  send: () => Promise<T>,
+): Promise<T> => {
+  try {
+    return await send();
+  } catch (err) {
+    if (!clientRefused(err) || !authenticator.fallBack()) throw translateError(err, what, endpoint);
+    debug(`${translateError(err, what, endpoint).message}; trying again with ${authenticator.method()}`);
+    try {
+      return await send();
+    } catch (retried) {
+      throw translateError(retried, what, endpoint);
+    }
+  }
+};
+
+/** A request to the token endpoint, named by its grant in any error. */
+export const tokenRequest = (
+  provider: Provider,
+  grant: string,
+  send: () => Promise<client.TokenEndpointResponse>,
+): Promise<client.TokenEndpointResponse> => {
+  const metadata = provider.config.serverMetadata();
+  return authenticated(provider.authenticator, `the token request (${grant} grant)`, metadata.token_endpoint ?? metadata.issuer, send);
+};
