@@ -45,11 +45,13 @@ export const loginWithBrowser = async (
       await finish({ ok: true, account: accountName(tokens), ...(after ? { redirectTo: after } : {}) });
       return tokens;
     } catch (err) {
-      await finish({ ok: false, message: err instanceof PluginError ? err.message : 'the code exchange failed' });
+      // The browser is told either way; a run being cut short does not wait for it to read the page.
+      const told = finish({ ok: false, message: err instanceof PluginError ? err.message : 'the code exchange failed' });
+      if (!signal.aborted) await told;
       throw err;
     }
   } finally {
     dispose();
-    await server.close();
+    await server.close(signal.aborted);
   }
 };

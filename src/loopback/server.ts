@@ -26,7 +26,7 @@ export interface LoopbackServer {
   waitForCallback(state: string, signal: AbortSignal, authorizationUrl: string): Promise<Callback>;
   /** The short URL a person can type: the redirect URI's origin. */
   shortUrl: string;
-  close(): Promise<void>;
+  close(now?: boolean): Promise<void>;
 }
 
 const send = (res: ServerResponse, status: number, html: string): Promise<void> => {
@@ -204,11 +204,13 @@ export const startLoopbackServer = async (settings: CallbackSettings): Promise<L
       };
     });
 
-  const close = (): Promise<void> =>
+  /** Lets the browser read its page (a second at most), or at once when the run is being cut short. */
+  const close = (now = false): Promise<void> =>
     new Promise((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), 1000).unref();
+      if (now) server.closeAllConnections();
+      else setTimeout(() => server.closeAllConnections(), 1000).unref();
     });
 
   return { target, address, shortUrl, waitForCallback, close };

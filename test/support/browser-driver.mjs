@@ -10,7 +10,7 @@
 //   DRIVER_SCREENSHOT  PNG file for a screenshot of the final page
 //   DRIVER_SERVICE  the test run's driver service (test/support/browser-server.ts): it drives its one browser for us,
 //                  so this process neither loads Playwright (~0.5 s of CPU) nor starts a browser
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 
 const url = process.argv[2];
@@ -52,5 +52,9 @@ try {
 } catch (err) {
   result = { error: String(err?.message ?? err).split('\n')[0] };
 }
-if (process.env.DRIVER_RESULT) writeFileSync(process.env.DRIVER_RESULT, JSON.stringify(result));
+if (process.env.DRIVER_RESULT) {
+  // Written whole or not at all: the test polls for the file and reads it as soon as it appears.
+  writeFileSync(`${process.env.DRIVER_RESULT}.tmp`, JSON.stringify(result));
+  renameSync(`${process.env.DRIVER_RESULT}.tmp`, process.env.DRIVER_RESULT);
+}
 process.exit(result.error ? 1 : 0);
