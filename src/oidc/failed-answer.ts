@@ -39,7 +39,7 @@ const readAtMost = async (response: Response, limit: number): Promise<Uint8Array
 export const redact = (text: string): string => text.replace(/[A-Za-z0-9+_~.=-]{32,}/g, '…');
 
 /** HTML reduced to its words: an IdP's error page says what is wrong in its text, not its markup. */
-export const plainText = (body: string): string =>
+const plainText = (body: string): string =>
   oneLine(
     body
       .replace(/<(style|script|head)[\s\S]*?<\/\1>/gi, ' ')

@@ -57,7 +57,7 @@ const hasSealedSessions = async (dir: string): Promise<boolean> => {
 };
 
 /** A keychain that is there but will not give its key now: the sealed sessions stay as they are. */
-export const keychainLocked = (reason: string, dir: string): PluginError =>
+const keychainLocked = (reason: string, dir: string): PluginError =>
   new PluginError(
     'keychain_locked',
     `${reason}; the sealed sessions in ${dir} are left as they are`,
