@@ -42,6 +42,8 @@ export interface GetTokenAdapters {
   };
   idp(): Promise<Idp>;
   print(token: CredentialToken): void;
+  /** A credential just obtained and cached, for the launcher's hit file (best effort: a failure only costs speed). */
+  published(key: string, token: CredentialToken): Promise<void>;
   /** One line for the user on stderr. */
   say(message: string): void;
 }
@@ -177,7 +179,10 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     if (!token) throw new PluginError('token_exchange', `the IdP returned no ${options.useAccessToken ? 'access' : 'ID'} token`);
     try {
       if (cacheable || !store.persistent) await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt));
-      if (cacheable) await a.cooldown.clear(key);
+      if (cacheable) {
+        await a.cooldown.clear(key);
+        await a.published(key, token);
+      }
     } catch (err) {
       // The login worked: kubectl still gets its token, and the next run logs in again.
       a.say(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);

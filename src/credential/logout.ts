@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { interruption } from '../interrupt.js';
+import { hitDir, removeHitFiles } from '../launcher/hit-file.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown } from '../session/cooldown.js';
 import { listSessions } from '../session/file-store.js';
@@ -49,6 +50,7 @@ const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: 
       revocation = 'its tokens were unreadable, so nothing was revoked';
     }
     const removed = await store.remove(target.key);
+    await removeHitFiles([dir, hitDir('keyring', dir, process.env)], target.key);
     await clearCooldown(dir, target.key);
     return `${removed ? 'removed' : 'found no'} ${target.label} (${store.name} storage); ${revocation}`;
   } finally {

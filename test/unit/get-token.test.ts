@@ -87,6 +87,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
       };
     },
     print: (token) => void printed.push(token),
+    published: async () => void calls.push('publish'),
     say: (message) => void said.push(message),
   };
   return { adapters, printed, said, calls, saved, cooldowns, key, options };
@@ -106,7 +107,7 @@ describe('get-token decides', () => {
   it('a token within --token-expiry-margin is stale: refreshed under the lock, saved, printed', async () => {
     const w = world({ args: ['--token-expiry-margin=120'], cached: { idToken: idToken(90), refreshToken: 'rt' } });
     await runGetToken(w.options, w.adapters);
-    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'release']);
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'publish', 'release']);
     expect(w.printed.map(subjectOf)).toEqual(['refreshed']);
     expect(subjectOf({ token: w.saved.get(w.key)!.idToken!, expiresAt: 0 })).toBe('refreshed');
   });
@@ -146,7 +147,7 @@ describe('get-token decides', () => {
   it('--force-refresh refreshes a fresh token when the lock was free, but takes what a process it waited for obtained', async () => {
     const free = world({ args: ['--force-refresh'], cached: { idToken: idToken(3600), refreshToken: 'rt' } });
     await runGetToken(free.options, free.adapters);
-    expect(free.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'release']);
+    expect(free.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'publish', 'release']);
     const waited = world({
       args: ['--force-refresh'],
       cached: { idToken: idToken(3600), refreshToken: 'rt' },
@@ -166,7 +167,7 @@ describe('get-token decides', () => {
     });
     await runGetToken(w.options, w.adapters);
     expect(w.said).toEqual(['could not refresh the token (the token refresh failed: the IdP answered invalid_grant); logging in again']);
-    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'login', 'save', 'release']);
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'login', 'save', 'publish', 'release']);
     expect(w.printed.map(subjectOf)).toEqual(['logged-in']);
   });
 
@@ -189,14 +190,14 @@ describe('get-token decides', () => {
   it('no refresh token: a login', async () => {
     const w = world({ cached: { idToken: idToken(-10) } });
     await runGetToken(w.options, w.adapters);
-    expect(w.calls).toEqual(['lock', 'discover', 'login', 'save', 'release']);
+    expect(w.calls).toEqual(['lock', 'discover', 'login', 'save', 'publish', 'release']);
   });
 
   it('a cool-down holds back a login, never a refresh', async () => {
     const cooldown = { until: NOW + 30_000, reason: 'no login completed within 180 s', at: NOW - 20_000 };
     const w = world({ cooldown, cached: { idToken: idToken(-10), refreshToken: 'rt' } });
     await runGetToken(w.options, w.adapters);
-    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'release']);
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'publish', 'release']);
     expect(w.printed.map(subjectOf)).toEqual(['refreshed']);
   });
 

@@ -1,0 +1,59 @@
+import { HIT_FORMAT } from './hit-file.js';
+import { HIT_ENVIRONMENT, SEPARATOR } from './signature.js';
+
+const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The installed `kubectl-oidc` on Linux and macOS: a POSIX sh script (dash, bash --posix, macOS /bin/sh) that answers a
+ * cache hit from the session's hit file with builtins and one `date +%s`, and execs Node for anything else. A hit
+ * means: `get-token`, arguments and environment byte for byte those the file was written for, nothing it cannot judge
+ * (-v, --force-refresh, --help), a file we own, a credential still fresh, an apiVersion it has.
+ */
+export const launcherScript = (settings: { node: string; entry: string }): string => {
+  const us = SEPARATOR;
+  return `#!/bin/sh
+# kubectl-oidc launcher (generated at install): a fresh cached credential from its hit file; anything else to Node.
+node=${quote(settings.node)}
+[ -x "$node" ] || node=node
+node_path() { exec "$node" ${quote(settings.entry)} "$@"; }
+[ "\${1-}" = get-token ] || node_path "$@"
+args=
+dir=
+want=
+for arg do
+  case $arg in -v|-v[0-9]*|--v|--v=*|--force-refresh|-h|--help) node_path "$@" ;; esac
+  if [ -n "$want" ]; then dir=$arg; want=; fi
+  case $arg in --token-cache-dir=*) dir=\${arg#--token-cache-dir=} ;; --token-cache-dir) want=1 ;; esac
+  args=$args$arg${us}
+done
+args=\${args%${us}}
+env=
+for name in ${HIT_ENVIRONMENT.join(' ')}; do
+  eval "set_=\\\${$name+s} value_=\\\${$name-}"
+  if [ -n "$set_" ]; then env=\${env}s$value_${us}; else env=\${env}u${us}; fi
+done
+env=\${env%${us}}
+[ -n "$dir" ] || dir=\${KUBECTL_OIDC_TOKEN_CACHE_DIR-}
+if [ -z "$dir" ]; then
+  if [ -n "\${KUBECACHEDIR-}" ]; then dir=$KUBECACHEDIR/kubectl-oidc; else dir=\${HOME-}/.kube/cache/kubectl-oidc; fi
+fi
+case \${KUBERNETES_EXEC_INFO-} in
+  '') version=v1beta1 ;;
+  *'"apiVersion":"client.authentication.k8s.io/v1beta1"'*) version=v1beta1 ;;
+  *'"apiVersion":"client.authentication.k8s.io/v1"'*) version=v1 ;;
+  *) node_path "$@" ;;
+esac
+now=
+for file in "$dir"/*.hit \${XDG_RUNTIME_DIR:+"$XDG_RUNTIME_DIR"/kubectl-oidc/*.hit}; do
+  [ -f "$file" ] && [ -O "$file" ] || continue
+  { IFS= read -r format_ && IFS= read -r until_ && IFS= read -r args_ && IFS= read -r env_ &&
+    IFS= read -r v1_ && IFS= read -r v1beta1_; } 2>/dev/null <"$file" || continue
+  [ "$format_" = ${quote(HIT_FORMAT)} ] && [ "$args_" = "$args" ] && [ "$env_" = "$env" ] || continue
+  [ -n "$now" ] || now=$(date +%s)
+  [ "$now" -lt "$until_" ] 2>/dev/null || continue
+  if [ "$version" = v1 ]; then printf '%s\\n' "$v1_"; else printf '%s\\n' "$v1beta1_"; fi
+  exit 0
+done
+node_path "$@"
+`;
+};

@@ -1,0 +1,109 @@
+import { chmodSync, chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { launcherScript } from '../../src/launcher/script.js';
+import { writeKubeconfig } from '../support/kubeconfig.js';
+import { PLUGIN_BIN } from '../support/paths.js';
+import { run } from '../support/run.js';
+import { newWorkspace, parseWhoAmI, useStack, type Workspace } from './harness.js';
+import { e2eEnabled, KUBECTL } from './requirements.js';
+
+/**
+ * The sh launcher answers a cache hit from the session's hit file, byte for byte what Node prints, under dash and
+ * bash --posix; everything it cannot judge goes to Node. A launcher with a stand-in for Node shows which way a run went.
+ */
+const enabled = e2eEnabled();
+const SHELLS = [
+  ['dash', []],
+  ['bash', ['--posix']],
+] as const;
+const V1 = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } });
+
+const launcher = (ws: Workspace, name: string, node: string): string => {
+  const path = join(ws.dir, name);
+  writeFileSync(path, launcherScript({ node, entry: PLUGIN_BIN }), { mode: 0o755 });
+  return path;
+};
+
+const hitFile = (ws: Workspace): string => {
+  const name = readdirSync(ws.cacheDir).find((file) => file.endsWith('.hit'));
+  expect(name).toBeDefined();
+  return join(ws.cacheDir, name!);
+};
+
+describe.skipIf(!enabled)('the sh launcher', () => {
+  const stack = useStack();
+
+  it('answers a hit without Node, byte for byte as Node does, in dash and bash --posix; all else goes to Node', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'lana' } });
+    try {
+      expect((await ws.plugin()).code).toBe(0);
+      const file = hitFile(ws);
+      expect(readFileSync(file, 'utf8')).not.toContain('refresh');
+      // A "node" that only says it was run: exit 42 shows which way a run went.
+      const fakeNode = join(ws.dir, 'fake-node');
+      writeFileSync(fakeNode, '#!/bin/sh\nexit 42\n', { mode: 0o755 });
+      const noNode = launcher(ws, 'no-node.sh', fakeNode);
+      for (const env of [{ KUBERNETES_EXEC_INFO: V1 }, {}] as Record<string, string>[]) {
+        const node = await ws.plugin([], env);
+        expect(node.code).toBe(0);
+        for (const [shell, flags] of SHELLS) {
+          const hit = await run(shell, [...flags, noNode, ...ws.pluginArgs], { env: { ...ws.env, ...env } });
+          expect(hit.code, `${shell}: ${hit.stderr}`).toBe(0);
+          expect(hit.stdout).toBe(node.stdout);
+          expect(hit.stderr).toBe('');
+        }
+      }
+      // Anything it cannot judge goes to Node.
+      const toNode = async (args: string[], env: Record<string, string> = {}): Promise<number | null> =>
+        (await run('dash', [noNode, ...args], { env: { ...ws.env, ...env } })).code;
+      expect(await toNode([...ws.pluginArgs, '-v'])).toBe(42);
+      expect(await toNode([...ws.pluginArgs, '--force-refresh'])).toBe(42);
+      expect(await toNode([...ws.pluginArgs, '--account=other'])).toBe(42);
+      expect(await toNode(ws.pluginArgs, { KUBECTL_OIDC_ACCOUNT: 'other' })).toBe(42);
+      expect(await toNode(ws.pluginArgs, { KUBERNETES_EXEC_INFO: '{"apiVersion":"client.authentication.k8s.io/v2"}' })).toBe(42);
+      expect(await toNode(['status'])).toBe(42);
+      // A credential past its margin, and a file that is not ours, are never served.
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text.replace(/^(kubectl-oidc-hit 1\n)\d+/, `$1${Math.floor(Date.now() / 1000) - 1}`));
+      expect(await toNode(ws.pluginArgs)).toBe(42);
+      writeFileSync(file, text);
+      expect(await toNode(ws.pluginArgs)).toBe(0);
+      if (process.getuid?.() === 0) {
+        chownSync(file, 12345, 12345);
+        expect(await toNode(ws.pluginArgs)).toBe(42);
+        chownSync(file, 0, 0);
+      }
+      // A partial file (cut short) is a miss, never a wrong credential.
+      writeFileSync(file, text.split('\n').slice(0, 5).join('\n'));
+      expect(await toNode(ws.pluginArgs)).toBe(42);
+      writeFileSync(file, text);
+      // logout removes it.
+      expect((await run(PLUGIN_BIN, ['logout', ...ws.pluginArgs.slice(1)], { env: ws.env })).code).toBe(0);
+      expect(readdirSync(ws.cacheDir).filter((name) => name.endsWith('.hit'))).toEqual([]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('through real kubectl: the launcher as the exec command, hit and miss', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'lou' } });
+    try {
+      const script = launcher(ws, 'kubectl-oidc.sh', process.execPath);
+      chmodSync(script, 0o755);
+      const kubeconfig = join(ws.dir, 'launcher-kubeconfig');
+      writeKubeconfig({ path: kubeconfig, server: stack.api.url, caPem: stack.certs.caPem, command: script, args: ws.pluginArgs });
+      const env = { ...ws.env, KUBECONFIG: kubeconfig };
+      const miss = await run(KUBECTL, ['auth', 'whoami', '-o', 'json'], { env });
+      expect(miss.code, miss.stderr).toBe(0);
+      expect(parseWhoAmI(miss.stdout).username).toBe('lou@example.test');
+      const logins = stack.idp.counts.logins;
+      const hit = await run(KUBECTL, ['auth', 'whoami', '-o', 'json'], { env });
+      expect(hit.code, hit.stderr).toBe(0);
+      expect(parseWhoAmI(hit.stdout).username).toBe('lou@example.test');
+      expect(stack.idp.counts.logins).toBe(logins);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+});
