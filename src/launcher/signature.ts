@@ -20,7 +20,7 @@ export const SEPARATOR = '\x1f';
 export const isUnjudged = (arg: string): boolean => /^(-v|--v(=.*)?|-v\d+|--force-refresh|-h|--help)$/.test(arg);
 
 const oneLine = (values: readonly string[]): string | undefined =>
-  values.some((value) => /[\n\r\x1f]/.test(value)) ? undefined : values.join(SEPARATOR);
+  values.some((value) => value.includes('\n') || value.includes('\r') || value.includes(SEPARATOR)) ? undefined : values.join(SEPARATOR);
 
 /** The arguments a hit stands for (those of a plain run: debug and --force-refresh left out); undefined if not writable. */
 export const argsSignature = (args: readonly string[]): string | undefined => oneLine(args.filter((arg) => !isUnjudged(arg)));
