@@ -143,5 +143,8 @@ noteUse(rest.metafile);
 // 3. The CommonJS files again, exporting only what is imported from them (same export names: the rest is unchanged).
 for (const index of LAYERS.keys()) await buildLayer(index, (path) => used.has(path));
 
+// 4. What npm runs after an install (bin/postinstall.cjs): a file of its own, never loaded with the others.
+await build({ ...cjs, entryPoints: ['src/launcher/install.ts'], outfile: 'dist/install-launcher.cjs' });
+
 const twice = Object.keys(rest.metafile.inputs).filter((input) => held.has(resolve(root, input)));
 if (twice.length > 0) throw new Error(`modules bundled twice: ${twice.map((input) => relative(root, input)).join(', ')}`);
