@@ -17,6 +17,7 @@ describe.skipIf(!enabled)('npm run bench in smoke mode', () => {
     for (const row of [
       'cache hit (disk): wall',
       'refresh: wall (1.00 IdP requests/run)',
+      'cache hit (disk) via the installed launcher vs gke-gcloud-auth-plugin',
       '10 parallel cache hits: total wall',
       'kubectl auth whoami via the plugin (hit)',
     ]) {
