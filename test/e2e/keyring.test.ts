@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKey, readKey, writeKey } from '../../src/keychain/keychain.js';
+import { launcherScript } from '../../src/launcher/script.js';
 import { type SecretService, startSecretService } from '../support/keyring.js';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { run } from '../support/run.js';
@@ -209,6 +210,26 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       await expect(readKey(item)).rejects.toMatchObject({ code: 'keychain_unavailable' });
     } finally {
       process.env = saved;
+    }
+  });
+  it("keyring storage: the launcher's hit file only on the per-user tmpfs ($XDG_RUNTIME_DIR), served as Node serves it", async () => {
+    const ws = newWorkspace(stack, { env: secrets.env, driverEnv: { DRIVER_LOGIN: 'noor' } });
+    try {
+      expect((await ws.plugin()).code).toBe(0);
+      expect(readdirSync(ws.cacheDir).filter((name) => name.endsWith('.hit'))).toEqual([]);
+      const hits = join(secrets.env.XDG_RUNTIME_DIR!, 'kubectl-oidc');
+      expect(readdirSync(hits).filter((name) => name.endsWith('.hit'))).toHaveLength(1);
+      expect(statSync(hits).mode & 0o777).toBe(0o700);
+      const fakeNode = join(ws.dir, 'fake-node');
+      writeFileSync(fakeNode, '#!/bin/sh\nexit 42\n', { mode: 0o755 });
+      const script = join(ws.dir, 'launcher.sh');
+      writeFileSync(script, launcherScript({ node: fakeNode, entry: PLUGIN_BIN }), { mode: 0o755 });
+      const viaNode = await ws.plugin();
+      const viaLauncher = await run('dash', [script, ...ws.pluginArgs], { env: ws.env });
+      expect(viaLauncher.code, viaLauncher.stderr).toBe(0);
+      expect(viaLauncher.stdout).toBe(viaNode.stdout);
+    } finally {
+      await ws.cleanup();
     }
   });
 });

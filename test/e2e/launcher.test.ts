@@ -106,4 +106,35 @@ describe.skipIf(!enabled)('the sh launcher', () => {
       await ws.cleanup();
     }
   });
+  it('concurrent writers: while refreshes replace the hit file, every answer is a whole credential Node issued', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'lior' } });
+    try {
+      expect((await ws.plugin()).code).toBe(0);
+      const fakeNode = join(ws.dir, 'fake-node');
+      writeFileSync(fakeNode, '#!/bin/sh\nexit 42\n', { mode: 0o755 });
+      const script = launcher(ws, 'no-node.sh', fakeNode);
+      const issued = new Set<string>([JSON.parse((await ws.plugin()).stdout).status.token as string]);
+      let writing = true;
+      const writers = (async () => {
+        for (let i = 0; i < 6; i++) {
+          const refreshed = await ws.plugin(['--force-refresh']);
+          expect(refreshed.code, refreshed.stderr).toBe(0);
+          issued.add(JSON.parse(refreshed.stdout).status.token as string);
+        }
+        writing = false;
+      })();
+      const answers: string[] = [];
+      while (writing) {
+        const hit = await run('dash', [script, ...ws.pluginArgs], { env: ws.env });
+        expect(hit.code, hit.stderr).toBe(0); // never a miss: the old file or the new one, never a part
+        answers.push(JSON.parse(hit.stdout).status.token as string);
+      }
+      await writers;
+      expect(answers.length).toBeGreaterThan(5);
+      for (const token of answers) expect(issued.has(token)).toBe(true);
+      console.log(`${answers.length} launcher hits during 6 refreshes, ${new Set(answers).size} distinct credentials, all issued`);
+    } finally {
+      await ws.cleanup();
+    }
+  });
 });
