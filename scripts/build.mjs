@@ -6,7 +6,7 @@
 // - cli.js and get-token.js (ESM, split into chunks loaded when used): everything else.
 // Each file exports the modules it holds; a later file that imports one of them gets that copy, never one of its own,
 // so classes (PluginError), stores and state exist once.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -143,7 +143,12 @@ noteUse(rest.metafile);
 // 3. The CommonJS files again, exporting only what is imported from them (same export names: the rest is unchanged).
 for (const index of LAYERS.keys()) await buildLayer(index, (path) => used.has(path));
 
-// 4. What npm runs after an install (bin/postinstall.cjs): a file of its own, never loaded with the others.
+// 4. The sh launcher, from the option table (src/launcher/script.ts), with placeholders for the paths npm's install
+//    fills in; and what npm runs after an install (bin/postinstall.cjs), which needs nothing else.
+const generator = await build({ ...cjs, entryPoints: ['src/launcher/script.ts'], write: false });
+const generated = { exports: {} };
+new Function('module', 'exports', 'require', generator.outputFiles[0].text)(generated, generated.exports, requireDist);
+writeFileSync(resolve(root, 'dist', 'launcher.sh.in'), generated.exports.launcherScript({ node: '@NODE@', entry: '@ENTRY@' }));
 await build({ ...cjs, entryPoints: ['src/launcher/install.ts'], outfile: 'dist/install-launcher.cjs' });
 
 const twice = Object.keys(rest.metafile.inputs).filter((input) => held.has(resolve(root, input)));

@@ -103,6 +103,7 @@ const realAdapters = async (miss: Miss, execInfo: ExecInfo): Promise<GetTokenAda
   const dir = options.cache.tokenCacheDir;
   return {
     now: Date.now,
+    startedAt: performance.timeOrigin,
     interactive,
     store,
     missed: miss.store !== undefined,

@@ -28,6 +28,8 @@ export interface Idp {
 export interface GetTokenAdapters {
   /** Milliseconds since the epoch. */
   now(): number;
+  /** When this process started, in milliseconds since the epoch. */
+  startedAt: number;
   /** Whether a person at a terminal runs this: they may start a new login at once, tools in the background may not. */
   interactive: boolean;
   store: SessionStore;
@@ -141,15 +143,15 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
   }
   try {
     // Read again under the lock: another process may have refreshed or logged in since our miss, even if we did not
-    // have to wait for it. After a wait, what the holder left is used while it has not expired, whatever the margin (a
-    // short-lived token just obtained is for every process that waited). Only a --force-refresh that found the lock
-    // free insists on a new token.
+    // have to wait for it. After a wait, or when it was issued after this process started, what is there is used while
+    // it has not expired, whatever the margin (a short-lived token just obtained is for every process of the batch).
+    // Only a --force-refresh that found the lock free and nothing newer than itself insists on a new token.
     const cached = await store.load(key);
-    const unexpired = (tokens: TokenSet | undefined): CredentialToken | undefined => {
-      const token = tokens && credentialToken(tokens, options.useAccessToken);
-      return token && isFresh(token, a.now() / 1000, 0) ? token : undefined;
-    };
-    const shared = lock?.waited ? unexpired(cached) : options.forceRefresh ? undefined : fresh(cached);
+    const there = cached && credentialToken(cached, options.useAccessToken);
+    const unexpired = there && isFresh(there, a.now() / 1000, 0) ? there : undefined;
+    // Issued after this process started: another process of the same batch obtained it (this one was slow to start).
+    const justIssued = there?.issuedAt !== undefined && there.issuedAt * 1000 >= a.startedAt;
+    const shared = lock?.waited || justIssued ? unexpired : options.forceRefresh ? undefined : fresh(cached);
     if (shared) {
       debug('using the token another process just obtained');
       return a.print(shared);

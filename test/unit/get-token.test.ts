@@ -59,6 +59,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
   };
   const adapters: GetTokenAdapters = {
     now: () => NOW,
+    startedAt: NOW - 1000,
     interactive: setup.interactive ?? false,
     store,
     missed: setup.missed ?? false,
@@ -142,6 +143,11 @@ describe('get-token decides', () => {
     await runGetToken(waiter.options, waiter.adapters);
     expect(waiter.calls).toEqual(['lock', 'release']);
     expect(waiter.printed.map(subjectOf)).toEqual(['holder']);
+    // One that started before that token was issued (slow to start) takes it too, without having waited.
+    const late = world({ cached: { idToken: short('batch', 0.8, 0.3) } });
+    await runGetToken(late.options, late.adapters);
+    expect(late.calls).toEqual(['lock', 'release']);
+    expect(late.printed.map(subjectOf)).toEqual(['batch']);
   });
 
   it('--force-refresh refreshes a fresh token when the lock was free, but takes what a process it waited for obtained', async () => {
