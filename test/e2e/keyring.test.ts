@@ -1,12 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKey, readKey, writeKey } from '../../src/keychain/keychain.js';
-import { launcherScript } from '../../src/launcher/script.js';
 import { type SecretService, startSecretService } from '../support/keyring.js';
-import { PLUGIN_BIN } from '../support/paths.js';
+import { PLUGIN_BIN, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { newWorkspace, parseWhoAmI, type Stack, startStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
@@ -220,10 +219,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       const hits = join(secrets.env.XDG_RUNTIME_DIR!, 'kubectl-oidc');
       expect(readdirSync(hits).filter((name) => name.endsWith('.hit'))).toHaveLength(1);
       expect(statSync(hits).mode & 0o777).toBe(0o700);
-      const fakeNode = join(ws.dir, 'fake-node');
-      writeFileSync(fakeNode, '#!/bin/sh\nexit 42\n', { mode: 0o755 });
-      const script = join(ws.dir, 'launcher.sh');
-      writeFileSync(script, launcherScript({ node: fakeNode, entry: PLUGIN_BIN }), { mode: 0o755 });
+      const script = await writeTestLauncher(ws.dir);
       const viaNode = await ws.plugin();
       const viaLauncher = await run('dash', [script, ...ws.pluginArgs], { env: ws.env });
       expect(viaLauncher.code, viaLauncher.stderr).toBe(0);

@@ -1,9 +1,8 @@
-import { chmodSync, chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { launcherScript } from '../../src/launcher/script.js';
 import { writeKubeconfig } from '../support/kubeconfig.js';
-import { PLUGIN_BIN } from '../support/paths.js';
+import { FAKE_NODE_STATUS, PLUGIN_BIN, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { newWorkspace, parseWhoAmI, useStack, type Workspace } from './harness.js';
 import { e2eEnabled, KUBECTL } from './requirements.js';
@@ -18,12 +17,6 @@ const SHELLS = [
   ['bash', ['--posix']],
 ] as const;
 const V1 = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } });
-
-const launcher = (ws: Workspace, name: string, node: string): string => {
-  const path = join(ws.dir, name);
-  writeFileSync(path, launcherScript({ node, entry: PLUGIN_BIN }), { mode: 0o755 });
-  return path;
-};
 
 const hitFile = (ws: Workspace): string => {
   const name = readdirSync(ws.cacheDir).find((file) => file.endsWith('.hit'));
@@ -40,10 +33,7 @@ describe.skipIf(!enabled)('the sh launcher', () => {
       expect((await ws.plugin()).code).toBe(0);
       const file = hitFile(ws);
       expect(readFileSync(file, 'utf8')).not.toContain('refresh');
-      // A "node" that only says it was run: exit 42 shows which way a run went.
-      const fakeNode = join(ws.dir, 'fake-node');
-      writeFileSync(fakeNode, '#!/bin/sh\nexit 42\n', { mode: 0o755 });
-      const noNode = launcher(ws, 'no-node.sh', fakeNode);
+      const noNode = await writeTestLauncher(ws.dir);
       for (const env of [{ KUBERNETES_EXEC_INFO: V1 }, {}] as Record<string, string>[]) {
         const node = await ws.plugin([], env);
         expect(node.code).toBe(0);
@@ -57,26 +47,28 @@ describe.skipIf(!enabled)('the sh launcher', () => {
       // Anything it cannot judge goes to Node.
       const toNode = async (args: string[], env: Record<string, string> = {}): Promise<number | null> =>
         (await run('dash', [noNode, ...args], { env: { ...ws.env, ...env } })).code;
-      expect(await toNode([...ws.pluginArgs, '-v'])).toBe(42);
-      expect(await toNode([...ws.pluginArgs, '--force-refresh'])).toBe(42);
-      expect(await toNode([...ws.pluginArgs, '--account=other'])).toBe(42);
-      expect(await toNode(ws.pluginArgs, { KUBECTL_OIDC_ACCOUNT: 'other' })).toBe(42);
-      expect(await toNode(ws.pluginArgs, { KUBERNETES_EXEC_INFO: '{"apiVersion":"client.authentication.k8s.io/v2"}' })).toBe(42);
-      expect(await toNode(['status'])).toBe(42);
+      expect(await toNode([...ws.pluginArgs, '-v'])).toBe(FAKE_NODE_STATUS);
+      expect(await toNode([...ws.pluginArgs, '--force-refresh'])).toBe(FAKE_NODE_STATUS);
+      expect(await toNode([...ws.pluginArgs, '--account=other'])).toBe(FAKE_NODE_STATUS);
+      expect(await toNode(ws.pluginArgs, { KUBECTL_OIDC_ACCOUNT: 'other' })).toBe(FAKE_NODE_STATUS);
+      expect(await toNode(ws.pluginArgs, { KUBERNETES_EXEC_INFO: '{"apiVersion":"client.authentication.k8s.io/v2"}' })).toBe(
+        FAKE_NODE_STATUS,
+      );
+      expect(await toNode(['status'])).toBe(FAKE_NODE_STATUS);
       // A credential past its margin, and a file that is not ours, are never served.
       const text = readFileSync(file, 'utf8');
       writeFileSync(file, text.replace(/^(kubectl-oidc-hit 1\n)\d+/, `$1${Math.floor(Date.now() / 1000) - 1}`));
-      expect(await toNode(ws.pluginArgs)).toBe(42);
+      expect(await toNode(ws.pluginArgs)).toBe(FAKE_NODE_STATUS);
       writeFileSync(file, text);
       expect(await toNode(ws.pluginArgs)).toBe(0);
       if (process.getuid?.() === 0) {
         chownSync(file, 12345, 12345);
-        expect(await toNode(ws.pluginArgs)).toBe(42);
+        expect(await toNode(ws.pluginArgs)).toBe(FAKE_NODE_STATUS);
         chownSync(file, 0, 0);
       }
       // A partial file (cut short) is a miss, never a wrong credential.
       writeFileSync(file, text.split('\n').slice(0, 5).join('\n'));
-      expect(await toNode(ws.pluginArgs)).toBe(42);
+      expect(await toNode(ws.pluginArgs)).toBe(FAKE_NODE_STATUS);
       writeFileSync(file, text);
       // logout removes it.
       expect((await run(PLUGIN_BIN, ['logout', ...ws.pluginArgs.slice(1)], { env: ws.env })).code).toBe(0);
@@ -89,8 +81,7 @@ describe.skipIf(!enabled)('the sh launcher', () => {
   it('through real kubectl: the launcher as the exec command, hit and miss', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'lou' } });
     try {
-      const script = launcher(ws, 'kubectl-oidc.sh', process.execPath);
-      chmodSync(script, 0o755);
+      const script = await writeTestLauncher(ws.dir, process.execPath);
       const kubeconfig = join(ws.dir, 'launcher-kubeconfig');
       writeKubeconfig({ path: kubeconfig, server: stack.api.url, caPem: stack.certs.caPem, command: script, args: ws.pluginArgs });
       const env = { ...ws.env, KUBECONFIG: kubeconfig };
@@ -110,9 +101,7 @@ describe.skipIf(!enabled)('the sh launcher', () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'lior' } });
     try {
       expect((await ws.plugin()).code).toBe(0);
-      const fakeNode = join(ws.dir, 'fake-node');
-      writeFileSync(fakeNode, '#!/bin/sh\nexit 42\n', { mode: 0o755 });
-      const script = launcher(ws, 'no-node.sh', fakeNode);
+      const script = await writeTestLauncher(ws.dir);
       const issued = new Set<string>([JSON.parse((await ws.plugin()).stdout).status.token as string]);
       let writing = true;
       const writers = (async () => {

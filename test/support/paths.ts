@@ -25,3 +25,19 @@ export const writeBrowserCommand = (dir: string, env: Record<string, string> = {
   chmodSync(path, 0o755);
   return path;
 };
+
+/** Exit status of the stand-in for Node in a test launcher: a run that reached "node" ends with it. */
+export const FAKE_NODE_STATUS = 42;
+
+/**
+ * A sh launcher for tests (the one npm's install writes) whose "node" only exits with FAKE_NODE_STATUS: a hit answers
+ * without it, anything else shows that it went to Node.
+ */
+export const writeTestLauncher = async (dir: string, node?: string): Promise<string> => {
+  const { launcherScript } = await import('../../src/launcher/script.js');
+  const fakeNode = join(dir, 'fake-node');
+  writeFileSync(fakeNode, `#!/bin/sh\nexit ${FAKE_NODE_STATUS}\n`, { mode: 0o755 });
+  const path = join(dir, node ? 'launcher-node.sh' : 'launcher-no-node.sh');
+  writeFileSync(path, launcherScript({ node: node ?? fakeNode, entry: PLUGIN_BIN }), { mode: 0o755 });
+  return path;
+};
