@@ -148,10 +148,10 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     // Only a --force-refresh that found the lock free and nothing newer than itself insists on a new token.
     const cached = await store.load(key);
     const there = cached && credentialToken(cached, options.useAccessToken);
-    const unexpired = there && isFresh(there, a.now() / 1000, 0) ? there : undefined;
     // Issued after this process started: another process of the same batch obtained it (this one was slow to start).
-    const justIssued = there?.issuedAt !== undefined && there.issuedAt * 1000 >= a.startedAt;
-    const shared = lock?.waited || justIssued ? unexpired : options.forceRefresh ? undefined : fresh(cached);
+    const sharedWithUs = lock?.waited || (there?.issuedAt !== undefined && there.issuedAt * 1000 >= a.startedAt);
+    const margin = sharedWithUs ? 0 : options.cache.tokenExpiryMarginSec;
+    const shared = there && (sharedWithUs || !options.forceRefresh) && isFresh(there, a.now() / 1000, margin) ? there : undefined;
     if (shared) {
       debug('using the token another process just obtained');
       return a.print(shared);

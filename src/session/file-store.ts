@@ -61,6 +61,9 @@ export const parseSessionFile = (text: string, key: string, sealer: Sealer | und
   }
 };
 
+/** Whether a session file is sealed (whatever key sealed it). */
+export const isSealedSession = (text: string): boolean => parseFile(text)?.format === SEALED;
+
 export const serializeSession = (key: string, tokens: TokenSet, info: SessionInfo, sealer: Sealer | undefined): string =>
   JSON.stringify(sealer ? { format: SEALED, info, ...sealer.seal(key, JSON.stringify(tokens)) } : { format: PLAIN, info, tokens });
 

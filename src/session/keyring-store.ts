@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { info } from '../log.js';
-import { fileStore } from './file-store.js';
+import { fileStore, isSealedSession } from './file-store.js';
 import { aesGcmSealer } from './seal.js';
 import { openSealingKey } from './sealing-key.js';
 import type { SessionStore } from './tokens.js';
 
 const isSealedFile = (path: string): boolean => {
   try {
-    return readFileSync(path, 'utf8').includes('"kubectl-oidc/session-sealed/v1"');
+    return isSealedSession(readFileSync(path, 'utf8'));
   } catch {
     return false;
   }

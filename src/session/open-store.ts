@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { debug, info } from '../log.js';
 import type { CacheOptions } from '../options/types.js';
-import { ensureCacheDir, fileStore, noStore, writeFileAtomic } from './file-store.js';
+import { ensureCacheDir, fileStore, listSessions, noStore, writeFileAtomic } from './file-store.js';
 import type { SessionStore } from './tokens.js';
 
 /** After the keychain failed, do not ask it again (and pay for it on every kubectl run) for this long. */
@@ -44,17 +44,8 @@ const fallBack = async (dir: string, reason: string, marker: Marker | undefined)
 };
 
 /** Sessions sealed with the keychain's key are there: a keychain that cannot be reached must not turn them plain. */
-const hasSealedSessions = async (dir: string): Promise<boolean> => {
-  try {
-    for (const name of await fs.readdir(dir)) {
-      if (!/^[0-9a-f]{64}\.json$/.test(name)) continue;
-      if ((await fs.readFile(join(dir, name), 'utf8')).includes('"kubectl-oidc/session-sealed/v1"')) return true;
-    }
-  } catch {
-    // no directory: nothing sealed
-  }
-  return false;
-};
+const hasSealedSessions = async (dir: string): Promise<boolean> =>
+  (await listSessions(dir)).some((session) => session.storage === 'keyring');
 
 /** A keychain that is there but will not give its key now: the sealed sessions stay as they are. */
 const keychainLocked = (reason: string, dir: string): PluginError =>
