@@ -186,6 +186,12 @@ export const newWorkspace = (stack: WorkspaceStack, settings: WorkspaceSettings 
   };
 };
 
+/** The tokens of a workspace's one plain (disk) session file, as the plugin cached them. */
+export const cachedTokens = (ws: Workspace): Record<string, string> => {
+  const [file] = ws.sessionFiles();
+  return (JSON.parse(readFileSync(join(ws.cacheDir, file!), 'utf8')) as { tokens: Record<string, string> }).tokens;
+};
+
 export interface WhoAmI {
   username: string;
   groups: string[];

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, TEST_CLIENT_ID } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { run } from '../support/run.js';
-import { newWorkspace, parseWhoAmI, useStack, type Workspace } from './harness.js';
+import { cachedTokens, newWorkspace, parseWhoAmI, useStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 /**
@@ -12,11 +12,6 @@ import { e2eEnabled } from './requirements.js';
  * credentials taken without form-decoding, refresh answers without an ID token, revocation only with a bearer token.
  */
 const enabled = e2eEnabled();
-
-const cachedTokens = (ws: Workspace): Record<string, string> => {
-  const [file] = ws.sessionFiles();
-  return (JSON.parse(readFileSync(join(ws.cacheDir, file!), 'utf8')) as { tokens: Record<string, string> }).tokens;
-};
 
 describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', () => {
   const stack = useStack();

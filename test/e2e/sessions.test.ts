@@ -6,7 +6,7 @@ import { TEST_CLIENT_ID } from '../support/idp.js';
 import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 import { start } from '../support/process.js';
 import { run } from '../support/run.js';
-import { newWorkspace, parseWhoAmI, type Stack, useStack, type Workspace } from './harness.js';
+import { cachedTokens, newWorkspace, parseWhoAmI, type Stack, useStack, type Workspace } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -70,11 +70,6 @@ const refreshDirectly = (stack: Stack, refreshToken: string): Promise<number> =>
 
 const revokeDirectly = (stack: Stack, refreshToken: string): Promise<number> =>
   postToIdp(stack, '/token/revocation', { token: refreshToken, token_type_hint: 'refresh_token' });
-
-const cachedTokens = (ws: Workspace): Record<string, string> => {
-  const [file] = ws.sessionFiles();
-  return (JSON.parse(readFileSync(join(ws.cacheDir, file!), 'utf8')) as { tokens: Record<string, string> }).tokens;
-};
 
 describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
   const stack = useStack();
