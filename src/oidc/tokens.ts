@@ -202,7 +202,7 @@ export const clientCredentials = async (provider: Provider, extraScopes: string[
     return toTokenSet(await tokenRequest(provider, 'client_credentials', () => client.clientCredentialsGrant(config, params)));
   } catch (err) {
     // Some IdPs (LemonLDAP::NG) grant nothing to a request without a scope.
-    if (err instanceof PluginError && extraScopes.length === 0 && /HTTP 400 invalid_scope/.test(err.message)) {
+    if (err instanceof PluginError && extraScopes.length === 0 && failedAnswerOf(err)?.error === 'invalid_scope') {
       throw new PluginError(err.code, err.message, 'this IdP wants a scope on this grant: pass --oidc-extra-scope (e.g. openid)', {
         cause: err,
       });
