@@ -134,7 +134,8 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(background.stderr.trimEnd().split('\n').at(-1)).toMatch(
         /^kubectl-oidc: the OS keychain is locked; the sealed sessions in \S+ are left as they are — unlock the keyring/,
       );
-      expect(ms).toBeLessThan(2500);
+      // One D-Bus round trip decides it (582–887 ms alone); the bound leaves room for a machine busy with the suite.
+      expect(ms).toBeLessThan(4000);
       expect(stack.idp.counts.authorization).toBe(authorizations);
       const person = await ws.plugin([], { KUBERNETES_EXEC_INFO: INTERACTIVE });
       expect(person.code, person.stderr).toBe(0);
