@@ -10,7 +10,8 @@ export const fastGetToken = async (args: string[]): Promise<'served' | Miss | un
   const options = fastParseGetToken(args, process.env);
   if (!options) return undefined;
   try {
-    return await serveFromCache(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO));
+    const run = { args: ['get-token', ...args], env: process.env };
+    return await serveFromCache(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), run);
   } catch {
     return undefined;
   }

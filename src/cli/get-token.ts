@@ -9,6 +9,6 @@ export const registerGetToken = (program: Command): void => {
   addOptions(command, 'get-token').action(async () => {
     const options = getTokenOptionsOf(groupsOf(command, 'get-token'));
     setVerbosity(options.verbose);
-    await getTokenWith({ options });
+    await getTokenWith({ options, run: { args: process.argv.slice(2), env: process.env } });
   });
 };

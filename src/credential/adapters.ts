@@ -2,19 +2,17 @@ import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { PluginError } from '../errors.js';
 import { interruption } from '../interrupt.js';
-import { hitDir, writeHitFile } from '../launcher/hit-file.js';
-import { argsSignature, envSignature } from '../launcher/signature.js';
 import { debug, info } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
 import { readDiscovery, writeDiscovery } from '../session/discovery-cache.js';
-import { type CredentialToken, marginFor } from '../session/expiry.js';
 import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore } from '../session/tokens.js';
 import { type Miss, printCredential } from './cache-hit.js';
-import { API_VERSION_V1, API_VERSION_V1BETA1, type ExecInfo, formatExecCredential } from './exec-credential.js';
+import type { ExecInfo } from './exec-credential.js';
 import { type GetTokenAdapters, type Idp, runGetToken } from './get-token.js';
+import { publishHit } from './publish-hit.js';
 
 /** The IdP as the options describe it: discovery (from the cache when it is fresh), then refresh or the chosen login. */
 const connect = async (options: GetTokenOptions, persistent: boolean, interactive: boolean): Promise<Idp> => {
@@ -61,23 +59,6 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
   };
 };
 
-/** The launcher's hit file for this run's arguments and environment: what it prints, and until when. */
-const publishHit = async (options: GetTokenOptions, storage: string, key: string, token: CredentialToken): Promise<void> => {
-  const dir = hitDir(storage, options.cache.tokenCacheDir, process.env);
-  const args = argsSignature(process.argv.slice(2));
-  const env = envSignature(process.env);
-  if (!dir || args === undefined || env === undefined || token.expiresAt === undefined) return;
-  const margin = marginFor(token, options.cache.tokenExpiryMarginSec);
-  const expiry = new Date((token.expiresAt - margin) * 1000);
-  await writeHitFile(dir, key, {
-    freshUntil: Math.floor(token.expiresAt - margin),
-    args,
-    env,
-    v1: formatExecCredential(API_VERSION_V1, token.token, expiry),
-    v1beta1: formatExecCredential(API_VERSION_V1BETA1, token.token, expiry),
-  });
-};
-
 /**
  * A locked keychain, for a person at a terminal: they may log in, and the token is not cached (the sealed sessions are
  * left as they are). Anyone else is told, and stops.
@@ -120,7 +101,8 @@ const realAdapters = async (miss: Miss, execInfo: ExecInfo): Promise<GetTokenAda
     },
     idp: () => connect(options, store.persistent, interactive),
     print: (token) => printCredential(options, execInfo, token, Date.now() / 1000),
-    published: (key, token) => publishHit(options, store.name, key, token).catch((err: unknown) => debug(`no hit file: ${String(err)}`)),
+    published: (key, token) =>
+      publishHit(options, store.name, key, token, miss.run).catch((err: unknown) => debug(`no hit file: ${String(err)}`)),
     say: info,
   };
 };

@@ -1,4 +1,3 @@
-import { writeSync } from 'node:fs';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
@@ -7,6 +6,8 @@ import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore, TokenSet } from '../session/tokens.js';
 import { type ExecInfo, formatExecCredential } from './exec-credential.js';
+import { hitMissing, type Invocation, publishHit } from './publish-hit.js';
+import { writeStdout } from './stdout.js';
 
 /**
  * kubectl keeps a credential in-process until expirationTimestamp, with no margin of its own: report the expiry minus
@@ -18,24 +19,6 @@ export const reportedExpiry = (token: CredentialToken, marginSec: number, now: n
   const early = token.expiresAt - marginFor(token, marginSec);
   const reported = early > now ? early : token.expiresAt;
   return reported > now ? new Date(reported * 1000) : undefined;
-};
-
-/**
- * Straight to fd 1: creating process.stdout's stream costs a cache hit ~3 ms. A stdout that cannot take it all at once
- * (a non-blocking pipe that is full) gets the rest through the stream. A reader that went away (EPIPE) ends the run
- * quietly with status 1: there is no one to tell.
- */
-const writeStdout = (text: string): void => {
-  let rest = Buffer.from(text);
-  try {
-    while (rest.length > 0) rest = rest.subarray(writeSync(1, rest));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EPIPE') {
-      process.exitCode = 1;
-      return;
-    }
-    process.stdout.write(rest);
-  }
 };
 
 /** The one ExecCredential of this run, on stdout. */
@@ -55,24 +38,33 @@ export const freshToken = (tokens: TokenSet | undefined, options: GetTokenOption
  */
 export interface Miss {
   options: GetTokenOptions;
+  /** This run's arguments and environment, for the hit file a refresh or login writes. */
+  run: Invocation;
   store?: SessionStore;
   locked?: PluginError;
 }
 
-/** Prints a fresh cached token, if there is one: no lock, no network. Otherwise answers the miss. */
-export const serveFromCache = async (options: GetTokenOptions, execInfo: ExecInfo): Promise<'served' | Miss> => {
-  if (options.forceRefresh) return { options };
+/**
+ * Prints a fresh cached token, if there is one: no lock, no network. Otherwise answers the miss. A session that has no
+ * hit file gets one for this run, so that the next run skips the store (and the keychain) again.
+ */
+export const serveFromCache = async (options: GetTokenOptions, execInfo: ExecInfo, run: Invocation): Promise<'served' | Miss> => {
+  if (options.forceRefresh) return { options, run };
   let store: SessionStore;
   try {
     store = await openStore(options.cache);
   } catch (err) {
-    if (err instanceof PluginError && err.code === 'keychain_locked') return { options, locked: err };
+    if (err instanceof PluginError && err.code === 'keychain_locked') return { options, run, locked: err };
     throw err;
   }
   const now = Date.now() / 1000;
-  const hit = freshToken(await store.load(sessionKey(options)), options, now);
-  if (!hit) return { options, store };
+  const key = sessionKey(options);
+  const hit = freshToken(await store.load(key), options, now);
+  if (!hit) return { options, run, store };
   debug(`using the cached token (${store.name} storage)`);
   printCredential(options, execInfo, hit, now);
+  if (store.persistent && hitMissing(options, store.name, key, run.env)) {
+    await publishHit(options, store.name, key, hit, run).catch((err: unknown) => debug(`no hit file: ${String(err)}`));
+  }
   return 'served';
 };

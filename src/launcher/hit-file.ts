@@ -2,8 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { secureCacheDir } from '../session/cache-dir.js';
 import { writeFileAtomic } from '../session/file-store.js';
-
-export const HIT_FORMAT = 'kubectl-oidc-hit 1';
+import { HIT_FORMAT } from './signature.js';
 
 /** What the launcher needs to answer kubectl without Node: never a refresh token. */
 export interface Hit {

@@ -1,13 +1,13 @@
-import { HIT_FORMAT } from './hit-file.js';
-import { HIT_ENVIRONMENT, SEPARATOR } from './signature.js';
+import { HIT_ENVIRONMENT, HIT_FORMAT, SECRET_ENVIRONMENT, SECRET_FLAGS, SEPARATOR } from './signature.js';
 
 const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The installed `kubectl-oidc` on Linux and macOS: a POSIX sh script (dash, bash --posix, macOS /bin/sh) that answers a
- * cache hit from the session's hit file with builtins and one `date +%s`, and execs Node for anything else. A hit
- * means: `get-token`, arguments and environment byte for byte those the file was written for, nothing it cannot judge
- * (-v, --force-refresh, --help), a file we own, a credential still fresh, an apiVersion it has.
+ * cache hit from the session's hit file with builtins, `date +%s` and `ls -ln`, and execs Node for anything else. A hit
+ * means: `get-token`, arguments and environment byte for byte those the file was written for (secrets blanked),
+ * nothing it cannot judge (-v, --force-refresh, --help), a file we own that no one else may read or write (no ACL), a
+ * credential still fresh, an apiVersion it has.
  */
 export const launcherScript = (settings: { node: string; entry: string }): string => {
   const us = SEPARATOR;
@@ -20,16 +20,20 @@ node_path() { exec "$node" ${quote(settings.entry)} "$@"; }
 args=
 dir=
 want=
+secret=
 for arg do
   case $arg in -v|-v[0-9]*|--v|--v=*|--force-refresh|-h|--help) node_path "$@" ;; esac
   if [ -n "$want" ]; then dir=$arg; want=; fi
   case $arg in --token-cache-dir=*) dir=\${arg#--token-cache-dir=} ;; --token-cache-dir) want=1 ;; esac
+  if [ -n "$secret" ]; then arg=; secret=; fi
+  case $arg in ${SECRET_FLAGS.map((flag) => `${flag}=*`).join('|')}) arg=\${arg%%=*}= ;; ${SECRET_FLAGS.join('|')}) secret=1 ;; esac
   args=$args$arg${us}
 done
 args=\${args%${us}}
 env=
 for name in ${HIT_ENVIRONMENT.join(' ')}; do
   eval "set_=\\\${$name+s} value_=\\\${$name-}"
+  case $name in ${SECRET_ENVIRONMENT.join('|')}) value_= ;; esac
   if [ -n "$set_" ]; then env=\${env}s$value_${us}; else env=\${env}u${us}; fi
 done
 env=\${env%${us}}
@@ -49,8 +53,9 @@ for file in "$dir"/*.hit \${XDG_RUNTIME_DIR:+"$XDG_RUNTIME_DIR"/kubectl-oidc/*.h
   { IFS= read -r format_ && IFS= read -r until_ && IFS= read -r args_ && IFS= read -r env_ &&
     IFS= read -r v1_ && IFS= read -r v1beta1_; } 2>/dev/null <"$file" || continue
   [ "$format_" = ${quote(HIT_FORMAT)} ] && [ "$args_" = "$args" ] && [ "$env_" = "$env" ] || continue
-  [ -n "$now" ] || now=$(date +%s)
+  [ -n "$now" ] || now=$(command date +%s)
   [ "$now" -lt "$until_" ] 2>/dev/null || continue
+  case $(command ls -ln "$file" 2>/dev/null) in '-rw------- '* | '-rw-------.'* | '-rw-------@'*) ;; *) continue ;; esac
   if [ "$version" = v1 ]; then printf '%s\\n' "$v1_"; else printf '%s\\n' "$v1beta1_"; fi
   exit 0
 done

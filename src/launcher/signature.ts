@@ -1,17 +1,29 @@
 import { envName, rowsOf } from '../options/table.js';
 
+/** The first line of a hit file: a file in another format is never served. */
+export const HIT_FORMAT = 'kubectl-oidc-hit 2';
+
+const GET_TOKEN_ROWS = rowsOf('get-token');
+const SECRET_ROWS = GET_TOKEN_ROWS.filter((row) => row.secret);
+
 /**
  * What a hit depends on besides the arguments: every variable get-token reads (KUBECTL_OIDC_*) and those that decide
  * where the cache lives. The launcher and the hit file spell them the same way, from this one list.
  */
 export const HIT_ENVIRONMENT: readonly string[] = [
-  ...rowsOf('get-token')
-    .filter((row) => row.env !== false)
-    .map((row) => envName(row.name)),
+  ...GET_TOKEN_ROWS.filter((row) => row.env !== false).map((row) => envName(row.name)),
   'KUBECACHEDIR',
   'HOME',
   'XDG_RUNTIME_DIR',
 ];
+
+/**
+ * Flags and variables whose values are secrets (client secret, password, tokens to exchange): a hit file records only
+ * that they were given, never their values. The password and the tokens do not pick the session; a client secret
+ * does, and a hit then stands for the session whatever the secret, as it already did for --oidc-client-secret-file.
+ */
+export const SECRET_FLAGS: readonly string[] = SECRET_ROWS.map((row) => `--${row.name}`);
+export const SECRET_ENVIRONMENT: readonly string[] = SECRET_ROWS.filter((row) => row.env !== false).map((row) => envName(row.name));
 
 /** Joins the fields of a signature: the ASCII unit separator, which no flag or path contains in practice. */
 export const SEPARATOR = '\x1f';
@@ -22,9 +34,28 @@ export const isUnjudged = (arg: string): boolean => /^(-v|--v(=.*)?|-v\d+|--forc
 const oneLine = (values: readonly string[]): string | undefined =>
   values.some((value) => value.includes('\n') || value.includes('\r') || value.includes(SEPARATOR)) ? undefined : values.join(SEPARATOR);
 
-/** The arguments a hit stands for (those of a plain run: debug and --force-refresh left out); undefined if not writable. */
-export const argsSignature = (args: readonly string[]): string | undefined => oneLine(args.filter((arg) => !isUnjudged(arg)));
+/** A secret flag's value, inline (`--password=…` → `--password=`) or the next argument (→ empty), as the launcher does. */
+const withoutSecrets = (args: readonly string[]): string[] => {
+  let valueNext = false;
+  return args.map((arg) => {
+    if (valueNext) {
+      valueNext = false;
+      return '';
+    }
+    const flag = SECRET_FLAGS.find((name) => arg.startsWith(`${name}=`));
+    if (flag) return `${flag}=`;
+    valueNext = SECRET_FLAGS.includes(arg);
+    return arg;
+  });
+};
 
-/** The environment a hit stands for: each variable unset ("u") or set ("s" and its value), in HIT_ENVIRONMENT's order. */
+/**
+ * The arguments a hit stands for (those of a plain run: debug and --force-refresh left out; secrets blanked);
+ * undefined if they do not fit on a line.
+ */
+export const argsSignature = (args: readonly string[]): string | undefined =>
+  oneLine(withoutSecrets(args.filter((arg) => !isUnjudged(arg))));
+
+/** The environment a hit stands for: each variable unset ("u") or set ("s" and its value, none for a secret). */
 export const envSignature = (env: NodeJS.ProcessEnv): string | undefined =>
-  oneLine(HIT_ENVIRONMENT.map((name) => (env[name] === undefined ? 'u' : `s${env[name]}`)));
+  oneLine(HIT_ENVIRONMENT.map((name) => (env[name] === undefined ? 'u' : SECRET_ENVIRONMENT.includes(name) ? 's' : `s${env[name]}`)));

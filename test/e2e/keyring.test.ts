@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,11 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
     secrets?.stop();
     await stack?.stop();
   });
+  /**
+   * As after a reboot or a new login: the per-user tmpfs, and the hit files on it, are gone, so a run has to ask the
+   * keychain. (While they are there, a fresh credential is served from them, by the launcher and by Node alike.)
+   */
+  const emptyRuntimeDir = (): void => rmSync(join(secrets.env.XDG_RUNTIME_DIR!, 'kubectl-oidc'), { recursive: true, force: true });
 
   it('seals a 16 KB ID token with a key from the keychain: no token on disk, cache hit through kubectl', async () => {
     const ws = newWorkspace(stack, { env: secrets.env, driverEnv: { DRIVER_LOGIN: 'groups-300' } });
@@ -74,6 +79,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       // plain file, and no login is started from a run without a terminal.
       const sealed = readFileSync(join(ws.cacheDir, session!), 'utf8');
       const authorizations = stack.idp.counts.authorization;
+      emptyRuntimeDir();
       const elsewhere = await ws.plugin([], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
       expect(elsewhere.code).toBe(1);
       expect(elsewhere.stderr.trimEnd().split('\n').at(-1)).toMatch(
@@ -125,6 +131,11 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       const sealed = readFileSync(join(ws.cacheDir, session!), 'utf8');
       await secrets.lock();
       locked = true;
+      // The screen locked, the login session goes on: the hit file on the tmpfs still answers, without the keychain.
+      const whileLocked = await ws.plugin();
+      expect(whileLocked.code, whileLocked.stderr).toBe(0);
+      expect(whileLocked.stdout).toBe(first.stdout);
+      emptyRuntimeDir();
       const authorizations = stack.idp.counts.authorization;
       const started = performance.now();
       const background = await ws.plugin();
@@ -151,6 +162,8 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(hit.code, hit.stderr).toBe(0);
       expect(JSON.parse(hit.stdout).status.token).toBe(token);
       expect(stack.idp.counts.logins).toBe(logins);
+      // That hit from the keychain wrote the hit file again: the next runs skip the keychain.
+      expect(readdirSync(join(secrets.env.XDG_RUNTIME_DIR!, 'kubectl-oidc')).filter((name) => name.endsWith('.hit'))).toHaveLength(1);
       console.log(`a locked collection: exit 1 after ${ms} ms`);
     } finally {
       if (locked) await secrets.unlock(); // the next tests need it open
@@ -163,6 +176,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
     try {
       expect((await ws.plugin()).code).toBe(0);
       await deleteKeyIn(secrets, { service: 'kubectl-oidc', account: 'session-encryption-key', label: 'x' });
+      emptyRuntimeDir();
       const again = await ws.plugin();
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toContain(
@@ -212,7 +226,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       process.env = saved;
     }
   });
-  it("keyring storage: the launcher's hit file only on the per-user tmpfs ($XDG_RUNTIME_DIR), served as Node serves it", async () => {
+  it('keyring storage: the hit file only on the per-user tmpfs ($XDG_RUNTIME_DIR), served as from the keychain', async () => {
     const ws = newWorkspace(stack, { env: secrets.env, driverEnv: { DRIVER_LOGIN: 'noor' } });
     try {
       expect((await ws.plugin()).code).toBe(0);
@@ -221,10 +235,15 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(readdirSync(hits).filter((name) => name.endsWith('.hit'))).toHaveLength(1);
       expect(statSync(hits).mode & 0o777).toBe(0o700);
       const script = await writeTestLauncher(ws.dir);
-      const viaNode = await ws.plugin();
+      const viaKeychain = await ws.plugin(['-v']); // -v: Node opens the sealed session, not the hit file
+      expect(viaKeychain.stderr).toContain('read the session encryption key from the Secret Service over D-Bus');
       const viaLauncher = await run('dash', [script, ...ws.pluginArgs], { env: ws.env });
       expect(viaLauncher.code, viaLauncher.stderr).toBe(0);
-      expect(viaLauncher.stdout).toBe(viaNode.stdout);
+      expect(viaLauncher.stdout).toBe(viaKeychain.stdout);
+      // The Node entry reads the same file (no D-Bus at all here), and prints the same.
+      const viaNode = await ws.plugin([], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
+      expect(viaNode.code, viaNode.stderr).toBe(0);
+      expect(viaNode.stdout).toBe(viaKeychain.stdout);
     } finally {
       await ws.cleanup();
     }

@@ -1,6 +1,8 @@
-import { chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HIT_FORMAT } from '../../src/launcher/signature.js';
+import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
 import { writeKubeconfig } from '../support/kubeconfig.js';
 import { FAKE_NODE_STATUS, PLUGIN_BIN, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
@@ -35,7 +37,8 @@ describe.skipIf(!enabled)('the sh launcher', () => {
       expect(readFileSync(file, 'utf8')).not.toContain('refresh');
       const noNode = await writeTestLauncher(ws.dir);
       for (const env of [{ KUBERNETES_EXEC_INFO: V1 }, {}] as Record<string, string>[]) {
-        const node = await ws.plugin([], env);
+        // -v: Node reads the session itself, not the hit file (its debug lines go to stderr).
+        const node = await ws.plugin(['-v'], env);
         expect(node.code).toBe(0);
         for (const [shell, flags] of SHELLS) {
           const hit = await run(shell, [...flags, noNode, ...ws.pluginArgs], { env: { ...ws.env, ...env } });
@@ -57,7 +60,7 @@ describe.skipIf(!enabled)('the sh launcher', () => {
       expect(await toNode(['status'])).toBe(FAKE_NODE_STATUS);
       // A credential past its margin, and a file that is not ours, are never served.
       const text = readFileSync(file, 'utf8');
-      writeFileSync(file, text.replace(/^(kubectl-oidc-hit 1\n)\d+/, `$1${Math.floor(Date.now() / 1000) - 1}`));
+      writeFileSync(file, text.replace(new RegExp(`^(${HIT_FORMAT}\n)\\d+`), `$1${Math.floor(Date.now() / 1000) - 1}`));
       expect(await toNode(ws.pluginArgs)).toBe(FAKE_NODE_STATUS);
       writeFileSync(file, text);
       expect(await toNode(ws.pluginArgs)).toBe(0);
@@ -66,6 +69,13 @@ describe.skipIf(!enabled)('the sh launcher', () => {
         expect(await toNode(ws.pluginArgs)).toBe(FAKE_NODE_STATUS);
         chownSync(file, 0, 0);
       }
+      // Nor one that others may read or write.
+      for (const mode of [0o640, 0o606]) {
+        chmodSync(file, mode);
+        expect(await toNode(ws.pluginArgs)).toBe(FAKE_NODE_STATUS);
+      }
+      chmodSync(file, 0o600);
+      expect(await toNode(ws.pluginArgs)).toBe(0);
       // A partial file (cut short) is a miss, never a wrong credential.
       writeFileSync(file, text.split('\n').slice(0, 5).join('\n'));
       expect(await toNode(ws.pluginArgs)).toBe(FAKE_NODE_STATUS);
@@ -73,6 +83,50 @@ describe.skipIf(!enabled)('the sh launcher', () => {
       // logout removes it.
       expect((await run(PLUGIN_BIN, ['logout', ...ws.pluginArgs.slice(1)], { env: ws.env })).code).toBe(0);
       expect(readdirSync(ws.cacheDir).filter((name) => name.endsWith('.hit'))).toEqual([]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('secrets (a password in the environment, a client secret argument) never reach the hit file; any value hits', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const common = [
+        `--oidc-issuer-url=${stack.idp.issuer}`,
+        `--certificate-authority=${stack.certs.caFile}`,
+        `--token-cache-dir=${ws.cacheDir}`,
+      ];
+      const password = ['get-token', ...common, `--oidc-client-id=${TEST_CLIENT_ID}`, '--grant-type=password', '--username=wren'];
+      const secret = ['get-token', ...common, `--oidc-client-id=${MACHINE_CLIENT_ID}`, '--grant-type=client-credentials'];
+      const withPassword = { ...ws.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD };
+      const first = await run(PLUGIN_BIN, password, { env: withPassword });
+      expect(first.code, first.stderr).toBe(0);
+      const second = await run(PLUGIN_BIN, [...secret, '--oidc-client-secret', MACHINE_CLIENT_SECRET], { env: ws.env });
+      expect(second.code, second.stderr).toBe(0);
+      const files = readdirSync(ws.cacheDir).filter((name) => name.endsWith('.hit'));
+      expect(files).toHaveLength(2);
+      for (const name of files) {
+        const text = readFileSync(join(ws.cacheDir, name), 'utf8');
+        expect(text).not.toContain(TEST_PASSWORD);
+        expect(text).not.toContain(MACHINE_CLIENT_SECRET);
+      }
+      const noNode = await writeTestLauncher(ws.dir);
+      // The password does not pick the session: Node serves the same credential whatever it is, and so does the launcher.
+      const otherPassword = { ...ws.env, KUBECTL_OIDC_PASSWORD: 'another password' };
+      expect((await run(PLUGIN_BIN, [...password, '-v'], { env: otherPassword })).stdout).toBe(first.stdout);
+      for (const [shell, flags] of SHELLS) {
+        const hit = await run(shell, [...flags, noNode, ...password], { env: otherPassword });
+        expect(hit.code, `${shell}: ${hit.stderr}`).toBe(0);
+        expect(hit.stdout).toBe(first.stdout);
+        const secretHit = await run(shell, [...flags, noNode, ...secret, '--oidc-client-secret', MACHINE_CLIENT_SECRET], { env: ws.env });
+        expect(secretHit.code, `${shell}: ${secretHit.stderr}`).toBe(0);
+        expect(secretHit.stdout).toBe(second.stdout);
+      }
+      // Whether a secret is given still counts, and how (inline or as the next argument): otherwise it is another run.
+      expect((await run('dash', [noNode, ...password], { env: ws.env })).code).toBe(FAKE_NODE_STATUS);
+      expect((await run('dash', [noNode, ...secret], { env: ws.env })).code).toBe(FAKE_NODE_STATUS);
+      const inline = await run('dash', [noNode, ...secret, `--oidc-client-secret=${MACHINE_CLIENT_SECRET}`], { env: ws.env });
+      expect(inline.code).toBe(FAKE_NODE_STATUS);
     } finally {
       await ws.cleanup();
     }

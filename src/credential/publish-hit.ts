@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { hitDir, writeHitFile } from '../launcher/hit-file.js';
+import { argsSignature, envSignature } from '../launcher/signature.js';
+import type { GetTokenOptions } from '../options/types.js';
+import { type CredentialToken, marginFor } from '../session/expiry.js';
+import { API_VERSION_V1, API_VERSION_V1BETA1, formatExecCredential } from './exec-credential.js';
+
+/** The command line and environment of a run, as a hit file records them. */
+export interface Invocation {
+  /** The arguments after the program name, `get-token` first. */
+  args: readonly string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** Writes (or replaces) the session's hit file for this run: what the launcher prints, and until when. */
+export const publishHit = async (
+  options: GetTokenOptions,
+  storage: string,
+  key: string,
+  token: CredentialToken,
+  run: Invocation,
+): Promise<void> => {
+  const dir = hitDir(storage, options.cache.tokenCacheDir, run.env);
+  const args = argsSignature(run.args);
+  const env = envSignature(run.env);
+  if (!dir || args === undefined || env === undefined || token.expiresAt === undefined) return;
+  const margin = marginFor(token, options.cache.tokenExpiryMarginSec);
+  const expiry = new Date((token.expiresAt - margin) * 1000);
+  await writeHitFile(dir, key, {
+    freshUntil: Math.floor(token.expiresAt - margin),
+    args,
+    env,
+    v1: formatExecCredential(API_VERSION_V1, token.token, expiry),
+    v1beta1: formatExecCredential(API_VERSION_V1BETA1, token.token, expiry),
+  });
+};
+
+/** Whether the session has no hit file at all (after a reboot emptied the tmpfs, or an upgrade from a release without). */
+export const hitMissing = (options: GetTokenOptions, storage: string, key: string, env: NodeJS.ProcessEnv): boolean => {
+  const dir = hitDir(storage, options.cache.tokenCacheDir, env);
+  return dir !== undefined && !existsSync(join(dir, `${key}.hit`));
+};

@@ -1,0 +1,101 @@
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeStdout } from '../credential/stdout.js';
+import { argsSignature, envSignature, HIT_FORMAT, isUnjudged } from './signature.js';
+
+// The hit file served by Node, for the Node entry (Windows, installs without scripts, and every miss of the sh
+// launcher): the launcher's rules in JavaScript, in a file of its own (dist/hit.cjs) that bin/kubectl-oidc loads before
+// anything else, so that a hit neither compiles nor runs the rest (option parsing, the session key, the keychain).
+
+/** The apiVersion kubectl asks for, as the launcher reads it; undefined for one the hit file does not have. */
+const versionAsked = (raw: string | undefined): 'v1' | 'v1beta1' | undefined => {
+  if (!raw) return 'v1beta1';
+  try {
+    const apiVersion = (JSON.parse(raw) as { apiVersion?: unknown }).apiVersion;
+    if (apiVersion === 'client.authentication.k8s.io/v1beta1') return 'v1beta1';
+    if (apiVersion === 'client.authentication.k8s.io/v1') return 'v1';
+  } catch {
+    // not JSON: the full path says what is wrong with it
+  }
+  return undefined;
+};
+
+/** Where hit files may be, as the launcher looks: the cache directory of these arguments, and the per-user tmpfs. */
+const hitDirs = (args: readonly string[], env: NodeJS.ProcessEnv): string[] => {
+  let dir: string | undefined;
+  for (const [i, arg] of args.entries()) {
+    if (arg.startsWith('--token-cache-dir=')) dir = arg.slice('--token-cache-dir='.length);
+    else if (arg === '--token-cache-dir' && i + 1 < args.length) dir = args[i + 1];
+  }
+  dir ||= env.KUBECTL_OIDC_TOKEN_CACHE_DIR || join(env.KUBECACHEDIR || join(env.HOME ?? '', '.kube', 'cache'), 'kubectl-oidc');
+  return env.XDG_RUNTIME_DIR ? [dir, join(env.XDG_RUNTIME_DIR, 'kubectl-oidc')] : [dir];
+};
+
+/** A file's text, if it is a regular file of ours that no one else may read or write. */
+const readOwnFile = (path: string): string | undefined => {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!stat.isFile() || (uid !== undefined && (stat.uid !== uid || (stat.mode & 0o077) !== 0))) return undefined;
+    return readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/**
+ * The ExecCredential line a hit file holds for exactly these signatures, if it is complete, in this format and fresh
+ * at nowSec (whole seconds, as the launcher's `date +%s`).
+ */
+export const hitLine = (
+  text: string,
+  signatures: { args: string; env: string },
+  version: 'v1' | 'v1beta1',
+  nowSec: number,
+): string | undefined => {
+  const lines = text.split('\n');
+  if (lines.length !== 7 || lines[6] !== '' || lines[0] !== HIT_FORMAT) return undefined;
+  const [, until, args, env, v1, v1beta1] = lines as [string, string, string, string, string, string];
+  if (args !== signatures.args || env !== signatures.env || !/^\d+$/.test(until) || Math.floor(nowSec) >= Number(until)) {
+    return undefined;
+  }
+  return `${version === 'v1' ? v1 : v1beta1}\n`;
+};
+
+/** The hit for this run (the arguments after the program name), if a hit file has one. */
+export const findHit = (args: readonly string[], env: NodeJS.ProcessEnv, nowSec: number): string | undefined => {
+  if (args[0] !== 'get-token' || args.some(isUnjudged)) return undefined;
+  const version = versionAsked(env.KUBERNETES_EXEC_INFO);
+  const signatures = { args: argsSignature(args), env: envSignature(env) };
+  if (!version || signatures.args === undefined || signatures.env === undefined) return undefined;
+  for (const dir of hitDirs(args, env)) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.endsWith('.hit')) continue;
+      const text = readOwnFile(join(dir, name));
+      const line = text && hitLine(text, signatures as { args: string; env: string }, version, nowSec);
+      if (line) return line;
+    }
+  }
+  return undefined;
+};
+
+/** Prints this process's hit, if there is one, and says whether it did. */
+export const servedHit = (): boolean => {
+  const line = findHit(process.argv.slice(2), process.env, Date.now() / 1000);
+  if (line) writeStdout(line);
+  return line !== undefined;
+};

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { hitLine } from '../../src/launcher/node-hit.js';
+import { argsSignature, envSignature, HIT_ENVIRONMENT, HIT_FORMAT, SEPARATOR } from '../../src/launcher/signature.js';
+
+const fields = (signature: string | undefined): string[] | undefined => signature?.split(SEPARATOR);
+
+describe('hit signatures', () => {
+  it('record the arguments of a plain run, secret values blanked inline and as the next argument', () => {
+    expect(
+      fields(argsSignature(['get-token', '--oidc-client-secret=s3cret', '-v', '--password', 'hunter2', '--username=u', '--force-refresh'])),
+    ).toEqual(['get-token', '--oidc-client-secret=', '--password', '', '--username=u']);
+    expect(fields(argsSignature(['get-token', '--token-exchange-subject-token', 'eyJ.x.y', '--oidc-client-id=c']))).toEqual([
+      'get-token',
+      '--token-exchange-subject-token',
+      '',
+      '--oidc-client-id=c',
+    ]);
+    expect(argsSignature(['get-token', '--username=a\nb'])).toBeUndefined();
+  });
+
+  it('record each variable set (with its value, none for a secret) or unset, in one order', () => {
+    const signature = fields(envSignature({ KUBECTL_OIDC_PASSWORD: 'hunter2', KUBECTL_OIDC_USERNAME: 'u', HOME: '/h' }))!;
+    expect(signature).toHaveLength(HIT_ENVIRONMENT.length);
+    expect(signature[HIT_ENVIRONMENT.indexOf('KUBECTL_OIDC_PASSWORD')]).toBe('s');
+    expect(signature[HIT_ENVIRONMENT.indexOf('KUBECTL_OIDC_CLIENT_SECRET')]).toBe('u');
+    expect(signature[HIT_ENVIRONMENT.indexOf('KUBECTL_OIDC_USERNAME')]).toBe('su');
+    expect(signature[HIT_ENVIRONMENT.indexOf('HOME')]).toBe('s/h');
+    expect(signature.join('')).not.toContain('hunter2');
+  });
+});
+
+describe('reading a hit file', () => {
+  const signatures = { args: 'get-token\x1f--oidc-client-id=c', env: 'u\x1fs/h' };
+  const file = (until: number, lines = [HIT_FORMAT, String(until), signatures.args, signatures.env, '{"v1":1}', '{"v1beta1":1}']): string =>
+    `${lines.join('\n')}\n`;
+
+  it('gives the line for the apiVersion asked, until the second it stops being fresh', () => {
+    expect(hitLine(file(1000), signatures, 'v1', 999.9)).toBe('{"v1":1}\n');
+    expect(hitLine(file(1000), signatures, 'v1beta1', 999)).toBe('{"v1beta1":1}\n');
+    expect(hitLine(file(1000), signatures, 'v1', 1000)).toBeUndefined();
+  });
+
+  it('never for other arguments or environment, another format, or a partial or garbled file', () => {
+    expect(hitLine(file(1000), { ...signatures, args: 'get-token' }, 'v1', 1)).toBeUndefined();
+    expect(hitLine(file(1000), { ...signatures, env: 'u\x1fs/other' }, 'v1', 1)).toBeUndefined();
+    expect(hitLine(file(1000).replace(HIT_FORMAT, 'kubectl-oidc-hit 1'), signatures, 'v1', 1)).toBeUndefined();
+    const whole = file(1000);
+    for (let cut = 0; cut < whole.length; cut++) expect(hitLine(whole.slice(0, cut), signatures, 'v1', 1)).toBeUndefined();
+    expect(hitLine(file(1000).replace('1000', '1e9'), signatures, 'v1', 1)).toBeUndefined();
+    expect(hitLine(`${file(1000)}extra\n`, signatures, 'v1', 1)).toBeUndefined();
+  });
+});
