@@ -6,7 +6,7 @@ import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore, TokenSet } from '../session/tokens.js';
 import { type ExecInfo, formatExecCredential } from './exec-credential.js';
-import { hitMissing, type Invocation, publishHit } from './publish-hit.js';
+import { type Invocation, restoreHit } from './publish-hit.js';
 import { writeStdout } from './stdout.js';
 
 /**
@@ -63,8 +63,6 @@ export const serveFromCache = async (options: GetTokenOptions, execInfo: ExecInf
   if (!hit) return { options, run, store };
   debug(`using the cached token (${store.name} storage)`);
   printCredential(options, execInfo, hit, now);
-  if (store.persistent && hitMissing(options, store.name, key, run.env)) {
-    await publishHit(options, store.name, key, hit, run).catch((err: unknown) => debug(`no hit file: ${String(err)}`));
-  }
+  await restoreHit(options, store, key, hit, run).catch((err: unknown) => debug(`no hit file: ${String(err)}`));
   return 'served';
 };

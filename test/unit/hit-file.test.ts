@@ -1,6 +1,12 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { restoreHit } from '../../src/credential/publish-hit.js';
 import { hitLine } from '../../src/launcher/node-hit.js';
 import { argsSignature, envSignature, HIT_ENVIRONMENT, HIT_FORMAT, SEPARATOR } from '../../src/launcher/signature.js';
+import { fastParseGetToken } from '../../src/options/parse.js';
+import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
 
 const fields = (signature: string | undefined): string[] | undefined => signature?.split(SEPARATOR);
 
@@ -48,5 +54,42 @@ describe('reading a hit file', () => {
     for (let cut = 0; cut < whole.length; cut++) expect(hitLine(whole.slice(0, cut), signatures, 'v1', 1)).toBeUndefined();
     expect(hitLine(file(1000).replace('1000', '1e9'), signatures, 'v1', 1)).toBeUndefined();
     expect(hitLine(`${file(1000)}extra\n`, signatures, 'v1', 1)).toBeUndefined();
+  });
+});
+
+describe('restoring a missing hit file from a hit', () => {
+  const jwt = (sub: string): string =>
+    `e30.${Buffer.from(JSON.stringify({ sub, exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')}.sig`;
+  const store = (loads: (TokenSet | undefined)[]): SessionStore => ({
+    name: 'disk',
+    persistent: true,
+    load: async () => loads.shift(),
+    save: async () => undefined,
+    remove: async () => true,
+  });
+
+  it('keeps it while the store still holds that credential, removes it when a logout or refresh changed the session', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-unit-'));
+    try {
+      const args = [
+        '--oidc-issuer-url=https://idp.example',
+        '--oidc-client-id=c',
+        `--token-cache-dir=${dir}`,
+        '--token-cache-storage=disk',
+      ];
+      const options = fastParseGetToken(args, {})!;
+      const run = { args: ['get-token', ...args], env: {} };
+      const token = { token: jwt('alice'), expiresAt: Math.floor(Date.now() / 1000) + 3600 };
+      const file = join(dir, 'k.hit');
+      await restoreHit(options, store([{ idToken: token.token }]), 'k', token, run);
+      expect(existsSync(file)).toBe(true);
+      rmSync(file);
+      await restoreHit(options, store([undefined]), 'k', token, run); // logged out meanwhile
+      expect(existsSync(file)).toBe(false);
+      await restoreHit(options, store([{ idToken: jwt('alice, refreshed') }]), 'k', token, run); // refreshed meanwhile
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
