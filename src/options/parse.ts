@@ -94,7 +94,8 @@ const groupOptions = (command: Command, given: (row: Row) => unknown): Groups =>
     let value = given(row) ?? defaultOf(row);
     if (row.kind === 'boolean') value = value === true;
     if (row.kind === 'level' && value === true) value = 1; // commander's value for a bare -v
-    if (value === undefined || (value === '' && !row.required)) continue;
+    if (value === '' && row.required) throw bad(`--${row.name} is empty: give the ${row.description}`);
+    if (value === undefined || value === '') continue;
     const group = groups[row.group] ?? {};
     group[row.key] = value;
     groups[row.group] = group;

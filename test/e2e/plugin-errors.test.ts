@@ -73,7 +73,12 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
     expectOneLineFailure(await plugin([...provider(), '--listen-address=0.0.0.0']), /--listen-address "0.0.0.0" is not host:port/, 2);
     expectOneLineFailure(
       await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`, '--oidc-issuer-url=']),
-      /^kubectl-oidc: --oidc-issuer-url is not a URL: ""$/,
+      /^kubectl-oidc: --oidc-issuer-url is empty: give the issuer URL of the OpenID Connect provider$/,
+      2,
+    );
+    expectOneLineFailure(
+      await plugin([...provider().slice(0, 1), '--oidc-client-id=']),
+      /^kubectl-oidc: --oidc-client-id is empty: give the client ID registered at the provider$/,
       2,
     );
     expectOneLineFailure(await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`, '--oidc-issuer-url=http://idp.example']), /must use https/, 2);
