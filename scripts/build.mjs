@@ -144,12 +144,14 @@ noteUse(rest.metafile);
 // 3. The CommonJS files again, exporting only what is imported from them (same export names: the rest is unchanged).
 for (const index of LAYERS.keys()) await buildLayer(index, (path) => used.has(path));
 
-// 4. The sh launcher, from the option table (src/launcher/script.ts), with placeholders for the paths npm's install
-//    fills in; and what npm runs after an install (bin/postinstall.cjs), which needs nothing else.
+// 4. The sh launcher, from the option table (src/launcher/script.ts): with placeholders for the paths npm's install
+//    fills in, and as release archives ship it (node from PATH, the Node entry beside it); and what npm runs after an
+//    install (bin/postinstall.cjs), which needs nothing else.
 const generator = await build({ ...cjs, entryPoints: ['src/launcher/script.ts'], write: false });
 const generated = { exports: {} };
 new Function('module', 'exports', 'require', generator.outputFiles[0].text)(generated, generated.exports, requireDist);
 writeFileSync(resolve(root, 'dist', 'launcher.sh.in'), generated.exports.launcherScript({ node: '@NODE@', entry: '@ENTRY@' }));
+writeFileSync(resolve(root, 'dist', 'launcher-beside.sh'), generated.exports.launcherScript('beside'));
 await build({ ...cjs, entryPoints: ['src/launcher/install.ts'], outfile: 'dist/install-launcher.cjs' });
 
 const twice = Object.keys(rest.metafile.inputs).filter((input) => held.has(resolve(root, input)));

@@ -9,13 +9,28 @@ const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
  * nothing it cannot judge (-v, --force-refresh, --help), a file we own that no one else may read or write (no ACL), a
  * credential still fresh, an apiVersion it has.
  */
-export const launcherScript = (settings: { node: string; entry: string }): string => {
+export const launcherScript = (settings: { node: string; entry: string } | 'beside'): string => {
   const us = SEPARATOR;
+  // npm's install knows both paths. A release archive ('beside') runs the node on PATH, and the Node entry beside the
+  // script, found through the links that krew or Homebrew put on PATH (resolved only on the way to Node).
+  const nodePath =
+    settings === 'beside'
+      ? `node=node
+node_path() {
+  self=$0
+  while [ -h "$self" ]; do
+    link=$(readlink "$self")
+    case $link in /*) self=$link ;; *) case $self in */*) self=\${self%/*}/$link ;; *) self=$link ;; esac ;; esac
+  done
+  case $self in */*) here=\${self%/*} ;; *) here=. ;; esac
+  exec "$node" "$here/kubectl-oidc-node" "$@"
+}`
+      : `node=${quote(settings.node)}
+[ -x "$node" ] || node=node
+node_path() { exec "$node" ${quote(settings.entry)} "$@"; }`;
   return `#!/bin/sh
 # kubectl-oidc launcher (generated at install): a fresh cached credential from its hit file; anything else to Node.
-node=${quote(settings.node)}
-[ -x "$node" ] || node=node
-node_path() { exec "$node" ${quote(settings.entry)} "$@"; }
+${nodePath}
 [ "\${1-}" = get-token ] || node_path "$@"
 args=
 dir=
