@@ -7,10 +7,32 @@ export const setVerbosity = (level: number): void => {
 
 export const isVerbose = (): boolean => verbosity > 0;
 
+/** Bold on a terminal that takes colour (NO_COLOR unset, https://no-color.org), as is elsewhere. */
+export const emphasis = (text: string): string => (process.stderr.isTTY && !process.env.NO_COLOR ? `\x1b[1m${text}\x1b[22m` : text);
+
+let statusShown = false;
+
+/** A line redrawn in place on a terminal (what a login waits for, the time left): any other line clears it first. */
+export const showStatus = (text: string): void => {
+  if (!process.stderr.isTTY) return;
+  process.stderr.write(`\r\x1b[K${text}`);
+  statusShown = true;
+};
+
+/** Clears the status line, so that what follows starts on a fresh line. */
+export const clearStatus = (): void => {
+  if (!statusShown) return;
+  statusShown = false;
+  process.stderr.write('\r\x1b[K');
+};
+
 export const info = (message: string): void => {
+  clearStatus();
   process.stderr.write(`kubectl-oidc: ${message}\n`);
 };
 
 export const debug = (message: string): void => {
-  if (verbosity > 0) process.stderr.write(`kubectl-oidc: [debug] ${message}\n`);
+  if (verbosity === 0) return;
+  clearStatus();
+  process.stderr.write(`kubectl-oidc: [debug] ${message}\n`);
 };

@@ -23,7 +23,7 @@ export const loginWithBrowser = async (
   extraScopes: string[],
   cancel?: AbortSignal,
 ): Promise<TokenSet> => {
-  const { signal, dispose } = loginSignal(options.authenticationTimeoutSec, cancel);
+  const { signal, dispose } = loginSignal(options.authenticationTimeoutSec, cancel, true);
   const server = await startLoopbackServer(options);
   try {
     const request = await prepareAuthorization(provider, {

@@ -1,4 +1,4 @@
-import { info } from '../log.js';
+import { emphasis, info } from '../log.js';
 import type { Provider } from '../oidc/provider.js';
 import { pollDeviceAuthorization, startDeviceAuthorization } from '../oidc/tokens.js';
 import type { GetTokenOptions } from '../options/types.js';
@@ -13,7 +13,7 @@ export const loginWithDeviceCode = async (
   canOpenBrowser: boolean,
   cancel?: AbortSignal,
 ): Promise<TokenSet> => {
-  const { signal, dispose } = loginSignal(options.login.authenticationTimeoutSec, cancel);
+  const { signal, dispose } = loginSignal(options.login.authenticationTimeoutSec, cancel, true);
   try {
     const device = await startDeviceAuthorization(provider, {
       extraScopes: options.provider.extraScopes,
@@ -21,7 +21,10 @@ export const loginWithDeviceCode = async (
       extraParams: options.login.authRequestExtraParams,
     });
     const { verification_uri: uri, verification_uri_complete: complete, user_code: code } = device.response;
-    info(`to log in, open ${uri} on any device and enter the code ${code}${complete ? `\n\n    or open ${complete}\n` : ''}`);
+    // The code on a line of its own, spaced out and (on a colour terminal) bold: it is read off a screen and typed.
+    info(
+      `to log in, open ${uri} on any device and enter the code\n\n        ${emphasis(code)}\n${complete ? `\n    or open ${complete}\n` : ''}`,
+    );
     if (complete && canOpenBrowser) await openBrowser(complete, options.login, false);
     return await pollDeviceAuthorization(provider, device, signal);
   } finally {

@@ -1,11 +1,13 @@
 import { PluginError } from '../errors.js';
 import { interruption } from '../interrupt.js';
+import { showCountdown } from './countdown.js';
 
 /**
  * An AbortSignal that fires on the login timeout, on a signal to the process (Ctrl-C, SIGTERM, SIGHUP), or when
- * `cancel` fires (another login of the same run won).
+ * `cancel` fires (another login of the same run won). With `countdown`, a terminal shows the time left meanwhile (not
+ * where the person types a code: the redrawn line would wipe it).
  */
-export const loginSignal = (timeoutSec: number, cancel?: AbortSignal): { signal: AbortSignal; dispose(): void } => {
+export const loginSignal = (timeoutSec: number, cancel?: AbortSignal, countdown = false): { signal: AbortSignal; dispose(): void } => {
   const timeout = new AbortController();
   const timer = setTimeout(
     () =>
@@ -18,8 +20,12 @@ export const loginSignal = (timeoutSec: number, cancel?: AbortSignal): { signal:
       ),
     timeoutSec * 1000,
   );
+  const stopCountdown = countdown ? showCountdown(Date.now() + timeoutSec * 1000) : () => undefined;
   return {
     signal: AbortSignal.any([interruption(), timeout.signal, ...(cancel ? [cancel] : [])]),
-    dispose: () => clearTimeout(timer),
+    dispose: () => {
+      clearTimeout(timer);
+      stopCountdown();
+    },
   };
 };

@@ -25,7 +25,7 @@ describe.skipIf(!enabled)('npm run demo', () => {
         demo.stderr.setEncoding('utf8').on('data', (chunk: string) => {
           stderr += chunk;
           const found = stderr.match(/which leads to\s+(https:\/\/127\.0\.0\.1:\d+\/\S+)/);
-          if (found && /enter the code \S+/.test(stderr)) resolve(found[1]!);
+          if (found && /enter the code\s+\S+/.test(stderr)) resolve(found[1]!);
         });
         void exited.then((code) => reject(new Error(`the demo exited (${code}) before showing a URL:\n${stderr}`)));
       });

@@ -82,7 +82,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       const result = await ws.kubectl();
       expect(result.code, result.stderr).toBe(0);
       expect(parseWhoAmI(result.stdout).username).toBe('dora@example.test');
-      expect(result.stderr).toMatch(/to log in, open https:\/\/\S+\/device on any device and enter the code \S+/);
+      expect(result.stderr).toMatch(/to log in, open https:\/\/\S+\/device on any device and enter the code\s+[A-Z]{4}-[A-Z]{4}\n/);
       expect(stack.idp.counts.deviceAuthorizationsWithPkce).toBe(before.deviceAuthorizationsWithPkce + 1);
       expect(stack.idp.counts.grants.slow_down).toBe((before.grants.slow_down ?? 0) + 1);
       expect((await ws.driverResult()).title).toBe('Sign-in Success');

@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { PLUGIN_BIN } from '../support/paths.js';
+import { newWorkspace, useStack, type Workspace } from './harness.js';
+import { e2eEnabled } from './requirements.js';
+
+const enabled = e2eEnabled();
+const tmuxAvailable = (() => {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (enabled && !tmuxAvailable && process.env.REQUIRE_E2E === '1')
+  throw new Error('tmux is missing (apt-get install tmux) and REQUIRE_E2E=1');
+
+const INTERACTIVE = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } });
+
+/**
+ * Runs a command as a child of this and records how it ended in a file: tmux's own record of a pane's exit status is
+ * lost now and then when the terminal closes before the process is reaped. This waits out the terminal's Ctrl-C (the
+ * child, in the same process group, gets it too).
+ */
+const RECORDER = `const { spawn } = require('node:child_process');
+const { openSync, writeFileSync } = require('node:fs');
+const { constants } = require('node:os');
+const [status, out, command, ...args] = process.argv.slice(1);
+process.on('SIGINT', () => undefined);
+spawn(command, args, { stdio: ['inherit', openSync(out, 'w'), 'inherit'] }).on('exit', (code, signal) =>
+  writeFileSync(status, String(code ?? 128 + constants.signals[signal])),
+);`;
+
+/** The plugin in a real terminal (a tmux pane that stays after it exits): what the screen shows, keys, the exit status. */
+const inTerminal = (ws: Workspace, args: string[]) => {
+  const session = `kubectl-oidc-terminal-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmux = (...rest: string[]): string => execFileSync('tmux', ['-L', session, ...rest], { encoding: 'utf8' });
+  const status = join(ws.dir, `${session}.status`);
+  const environment = `KUBERNETES_EXEC_INFO='${INTERACTIVE}' HOME='${ws.dir}' DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent`;
+  const quoted = [status, join(ws.dir, 'stdout'), PLUGIN_BIN, ...args].map((a) => `'${a}'`).join(' ');
+  const command = `exec env ${environment} '${process.execPath}' -e "${RECORDER.replace(/"/g, '\\"')}" ${quoted}`;
+  tmux(
+    '-f',
+    '/dev/null',
+    'new-session',
+    '-d',
+    '-s',
+    's',
+    '-x',
+    '200',
+    '-y',
+    '40',
+    'sh',
+    '-c',
+    `tmux -L ${session} set -g remain-on-exit on; ${command}`,
+  );
+  const screen = (): string => tmux('capture-pane', '-p', '-J', '-t', 's');
+  return {
+    screen,
+    shows: (pattern: RegExp): Promise<string> =>
+      vi.waitFor(
+        () => {
+          const match = screen().match(pattern);
+          if (!match) throw new Error(`the terminal does not show ${pattern} yet:\n${screen()}`);
+          return match[0];
+        },
+        { timeout: 30_000, interval: 50 },
+      ),
+    keys: (...keys: string[]): void => void tmux('send-keys', '-t', 's', ...keys),
+    exitStatus: (): Promise<number> =>
+      vi.waitFor(
+        () => {
+          if (!existsSync(status)) throw new Error('still running');
+          return Number(readFileSync(status, 'utf8'));
+        },
+        { timeout: 10_000, interval: 50 },
+      ),
+    close: (): void => {
+      try {
+        tmux('kill-server');
+      } catch {
+        // already gone
+      }
+    },
+  };
+};
+
+describe.skipIf(!enabled || !tmuxAvailable)('what a terminal shows while the plugin waits', () => {
+  const stack = useStack();
+
+  it('the time left counts down in place under the URL; Ctrl-C ends it on a fresh line with one message, exit 130', async () => {
+    const ws = newWorkspace(stack);
+    const terminal = inTerminal(ws, [...ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')), '--skip-open-browser']);
+    try {
+      await terminal.shows(/http:\/\/localhost:\d+\//);
+      const first = await terminal.shows(/waiting for you to log in: \d+:\d\d left · Ctrl-C cancels/);
+      // Redrawn, not repeated: a later second replaces the line.
+      await vi.waitFor(() => expect(terminal.screen()).not.toContain(first), { timeout: 5_000, interval: 100 });
+      expect(terminal.screen().match(/waiting for you to log in/g)).toHaveLength(1);
+      terminal.keys('C-c');
+      expect(await terminal.exitStatus(), terminal.screen()).toBe(130);
+      const lines = terminal
+        .screen()
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.startsWith('Pane is dead'));
+      expect(lines.at(-1)).toBe('kubectl-oidc: cancelled by SIGINT; the session cache is as it was');
+      expect(terminal.screen()).not.toContain('waiting for you to log in');
+      expect(terminal.screen().match(/cancelled by SIGINT/g)).toHaveLength(1);
+    } finally {
+      terminal.close();
+      await ws.cleanup();
+    }
+  });
+
+  it('the device code on a line of its own; Ctrl-C at the keyboard login says cancelled, not "no code was pasted"', async () => {
+    const ws = newWorkspace(stack);
+    const base = ws.pluginArgs.filter((a) => !a.startsWith('--browser-command'));
+    const device = inTerminal(ws, [...base, '--grant-type=device-code', '--skip-open-browser']);
+    try {
+      await device.shows(/enter the code\n\n {8}[A-Z]{4}-[A-Z]{4}\n/);
+      device.keys('C-c');
+      expect(await device.exitStatus()).toBe(130);
+    } finally {
+      device.close();
+    }
+    const keyboard = inTerminal(ws, [...base, '--grant-type=authcode-keyboard', '--skip-open-browser']);
+    try {
+      await keyboard.shows(/code or URL: $/m);
+      keyboard.keys('C-c');
+      expect(await keyboard.exitStatus()).toBe(130);
+      expect(keyboard.screen()).toContain('kubectl-oidc: cancelled by SIGINT; the session cache is as it was');
+      expect(keyboard.screen()).not.toContain('no code was pasted');
+    } finally {
+      keyboard.close();
+      await ws.cleanup();
+    }
+  });
+});
