@@ -23,19 +23,10 @@ import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
 import { freePort, start } from '../support/process.js';
 import { type RunResult, run } from '../support/run.js';
 import { newWorkspace, parseWhoAmI, type Stack, type Workspace } from './harness.js';
-import { e2eEnabled, KUBECTL } from './requirements.js';
+import { e2eEnabled, KUBECTL, tmuxAvailable } from './requirements.js';
 
 const enabled = e2eEnabled();
-const tmuxAvailable = (() => {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (enabled && !tmuxAvailable && process.env.REQUIRE_E2E === '1')
-  throw new Error('tmux is missing (apt-get install tmux) and REQUIRE_E2E=1');
+const tmux = tmuxAvailable(enabled);
 
 const claimsOf = (result: RunResult): Record<string, unknown> => {
   const token = (JSON.parse(result.stdout) as { status: { token: string } }).status.token;
@@ -369,7 +360,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
     }
   });
 
-  it.skipIf(!tmuxAvailable)(
+  it.skipIf(!tmux)(
     'authcode-keyboard in a real terminal (tmux): the pasted address completes the login; without a terminal, one line says what to set',
     async () => {
       const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'gus', DRIVER_CAPTURE_URL: '1' } });

@@ -49,3 +49,15 @@ export const e2eEnabled = (needs: E2eNeeds = {}): boolean => {
   process.stderr.write(`\n\x1b[41;97m ${message} — SKIPPING THEM \x1b[0m\n\n`);
   return false;
 };
+
+/**
+ * Whether tmux is there for the tests that type into a real terminal; only end-to-end runs ask. Under REQUIRE_E2E=1
+ * (CI) a missing tmux fails the suite instead.
+ */
+export const tmuxAvailable = (enabled: boolean): boolean => {
+  if (!enabled) return false;
+  if (works('tmux', ['-V'])) return true;
+  if (process.env.REQUIRE_E2E === '1') throw new Error('tmux is missing (apt-get install tmux) and REQUIRE_E2E=1');
+  process.stderr.write('\n\x1b[41;97m tmux is missing (apt-get install tmux): the tests in a real terminal are SKIPPED \x1b[0m\n\n');
+  return false;
+};

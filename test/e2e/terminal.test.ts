@@ -4,19 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { newWorkspace, useStack, type Workspace } from './harness.js';
-import { e2eEnabled } from './requirements.js';
+import { e2eEnabled, tmuxAvailable } from './requirements.js';
 
 const enabled = e2eEnabled();
-const tmuxAvailable = (() => {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (enabled && !tmuxAvailable && process.env.REQUIRE_E2E === '1')
-  throw new Error('tmux is missing (apt-get install tmux) and REQUIRE_E2E=1');
+const tmux = tmuxAvailable(enabled);
 
 const INTERACTIVE = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } });
 
@@ -88,7 +79,7 @@ const inTerminal = (ws: Workspace, args: string[]) => {
   };
 };
 
-describe.skipIf(!enabled || !tmuxAvailable)('what a terminal shows while the plugin waits', () => {
+describe.skipIf(!tmux)('what a terminal shows while the plugin waits', () => {
   const stack = useStack();
 
   it('the time left counts down in place under the URL; Ctrl-C ends it on a fresh line with one message, exit 130', async () => {
