@@ -32,8 +32,9 @@ mkdirSync(join(stage, 'dist'));
 for (const file of shipped) cpSync(join(dist, file), join(stage, 'dist', file));
 copyFileSync(join(dist, 'launcher-beside.sh'), join(stage, 'bin', 'kubectl-oidc'));
 copyFileSync(join(root, 'bin', 'kubectl-oidc'), join(stage, 'bin', 'kubectl-oidc-node'));
+copyFileSync(join(root, 'bin', 'kubectl_complete-oidc'), join(stage, 'bin', 'kubectl_complete-oidc'));
 copyFileSync(join(root, 'bin', 'package.json'), join(stage, 'bin', 'package.json')); // the Node entry is CommonJS
-for (const bin of ['kubectl-oidc', 'kubectl-oidc-node']) chmodSync(join(stage, 'bin', bin), 0o755);
+for (const bin of ['kubectl-oidc', 'kubectl-oidc-node', 'kubectl_complete-oidc']) chmodSync(join(stage, 'bin', bin), 0o755);
 for (const file of ['LICENSE', 'README.md']) copyFileSync(join(root, file), join(stage, file));
 // The ESM chunks of dist/ are ES modules because of this "type"; nothing is installed from it.
 const { name: pkgName, description, license, engines } = pkg;
@@ -87,6 +88,8 @@ spec:
   caveats: |
     kubectl-oidc runs on Node.js 20.19 or later: \`node\` must be on PATH (https://nodejs.org, or your package manager).
     Then: kubectl oidc setup --oidc-issuer-url=https://... --oidc-client-id=...
+    For the shell completion of kubectl oidc, link kubectl_complete-oidc beside it (krew links one command):
+      ln -s "\${KREW_ROOT:-$HOME/.krew}/store/oidc/v${version}/bin/kubectl_complete-oidc" "\${KREW_ROOT:-$HOME/.krew}/bin/"
   platforms:
 ${platforms
   .map(
@@ -118,7 +121,8 @@ const formula = `class KubectlOidc < Formula
     libexec.install Dir["*"]
     # The launcher runs Homebrew's node, whatever else is first on PATH.
     inreplace libexec/"bin/kubectl-oidc", /^node=node$/, "node='#{Formula["node"].opt_bin}/node'"
-    bin.install_symlink libexec/"bin/kubectl-oidc"
+    bin.install_symlink libexec/"bin/kubectl-oidc", libexec/"bin/kubectl_complete-oidc"
+    generate_completions_from_executable(bin/"kubectl-oidc", "completion")
   end
 
   test do

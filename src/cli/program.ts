@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { oneLine } from '../errors.js';
 import { isVerbose } from '../log.js';
+import { complete, formatCompletion } from '../options/completion.js';
+import { registerCompletion } from './completion.js';
 import { registerGetToken } from './get-token.js';
 import { registerClean, registerLogout } from './logout.js';
 import { registerMigrate } from './migrate.js';
-import { reportFailure } from './report.js';
+import { printReport, reportFailure } from './report.js';
 import { registerSetup } from './setup.js';
 import { registerStatus } from './status.js';
 
@@ -18,6 +20,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
   migrate: registerMigrate,
   setup: registerSetup,
   status: registerStatus,
+  completion: registerCompletion,
 };
 
 /** Registers only the command being run (kubectl runs get-token before every command); all of them for help. */
@@ -37,6 +40,8 @@ const buildProgram = (commandName: string | undefined): Command => {
 
 /** Runs the CLI and exits: 0 on success, 2 on bad usage, 130 on Ctrl-C, 1 otherwise. Errors are one line on stderr. */
 export const run = async (argv: string[]): Promise<void> => {
+  // Cobra's protocol for shell completion (kubectl_complete-oidc and our scripts): the words to complete, as typed.
+  if (argv[2] === '__complete') return printReport(formatCompletion(complete(argv.slice(3))));
   const program = buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);

@@ -59,6 +59,8 @@ describe.skipIf(!enabled)('the installed package', () => {
       expect(viaNode.code, viaNode.stderr).toBe(0);
       expect(viaLauncher.stdout).toBe(viaNode.stdout);
       expect((await run(launcher, ['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+      // kubectl's completion of `kubectl oidc …` finds this beside it on PATH.
+      expect((await run(join(dir, 'prefix', 'bin', 'kubectl_complete-oidc'), ['se'])).stdout).toBe('setup\n:4\n');
     } finally {
       await ws.cleanup();
     }

@@ -75,6 +75,9 @@ describe.skipIf(!enabled)('npm run package', () => {
     const version = await run(KUBECTL, ['oidc', '--version'], { env });
     expect(version.code, version.stderr).toBe(0);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version);
+    // Completion, once kubectl_complete-oidc is linked beside it as the caveats say.
+    symlinkSync(join(store, 'bin', 'kubectl_complete-oidc'), join(krewBin, 'kubectl_complete-oidc'));
+    expect((await run(KUBECTL, ['__complete', 'oidc', 'se'], { env })).stdout).toBe('setup\n:4\n');
 
     // The Homebrew formula: this archive, its sum, and node.
     const formula = readFileSync(join(out, 'kubectl-oidc.rb'), 'utf8');

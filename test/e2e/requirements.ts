@@ -51,13 +51,16 @@ export const e2eEnabled = (needs: E2eNeeds = {}): boolean => {
 };
 
 /**
- * Whether tmux is there for the tests that type into a real terminal; only end-to-end runs ask. Under REQUIRE_E2E=1
- * (CI) a missing tmux fails the suite instead.
+ * Whether a tool that only some end-to-end tests use is there (tmux, to type into a real terminal; zsh), checked by
+ * running `command args`. Under REQUIRE_E2E=1 (CI) a missing one fails the suite instead of skipping those tests.
  */
-export const tmuxAvailable = (enabled: boolean): boolean => {
+export const toolAvailable = (enabled: boolean, command: string, args: string[], debianPackage = command): boolean => {
   if (!enabled) return false;
-  if (works('tmux', ['-V'])) return true;
-  if (process.env.REQUIRE_E2E === '1') throw new Error('tmux is missing (apt-get install tmux) and REQUIRE_E2E=1');
-  process.stderr.write('\n\x1b[41;97m tmux is missing (apt-get install tmux): the tests in a real terminal are SKIPPED \x1b[0m\n\n');
+  if (works(command, args)) return true;
+  const message = `${command} is missing (apt-get install ${debianPackage})`;
+  if (process.env.REQUIRE_E2E === '1') throw new Error(`${message} and REQUIRE_E2E=1`);
+  process.stderr.write(`\n\x1b[41;97m ${message}: the tests that need it are SKIPPED \x1b[0m\n\n`);
   return false;
 };
+
+export const tmuxAvailable = (enabled: boolean): boolean => toolAvailable(enabled, 'tmux', ['-V']);

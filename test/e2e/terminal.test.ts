@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { PLUGIN_BIN } from '../support/paths.js';
+import { startTerminal } from '../support/terminal.js';
 import { newWorkspace, useStack, type Workspace } from './harness.js';
 import { e2eEnabled, tmuxAvailable } from './requirements.js';
 
@@ -25,42 +25,14 @@ spawn(command, args, { stdio: ['inherit', openSync(out, 'w'), 'inherit'] }).on('
   writeFileSync(status, String(code ?? 128 + constants.signals[signal])),
 );`;
 
-/** The plugin in a real terminal (a tmux pane that stays after it exits): what the screen shows, keys, the exit status. */
+/** The plugin in a real terminal, and how it ended (a file the recorder writes). */
 const inTerminal = (ws: Workspace, args: string[]) => {
-  const session = `kubectl-oidc-terminal-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const tmux = (...rest: string[]): string => execFileSync('tmux', ['-L', session, ...rest], { encoding: 'utf8' });
-  const status = join(ws.dir, `${session}.status`);
+  const status = join(ws.dir, `status-${Math.random().toString(36).slice(2, 8)}`);
   const environment = `KUBERNETES_EXEC_INFO='${INTERACTIVE}' HOME='${ws.dir}' DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent`;
   const quoted = [status, join(ws.dir, 'stdout'), PLUGIN_BIN, ...args].map((a) => `'${a}'`).join(' ');
-  const command = `exec env ${environment} '${process.execPath}' -e "${RECORDER.replace(/"/g, '\\"')}" ${quoted}`;
-  tmux(
-    '-f',
-    '/dev/null',
-    'new-session',
-    '-d',
-    '-s',
-    's',
-    '-x',
-    '200',
-    '-y',
-    '40',
-    'sh',
-    '-c',
-    `tmux -L ${session} set -g remain-on-exit on; ${command}`,
-  );
-  const screen = (): string => tmux('capture-pane', '-p', '-J', '-t', 's');
+  const terminal = startTerminal(`env ${environment} '${process.execPath}' -e "${RECORDER.replace(/"/g, '\\"')}" ${quoted}`);
   return {
-    screen,
-    shows: (pattern: RegExp): Promise<string> =>
-      vi.waitFor(
-        () => {
-          const match = screen().match(pattern);
-          if (!match) throw new Error(`the terminal does not show ${pattern} yet:\n${screen()}`);
-          return match[0];
-        },
-        { timeout: 30_000, interval: 50 },
-      ),
-    keys: (...keys: string[]): void => void tmux('send-keys', '-t', 's', ...keys),
+    ...terminal,
     exitStatus: (): Promise<number> =>
       vi.waitFor(
         () => {
@@ -69,13 +41,6 @@ const inTerminal = (ws: Workspace, args: string[]) => {
         },
         { timeout: 10_000, interval: 50 },
       ),
-    close: (): void => {
-      try {
-        tmux('kill-server');
-      } catch {
-        // already gone
-      }
-    },
   };
 };
 

@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import { dirname } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { PLUGIN_BIN } from '../support/paths.js';
+import { run } from '../support/run.js';
+import { startTerminal } from '../support/terminal.js';
+import { e2eEnabled, KUBECTL, tmuxAvailable, toolAvailable } from './requirements.js';
+
+const enabled = e2eEnabled();
+const tmux = tmuxAvailable(enabled);
+const zsh = toolAvailable(enabled, 'zsh', ['-fc', 'true']);
+
+// kubectl-oidc and kubectl_complete-oidc from this checkout, and the kubectl the suite uses.
+const PATH = [
+  dirname(PLUGIN_BIN),
+  dirname(execFileSync('sh', ['-c', `command -v ${KUBECTL}`], { encoding: 'utf8' }).trim()),
+  process.env.PATH,
+].join(':');
+
+/** An interactive shell in a real terminal: what a line becomes when Tab is pressed after it. */
+const interactiveShell = (command: string, setup: string) => {
+  const terminal = startTerminal(`env PATH='${PATH}' PS1='$ ' PROMPT='$ ' ${command}`, 220, 30);
+  const lastLine = (): string => terminal.screen().trimEnd().split('\n').at(-1) ?? '';
+  const waitFor = <T>(check: () => T): Promise<T> => vi.waitFor(check, { timeout: 20_000, interval: 50 });
+  terminal.type(`${setup}; echo completion-ready`);
+  terminal.keys('Enter');
+  const ready = terminal.shows(/^completion-ready$/m);
+  return {
+    /** Types `typed` on a fresh line, presses Tab, and answers the line once it has changed. */
+    tab: async (typed: string): Promise<string> => {
+      await ready;
+      terminal.keys('C-u');
+      terminal.type(typed);
+      await waitFor(() => expect(lastLine()).toBe(`$ ${typed}`));
+      terminal.keys('Tab');
+      const line = await waitFor(() => {
+        const now = lastLine();
+        if (now === `$ ${typed}`) throw new Error('not completed yet');
+        return now;
+      });
+      return line.slice(2).trimEnd(); // tmux's capture drops the space a completion adds
+    },
+    close: terminal.close,
+  };
+};
+
+describe.skipIf(!enabled)('shell completion', () => {
+  it('kubectl completes `kubectl oidc …` through kubectl_complete-oidc (its plugin protocol)', async () => {
+    const result = await run(KUBECTL, ['__complete', 'oidc', 'get-token', '--grant-type=dev'], { env: { ...process.env, PATH } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.split('\n')).toEqual(['--grant-type=device-code', ':4', '']);
+  });
+
+  const shells = [
+    [
+      'bash',
+      'bash --norc --noprofile',
+      '. /usr/share/bash-completion/bash_completion; source <(kubectl-oidc completion bash); source <(kubectl completion bash)',
+      tmux,
+    ],
+    [
+      'zsh',
+      'zsh -f',
+      'autoload -U compinit && compinit -u && source <(kubectl-oidc completion zsh) && source <(kubectl completion zsh)',
+      tmux && zsh,
+    ],
+  ] as const;
+  for (const [name, command, setup, available] of shells) {
+    it.skipIf(!available)(`${name}, in a real terminal: commands, flags, choice values, as kubectl-oidc and as kubectl oidc`, async () => {
+      const shell = interactiveShell(command, setup);
+      try {
+        expect(await shell.tab('kubectl-oidc se')).toBe('kubectl-oidc setup');
+        expect(await shell.tab('kubectl-oidc get-token --grant-type=dev')).toBe('kubectl-oidc get-token --grant-type=device-code');
+        expect(await shell.tab('kubectl-oidc get-token --token-cache-sto')).toBe('kubectl-oidc get-token --token-cache-storage');
+        expect(await shell.tab('kubectl oidc get-token --token-cache-storage d')).toBe('kubectl oidc get-token --token-cache-storage disk');
+      } finally {
+        shell.close();
+      }
+    });
+  }
+});
