@@ -7,8 +7,18 @@ export const setVerbosity = (level: number): void => {
 
 export const isVerbose = (): boolean => verbosity > 0;
 
-/** Bold on a terminal that takes colour (NO_COLOR unset, https://no-color.org), as is elsewhere. */
-export const emphasis = (text: string): string => (process.stderr.isTTY && !process.env.NO_COLOR ? `\x1b[1m${text}\x1b[22m` : text);
+let colorAllowed = true;
+
+/** --no-color: plain text everywhere, as NO_COLOR=1 (https://no-color.org) asks. */
+export const setColor = (allowed: boolean): void => {
+  colorAllowed = allowed;
+};
+
+/** Whether a stream is a terminal that may get colour: a TTY, and neither NO_COLOR nor --no-color. */
+export const colorOn = (stream: NodeJS.WriteStream): boolean => colorAllowed && Boolean(stream.isTTY) && !process.env.NO_COLOR;
+
+/** Bold on a terminal that takes colour. */
+export const emphasis = (text: string): string => (colorOn(process.stderr) ? `\x1b[1m${text}\x1b[22m` : text);
 
 let statusShown = false;
 

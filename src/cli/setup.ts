@@ -1,9 +1,16 @@
 import type { Command } from 'commander';
-import { setVerbosity } from '../log.js';
+import { colorOn, setColor, setVerbosity } from '../log.js';
 import { getTokenOptionsOf } from '../options/parse.js';
 import type { SetupOptions } from '../options/types.js';
 import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
+
+/** The report's verdict marks in colour, and nothing else: ✓ green, ! yellow, ✗ red. */
+const paintMarks = (report: string): string =>
+  report.replace(/^(\s*)([✓!✗]) /gm, (_, indent: string, mark: string) => {
+    const color = mark === '✓' ? 32 : mark === '!' ? 33 : 31;
+    return `${indent}\x1b[${color}m${mark}\x1b[39m `;
+  });
 
 export const registerSetup = (program: Command): void => {
   const command = program
@@ -15,9 +22,10 @@ export const registerSetup = (program: Command): void => {
     const groups = groupsOf(command, 'setup');
     const options = { getToken: getTokenOptionsOf(groups), apiserver: groups.apiserver, ...groups.setup } as SetupOptions;
     setVerbosity(options.getToken.verbose);
+    setColor(!options.getToken.noColor);
     const { setup } = await import('../diagnose/setup.js');
     const { ok, report } = await setup(options);
-    printReport(report);
+    printReport(colorOn(process.stdout) ? paintMarks(report) : report);
     if (!ok) process.exitCode = 1;
   });
 };

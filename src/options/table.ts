@@ -569,6 +569,15 @@ export const OPTION_TABLE = [
     kubeconfig: false,
     handOff: true,
   },
+  {
+    name: 'no-color',
+    kind: 'boolean',
+    group: 'run',
+    key: 'noColor',
+    description: 'no colour or bold on the terminal (as NO_COLOR=1 does)',
+    commands: ['get-token', 'setup'],
+    kubeconfig: false,
+  },
   // setup: kube-apiserver's side, and the report.
   {
     name: 'oidc-username-claim',

@@ -71,16 +71,27 @@ describe.skipIf(!tmux)('what a terminal shows while the plugin waits', () => {
     }
   });
 
-  it('the device code on a line of its own; Ctrl-C at the keyboard login says cancelled, not "no code was pasted"', async () => {
+  it('the device code on a line of its own, bold unless --no-color; Ctrl-C at the keyboard login says cancelled, not "no code was pasted"', async () => {
     const ws = newWorkspace(stack);
     const base = ws.pluginArgs.filter((a) => !a.startsWith('--browser-command'));
     const device = inTerminal(ws, [...base, '--grant-type=device-code', '--skip-open-browser']);
     try {
       await device.shows(/enter the code\n\n {8}[A-Z]{4}-[A-Z]{4}\n/);
+      const BOLD = '\x1b[1m';
+      expect(device.screen(true)).toMatch(new RegExp(` {8}${BOLD.replace('[', '\\[')}[A-Z]{4}-[A-Z]{4}`)); // bold on a terminal
       device.keys('C-c');
       expect(await device.exitStatus()).toBe(130);
     } finally {
       device.close();
+    }
+    const plain = inTerminal(ws, [...base, '--grant-type=device-code', '--skip-open-browser', '--no-color']);
+    try {
+      await plain.shows(/enter the code\n\n {8}[A-Z]{4}-[A-Z]{4}\n/);
+      expect(plain.screen(true)).toMatch(/\n {8}[A-Z]{4}-[A-Z]{4}/);
+      plain.keys('C-c');
+      expect(await plain.exitStatus()).toBe(130);
+    } finally {
+      plain.close();
     }
     const keyboard = inTerminal(ws, [...base, '--grant-type=authcode-keyboard', '--skip-open-browser']);
     try {

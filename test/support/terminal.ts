@@ -3,8 +3,8 @@ import { vi } from 'vitest';
 
 /** A real terminal: a tmux pane of its own tmux server, which stays on screen after its command ends. */
 export interface Terminal {
-  /** What the pane shows now, lines joined as the terminal wrapped them. */
-  screen(): string;
+  /** What the pane shows now, lines joined as the terminal wrapped them; with `escapes`, its colours and bold too. */
+  screen(escapes?: boolean): string;
   /** The first match of `pattern` on the screen, once it is there (polled, within 30 s). */
   shows(pattern: RegExp): Promise<string>;
   /** tmux key names (Enter, Tab, C-c, C-u). */
@@ -20,7 +20,7 @@ export const startTerminal = (command: string, width = 200, height = 40): Termin
   const tmux = (...rest: string[]): string => execFileSync('tmux', ['-L', server, ...rest], { encoding: 'utf8' });
   const script = `tmux -L ${server} set -g remain-on-exit on; exec ${command}`;
   tmux('-f', '/dev/null', 'new-session', '-d', '-s', 's', '-x', String(width), '-y', String(height), 'sh', '-c', script);
-  const screen = (): string => tmux('capture-pane', '-p', '-J', '-t', 's');
+  const screen = (escapes = false): string => tmux('capture-pane', '-p', '-J', ...(escapes ? ['-e'] : []), '-t', 's');
   return {
     screen,
     shows: (pattern) =>
