@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 const root = resolve(new URL('..', import.meta.url).pathname);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const version = pkg.version;
-const repository = 'https://github.com/kubectl-oidc/kubectl-oidc';
+const repository = pkg.homepage;
 const base = process.env.RELEASE_BASE_URL || `${repository}/releases/download/v${version}`;
 const argv = process.argv.slice(2);
 const out = argv.includes('--out') ? resolve(argv[argv.indexOf('--out') + 1]) : join(root, 'release');
