@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeStdout } from '../credential/stdout.js';
-import { argsSignature, envSignature, HIT_FORMAT, isUnjudged } from './signature.js';
+import { argsSignature, envSignature, HIT_FORMAT, isUnjudged } from '../launcher/signature.js';
+import { writeStdout } from './stdout.js';
 
 // The hit file served by Node, for the Node entry (Windows, installs without scripts, and every miss of the sh
 // launcher): the launcher's rules in JavaScript, in a file of its own (dist/hit.cjs) that bin/kubectl-oidc loads before
