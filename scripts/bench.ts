@@ -177,8 +177,9 @@ try {
     );
   }
 
-  // Refresh: ID tokens issued an hour ago with 30 s left are within the 60 s margin, so every run refreshes; the
-  // discovery document and the keys (fetched by the first refresh) stay cached.
+  // Refresh: ID tokens issued an hour ago with 30 s left are within the 60 s margin, so every run refreshes (the test
+  // IdP's password grant gives a refresh token for offline_access); the discovery document and the keys (fetched by the
+  // first refresh) stay cached.
   {
     const dir = join(work, 'cache-refresh');
     const env = { ...baseEnv, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };

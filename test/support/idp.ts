@@ -399,11 +399,29 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       const account = await configuration.findAccount!(ctx, username);
       const idToken = new provider.IdToken({ ...(await account!.claims('id_token', 'openid email profile groups', {}, [])) }, { ctx });
       (idToken as unknown as { scope: string }).scope = 'openid email profile groups';
+      // With offline_access, a refresh token of the provider's own, which its refresh_token grant then honours.
+      const scope = String((ctx.oidc.params as { scope?: string }).scope ?? '');
+      let refreshToken: string | undefined;
+      if (scope.split(' ').includes('offline_access')) {
+        const grant = new provider.Grant({ accountId: account!.accountId, clientId: ctx.oidc.client!.clientId });
+        grant.addOIDCScope(`openid offline_access ${scope}`);
+        const grantId = await grant.save();
+        const rt = new provider.RefreshToken({
+          accountId: account!.accountId,
+          client: ctx.oidc.client,
+          grantId,
+          gty: 'password',
+          scope: `openid offline_access ${scope}`,
+          rotations: 0,
+        } as ConstructorParameters<typeof provider.RefreshToken>[0]);
+        refreshToken = await rt.save();
+      }
       ctx.body = {
         access_token: randomBytes(24).toString('base64url'),
         id_token: await idToken.issue({ use: 'idtoken' }),
         token_type: 'Bearer',
         expires_in: idTokenTtl,
+        ...(refreshToken ? { refresh_token: refreshToken } : {}),
       };
     },
     ['username', 'password', 'scope'],
