@@ -9,6 +9,7 @@ import { e2eEnabled, KUBECTL, tmuxAvailable, toolAvailable } from './requirement
 const enabled = e2eEnabled();
 const tmux = tmuxAvailable(enabled);
 const zsh = toolAvailable(enabled, 'zsh', ['-fc', 'true']);
+const fish = toolAvailable(enabled, 'fish', ['--no-config', '-c', 'true']);
 
 // kubectl-oidc and kubectl_complete-oidc from this checkout, and the kubectl the suite uses.
 const PATH = [
@@ -63,6 +64,12 @@ describe.skipIf(!enabled)('shell completion', () => {
       'zsh -f',
       'autoload -U compinit && compinit -u && source <(kubectl-oidc completion zsh) && source <(kubectl completion zsh)',
       tmux && zsh,
+    ],
+    [
+      'fish',
+      'fish --no-config',
+      "set -g fish_autosuggestion_enabled 0; function fish_prompt; echo -n '$ '; end; kubectl-oidc completion fish | source; kubectl completion fish | source",
+      tmux && fish,
     ],
   ] as const;
   for (const [name, command, setup, available] of shells) {
