@@ -27,7 +27,8 @@ const hitDirs = (args: readonly string[], env: NodeJS.ProcessEnv): string[] => {
     if (arg.startsWith('--token-cache-dir=')) dir = arg.slice('--token-cache-dir='.length);
     else if (arg === '--token-cache-dir' && i + 1 < args.length) dir = args[i + 1];
   }
-  dir ||= env.KUBECTL_OIDC_TOKEN_CACHE_DIR || join(env.KUBECACHEDIR || join(env.HOME ?? '', '.kube', 'cache'), 'kubectl-oidc');
+  // Without HOME, as the launcher's ${HOME-}: /.kube/cache, never a directory relative to where kubectl runs.
+  dir ||= env.KUBECTL_OIDC_TOKEN_CACHE_DIR || join(env.KUBECACHEDIR || `${env.HOME ?? ''}/.kube/cache`, 'kubectl-oidc');
   return env.XDG_RUNTIME_DIR ? [dir, join(env.XDG_RUNTIME_DIR, 'kubectl-oidc')] : [dir];
 };
 
@@ -74,8 +75,10 @@ export const hitLine = (
 export const findHit = (args: readonly string[], env: NodeJS.ProcessEnv, nowSec: number): string | undefined => {
   if (args[0] !== 'get-token' || args.some(isUnjudged)) return undefined;
   const version = versionAsked(env.KUBERNETES_EXEC_INFO);
-  const signatures = { args: argsSignature(args), env: envSignature(env) };
-  if (!version || signatures.args === undefined || signatures.env === undefined) return undefined;
+  const argsLine = argsSignature(args);
+  const envLine = envSignature(env);
+  if (!version || argsLine === undefined || envLine === undefined) return undefined;
+  const signatures = { args: argsLine, env: envLine };
   for (const dir of hitDirs(args, env)) {
     let names: string[];
     try {
@@ -86,7 +89,7 @@ export const findHit = (args: readonly string[], env: NodeJS.ProcessEnv, nowSec:
     for (const name of names) {
       if (!name.endsWith('.hit')) continue;
       const text = readOwnFile(join(dir, name));
-      const line = text && hitLine(text, signatures as { args: string; env: string }, version, nowSec);
+      const line = text && hitLine(text, signatures, version, nowSec);
       if (line) return line;
     }
   }
