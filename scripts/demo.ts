@@ -35,10 +35,10 @@ const kubectlRun = (args: string[]): Promise<{ code: number | null; ms: number }
   });
 
 /** Until Ctrl-C or SIGTERM: the IdP and the API server stay up for a retry by hand. */
-const untilInterrupted = (): Promise<number> =>
+const untilInterrupted = (): Promise<void> =>
   new Promise((resolve) => {
-    process.once('SIGINT', () => resolve(130));
-    process.once('SIGTERM', () => resolve(143));
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
   });
 
 const main = async (): Promise<number> => {
