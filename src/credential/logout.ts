@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { interruption } from '../interrupt.js';
-import { hitDir, removeHitFiles } from '../launcher/hit-file.js';
+import { removeHitFiles } from '../launcher/hit-file.js';
+import { hitDir } from '../launcher/signature.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown } from '../session/cooldown.js';
 import { listSessions } from '../session/file-store.js';

@@ -1,23 +1,20 @@
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { argsSignature, envSignature, HIT_FORMAT, isUnjudged } from '../launcher/signature.js';
+import { argsSignature, envSignature, HIT_FORMAT, hitDir, isUnjudged } from '../launcher/signature.js';
+import { API_VERSION_V1, parseExecInfo } from './exec-credential.js';
 import { writeStdout } from './stdout.js';
 
 // The hit file served by Node, for the Node entry (Windows, installs without scripts, and every miss of the sh
 // launcher): the launcher's rules in JavaScript, in a file of its own (dist/hit.cjs) that bin/kubectl-oidc loads before
 // anything else, so that a hit neither compiles nor runs the rest (option parsing, the session key, the keychain).
 
-/** The apiVersion kubectl asks for, as the launcher reads it; undefined for one the hit file does not have. */
-const versionAsked = (raw: string | undefined): 'v1' | 'v1beta1' | undefined => {
-  if (!raw) return 'v1beta1';
+/** The apiVersion kubectl asks for, as the full path reads it; undefined for an exec info it would refuse. */
+const apiVersionAsked = (raw: string | undefined): 'v1' | 'v1beta1' | undefined => {
   try {
-    const apiVersion = (JSON.parse(raw) as { apiVersion?: unknown }).apiVersion;
-    if (apiVersion === 'client.authentication.k8s.io/v1beta1') return 'v1beta1';
-    if (apiVersion === 'client.authentication.k8s.io/v1') return 'v1';
+    return parseExecInfo(raw).apiVersion === API_VERSION_V1 ? 'v1' : 'v1beta1';
   } catch {
-    // not JSON: the full path says what is wrong with it
+    return undefined; // the full path says what is wrong with it
   }
-  return undefined;
 };
 
 /** Where hit files may be, as the launcher looks: the cache directory of these arguments, and the per-user tmpfs. */
@@ -29,7 +26,8 @@ const hitDirs = (args: readonly string[], env: NodeJS.ProcessEnv): string[] => {
   }
   // Without HOME, as the launcher's ${HOME-}: /.kube/cache, never a directory relative to where kubectl runs.
   dir ||= env.KUBECTL_OIDC_TOKEN_CACHE_DIR || join(env.KUBECACHEDIR || `${env.HOME ?? ''}/.kube/cache`, 'kubectl-oidc');
-  return env.XDG_RUNTIME_DIR ? [dir, join(env.XDG_RUNTIME_DIR, 'kubectl-oidc')] : [dir];
+  const tmpfs = hitDir('keyring', dir, env);
+  return tmpfs ? [dir, tmpfs] : [dir];
 };
 
 /** A file's text, if it is a regular file of ours that no one else may read or write. */
@@ -74,7 +72,7 @@ export const hitLine = (
 /** The hit for this run (the arguments after the program name), if a hit file has one. */
 export const findHit = (args: readonly string[], env: NodeJS.ProcessEnv, nowSec: number): string | undefined => {
   if (args[0] !== 'get-token' || args.some(isUnjudged)) return undefined;
-  const version = versionAsked(env.KUBERNETES_EXEC_INFO);
+  const version = apiVersionAsked(env.KUBERNETES_EXEC_INFO);
   const argsLine = argsSignature(args);
   const envLine = envSignature(env);
   if (!version || argsLine === undefined || envLine === undefined) return undefined;

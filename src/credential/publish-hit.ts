@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { hitDir, removeHitFiles, writeHitFile } from '../launcher/hit-file.js';
-import { argsSignature, envSignature } from '../launcher/signature.js';
+import { removeHitFiles, writeHitFile } from '../launcher/hit-file.js';
+import { argsSignature, envSignature, hitDir } from '../launcher/signature.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { type CredentialToken, credentialToken, marginFor } from '../session/expiry.js';
 import type { SessionStore } from '../session/tokens.js';
@@ -37,16 +37,11 @@ export const publishHit = async (
   });
 };
 
-/** Whether the session has no hit file at all (after a reboot emptied the tmpfs, or an upgrade from a release without). */
-const hitMissing = (options: GetTokenOptions, storage: string, key: string, env: NodeJS.ProcessEnv): boolean => {
-  const dir = hitDir(storage, options.cache.tokenCacheDir, env);
-  return dir !== undefined && !existsSync(join(dir, `${key}.hit`));
-};
-
 /**
- * Writes the hit file of a session that has none, from a hit the store just served. Without the lock a logout or a
- * refresh may have changed the session meanwhile: read again after writing, a file that no longer matches the store is
- * removed (a logout removes the session before the hit file, so one of the two removals comes after this write).
+ * Writes the hit file of a session that has none (after a reboot emptied the tmpfs, or an upgrade from a release
+ * without), from a hit the store just served. Without the lock a logout or a refresh may have changed the session
+ * meanwhile: read again after writing, a file that no longer matches the store is removed (a logout removes the
+ * session before the hit file, so one of the two removals comes after this write).
  */
 export const restoreHit = async (
   options: GetTokenOptions,
@@ -55,9 +50,10 @@ export const restoreHit = async (
   token: CredentialToken,
   run: Invocation,
 ): Promise<void> => {
-  if (!store.persistent || !hitMissing(options, store.name, key, run.env)) return;
+  const dir = hitDir(store.name, options.cache.tokenCacheDir, run.env);
+  if (!store.persistent || !dir || existsSync(join(dir, `${key}.hit`))) return;
   await publishHit(options, store.name, key, token, run);
   const now = await store.load(key);
   if (now && credentialToken(now, options.useAccessToken)?.token === token.token) return;
-  await removeHitFiles([hitDir(store.name, options.cache.tokenCacheDir, run.env)], key);
+  await removeHitFiles([dir], key);
 };

@@ -15,16 +15,6 @@ export interface Hit {
   v1beta1: string;
 }
 
-/**
- * Where a session's hit file lives, so that caching stays as safe as the storage chosen: beside the session files for
- * disk storage; for keyring storage only on the per-user tmpfs ($XDG_RUNTIME_DIR, gone at logout), else nowhere.
- */
-export const hitDir = (storage: string, cacheDir: string, env: NodeJS.ProcessEnv): string | undefined => {
-  if (storage === 'disk') return cacheDir;
-  if (storage === 'none' || !env.XDG_RUNTIME_DIR) return undefined;
-  return join(env.XDG_RUNTIME_DIR, 'kubectl-oidc');
-};
-
 /** Writes (or atomically replaces) a session's hit file: 0600, in a 0700 directory of ours. */
 export const writeHitFile = async (dir: string, key: string, hit: Hit): Promise<void> => {
   await secureCacheDir(dir);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { envName, rowsOf } from '../options/table.js';
 
 /** The first line of a hit file: a file in another format is never served. */
@@ -24,6 +25,16 @@ export const HIT_ENVIRONMENT: readonly string[] = [
  */
 export const SECRET_FLAGS: readonly string[] = SECRET_ROWS.map((row) => `--${row.name}`);
 export const SECRET_ENVIRONMENT: readonly string[] = SECRET_ROWS.filter((row) => row.env !== false).map((row) => envName(row.name));
+
+/**
+ * Where a session's hit file lives, so that caching stays as safe as the storage chosen: beside the session files for
+ * disk storage; for keyring storage only on the per-user tmpfs ($XDG_RUNTIME_DIR, gone at logout), else nowhere.
+ */
+export const hitDir = (storage: string, cacheDir: string, env: NodeJS.ProcessEnv): string | undefined => {
+  if (storage === 'disk') return cacheDir;
+  if (storage === 'none' || !env.XDG_RUNTIME_DIR) return undefined;
+  return join(env.XDG_RUNTIME_DIR, 'kubectl-oidc');
+};
 
 /** Joins the fields of a signature: the ASCII unit separator, which no flag or path contains in practice. */
 export const SEPARATOR = '\x1f';
