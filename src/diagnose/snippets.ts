@@ -1,14 +1,13 @@
 import { stringify } from 'yaml';
 import { kubeconfigArgs } from '../options/kubeconfig-args.js';
 import type { GetTokenOptions } from '../options/types.js';
+import { shellQuote } from '../shell-quote.js';
 import { type LegacyFlags, legacyUsernamePrefix } from './judge.js';
 
 const REDACTED = '<redacted: see --show-secrets>';
 
 /** kubectl reads --exec-arg as CSV (a comma splits it): quote the fields that need it. */
 const csvField = (value: string): string => (/[,"]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-
-const shellQuote = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 export interface Snippets {
   kubectlCommand: string;

@@ -1,7 +1,6 @@
 import { chmodSync, copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+import { shellQuote } from '../shell-quote.js';
 
 /**
  * Run by npm after an install (bin/postinstall.cjs) on Linux and macOS: the installed `kubectl-oidc` becomes the sh
@@ -17,8 +16,8 @@ export const install = (root: string, node: string): void => {
     chmodSync(nodeEntry, 0o755);
   }
   const script = readFileSync(join(root, 'dist', 'launcher.sh.in'), 'utf8')
-    .replace(quote('@NODE@'), () => quote(node))
-    .replace(quote('@ENTRY@'), () => quote(nodeEntry));
+    .replace(shellQuote('@NODE@'), () => shellQuote(node))
+    .replace(shellQuote('@ENTRY@'), () => shellQuote(nodeEntry));
   const temp = `${bin}.${process.pid}.tmp`;
   writeFileSync(temp, script, { mode: 0o755 });
   renameSync(temp, bin);

@@ -1,6 +1,5 @@
+import { shellQuote } from '../shell-quote.js';
 import { HIT_ENVIRONMENT, HIT_FORMAT, SECRET_ENVIRONMENT, SECRET_FLAGS, SEPARATOR } from './signature.js';
-
-const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The installed `kubectl-oidc` on Linux and macOS: a POSIX sh script (dash, bash --posix, macOS /bin/sh) that answers a
@@ -25,9 +24,9 @@ node_path() {
   case $self in */*) here=\${self%/*} ;; *) here=. ;; esac
   exec "$node" "$here/kubectl-oidc-node" "$@"
 }`
-      : `node=${quote(settings.node)}
+      : `node=${shellQuote(settings.node)}
 [ -x "$node" ] || node=node
-node_path() { exec "$node" ${quote(settings.entry)} "$@"; }`;
+node_path() { exec "$node" ${shellQuote(settings.entry)} "$@"; }`;
   return `#!/bin/sh
 # kubectl-oidc launcher (generated at install): a fresh cached credential from its hit file; anything else to Node.
 ${nodePath}
@@ -67,7 +66,7 @@ for file in "$dir"/*.hit \${XDG_RUNTIME_DIR:+"$XDG_RUNTIME_DIR"/kubectl-oidc/*.h
   [ -f "$file" ] && [ -O "$file" ] || continue
   { IFS= read -r format_ && IFS= read -r until_ && IFS= read -r args_ && IFS= read -r env_ &&
     IFS= read -r v1_ && IFS= read -r v1beta1_; } 2>/dev/null <"$file" || continue
-  [ "$format_" = ${quote(HIT_FORMAT)} ] && [ "$args_" = "$args" ] && [ "$env_" = "$env" ] || continue
+  [ "$format_" = ${shellQuote(HIT_FORMAT)} ] && [ "$args_" = "$args" ] && [ "$env_" = "$env" ] || continue
   [ -n "$now" ] || now=$(command date +%s)
   [ "$now" -lt "$until_" ] 2>/dev/null || continue
   case $(command ls -ln "$file" 2>/dev/null) in '-rw------- '* | '-rw-------.'* | '-rw-------@'*) ;; *) continue ;; esac
