@@ -37,15 +37,19 @@ const innermost = (err: unknown, matches: (e: unknown) => boolean): unknown => {
   return undefined;
 };
 
-/** Walks the cause chain for the first Node/undici error code. */
-const causeCode = (err: unknown): string | undefined => {
-  for (let current = err, depth = 0; current && depth < 6; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (TLS_CODES.has(code) || NETWORK_CODES.has(code))) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
+const codeOf = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 };
+
+/** The first Node/undici TLS or network error code in the cause chain. */
+const causeCode = (err: unknown): string | undefined =>
+  codeOf(
+    innermost(err, (e) => {
+      const code = codeOf(e);
+      return code !== undefined && (TLS_CODES.has(code) || NETWORK_CODES.has(code));
+    }),
+  );
 
 /** "fetch failed" says nothing: name the innermost cause too. */
 const describeChain = (err: unknown): string => {
@@ -103,14 +107,11 @@ export const translateError = (err: unknown, what: string, url: string): PluginE
   }
   if (inner instanceof Oversized) return new PluginError('idp_error', `${what} failed: ${inner.message}`, undefined, { cause: err });
   const code = causeCode(err);
-  const parse = innermost(
-    err,
-    (e) => typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('HPE_'),
-  );
+  const parse = codeOf(innermost(err, (e) => codeOf(e)?.startsWith('HPE_') === true));
   if (parse) {
     return new PluginError(
       'issuer_invalid',
-      `${what} failed: ${new URL(url).origin} did not answer in HTTP (${(parse as { code: string }).code})`,
+      `${what} failed: ${new URL(url).origin} did not answer in HTTP (${parse})`,
       'check the issuer URL and port: something other than the IdP answers there',
       { cause: err },
     );
