@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { startTerminal } from '../support/terminal.js';
 import { newWorkspace, useStack, type Workspace } from './harness.js';
@@ -102,6 +103,40 @@ describe.skipIf(!tmux)('what a terminal shows while the plugin waits', () => {
       expect(keyboard.screen()).not.toContain('no code was pasted');
     } finally {
       keyboard.close();
+      await ws.cleanup();
+    }
+  });
+
+  it("setup's verdict marks in colour on a terminal (✓ green), none with --no-color", async () => {
+    const ws = newWorkspace(stack);
+    const args = [
+      'setup',
+      `--oidc-issuer-url=${stack.idp.issuer}`,
+      `--oidc-client-id=${TEST_CLIENT_ID}`,
+      `--certificate-authority=${stack.certs.caFile}`,
+      `--token-cache-dir=${ws.cacheDir}`,
+      '--grant-type=password',
+      '--username=tess',
+    ];
+    const environment = `HOME='${ws.dir}' KUBECTL_OIDC_PASSWORD='${TEST_PASSWORD}' DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent`;
+    const report = async (extra: string[]): Promise<string> => {
+      const terminal = startTerminal(`env ${environment} '${PLUGIN_BIN}' ${[...args, ...extra].map((a) => `'${a}'`).join(' ')}`);
+      try {
+        await terminal.ended();
+        return terminal.screen(true);
+      } finally {
+        terminal.close();
+      }
+    };
+    try {
+      const GREEN = '\x1b[32m';
+      const coloured = await report([]);
+      expect(coloured).toContain('✓');
+      expect(coloured).toContain(`${GREEN}✓`);
+      const plain = await report(['--no-color']);
+      expect(plain).toContain('✓');
+      expect(plain).not.toContain(GREEN);
+    } finally {
       await ws.cleanup();
     }
   });

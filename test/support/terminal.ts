@@ -3,8 +3,10 @@ import { vi } from 'vitest';
 
 /** A real terminal: a tmux pane of its own tmux server, which stays on screen after its command ends. */
 export interface Terminal {
-  /** What the pane shows now, lines joined as the terminal wrapped them; with `escapes`, its colours and bold too. */
+  /** What the pane shows now and what scrolled off it, lines joined as wrapped; with `escapes`, colours and bold too. */
   screen(escapes?: boolean): string;
+  /** Once the command has ended (its pane is dead). */
+  ended(): Promise<void>;
   /** The first match of `pattern` on the screen, once it is there (polled, within 30 s). */
   shows(pattern: RegExp): Promise<string>;
   /** tmux key names (Enter, Tab, C-c, C-u). */
@@ -20,7 +22,7 @@ export const startTerminal = (command: string, width = 200, height = 40): Termin
   const tmux = (...rest: string[]): string => execFileSync('tmux', ['-L', server, ...rest], { encoding: 'utf8' });
   const script = `tmux -L ${server} set -g remain-on-exit on; exec ${command}`;
   tmux('-f', '/dev/null', 'new-session', '-d', '-s', 's', '-x', String(width), '-y', String(height), 'sh', '-c', script);
-  const screen = (escapes = false): string => tmux('capture-pane', '-p', '-J', ...(escapes ? ['-e'] : []), '-t', 's');
+  const screen = (escapes = false): string => tmux('capture-pane', '-p', '-J', '-S', '-', ...(escapes ? ['-e'] : []), '-t', 's');
   return {
     screen,
     shows: (pattern) =>
@@ -29,6 +31,13 @@ export const startTerminal = (command: string, width = 200, height = 40): Termin
           const match = screen().match(pattern);
           if (!match) throw new Error(`the terminal does not show ${pattern} yet:\n${screen()}`);
           return match[0];
+        },
+        { timeout: 30_000, interval: 50 },
+      ),
+    ended: () =>
+      vi.waitFor(
+        () => {
+          if (tmux('display-message', '-p', '-t', 's', '#{pane_dead}').trim() !== '1') throw new Error('still running');
         },
         { timeout: 30_000, interval: 50 },
       ),
