@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { shellQuote } from '../../src/shell-quote.js';
 import { startApiServer, type TestApiServer } from '../support/apiserver.js';
 import { makeCertificates, type TestCertificates } from '../support/certs.js';
 import {
@@ -22,6 +22,7 @@ import { writeKubeconfig } from '../support/kubeconfig.js';
 import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
 import { freePort, start } from '../support/process.js';
 import { type RunResult, run } from '../support/run.js';
+import { startTerminal, type Terminal } from '../support/terminal.js';
 import { newWorkspace, parseWhoAmI, type Stack, type Workspace } from './harness.js';
 import { e2eEnabled, KUBECTL, tmuxAvailable } from './requirements.js';
 
@@ -364,7 +365,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
     'authcode-keyboard in a real terminal (tmux): the pasted address completes the login; without a terminal, one line says what to set',
     async () => {
       const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'gus', DRIVER_CAPTURE_URL: '1' } });
-      const session = `kubectl-oidc-${process.pid}`;
+      let terminal: Terminal | undefined;
       try {
         const port = await freePort(); // nothing listens there: the browser ends on an error page with the code in its address
         const out = join(ws.dir, 'credential.json');
@@ -377,37 +378,22 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
         const info = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } });
         const environment = `KUBERNETES_EXEC_INFO='${info}' HOME='${ws.dir}' DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent`;
         const command = `'${PLUGIN_BIN}' ${args.map((a) => `'${a}'`).join(' ')}`;
-        const script = `${environment} ${command} > '${out}'; echo "exit=$?" >> '${out}.rc'; sleep 60`;
-        execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '400', '-y', '50', script]);
-        const pane = (pattern: RegExp): Promise<string> =>
-          vi.waitFor(
-            () => {
-              const match = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session], { encoding: 'utf8' }).match(pattern);
-              if (!match) throw new Error(`the terminal does not show ${pattern} yet`);
-              return match[1] ?? match[0];
-            },
-            { timeout: 60_000, interval: 50 },
-          );
-        const url = await pane(/(https:\/\/\S+\/auth\?\S+)/);
-        await pane(/code or URL: $/m);
+        terminal = startTerminal(`sh -c ${shellQuote(`${environment} ${command} > '${out}'; echo "exit=$?" >> '${out}.rc'`)}`, 400, 50);
+        const url = await terminal.shows(/https:\/\/\S+\/auth\?\S+/);
+        await terminal.shows(/code or URL: $/m);
         const driver = await run(process.execPath, [BROWSER_DRIVER, url], {
           env: { ...process.env, DRIVER_LOGIN: 'gus', DRIVER_CAPTURE_URL: '1', DRIVER_RESULT: join(ws.dir, 'driver.json') },
         });
         expect(driver.code, driver.stdout + driver.stderr).toBe(0);
         const finalUrl = (JSON.parse(readFileSync(join(ws.dir, 'driver.json'), 'utf8')) as { finalUrl: string }).finalUrl;
         expect(finalUrl).toContain('code=');
-        execFileSync('tmux', ['send-keys', '-t', session, '-l', finalUrl]);
-        execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
+        terminal.type(finalUrl);
+        terminal.keys('Enter');
         await waitForFile(`${out}.rc`);
-        const terminal = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session], { encoding: 'utf8' });
-        expect(readFileSync(`${out}.rc`, 'utf8').trim(), terminal).toBe('exit=0');
+        expect(readFileSync(`${out}.rc`, 'utf8').trim(), terminal.screen()).toBe('exit=0');
         expect(claimsOf({ code: 0, stdout: readFileSync(out, 'utf8'), stderr: '', ms: 0 }).sub).toBe('gus');
       } finally {
-        try {
-          execFileSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' });
-        } catch {
-          // already gone
-        }
+        terminal?.close();
         await ws.cleanup();
       }
       const ws2 = newWorkspace(stack);
