@@ -24,14 +24,14 @@ const common = {
   minify: process.env.NO_MINIFY !== '1',
   legalComments: 'none',
   define: { __VERSION__: JSON.stringify(version) },
-  external: ['keytar'],
+  external: ['@napi-rs/keyring'],
   logLevel: 'warning',
 };
 
 /** The CommonJS files, in load order: each entry, and the entries of later files it may load. */
 const LAYERS = [
   { file: 'hit.cjs', entry: 'src/credential/node-hit.ts' },
-  { file: 'kubectl-oidc.cjs', entry: 'src/cli/main.ts' },
+  { file: 'kubectl-oidc.cjs', entry: 'src/cli/node-main.ts' },
   { file: 'keyring.cjs', entry: 'src/session/keyring-store.ts' },
 ];
 
@@ -145,13 +145,14 @@ noteUse(rest.metafile);
 for (const index of LAYERS.keys()) await buildLayer(index, (path) => used.has(path));
 
 // 4. The sh launcher, from the option table (src/launcher/script.ts): with placeholders for the paths npm's install
-//    fills in, and as release archives ship it (node from PATH, the Node entry beside it); and what npm runs after an
+//    fills in, and as release archives ship it (the compiled executable beside it); and what npm runs after an
 //    install (bin/postinstall.cjs), which needs nothing else.
 const generator = await build({ ...cjs, entryPoints: ['src/launcher/script.ts'], write: false });
 const generated = { exports: {} };
 new Function('module', 'exports', 'require', generator.outputFiles[0].text)(generated, generated.exports, requireDist);
 writeFileSync(resolve(root, 'dist', 'launcher.sh.in'), generated.exports.launcherScript({ node: '@NODE@', entry: '@ENTRY@' }));
-writeFileSync(resolve(root, 'dist', 'launcher-beside.sh'), generated.exports.launcherScript('beside'));
+writeFileSync(resolve(root, 'dist', 'launcher-executable.sh'), generated.exports.launcherScript('executable'));
+writeFileSync(resolve(root, 'dist', 'complete-executable.sh'), generated.exports.completionHookScript());
 await build({ ...cjs, entryPoints: ['src/launcher/install.ts'], outfile: 'dist/install-launcher.cjs' });
 
 const twice = Object.keys(rest.metafile.inputs).filter((input) => held.has(resolve(root, input)));

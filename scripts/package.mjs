@@ -1,127 +1,140 @@
-// npm run package: release archives that need nothing but `node` on PATH, their sha256 sums, a krew plugin manifest and
-// a Homebrew formula, in release/.
+// npm run package: the release in release/ — for each platform of scripts/targets.mjs an archive with the compiled
+// executable (no runtime needed), SHA256SUMS, and the manifests of krew, Homebrew, winget and scoop.
 //   RELEASE_BASE_URL   where the archives will be downloaded from (default: the GitHub release of this version)
-//   --out DIR          write there instead of release/      --no-build   package dist/ as it is (tests)
+//   --out DIR          write there instead of release/
+//   --no-compile       package the executables in build/ as they are (tests that compiled them already)
 //
-// One archive serves Linux and macOS on every CPU (the bundle is JavaScript, the launcher POSIX sh): kubectl-oidc is
-// the sh launcher (node from PATH, the Node entry beside it), kubectl-oidc-node the Node entry, dist/ the bundle (no
-// node_modules: keytar is left out, so the keychain is reached over D-Bus, `security` or secret-tool). Windows installs
-// with `npm install -g kubectl-oidc`: krew wants an .exe there.
-import { execFileSync } from 'node:child_process';
+// Linux and macOS (tar.gz): kubectl-oidc is the sh launcher, which answers a fresh cached credential from its hit file
+// in a few milliseconds and execs kubectl-oidc-bin, the executable, for anything else; kubectl_complete-oidc is
+// kubectl's completion hook. Windows (zip): kubectl-oidc.exe is the hit path too, kubectl_complete-oidc.cmd the hook.
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { zipSync } from 'fflate';
+import { executablePath, ROOT, TARGETS, targetName } from './targets.mjs';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const version = pkg.version;
-const repository = pkg.homepage;
-const base = process.env.RELEASE_BASE_URL || `${repository}/releases/download/v${version}`;
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const { version, homepage, license, description } = pkg;
+const base = process.env.RELEASE_BASE_URL || `${homepage}/releases/download/v${version}`;
 const argv = process.argv.slice(2);
-const out = argv.includes('--out') ? resolve(argv[argv.indexOf('--out') + 1]) : join(root, 'release');
-const name = `kubectl-oidc-${version}`;
-const stage = join(out, name);
+const out = argv.includes('--out') ? resolve(argv[argv.indexOf('--out') + 1]) : join(ROOT, 'release');
 
-if (!argv.includes('--no-build')) execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+if (!argv.includes('--no-compile')) {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'bun'), [join(ROOT, 'scripts', 'compile.mjs')], { stdio: 'inherit' });
+}
 rmSync(out, { recursive: true, force: true });
-mkdirSync(join(stage, 'bin'), { recursive: true });
+mkdirSync(out, { recursive: true });
 
-const dist = join(root, 'dist');
-const shipped = readdirSync(dist).filter((file) => !['install-launcher.cjs', 'launcher.sh.in', 'launcher-beside.sh'].includes(file));
-mkdirSync(join(stage, 'dist'));
-for (const file of shipped) cpSync(join(dist, file), join(stage, 'dist', file));
-copyFileSync(join(dist, 'launcher-beside.sh'), join(stage, 'bin', 'kubectl-oidc'));
-copyFileSync(join(root, 'bin', 'kubectl-oidc'), join(stage, 'bin', 'kubectl-oidc-node'));
-copyFileSync(join(root, 'bin', 'kubectl_complete-oidc'), join(stage, 'bin', 'kubectl_complete-oidc'));
-copyFileSync(join(root, 'bin', 'package.json'), join(stage, 'bin', 'package.json')); // the Node entry is CommonJS
-for (const bin of ['kubectl-oidc', 'kubectl-oidc-node', 'kubectl_complete-oidc']) chmodSync(join(stage, 'bin', bin), 0o755);
-for (const file of ['LICENSE', 'README.md']) copyFileSync(join(root, file), join(stage, file));
-// The ESM chunks of dist/ are ES modules because of this "type"; nothing is installed from it.
-const { name: pkgName, description, license, engines } = pkg;
-writeFileSync(
-  join(stage, 'package.json'),
-  `${JSON.stringify({ name: pkgName, version, description, license, type: 'module', engines, private: true }, null, 2)}\n`,
-);
+/** The archive of a target: tar.gz for Linux and macOS, zip for Windows (what krew, winget and scoop expect there). */
+const archiveName = (target) => `kubectl-oidc_${version}_${target.os}_${target.arch}.${target.os === 'windows' ? 'zip' : 'tar.gz'}`;
 
-const archive = `${name}.tar.gz`;
-// Owner and times fixed, entries sorted: the same tree gives the same archive, and so the same sum.
-execFileSync('tar', [
-  '--sort=name',
-  '--owner=0',
-  '--group=0',
-  '--numeric-owner',
-  '--mtime=@0',
-  '-I',
-  'gzip -n',
-  '-cf',
-  join(out, archive),
-  '-C',
-  out,
-  name,
-]);
-rmSync(stage, { recursive: true });
-const sha256 = createHash('sha256')
-  .update(readFileSync(join(out, archive)))
-  .digest('hex');
-writeFileSync(join(out, 'SHA256SUMS'), `${sha256}  ${archive}\n`);
+const completeCmd = '@"%~dp0kubectl-oidc.exe" __complete %*\r\n';
 
-const platforms = [
-  ['linux', 'amd64'],
-  ['linux', 'arm64'],
-  ['darwin', 'amd64'],
-  ['darwin', 'arm64'],
-];
+const tarGz = async (target, archive) => {
+  const stage = join(out, `stage-${targetName(target)}`);
+  mkdirSync(stage);
+  copyFileSync(join(ROOT, 'dist', 'launcher-executable.sh'), join(stage, 'kubectl-oidc'));
+  copyFileSync(executablePath(target), join(stage, 'kubectl-oidc-bin'));
+  copyFileSync(join(ROOT, 'dist', 'complete-executable.sh'), join(stage, 'kubectl_complete-oidc'));
+  for (const file of ['kubectl-oidc', 'kubectl-oidc-bin', 'kubectl_complete-oidc']) chmodSync(join(stage, file), 0o755);
+  for (const file of ['LICENSE', 'README.md']) copyFileSync(join(ROOT, file), join(stage, file));
+  // Owner, times and order fixed: the same tree gives the same archive, and so the same sum.
+  const entries = ['LICENSE', 'README.md', 'kubectl-oidc', 'kubectl-oidc-bin', 'kubectl_complete-oidc'];
+  const flags = ['--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-I', 'gzip -9 -n'];
+  await promisify(execFile)('tar', [...flags, '-cf', join(out, archive), '-C', stage, ...entries]);
+  rmSync(stage, { recursive: true });
+};
+
+const zip = (target, archive) => {
+  const mtime = new Date('1980-01-01T00:00:00Z'); // zip's earliest time: the same tree gives the same sum
+  const file = (data) => [data, { mtime }];
+  const entries = {
+    'kubectl-oidc.exe': file(readFileSync(executablePath(target))),
+    'kubectl_complete-oidc.cmd': file(Buffer.from(completeCmd)),
+    LICENSE: file(readFileSync(join(ROOT, 'LICENSE'))),
+    'README.md': file(readFileSync(join(ROOT, 'README.md'))),
+  };
+  writeFileSync(join(out, archive), zipSync(entries, { level: 9 }));
+};
+
+const releases = TARGETS.map((target) => ({ target, archive: archiveName(target) }));
+await Promise.all(releases.map(({ target, archive }) => (target.os === 'windows' ? zip(target, archive) : tarGz(target, archive))));
+for (const release of releases) {
+  const bytes = readFileSync(join(out, release.archive));
+  release.sha256 = createHash('sha256').update(bytes).digest('hex');
+  release.size = bytes.length;
+  release.url = `${base}/${release.archive}`;
+}
+writeFileSync(join(out, 'SHA256SUMS'), releases.map((r) => `${r.sha256}  ${r.archive}\n`).join(''));
+const of = (os, arch) => releases.find((r) => r.target.os === os && r.target.arch === arch);
+
 const krew = `apiVersion: krew.googlecontainertools.github.com/v1alpha2
 kind: Plugin
 metadata:
   name: oidc
 spec:
   version: v${version}
-  homepage: ${repository}
+  homepage: ${homepage}
   shortDescription: Log in to clusters with OpenID Connect, a kubelogin-compatible plugin
   description: |
     A kubectl credential plugin for OpenID Connect: it logs you in at your identity provider with the
     authorization-code flow and PKCE on a loopback port (or the device code, or client credentials), keeps and
-    refreshes the tokens, and prints an ExecCredential for kubectl. It takes kubelogin's flags, so a kubeconfig
-    migrates by changing only the command (kubectl oidc migrate does it). kubectl oidc setup shows what the cluster
-    will make of your token and how to configure both sides.
+    refreshes the tokens in the OS keychain, and prints an ExecCredential for kubectl. It takes kubelogin's flags, so
+    a kubeconfig migrates by changing only the command (kubectl oidc migrate does it). kubectl oidc setup shows what
+    the cluster will make of your token and how to configure both sides. One executable, no runtime needed.
   caveats: |
-    kubectl-oidc runs on Node.js 20.19 or later: \`node\` must be on PATH (https://nodejs.org, or your package manager).
-    Then: kubectl oidc setup --oidc-issuer-url=https://... --oidc-client-id=...
     For the shell completion of kubectl oidc, link kubectl_complete-oidc beside it (krew links one command):
-      ln -s "\${KREW_ROOT:-$HOME/.krew}/store/oidc/v${version}/bin/kubectl_complete-oidc" "\${KREW_ROOT:-$HOME/.krew}/bin/"
+      ln -s "\${KREW_ROOT:-$HOME/.krew}/store/oidc/v${version}/kubectl_complete-oidc" "\${KREW_ROOT:-$HOME/.krew}/bin/"
   platforms:
-${platforms
+${releases
   .map(
-    ([os, arch]) => `  - selector:
+    ({ target, url, sha256 }) => `  - selector:
       matchLabels:
-        os: ${os}
-        arch: ${arch}
-    uri: ${base}/${archive}
+        os: ${target.os}
+        arch: ${target.arch}
+    uri: ${url}
     sha256: ${sha256}
     files:
-    - from: ${name}/*
+    - from: "*"
       to: .
-    bin: bin/kubectl-oidc`,
+    bin: ${target.os === 'windows' ? 'kubectl-oidc.exe' : 'kubectl-oidc'}`,
   )
   .join('\n')}
 `;
 writeFileSync(join(out, 'oidc.yaml'), krew);
 
+const brewOn = (os, arch) => `      url "${of(os, arch).url}"
+      sha256 "${of(os, arch).sha256}"`;
 const formula = `class KubectlOidc < Formula
   desc "kubectl credential plugin for OpenID Connect, kubelogin-compatible"
-  homepage "${repository}"
-  url "${base}/${archive}"
-  sha256 "${sha256}"
+  homepage "${homepage}"
+  version "${version}"
   license "${license}"
 
-  depends_on "node"
+  on_macos do
+    on_arm do
+${brewOn('darwin', 'arm64')}
+    end
+    on_intel do
+${brewOn('darwin', 'amd64')}
+    end
+  end
+  on_linux do
+    on_arm do
+${brewOn('linux', 'arm64')}
+    end
+    on_intel do
+${brewOn('linux', 'amd64')}
+    end
+  end
 
   def install
-    libexec.install Dir["*"]
-    # The launcher runs Homebrew's node, whatever else is first on PATH.
-    inreplace libexec/"bin/kubectl-oidc", /^node=node$/, "node='#{Formula["node"].opt_bin}/node'"
-    bin.install_symlink libexec/"bin/kubectl-oidc", libexec/"bin/kubectl_complete-oidc"
+    # The launcher finds kubectl-oidc-bin beside it through the links in bin.
+    libexec.install "kubectl-oidc", "kubectl-oidc-bin", "kubectl_complete-oidc"
+    bin.install_symlink libexec/"kubectl-oidc", libexec/"kubectl_complete-oidc"
     generate_completions_from_executable(bin/"kubectl-oidc", "completion")
   end
 
@@ -131,6 +144,74 @@ const formula = `class KubectlOidc < Formula
 end
 `;
 writeFileSync(join(out, 'kubectl-oidc.rb'), formula);
+
+// winget: the three manifests of a portable app in a zip (winget-pkgs: manifests/k/KubectlOidc/KubectlOidc/<version>/).
+const windows = of('windows', 'amd64');
+const wingetId = 'KubectlOidc.KubectlOidc';
+const wingetDir = join(out, 'winget', 'manifests', 'k', 'KubectlOidc', 'KubectlOidc', version);
+mkdirSync(wingetDir, { recursive: true });
+const wingetHeader = (type) => `# yaml-language-server: $schema=https://aka.ms/winget-manifest.${type}.1.6.0.schema.json\n`;
+writeFileSync(
+  join(wingetDir, `${wingetId}.yaml`),
+  `${wingetHeader('version')}PackageIdentifier: ${wingetId}
+PackageVersion: ${version}
+DefaultLocale: en-US
+ManifestType: version
+ManifestVersion: 1.6.0
+`,
+);
+writeFileSync(
+  join(wingetDir, `${wingetId}.installer.yaml`),
+  `${wingetHeader('installer')}PackageIdentifier: ${wingetId}
+PackageVersion: ${version}
+InstallerType: zip
+NestedInstallerType: portable
+NestedInstallerFiles:
+- RelativeFilePath: kubectl-oidc.exe
+  PortableCommandAlias: kubectl-oidc
+Commands:
+- kubectl-oidc
+Installers:
+- Architecture: x64
+  InstallerUrl: ${windows.url}
+  InstallerSha256: ${windows.sha256.toUpperCase()}
+ManifestType: installer
+ManifestVersion: 1.6.0
+`,
+);
+writeFileSync(
+  join(wingetDir, `${wingetId}.locale.en-US.yaml`),
+  `${wingetHeader('defaultLocale')}PackageIdentifier: ${wingetId}
+PackageVersion: ${version}
+PackageLocale: en-US
+Publisher: kubectl-oidc
+PackageName: kubectl-oidc
+PackageUrl: ${homepage}
+License: ${license}
+ShortDescription: ${description}
+Tags:
+- kubectl
+- kubernetes
+- oidc
+ManifestType: defaultLocale
+ManifestVersion: 1.6.0
+`,
+);
+
+const scoop = {
+  version,
+  description,
+  homepage,
+  license,
+  architecture: { '64bit': { url: windows.url, hash: windows.sha256 } },
+  bin: ['kubectl-oidc.exe', 'kubectl_complete-oidc.cmd'],
+  checkver: 'github',
+  autoupdate: { architecture: { '64bit': { url: `${homepage}/releases/download/v$version/kubectl-oidc_$version_windows_amd64.zip` } } },
+};
+writeFileSync(join(out, 'kubectl-oidc.json'), `${JSON.stringify(scoop, null, 2)}\n`);
+
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 process.stdout.write(
-  `${join(out, archive)}  sha256 ${sha256}\n${['SHA256SUMS', 'oidc.yaml (krew)', 'kubectl-oidc.rb (Homebrew)'].map((f) => join(out, f)).join('\n')}\n`,
+  `${releases.map((r) => `${join(out, r.archive)}  ${mb(r.size)}  sha256 ${r.sha256}`).join('\n')}\n` +
+    `${['SHA256SUMS', 'oidc.yaml (krew)', 'kubectl-oidc.rb (Homebrew)', 'winget/ (winget)', 'kubectl-oidc.json (scoop)'].map((f) => join(out, f)).join('\n')}\n`,
 );

@@ -1,22 +1,22 @@
 import { PluginError } from '../errors.js';
 import type { Backend, Item } from './item.js';
-import { keytar } from './keytar.js';
+import { nativeKeyring } from './native-keyring.js';
 import { secretTool } from './secret-tool.js';
 
 export type { Item } from './item.js';
 
 /**
  * The OS keychain, for one small secret at a time: read, write, delete. Linux asks the Secret Service (over D-Bus,
- * or secret-tool), and keytar where secret-tool is missing; macOS and Windows ask keytar. Every call answers within
+ * or secret-tool), and the native keyring module where secret-tool is missing; macOS and Windows ask the native module. Every call answers within
  * 2 s or rejects with a 'keychain_unavailable' PluginError.
  */
 const call = async <T>(use: (backend: Backend) => Promise<T>): Promise<T> => {
-  if (process.platform !== 'linux') return use(await keytar());
+  if (process.platform !== 'linux') return use(await nativeKeyring());
   try {
     return await use(secretTool);
   } catch (err) {
     if (!(err instanceof PluginError && err.code === 'keychain_no_client')) throw err;
-    return use(await keytar());
+    return use(await nativeKeyring());
   }
 };
 

@@ -28,7 +28,7 @@ const run = async (args: string[], item: Item, input?: string): Promise<string |
 
 /**
  * Linux Secret Service through libsecret's `secret-tool`, in a child process that is killed after 2 s. A call into
- * libsecret inside this process (keytar) that waits for an unlock prompt cannot be abandoned: Node joins its thread
+ * libsecret inside this process that waits for an unlock prompt cannot be abandoned: Node joins its thread
  * pool on exit, so kubectl would wait for the prompt anyway. The secret travels on stdin/stdout, never in argv.
  */
 export const secretTool: Backend = {

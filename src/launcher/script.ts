@@ -1,42 +1,47 @@
 import { shellQuote } from '../shell-quote.js';
 import { HIT_ENVIRONMENT, HIT_FORMAT, SECRET_ENVIRONMENT, SECRET_FLAGS, SEPARATOR } from './signature.js';
 
-/**
- * The installed `kubectl-oidc` on Linux and macOS: a POSIX sh script (dash, bash --posix, macOS /bin/sh) that answers a
- * cache hit from the session's hit file with builtins, `date +%s` and `ls -ln`, and execs Node for anything else. A hit
- * means: `get-token`, arguments and environment byte for byte those the file was written for (secrets blanked),
- * nothing it cannot judge (-v, --force-refresh, --help), a file we own that no one else may read or write (no ACL), a
- * credential still fresh, an apiVersion it has.
- */
-export const launcherScript = (settings: { node: string; entry: string } | 'beside'): string => {
-  const us = SEPARATOR;
-  // npm's install knows both paths. A release archive ('beside') runs the node on PATH, and the Node entry beside the
-  // script, found through the links that krew or Homebrew put on PATH (resolved only on the way to Node).
-  const nodePath =
-    settings === 'beside'
-      ? `node=node
-node_path() {
-  self=$0
+/** The compiled executable's name beside the launcher in a release archive (Linux and macOS). */
+export const EXECUTABLE_BESIDE = 'kubectl-oidc-bin';
+
+/** sh that sets $here to the directory of the script itself, following the symlinks krew and Homebrew put on PATH. */
+const resolveSelf = `  self=$0
   while [ -h "$self" ]; do
     link=$(readlink "$self")
     case $link in /*) self=$link ;; *) case $self in */*) self=\${self%/*}/$link ;; *) self=$link ;; esac ;; esac
   done
-  case $self in */*) here=\${self%/*} ;; *) here=. ;; esac
-  exec "$node" "$here/kubectl-oidc-node" "$@"
+  case $self in */*) here=\${self%/*} ;; *) here=. ;; esac`;
+
+/**
+ * The installed `kubectl-oidc` on Linux and macOS: a POSIX sh script (dash, bash --posix, macOS /bin/sh) that answers a
+ * cache hit from the session's hit file with builtins, `date +%s` and `ls -ln`, and execs the full program (Node, or the compiled executable) for anything else. A hit
+ * means: `get-token`, arguments and environment byte for byte those the file was written for (secrets blanked),
+ * nothing it cannot judge (-v, --force-refresh, --help), a file we own that no one else may read or write (no ACL), a
+ * credential still fresh, an apiVersion it has.
+ */
+export const launcherScript = (settings: { node: string; entry: string } | 'executable'): string => {
+  const us = SEPARATOR;
+  // npm's install knows both paths. A release archive ('executable') runs the compiled executable beside the script,
+  // found through the links that krew or Homebrew put on PATH (resolved only on the way to it).
+  const nodePath =
+    settings === 'executable'
+      ? `full_path() {
+${resolveSelf}
+  exec "$here/${EXECUTABLE_BESIDE}" "$@"
 }`
       : `node=${shellQuote(settings.node)}
 [ -x "$node" ] || node=node
-node_path() { exec "$node" ${shellQuote(settings.entry)} "$@"; }`;
+full_path() { exec "$node" ${shellQuote(settings.entry)} "$@"; }`;
   return `#!/bin/sh
-# kubectl-oidc launcher (generated at install): a fresh cached credential from its hit file; anything else to Node.
+# kubectl-oidc launcher (generated at install or release): a fresh cached credential from its hit file; anything else to the full program.
 ${nodePath}
-[ "\${1-}" = get-token ] || node_path "$@"
+[ "\${1-}" = get-token ] || full_path "$@"
 args=
 dir=
 want=
 secret=
 for arg do
-  case $arg in -v|-v[0-9]*|--v|--v=*|--force-refresh|-h|--help) node_path "$@" ;; esac
+  case $arg in -v|-v[0-9]*|--v|--v=*|--force-refresh|-h|--help) full_path "$@" ;; esac
   if [ -n "$want" ]; then dir=$arg; want=; fi
   case $arg in --token-cache-dir=*) dir=\${arg#--token-cache-dir=} ;; --token-cache-dir) want=1 ;; esac
   if [ -n "$secret" ]; then arg=; secret=; fi
@@ -59,7 +64,7 @@ case \${KUBERNETES_EXEC_INFO-} in
   '') version=v1beta1 ;;
   *'"apiVersion":"client.authentication.k8s.io/v1beta1"'*) version=v1beta1 ;;
   *'"apiVersion":"client.authentication.k8s.io/v1"'*) version=v1 ;;
-  *) node_path "$@" ;;
+  *) full_path "$@" ;;
 esac
 now=
 for file in "$dir"/*.hit \${XDG_RUNTIME_DIR:+"$XDG_RUNTIME_DIR"/kubectl-oidc/*.hit}; do
@@ -73,6 +78,13 @@ for file in "$dir"/*.hit \${XDG_RUNTIME_DIR:+"$XDG_RUNTIME_DIR"/kubectl-oidc/*.h
   if [ "$version" = v1 ]; then printf '%s\\n' "$v1_"; else printf '%s\\n' "$v1beta1_"; fi
   exit 0
 done
-node_path "$@"
+full_path "$@"
 `;
 };
+
+/** kubectl's completion hook in a release archive (kubectl_complete-oidc, kubectl 1.26+): the executable beside it. */
+export const completionHookScript = (): string => `#!/bin/sh
+# kubectl's completion of \`kubectl oidc …\` runs kubectl_complete-oidc with the words after it.
+${resolveSelf}
+exec "$here/${EXECUTABLE_BESIDE}" __complete "$@"
+`;

@@ -1,0 +1,45 @@
+// npm run compile [-- --target linux-amd64 ...] [--out DIR]: kubectl-oidc as one executable per OS and CPU, compiled by
+// Bun (a devDependency) from the same sources as dist/, each with its target's OS-keychain module inside. Runs under
+// Bun (Bun.build): `bun scripts/compile.mjs`. Default: every target of scripts/targets.mjs, into build/<os>-<arch>/.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { executablePath, keyringModuleOf, ROOT, runtimeOf, TARGETS, targetName } from './targets.mjs';
+
+const argv = process.argv.slice(2);
+const valuesOf = (flag) => argv.flatMap((arg, i) => (arg === flag && argv[i + 1] ? [argv[i + 1]] : []));
+const wanted = valuesOf('--target');
+const out = valuesOf('--out')[0] ? resolve(valuesOf('--out')[0]) : join(ROOT, 'build');
+const unknown = wanted.filter((name) => !TARGETS.some((target) => targetName(target) === name));
+if (unknown.length) throw new Error(`unknown target ${unknown.join(', ')} (known: ${TARGETS.map(targetName).join(', ')})`);
+const targets = wanted.length ? TARGETS.filter((target) => wanted.includes(targetName(target))) : TARGETS;
+const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+for (const target of targets) {
+  const native = keyringModuleOf(target);
+  const outfile = executablePath(target, out);
+  const result = await Bun.build({
+    entrypoints: [join(ROOT, 'src', 'executable.ts')],
+    minify: true,
+    // Precompiled: parsing the bundle at every start would cost a cache hit ~50 ms.
+    bytecode: true,
+    // The version, and the platform it was built for: `--version` says both, and a build that cannot run here can be
+    // checked for it (test/support/executable-format.ts).
+    define: { __VERSION__: JSON.stringify(`${version} (${target.os}/${target.arch})`) },
+    plugins: [
+      {
+        // The target's keychain module in place of @napi-rs/keyring's loader (which looks for the running machine's).
+        name: 'target-keyring',
+        setup(build) {
+          build.onResolve({ filter: /^@napi-rs\/keyring$/ }, () => ({ path: 'keyring', namespace: 'target-keyring' }));
+          build.onLoad({ filter: /.*/, namespace: 'target-keyring' }, () => ({
+            contents: `module.exports = require(${JSON.stringify(native)});`,
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+    compile: { target: target.bun, outfile, executablePath: runtimeOf(target) },
+  });
+  if (!result.success) throw new AggregateError(result.logs, `compiling ${targetName(target)} failed`);
+  process.stdout.write(`${outfile}\n`);
+}
