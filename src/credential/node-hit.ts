@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argsSignature, envSignature, HIT_FORMAT, hitDir, isUnjudged } from '../launcher/signature.js';
 import { API_VERSION_V1, parseExecInfo } from './exec-credential.js';
@@ -30,29 +30,32 @@ const hitDirs = (args: readonly string[], env: NodeJS.ProcessEnv): string[] => {
   return tmpfs ? [dir, tmpfs] : [dir];
 };
 
-/** A file's text, if it is a regular file of ours that no one else may read or write. */
+/**
+ * A file's text, if it is a regular file of ours that no one else may read or write: exactly 0600, as the launcher's
+ * `ls -ln` check. Never a symlink, a FIFO or a device (whose open could block, or which could point elsewhere): the
+ * file is looked at before it is opened, opened without following links or waiting, and must still be the same file.
+ */
 const readOwnFile = (path: string): string | undefined => {
-  let fd: number;
+  const uid = process.getuid?.();
+  let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const stat = fstatSync(fd);
-    const uid = process.getuid?.();
-    if (!stat.isFile() || (uid !== undefined && (stat.uid !== uid || (stat.mode & 0o077) !== 0))) return undefined;
+    const seen = lstatSync(path);
+    if (!seen.isFile() || (uid !== undefined && (seen.uid !== uid || (seen.mode & 0o777) !== 0o600))) return undefined;
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+    const opened = fstatSync(fd);
+    if (!opened.isFile() || opened.ino !== seen.ino || opened.dev !== seen.dev) return undefined;
     return readFileSync(fd, 'utf8');
   } catch {
     return undefined;
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 };
 
 /**
- * The ExecCredential line a hit file holds for exactly these signatures, if it is complete, in this format and fresh
- * at nowSec (whole seconds, as the launcher's `date +%s`).
+ * The ExecCredential line a hit file holds for exactly these signatures, if it is exactly six complete lines, in this
+ * format, and fresh at nowSec (whole seconds, as the launcher's `date +%s`; the expiry 1 to 12 digits, which sh's test
+ * compares without overflow).
  */
 export const hitLine = (
   text: string,
@@ -63,7 +66,7 @@ export const hitLine = (
   const lines = text.split('\n');
   if (lines.length !== 7 || lines[6] !== '' || lines[0] !== HIT_FORMAT) return undefined;
   const [, until, args, env, v1, v1beta1] = lines as [string, string, string, string, string, string];
-  if (args !== signatures.args || env !== signatures.env || !/^\d+$/.test(until) || Math.floor(nowSec) >= Number(until)) {
+  if (args !== signatures.args || env !== signatures.env || !/^\d{1,12}$/.test(until) || Math.floor(nowSec) >= Number(until)) {
     return undefined;
   }
   return `${version === 'v1' ? v1 : v1beta1}\n`;

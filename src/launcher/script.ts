@@ -16,8 +16,9 @@ const resolveSelf = `  self=$0
  * The installed `kubectl-oidc` on Linux and macOS: a POSIX sh script (dash, bash --posix, macOS /bin/sh) that answers a
  * cache hit from the session's hit file with builtins, `date +%s` and `ls -ln`, and execs the full program (Node, or the compiled executable) for anything else. A hit
  * means: `get-token`, arguments and environment byte for byte those the file was written for (secrets blanked),
- * nothing it cannot judge (-v, --force-refresh, --help), a file we own that no one else may read or write (no ACL), a
- * credential still fresh, an apiVersion it has.
+ * nothing it cannot judge (-v, --force-refresh, --help), a regular file we own, exactly 0600 (no ACL), of exactly six
+ * lines, a credential still fresh (an expiry of 1 to 12 digits), an apiVersion it has. Node's reader
+ * (credential/node-hit.ts) keeps the same contract; test/e2e/hit-readers.test.ts holds both to one table of cases.
  */
 export const launcherScript = (settings: { node: string; entry: string } | 'executable'): string => {
   const us = SEPARATOR;
@@ -69,11 +70,13 @@ esac
 now=
 for file in "$dir"/*.hit \${XDG_RUNTIME_DIR:+"$XDG_RUNTIME_DIR"/kubectl-oidc/*.hit}; do
   [ -f "$file" ] && [ -O "$file" ] || continue
+  extra_=
   { IFS= read -r format_ && IFS= read -r until_ && IFS= read -r args_ && IFS= read -r env_ &&
-    IFS= read -r v1_ && IFS= read -r v1beta1_; } 2>/dev/null <"$file" || continue
+    IFS= read -r v1_ && IFS= read -r v1beta1_ && ! IFS= read -r extra_ && [ -z "$extra_" ]; } 2>/dev/null <"$file" || continue
   [ "$format_" = ${shellQuote(HIT_FORMAT)} ] && [ "$args_" = "$args" ] && [ "$env_" = "$env" ] || continue
+  case $until_ in '' | *[!0-9]* | ?????????????*) continue ;; esac
   [ -n "$now" ] || now=$(command date +%s)
-  [ "$now" -lt "$until_" ] 2>/dev/null || continue
+  [ "$now" -lt "$until_" ] || continue
   case $(command ls -ln "$file" 2>/dev/null) in '-rw------- '* | '-rw-------.'* | '-rw-------@'*) ;; *) continue ;; esac
   if [ "$version" = v1 ]; then printf '%s\\n' "$v1_"; else printf '%s\\n' "$v1beta1_"; fi
   exit 0

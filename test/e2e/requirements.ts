@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { findChromium } from '../support/chromium.mjs';
 import { secretServiceAvailable } from '../support/keyring.js';
 import { lemonldapMissing } from '../support/lemonldap.js';
-import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
+import { PLUGIN_BIN, PLUGIN_IS_EXECUTABLE, REPO_ROOT } from '../support/paths.js';
 
 export const KUBECTL = process.env.KUBECTL || 'kubectl';
 
@@ -33,7 +34,15 @@ export const missingForE2E = (needs: E2eNeeds = {}): string[] => {
   if (!findChromium()) missing.push('Chromium (apt-get install chromium, or set CHROMIUM_PATH)');
   if (!works(KUBECTL, ['version', '--client'])) missing.push(`kubectl (looked for "${KUBECTL}"; set KUBECTL)`);
   if (!works('openssl', ['version'])) missing.push('openssl');
-  if (!existsSync(PLUGIN_BIN.replace(/bin\/kubectl-oidc$/, 'dist/kubectl-oidc.cjs'))) missing.push('the build (npm run build)');
+  // .ci/run hides Node from the executable's run: make sure it is hidden, or that run proves nothing.
+  if (process.env.KUBECTL_OIDC_NODE_HIDDEN === '1' && works('node', ['-e', '0'])) {
+    missing.push('Node hidden from the plugin (KUBECTL_OIDC_NODE_HIDDEN=1), but `node` on PATH still runs');
+  }
+  if (PLUGIN_IS_EXECUTABLE) {
+    if (!existsSync(PLUGIN_BIN)) missing.push(`the executable KUBECTL_OIDC_PLUGIN names (${PLUGIN_BIN}; npm run compile)`);
+  } else if (!existsSync(join(REPO_ROOT, 'dist', 'kubectl-oidc.cjs'))) {
+    missing.push('the build (npm run build)');
+  }
   return missing;
 };
 

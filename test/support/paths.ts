@@ -3,7 +3,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const PLUGIN_BIN = join(REPO_ROOT, 'bin', 'kubectl-oidc');
+/** The Node entry of this checkout (npm's install runs it, or the launcher in front of it). */
+export const NODE_ENTRY = join(REPO_ROOT, 'bin', 'kubectl-oidc');
+/**
+ * The plugin the end-to-end tests run: the Node entry, or what KUBECTL_OIDC_PLUGIN names (the compiled executable:
+ * `.ci/run` runs the core files against build/linux-amd64/kubectl-oidc with Node hidden from it).
+ */
+export const PLUGIN_BIN = process.env.KUBECTL_OIDC_PLUGIN ? resolve(process.env.KUBECTL_OIDC_PLUGIN) : NODE_ENTRY;
+/** Whether the tests run the compiled executable rather than the Node entry. */
+export const PLUGIN_IS_EXECUTABLE = PLUGIN_BIN !== NODE_ENTRY;
 export const BROWSER_DRIVER = join(REPO_ROOT, 'test', 'support', 'browser-driver.mjs');
 
 /**
