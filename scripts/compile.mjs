@@ -1,8 +1,9 @@
 // npm run compile [-- --target linux-amd64 ...] [--out DIR]: kubectl-oidc as one executable per OS and CPU, compiled by
 // Bun (a devDependency) from the same sources as dist/, each with its target's OS-keychain module inside. Runs under
 // Bun (Bun.build): `bun scripts/compile.mjs`. Default: every target of scripts/targets.mjs, into build/<os>-<arch>/.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { signAdHoc, validlySigned } from './executable-format.mjs';
 import { executablePath, keyringModuleOf, ROOT, runtimeOf, TARGETS, targetName } from './targets.mjs';
 
 const argv = process.argv.slice(2);
@@ -41,5 +42,9 @@ for (const target of targets) {
     compile: { target: target.bun, outfile, executablePath: runtimeOf(target) },
   });
   if (!result.success) throw new AggregateError(result.logs, `compiling ${targetName(target)} failed`);
+  // macOS runs nothing on arm64 without a valid signature; Bun signs its darwin-arm64 output ad hoc, but leaves the
+  // runtime's stale signature on darwin-x64. What does not match its file is signed ad hoc here.
+  if (target.os === 'darwin' && !validlySigned(readFileSync(outfile)))
+    writeFileSync(outfile, signAdHoc(readFileSync(outfile), 'kubectl-oidc'));
   process.stdout.write(`${outfile}\n`);
 }
