@@ -284,6 +284,61 @@ req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_C
       { candidate: result.candidate.map((x) => x.ms), baseline: result.baseline.map((x) => x.ms) },
       2,
     );
+
+    // The compiled executable (the release archives): alone, as Windows runs it and as every miss of the launcher
+    // reaches it; behind the release launcher, as Linux and macOS install it; and against a build of the hit module
+    // alone, which says what carrying the rest of the program costs a hit.
+    if (process.platform === 'linux' && process.arch === 'x64') {
+      const bun = join(REPO_ROOT, 'node_modules', '.bin', 'bun');
+      const exeDir = join(work, 'release');
+      say('compiling the linux/amd64 executable and a build of its hit module alone');
+      execFileSync(bun, [join(REPO_ROOT, 'scripts', 'compile.mjs'), '--target', 'linux-amd64', '--out', work]);
+      mkdirSync(exeDir);
+      const executable = join(exeDir, 'kubectl-oidc-bin');
+      execFileSync('cp', [join(work, 'linux-amd64', 'kubectl-oidc'), executable]);
+      const releaseLauncher = join(exeDir, 'kubectl-oidc');
+      execFileSync('cp', [join(REPO_ROOT, 'dist', 'launcher-executable.sh'), releaseLauncher]);
+      const hitOnlyEntry = join(work, 'hit-only.ts');
+      writeFileSync(
+        hitOnlyEntry,
+        `import { servedHit } from ${JSON.stringify(join(REPO_ROOT, 'src/credential/node-hit.ts'))};\nservedHit();\n`,
+      );
+      const hitOnly = join(work, 'hit-only');
+      execFileSync(bun, ['build', '--compile', '--minify', '--bytecode', hitOnlyEntry, '--outfile', hitOnly], { stdio: 'ignore' });
+      const gkeRun = (): Promise<Sample> => once(gke, [], { ...baseEnv, HOME: gkeHome }, false);
+      const ms = (list: Sample[]): number[] => list.map((x) => x.ms);
+      say('cache hit through the executable against gke-gcloud-auth-plugin');
+      const alone = await paired(() => once(executable, hitArgs, env, false), gkeRun);
+      addRatio(
+        'cache hit (disk): the executable vs gke-gcloud-auth-plugin (goal 1.00 ×)',
+        { candidate: ms(alone.candidate), baseline: ms(alone.baseline) },
+        1.1,
+      );
+      say('cache hit through the release launcher against gke-gcloud-auth-plugin');
+      const behind = await paired(() => once(releaseLauncher, hitArgs, env, false), gkeRun);
+      addRatio(
+        'cache hit (disk): the release launcher in front of the executable vs gke-gcloud-auth-plugin',
+        { candidate: ms(behind.candidate), baseline: ms(behind.baseline) },
+        1.1,
+      );
+      say('the executable against a build of its hit module alone');
+      const rest = await paired(
+        () => once(executable, hitArgs, env, false),
+        () => once(hitOnly, hitArgs, env, false),
+      );
+      addRatio(
+        'cache hit (disk): the executable vs a build of its hit module alone',
+        { candidate: ms(rest.candidate), baseline: ms(rest.baseline) },
+        undefined,
+      );
+      say('a build of the hit module alone against gke-gcloud-auth-plugin');
+      const hitModule = await paired(() => once(hitOnly, hitArgs, env, false), gkeRun);
+      addRatio(
+        'cache hit (disk): a build of the hit module alone vs gke-gcloud-auth-plugin',
+        { candidate: ms(hitModule.candidate), baseline: ms(hitModule.baseline) },
+        undefined,
+      );
+    }
   } else {
     say('no gke-gcloud-auth-plugin on PATH: the launcher row is skipped');
   }
