@@ -3,7 +3,7 @@
 //   --runs N     pairs per measurement (default 40)     --smoke   1 run, no file written (keeps the script working)
 //   --no-write   print the table only
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -298,6 +298,7 @@ req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_C
       execFileSync('cp', [join(work, 'linux-amd64', 'kubectl-oidc'), executable]);
       const releaseLauncher = join(exeDir, 'kubectl-oidc');
       execFileSync('cp', [join(REPO_ROOT, 'dist', 'launcher-executable.sh'), releaseLauncher]);
+      chmodSync(releaseLauncher, 0o755);
       const hitOnlyEntry = join(work, 'hit-only.ts');
       writeFileSync(
         hitOnlyEntry,
@@ -436,6 +437,13 @@ Node-based hit can come near a compiled plugin (startup snapshots and flags meas
 script starts in a few milliseconds. The Node entry (Windows, installs without scripts, the launcher's misses) reads the
 same file first, from a 19 KB file of its own (dist/hit.cjs), before it parses a flag or asks the keychain: that is what
 brings the keyring hit from 1.4 × to the disk hit's cost.
+
+The release archives carry one compiled executable per platform (Bun, \`npm run package\`), which needs no runtime.
+Its own hit is a Bun start-up (an empty compiled Bun program starts about as fast as the Go plugin), plus loading
+\`node:fs\` and \`node:path\` and our hit module, plus carrying the rest of the program: Bun loads the whole embedded
+bundle at start, used or not (the row against a build of the hit module alone says what that costs). That is short of
+the compiled plugin, so on Linux and macOS the archives put the same sh launcher in front of the executable (it execs
+the executable instead of Node); on Windows the executable is the hit path.
 
 The trade-off is a second copy of the credential: for disk storage beside the session files (0600 in the 0700 cache
 directory), for keyring storage only on the per-user tmpfs \`$XDG_RUNTIME_DIR\` (gone at logout), else none (the

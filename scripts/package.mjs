@@ -2,7 +2,7 @@
 // executable (no runtime needed), SHA256SUMS, and the manifests of krew, Homebrew, winget and scoop.
 //   RELEASE_BASE_URL   where the archives will be downloaded from (default: the GitHub release of this version)
 //   --out DIR          write there instead of release/
-//   --no-compile       package the executables in build/ as they are (tests that compiled them already)
+//   --no-build         take dist/ as it is (the test suite, whose other files are running it)
 //
 // Linux and macOS (tar.gz): kubectl-oidc is the sh launcher, which answers a fresh cached credential from its hit file
 // in a few milliseconds and execs kubectl-oidc-bin, the executable, for anything else; kubectl_complete-oidc is
@@ -21,10 +21,8 @@ const base = process.env.RELEASE_BASE_URL || `${homepage}/releases/download/v${v
 const argv = process.argv.slice(2);
 const out = argv.includes('--out') ? resolve(argv[argv.indexOf('--out') + 1]) : join(ROOT, 'release');
 
-if (!argv.includes('--no-compile')) {
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-  execFileSync(join(ROOT, 'node_modules', '.bin', 'bun'), [join(ROOT, 'scripts', 'compile.mjs')], { stdio: 'inherit' });
-}
+if (!argv.includes('--no-build')) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+execFileSync(join(ROOT, 'node_modules', '.bin', 'bun'), [join(ROOT, 'scripts', 'compile.mjs')], { stdio: 'inherit' });
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
