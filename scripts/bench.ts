@@ -307,38 +307,21 @@ req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_C
       const hitOnly = join(work, 'hit-only');
       execFileSync(bun, ['build', '--compile', '--minify', '--bytecode', hitOnlyEntry, '--outfile', hitOnly], { stdio: 'ignore' });
       const gkeRun = (): Promise<Sample> => once(gke, [], { ...baseEnv, HOME: gkeHome }, false);
-      const ms = (list: Sample[]): number[] => list.map((x) => x.ms);
-      say('cache hit through the executable against gke-gcloud-auth-plugin');
-      const alone = await paired(() => once(executable, hitArgs, env, false), gkeRun);
-      addRatio(
-        'cache hit (disk): the executable vs gke-gcloud-auth-plugin (goal 1.00 ×)',
-        { candidate: ms(alone.candidate), baseline: ms(alone.baseline) },
-        1.1,
-      );
-      say('cache hit through the release launcher against gke-gcloud-auth-plugin');
-      const behind = await paired(() => once(releaseLauncher, hitArgs, env, false), gkeRun);
-      addRatio(
+      const hit = (command: string) => (): Promise<Sample> => once(command, hitArgs, env, false);
+      const row = async (name: string, candidate: () => Promise<Sample>, baseline: () => Promise<Sample>, limit?: number) => {
+        say(name);
+        const result = await paired(candidate, baseline);
+        addRatio(name, { candidate: result.candidate.map((x) => x.ms), baseline: result.baseline.map((x) => x.ms) }, limit);
+      };
+      await row('cache hit (disk): the executable vs gke-gcloud-auth-plugin (goal 1.00 ×)', hit(executable), gkeRun, 1.1);
+      await row(
         'cache hit (disk): the release launcher in front of the executable vs gke-gcloud-auth-plugin',
-        { candidate: ms(behind.candidate), baseline: ms(behind.baseline) },
+        hit(releaseLauncher),
+        gkeRun,
         1.1,
       );
-      say('the executable against a build of its hit module alone');
-      const rest = await paired(
-        () => once(executable, hitArgs, env, false),
-        () => once(hitOnly, hitArgs, env, false),
-      );
-      addRatio(
-        'cache hit (disk): the executable vs a build of its hit module alone',
-        { candidate: ms(rest.candidate), baseline: ms(rest.baseline) },
-        undefined,
-      );
-      say('a build of the hit module alone against gke-gcloud-auth-plugin');
-      const hitModule = await paired(() => once(hitOnly, hitArgs, env, false), gkeRun);
-      addRatio(
-        'cache hit (disk): a build of the hit module alone vs gke-gcloud-auth-plugin',
-        { candidate: ms(hitModule.candidate), baseline: ms(hitModule.baseline) },
-        undefined,
-      );
+      await row('cache hit (disk): the executable vs a build of its hit module alone', hit(executable), hit(hitOnly));
+      await row('cache hit (disk): a build of the hit module alone vs gke-gcloud-auth-plugin', hit(hitOnly), gkeRun);
     }
   } else {
     say('no gke-gcloud-auth-plugin on PATH: the launcher row is skipped');
