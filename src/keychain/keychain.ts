@@ -7,8 +7,8 @@ export type { Item } from './item.js';
 
 /**
  * The OS keychain, for one small secret at a time: read, write, delete. Linux asks the Secret Service (over D-Bus,
- * or secret-tool), and the native keyring module where secret-tool is missing; macOS and Windows ask the native module. Every call answers within
- * 2 s or rejects with a 'keychain_unavailable' PluginError.
+ * or secret-tool, or the native module where secret-tool is missing); macOS and Windows ask the native module
+ * (@napi-rs/keyring). Every call answers within 2 s or rejects with a 'keychain_unavailable' PluginError.
  */
 const call = async <T>(use: (backend: Backend) => Promise<T>): Promise<T> => {
   if (process.platform !== 'linux') return use(await nativeKeyring());

@@ -1,5 +1,5 @@
 import { oneLine, PluginError } from '../errors.js';
-import { type Backend, notAnswered, TIMEOUT_MS, unavailable } from './item.js';
+import { type Backend, type Item, notAnswered, TIMEOUT_MS, unavailable } from './item.js';
 
 /** A call that does not answer in time is abandoned (its thread may still hold up the exit, see secret-tool.ts). */
 const answer = <T>(promise: Promise<T>): Promise<T> => {
@@ -14,7 +14,7 @@ const answer = <T>(promise: Promise<T>): Promise<T> => {
 /**
  * macOS Keychain and Windows Credential Manager (and Linux without secret-tool) through @napi-rs/keyring (keyring-rs),
  * whose prebuilt modules cover every target: npm installs the platform's, and the compiled executable carries its
- * target's (scripts/compile.ts puts it in place of this import). Imported only here.
+ * target's (scripts/compile.mjs puts it in place of this import). Imported only here.
  */
 export const nativeKeyring = async (): Promise<Backend> => {
   type Module = typeof import('@napi-rs/keyring');
@@ -32,11 +32,14 @@ export const nativeKeyring = async (): Promise<Backend> => {
       throw err instanceof PluginError ? err : unavailable(oneLine(err instanceof Error ? err.message : String(err)));
     }
   };
+  // Linux: the Secret Service or nothing. keyring-rs would otherwise fall back to the kernel keyring, which forgets the
+  // key at reboot, and with it every sealed session.
+  const entry = (item: Item) => new Entry(item.service, item.account, { linux: { store: 'secret-service' } });
   return {
-    get: (item) => wrap(() => new Entry(item.service, item.account).getPassword()).then((value) => value ?? null),
-    set: (item, value) => wrap(() => new Entry(item.service, item.account).setPassword(value)),
+    get: (item) => wrap(() => entry(item).getPassword()).then((value) => value ?? null),
+    set: (item, value) => wrap(() => entry(item).setPassword(value)),
     delete: async (item) => {
-      await wrap(() => new Entry(item.service, item.account).deletePassword());
+      await wrap(() => entry(item).deletePassword());
     },
   };
 };

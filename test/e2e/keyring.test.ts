@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKey, readKey, writeKey } from '../../src/keychain/keychain.js';
+import { nativeKeyring } from '../../src/keychain/native-keyring.js';
 import { type SecretService, startSecretService } from '../support/keyring.js';
-import { PLUGIN_BIN, writeTestLauncher } from '../support/paths.js';
+import { PLUGIN_BIN, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { newWorkspace, parseWhoAmI, type Stack, startStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
@@ -222,6 +223,39 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(await readKey(item)).toBeNull();
       process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent';
       await expect(readKey(item)).rejects.toMatchObject({ code: 'keychain_unavailable' });
+    } finally {
+      process.env = saved;
+    }
+  });
+  it("the native module (macOS' and Windows' backend, @napi-rs/keyring) reads, writes and deletes one item here too", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, secrets.env);
+    try {
+      const native = await nativeKeyring();
+      const item = { service: 'kubectl-oidc-test', account: 'native', label: 'kubectl-oidc test item' };
+      expect(await native.get(item)).toBeNull();
+      await native.set(item, 'native value');
+      expect(await native.get(item)).toBe('native value');
+      // In the Secret Service itself (keyring-rs names the account `username`).
+      const lookup = await run('secret-tool', ['lookup', 'service', item.service, 'username', item.account], { env: secrets.env });
+      expect(lookup.stdout).toBe('native value');
+      await native.delete(item);
+      expect(await native.get(item)).toBeNull();
+      // Without a Secret Service it fails, in a process of its own (keyring-rs keeps its connection): never the kernel
+      // keyring, which forgets the key at reboot.
+      const module = join(REPO_ROOT, 'src', 'keychain', 'native-keyring.ts');
+      const probe = await run(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '-e',
+          `import(${JSON.stringify(module)}).then(async ({ nativeKeyring }) => (await nativeKeyring()).get(${JSON.stringify(item)}))` +
+            '.then(() => console.log("answered"), (err) => console.log(err.code))',
+        ],
+        { cwd: REPO_ROOT, env: { ...secrets.env, PATH: process.env.PATH, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' } },
+      );
+      expect(probe.stdout.trim(), probe.stderr).toBe('keychain_unavailable');
     } finally {
       process.env = saved;
     }
