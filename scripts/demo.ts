@@ -88,7 +88,7 @@ const main = async (): Promise<number> => {
     }
     const kubeconfig = join(work, 'kubeconfig');
     writeKubeconfig({ path: kubeconfig, server: api.url, caPem: certs.caPem, command: PLUGIN_BIN, args });
-    say(`IdP ${idp.issuer}, API server ${api.url}, kubeconfig ${kubeconfig}`);
+    say(`IdP ${idp.issuer}, API server ${api.url}, kubeconfig ${kubeconfig}, plugin ${PLUGIN_BIN}`);
 
     const whoami = ['auth', 'whoami', `--kubeconfig=${kubeconfig}`];
     for (const round of ['first run: logs in through the browser', 'second run: uses the cached token, no browser']) {
