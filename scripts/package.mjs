@@ -47,7 +47,8 @@ const tarGz = async (target, archive) => {
 };
 
 const zip = (target, archive) => {
-  const mtime = new Date('1980-01-01T00:00:00Z'); // zip's earliest time: the same tree gives the same sum
+  // zip's earliest time, in local time as zip keeps it: the same tree gives the same sum in any time zone.
+  const mtime = new Date(1980, 0, 1);
   const file = (data) => [data, { mtime }];
   const entries = {
     'kubectl-oidc.exe': file(readFileSync(executablePath(target))),
