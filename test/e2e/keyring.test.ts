@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKey, readKey, writeKey } from '../../src/keychain/keychain.js';
-import { nativeKeyring } from '../../src/keychain/native-keyring.js';
 import { type SecretService, startSecretService } from '../support/keyring.js';
 import { PLUGIN_BIN, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
@@ -228,37 +227,38 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
     }
   });
   it("the native module (macOS' and Windows' backend, @napi-rs/keyring) reads, writes and deletes one item here too", async () => {
-    const saved = { ...process.env };
-    Object.assign(process.env, secrets.env);
-    try {
-      const native = await nativeKeyring();
-      const item = { service: 'kubectl-oidc-test', account: 'native', label: 'kubectl-oidc test item' };
-      expect(await native.get(item)).toBeNull();
-      await native.set(item, 'native value');
-      expect(await native.get(item)).toBe('native value');
-      // In the Secret Service itself (keyring-rs names the account `username`).
-      const lookup = await run('secret-tool', ['lookup', 'service', item.service, 'username', item.account], { env: secrets.env });
-      expect(lookup.stdout).toBe('native value');
-      await native.delete(item);
-      expect(await native.get(item)).toBeNull();
-      // Without a Secret Service it fails, in a process of its own (keyring-rs keeps its connection): never the kernel
-      // keyring, which forgets the key at reboot.
-      const module = join(REPO_ROOT, 'src', 'keychain', 'native-keyring.ts');
-      const probe = await run(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          '-e',
-          `import(${JSON.stringify(module)}).then(async ({ nativeKeyring }) => (await nativeKeyring()).get(${JSON.stringify(item)}))` +
-            '.then(() => console.log("answered"), (err) => console.log(err.code))',
-        ],
-        { cwd: REPO_ROOT, env: { ...secrets.env, PATH: process.env.PATH, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' } },
-      );
-      expect(probe.stdout.trim(), probe.stderr).toBe('keychain_unavailable');
-    } finally {
-      process.env = saved;
-    }
+    // In processes of their own, with the environment given: keyring-rs reads the real environment and keeps its
+    // connection, so this worker's process.env (which other tests replace) would not reach it.
+    const item = { service: 'kubectl-oidc-test', account: 'native', label: 'kubectl-oidc test item' };
+    const module = join(REPO_ROOT, 'src', 'keychain', 'native-keyring.ts');
+    const probe = async (steps: string, env: NodeJS.ProcessEnv): Promise<string> => {
+      const script =
+        `import(${JSON.stringify(module)}).then(async ({ nativeKeyring }) => { const k = await nativeKeyring(); ` +
+        `const item = ${JSON.stringify(item)}; const out = []; ${steps}; console.log(out.join(' ')); })` +
+        '.catch((err) => console.log(err.code ?? err.message))';
+      const result = await run(process.execPath, ['--import', 'tsx', '-e', script], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH, ...env },
+      });
+      return `${result.stdout.trim()}${result.stderr.trim() ? ` (${result.stderr.trim()})` : ''}`;
+    };
+    const steps = [
+      'out.push(String(await k.get(item)))',
+      "await k.set(item, 'native value')",
+      'out.push(String(await k.get(item)))',
+      'await k.delete(item)',
+      'out.push(String(await k.get(item)))',
+    ].join('; ');
+    expect(await probe(steps, secrets.env)).toBe('null native value null');
+    // The item is in the Secret Service itself (keyring-rs names the account `username`).
+    expect(await probe("await k.set(item, 'kept')", secrets.env)).toBe('');
+    const lookup = await run('secret-tool', ['lookup', 'service', item.service, 'username', item.account], { env: secrets.env });
+    expect(lookup.stdout).toBe('kept');
+    expect(await probe('await k.delete(item)', secrets.env)).toBe('');
+    // Without a Secret Service it fails: never the kernel keyring, which forgets the key at reboot.
+    expect(await probe('out.push(String(await k.get(item)))', { ...secrets.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' })).toBe(
+      'keychain_unavailable',
+    );
   });
   it('keyring storage: the hit file only on the per-user tmpfs ($XDG_RUNTIME_DIR), served as from the keychain', async () => {
     const ws = newWorkspace(stack, { env: secrets.env, driverEnv: { DRIVER_LOGIN: 'noor' } });
