@@ -14,8 +14,8 @@ const resolveSelf = `  self=$0
 
 /**
  * The installed `kubectl-oidc` on Linux and macOS: a POSIX sh script (dash, bash --posix, macOS /bin/sh) that answers a
- * cache hit from the session's hit file with builtins, `date +%s` and `ls -ln`, and execs the full program (Node, or the compiled executable) for anything else. A hit
- * means: `get-token`, arguments and environment byte for byte those the file was written for (secrets blanked),
+ * cache hit from the session's hit file with builtins, `date +%s` and `ls -ln`, and execs the full program (Node, or
+ * the compiled executable beside it in a release archive) for anything else. A hit means: `get-token`, arguments and environment byte for byte those the file was written for (secrets blanked),
  * nothing it cannot judge (-v, --force-refresh, --help), a regular file we own, exactly 0600 (no ACL), of exactly six
  * lines, a credential still fresh (an expiry of 1 to 12 digits), an apiVersion it has. Node's reader
  * (credential/node-hit.ts) keeps the same contract; test/e2e/hit-readers.test.ts holds both to one table of cases.
@@ -24,7 +24,7 @@ export const launcherScript = (settings: { node: string; entry: string } | 'exec
   const us = SEPARATOR;
   // npm's install knows both paths. A release archive ('executable') runs the compiled executable beside the script,
   // found through the links that krew or Homebrew put on PATH (resolved only on the way to it).
-  const nodePath =
+  const fullPath =
     settings === 'executable'
       ? `full_path() {
 ${resolveSelf}
@@ -34,8 +34,9 @@ ${resolveSelf}
 [ -x "$node" ] || node=node
 full_path() { exec "$node" ${shellQuote(settings.entry)} "$@"; }`;
   return `#!/bin/sh
-# kubectl-oidc launcher (generated at install or release): a fresh cached credential from its hit file; anything else to the full program.
-${nodePath}
+# kubectl-oidc launcher (generated at install or release): a fresh cached credential from its hit file; anything else
+# to the full program.
+${fullPath}
 [ "\${1-}" = get-token ] || full_path "$@"
 args=
 dir=
