@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argsSignature, envSignature, HIT_FORMAT, hitDir, isUnjudged } from '../launcher/signature.js';
 import { API_VERSION_V1, parseExecInfo } from './exec-credential.js';
@@ -32,18 +32,16 @@ const hitDirs = (args: readonly string[], env: NodeJS.ProcessEnv): string[] => {
 
 /**
  * A file's text, if it is a regular file of ours that no one else may read or write: exactly 0600, as the launcher's
- * `ls -ln` check. Never a symlink, a FIFO or a device (whose open could block, or which could point elsewhere): the
- * file is looked at before it is opened, opened without following links or waiting, and must still be the same file.
+ * `ls -ln` check. Opened without following a symlink or waiting (a FIFO named *.hit would block a plain open), then
+ * judged by what was opened.
  */
 const readOwnFile = (path: string): string | undefined => {
-  const uid = process.getuid?.();
   let fd: number | undefined;
   try {
-    const seen = lstatSync(path);
-    if (!seen.isFile() || (uid !== undefined && (seen.uid !== uid || (seen.mode & 0o777) !== 0o600))) return undefined;
     fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-    const opened = fstatSync(fd);
-    if (!opened.isFile() || opened.ino !== seen.ino || opened.dev !== seen.dev) return undefined;
+    const stat = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!stat.isFile() || (uid !== undefined && (stat.uid !== uid || (stat.mode & 0o777) !== 0o600))) return undefined;
     return readFileSync(fd, 'utf8');
   } catch {
     return undefined;
