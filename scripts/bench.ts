@@ -3,14 +3,11 @@
 //   --runs N     pairs per measurement (default 40)     --smoke   1 run, no file written (keeps the script working)
 //   --no-write   print the table only
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import '../test/support/quiet-provider.js';
 
-for (const method of ['warn', 'info'] as const) {
-  const original = console[method];
-  console[method] = (...args: unknown[]) => (String(args[0]).includes('oidc-provider ') ? undefined : original(...args));
-}
 const { startApiServer } = await import('../test/support/apiserver.js');
 const { makeCertificates } = await import('../test/support/certs.js');
 const { startIdp, TEST_CLIENT_ID, TEST_PASSWORD } = await import('../test/support/idp.js');
@@ -295,9 +292,9 @@ req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_C
       execFileSync(bun, [join(REPO_ROOT, 'scripts', 'compile.mjs'), '--target', 'linux-amd64', '--out', work]);
       mkdirSync(exeDir);
       const executable = join(exeDir, 'kubectl-oidc-bin');
-      execFileSync('cp', [join(work, 'linux-amd64', 'kubectl-oidc'), executable]);
+      copyFileSync(join(work, 'linux-amd64', 'kubectl-oidc'), executable);
       const releaseLauncher = join(exeDir, 'kubectl-oidc');
-      execFileSync('cp', [join(REPO_ROOT, 'dist', 'launcher-executable.sh'), releaseLauncher]);
+      copyFileSync(join(REPO_ROOT, 'dist', 'launcher-executable.sh'), releaseLauncher);
       chmodSync(releaseLauncher, 0o755);
       const hitOnlyEntry = join(work, 'hit-only.ts');
       writeFileSync(

@@ -9,12 +9,8 @@ import { makeCertificates } from '../test/support/certs.js';
 import { findChromium } from '../test/support/chromium.mjs';
 import { writeKubeconfig } from '../test/support/kubeconfig.js';
 import { PLUGIN_BIN, writeBrowserCommand } from '../test/support/paths.js';
+import '../test/support/quiet-provider.js';
 
-// The embedded IdP is oidc-provider in its development setup, which says so loudly on every start; the demo knows.
-for (const method of ['warn', 'info'] as const) {
-  const original = console[method];
-  console[method] = (...args: unknown[]) => (String(args[0]).includes('oidc-provider ') ? undefined : original(...args));
-}
 const { startIdp, TEST_CLIENT_ID } = await import('../test/support/idp.js');
 
 const kubectl = process.env.KUBECTL || 'kubectl';

@@ -5,11 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import '../test/support/quiet-provider.js';
 
-for (const method of ['warn', 'info'] as const) {
-  const original = console[method];
-  console[method] = (...args: unknown[]) => (String(args[0]).includes('oidc-provider ') ? undefined : original(...args));
-}
 const { makeCertificates } = await import('../test/support/certs.js');
 const { startIdp, TEST_CLIENT_ID, TEST_PASSWORD } = await import('../test/support/idp.js');
 const { run } = await import('../test/support/run.js');
