@@ -149,21 +149,22 @@ const windows = of('windows', 'amd64');
 const wingetId = 'KubectlOidc.KubectlOidc';
 const wingetDir = join(out, 'winget', 'manifests', 'k', 'KubectlOidc', 'KubectlOidc', version);
 mkdirSync(wingetDir, { recursive: true });
-const wingetHeader = (type) => `# yaml-language-server: $schema=https://aka.ms/winget-manifest.${type}.1.6.0.schema.json\n`;
-writeFileSync(
-  join(wingetDir, `${wingetId}.yaml`),
-  `${wingetHeader('version')}PackageIdentifier: ${wingetId}
+/** One winget manifest: its schema line, what every manifest starts and ends with, and its own fields between. */
+const winget = (file, type, fields) =>
+  writeFileSync(
+    join(wingetDir, `${wingetId}${file}.yaml`),
+    `# yaml-language-server: $schema=https://aka.ms/winget-manifest.${type}.1.6.0.schema.json
+PackageIdentifier: ${wingetId}
 PackageVersion: ${version}
-DefaultLocale: en-US
-ManifestType: version
+${fields}ManifestType: ${type}
 ManifestVersion: 1.6.0
 `,
-);
-writeFileSync(
-  join(wingetDir, `${wingetId}.installer.yaml`),
-  `${wingetHeader('installer')}PackageIdentifier: ${wingetId}
-PackageVersion: ${version}
-InstallerType: zip
+  );
+winget('', 'version', 'DefaultLocale: en-US\n');
+winget(
+  '.installer',
+  'installer',
+  `InstallerType: zip
 NestedInstallerType: portable
 NestedInstallerFiles:
 - RelativeFilePath: kubectl-oidc.exe
@@ -174,15 +175,12 @@ Installers:
 - Architecture: x64
   InstallerUrl: ${windows.url}
   InstallerSha256: ${windows.sha256.toUpperCase()}
-ManifestType: installer
-ManifestVersion: 1.6.0
 `,
 );
-writeFileSync(
-  join(wingetDir, `${wingetId}.locale.en-US.yaml`),
-  `${wingetHeader('defaultLocale')}PackageIdentifier: ${wingetId}
-PackageVersion: ${version}
-PackageLocale: en-US
+winget(
+  '.locale.en-US',
+  'defaultLocale',
+  `PackageLocale: en-US
 Publisher: kubectl-oidc
 PackageName: kubectl-oidc
 PackageUrl: ${homepage}
@@ -192,8 +190,6 @@ Tags:
 - kubectl
 - kubernetes
 - oidc
-ManifestType: defaultLocale
-ManifestVersion: 1.6.0
 `,
 );
 
