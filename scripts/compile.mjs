@@ -44,7 +44,9 @@ for (const target of targets) {
   if (!result.success) throw new AggregateError(result.logs, `compiling ${targetName(target)} failed`);
   // macOS runs nothing on arm64 without a valid signature; Bun signs its darwin-arm64 output ad hoc, but leaves the
   // runtime's stale signature on darwin-x64. What does not match its file is signed ad hoc here.
-  if (target.os === 'darwin' && !validlySigned(readFileSync(outfile)))
-    writeFileSync(outfile, signAdHoc(readFileSync(outfile), 'kubectl-oidc'));
+  if (target.os === 'darwin') {
+    const built = readFileSync(outfile);
+    if (!validlySigned(built)) writeFileSync(outfile, signAdHoc(built, 'kubectl-oidc'));
+  }
   process.stdout.write(`${outfile}\n`);
 }

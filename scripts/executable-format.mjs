@@ -14,6 +14,12 @@ const CS_EXECSEG_MAIN_BINARY = 0x1;
 const HASH_TYPES = { 1: 'sha1', 2: 'sha256' };
 const PAGE = 4096;
 
+/** The hash of one page of the code (the last one ends at the code limit), as a CodeDirectory holds it. */
+const pageHash = (file, algorithm, page, pageSize, codeLimit) =>
+  createHash(algorithm)
+    .update(file.subarray(page * pageSize, Math.min((page + 1) * pageSize, codeLimit)))
+    .digest();
+
 /** The load commands of a 64-bit Mach-O: each with its offset in the file. */
 const loadCommands = (file) => {
   const commands = [];
@@ -45,11 +51,7 @@ const codeSignature = (file, offset) => {
     if (!algorithm) return undefined;
     let pagesMatching = 0;
     for (let page = 0; page < pages; page++) {
-      const start = page * pageSize;
-      const actual = createHash(algorithm)
-        .update(file.subarray(start, Math.min(start + pageSize, codeLimit)))
-        .digest()
-        .subarray(0, hashSize);
+      const actual = pageHash(file, algorithm, page, pageSize, codeLimit).subarray(0, hashSize);
       if (actual.equals(file.subarray(blob + hashOffset + page * hashSize, blob + hashOffset + (page + 1) * hashSize))) pagesMatching++;
     }
     const adhoc = (file.readUInt32BE(blob + 12) & CS_ADHOC) !== 0;
@@ -133,13 +135,7 @@ export const signAdHoc = (input, identifier) => {
     .update(requirements)
     .digest()
     .copy(directory, hashOffset - 2 * 32);
-  for (let page = 0; page < pages; page++) {
-    const start = page * PAGE;
-    createHash('sha256')
-      .update(file.subarray(start, Math.min(start + PAGE, codeLimit)))
-      .digest()
-      .copy(directory, hashOffset + page * 32);
-  }
+  for (let page = 0; page < pages; page++) pageHash(file, 'sha256', page, PAGE, codeLimit).copy(directory, hashOffset + page * 32);
 
   const superBlob = file.subarray(codeLimit);
   superBlob.writeUInt32BE(CSMAGIC_EMBEDDED_SIGNATURE, 0);

@@ -2,7 +2,7 @@ import { shellQuote } from '../shell-quote.js';
 import { HIT_ENVIRONMENT, HIT_FORMAT, SECRET_ENVIRONMENT, SECRET_FLAGS, SEPARATOR } from './signature.js';
 
 /** The compiled executable's name beside the launcher in a release archive (Linux and macOS). */
-export const EXECUTABLE_BESIDE = 'kubectl-oidc-bin';
+const EXECUTABLE_BESIDE = 'kubectl-oidc-bin';
 
 /** sh that sets $here to the directory of the script itself, following the symlinks krew and Homebrew put on PATH. */
 const resolveSelf = `  self=$0
