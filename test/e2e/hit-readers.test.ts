@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +7,8 @@ import { argsSignature, envSignature, HIT_FORMAT } from '../../src/launcher/sign
 import { FAKE_NODE_STATUS, PLUGIN_BIN, PLUGIN_IS_EXECUTABLE, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
 
-// One table of hit-file cases, run against every reader of the hit-file contract: the sh launcher (npm's install and
-// the Linux and macOS archives), Node's reader (dist/hit.cjs, loaded first by the Node entry) and the compiled
+// One table of hit-file cases, run against every reader of the hit-file contract: the sh launcher (npm's install, and
+// as the Linux and macOS archives ship it), Node's reader (dist/hit.cjs, loaded first by the Node entry) and the compiled
 // executable (the hit path on Windows, and every miss of the launcher). Each case says whether a hit is served; every
 // reader must agree, and none may hang on what it finds in the cache directory.
 
@@ -113,6 +113,14 @@ describe('every hit-file reader keeps one contract', () => {
     );
     readers.push({ name: "Node's reader (dist/hit.cjs)", command: process.execPath, prefix: [nodeReader] });
     readers.push({ name: 'the sh launcher', command: await writeTestLauncher(work), prefix: [] });
+    // The launcher of the Linux and macOS archives (dist/launcher-executable.sh, as shipped), in front of a stand-in
+    // for the executable beside it that only exits.
+    const release = join(work, 'release');
+    mkdirSync(release);
+    copyFileSync(join(REPO_ROOT, 'dist', 'launcher-executable.sh'), join(release, 'kubectl-oidc'));
+    writeFileSync(join(release, 'kubectl-oidc-bin'), `#!/bin/sh\nexit ${FAKE_NODE_STATUS}\n`);
+    for (const file of ['kubectl-oidc', 'kubectl-oidc-bin']) chmodSync(join(release, file), 0o755);
+    readers.push({ name: 'the release launcher', command: join(release, 'kubectl-oidc'), prefix: [] });
     // The executable: the one under test, or this machine's, compiled now. A miss goes on to its full program, which
     // finds no session and fails at once against an issuer on a closed port.
     let executable = PLUGIN_IS_EXECUTABLE ? PLUGIN_BIN : undefined;
@@ -193,6 +201,7 @@ describe('every hit-file reader keeps one contract', () => {
   it('the table reached every reader there is here', () => {
     expect(readers.map((reader) => reader.name)).toContain("Node's reader (dist/hit.cjs)");
     expect(readers.map((reader) => reader.name)).toContain('the sh launcher');
+    expect(readers.map((reader) => reader.name)).toContain('the release launcher');
     if (process.platform === 'linux' && process.arch === 'x64') expect(readers.map((reader) => reader.name)).toContain('the executable');
     expect(existsSync(join(REPO_ROOT, 'dist', 'hit.cjs'))).toBe(true);
   });
