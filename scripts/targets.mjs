@@ -61,7 +61,7 @@ export const TARGETS = [
 export const targetName = (target) => `${target.os}-${target.arch}`;
 
 /** The executable's file name on that OS. */
-export const executableName = (target) => (target.os === 'windows' ? 'kubectl-oidc.exe' : 'kubectl-oidc');
+const executableName = (target) => (target.os === 'windows' ? 'kubectl-oidc.exe' : 'kubectl-oidc');
 
 /** Where `npm run compile` puts a target's executable. */
 export const executablePath = (target, out = join(ROOT, 'build')) => join(out, targetName(target), executableName(target));
@@ -74,7 +74,7 @@ const lock = () => JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf
  * node_modules/.cache). Nothing comes from anywhere else. `needs`: a file the installed copy must still hold (bun's
  * install moves its runtime out of @oven/bun-*).
  */
-export const lockedPackage = (name, needs = 'package.json') => {
+const lockedPackage = (name, needs = 'package.json') => {
   const entry = lock().packages[`node_modules/${name}`];
   if (!entry?.integrity) throw new Error(`${name} is not in package-lock.json (an optional dependency of bun or @napi-rs/keyring)`);
   const installed = join(ROOT, 'node_modules', name);
