@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'timeout'
   | 'interrupted'
   | 'idp_error'
+  | 'keys_unavailable'
   | 'login_failed'
   | 'exec_info'
   | 'authorization_rejected'

@@ -5,7 +5,7 @@ import { interruption } from '../interrupt.js';
 import { debug, info } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
-import { readDiscovery, writeDiscovery } from '../session/discovery-cache.js';
+import { type ClientFacts, type IssuerRecord, readDiscovery, writeDiscovery } from '../session/discovery-cache.js';
 import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore } from '../session/tokens.js';
@@ -20,42 +20,44 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
   const dir = options.cache.tokenCacheDir;
   const issuer = options.provider.issuerUrl;
   const { clientId } = options.provider;
-  const record = persistent ? await readDiscovery(dir, issuer, Date.now()) : { clientAuth: {} as Record<string, string> };
-  const remembered = record.clientAuth[clientId];
+  const record: IssuerRecord = persistent ? await readDiscovery(dir, issuer, Date.now()) : { clients: {} };
+  const known = record.clients[clientId] ?? {};
   const { provider, fetched } = await discover(options.provider, {
     metadata: record.metadata,
-    clientAuth: remembered,
+    clientAuth: known.clientAuth,
     jwks: record.jwks as JSONWebKeySet | undefined,
   });
   if (fetched && persistent) await writeDiscovery(dir, issuer, fetched);
   /**
    * What this run learned is kept with the issuer: the client authentication that worked (so that the next run does
-   * not try one that fails) and the keys fetched for a key the cached ones lacked.
+   * not try one that fails), whether refreshes bring ID tokens, and the keys fetched for a key the cached ones lacked.
    */
+  const learned: ClientFacts = {};
   const remember = async (): Promise<void> => {
     if (!persistent) return;
     const method = provider.authenticator.method();
-    if (method?.startsWith('client_secret') && method !== remembered) await writeDiscovery(dir, issuer, { clientId, clientAuth: method });
+    if (method?.startsWith('client_secret') && method !== known.clientAuth) learned.clientAuth = method;
+    const changed = Object.entries(learned).some(([name, value]) => known[name as keyof ClientFacts] !== value);
+    if (changed) await writeDiscovery(dir, issuer, { clientId, learned });
     if (provider.jwks && provider.jwks !== record.jwks) await writeDiscovery(dir, issuer, { jwks: provider.jwks as { keys: unknown[] } });
   };
-  const remembering = async <T>(work: Promise<T>): Promise<T> => {
+  const remembering = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
-      return await work;
+      return await work();
     } finally {
       await remember();
     }
   };
   return {
-    refresh: async (tokens) => {
-      const { refresh, RefreshAnswerRejected } = await import('../oidc/refresh.js');
-      try {
-        return { tokens: await remembering(refresh(provider, tokens, !options.useAccessToken)) };
-      } catch (err) {
-        if (err instanceof RefreshAnswerRejected) return { tokens: err.keep, problem: err.message };
-        throw err;
-      }
-    },
-    login: async () => remembering((await import('../login/login.js')).login(provider, options, interactive)),
+    refresh: (tokens) =>
+      remembering(async () => {
+        const { refresh } = await import('../oidc/refresh.js');
+        const wantIdToken = !options.useAccessToken;
+        const refreshed = await refresh(provider, tokens, wantIdToken);
+        if (wantIdToken) learned.idTokenOnRefresh = Boolean(refreshed.idToken);
+        return { tokens: refreshed, ...(known.idTokenOnRefresh === false ? { knownWithoutIdToken: true } : {}) };
+      }),
+    login: () => remembering(async () => (await import('../login/login.js')).login(provider, options, interactive)),
   };
 };
 

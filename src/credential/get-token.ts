@@ -9,16 +9,23 @@ import type { Lock } from '../session/lock.js';
 import type { SessionStore, TokenSet } from '../session/tokens.js';
 import { freshToken } from './cache-hit.js';
 
-/**
- * What a refresh answered: the tokens, and when the answer could not be used (its ID token does not verify), why —
- * its tokens then still carry the refresh token the IdP may just have rotated.
- */
+/** What a refresh answered. */
 export interface Refreshed {
   tokens: TokenSet;
-  problem?: string;
+  /** The IdP is known to send no ID token on refresh: the line that says why a login follows was said before. */
+  knownWithoutIdToken?: boolean;
 }
 
-/** The identity provider, discovered on first use. */
+/**
+ * A failure that still hands over tokens worth keeping: the refresh token the IdP may just have rotated, or a session
+ * whose ID token could not be checked yet because the IdP's keys could not be fetched (code `keys_unavailable`).
+ */
+export type KeepingError = PluginError & { keep: TokenSet };
+
+const keptBy = (err: unknown): TokenSet | undefined =>
+  err instanceof PluginError && 'keep' in err ? (err as KeepingError).keep : undefined;
+
+/** The identity provider, discovered on first use. Its failures are PluginErrors, some of them KeepingErrors. */
 export interface Idp {
   refresh(tokens: TokenSet & { refreshToken: string }): Promise<Refreshed>;
   login(): Promise<TokenSet>;
@@ -58,8 +65,11 @@ const MACHINE_GRANTS = new Set(['client-credentials', 'password', 'token-exchang
  */
 const LOGIN_FAILURES = new Set(['timeout', 'interrupted', 'login_failed']);
 
-/** The IdP or the way to it is down: a new login would fail just the same, and the refresh token is still good. */
-const TRANSIENT = new Set(['issuer_unreachable', 'tls']);
+/**
+ * The IdP or the way to it is down, or its keys cannot be fetched: a new login would fail just the same, and the
+ * refresh token is still good.
+ */
+const TRANSIENT = new Set(['issuer_unreachable', 'tls', 'keys_unavailable']);
 
 const cooldownError = (cooldown: Cooldown, nowMs: number): PluginError =>
   new PluginError(
@@ -70,8 +80,8 @@ const cooldownError = (cooldown: Cooldown, nowMs: number): PluginError =>
   );
 
 /**
- * Refreshes, or logs in when there is no refresh token or the refresh fails (saying why first). A refresh answer
- * without the credential still carries the refresh token the IdP may just have rotated: it is kept before the login.
+ * Refreshes, or logs in when there is no refresh token or the refresh fails (saying why first, once). Whatever a failed
+ * refresh or login still hands over (a rotated refresh token) is kept before anything else happens.
  */
 const obtainTokens = async (
   options: GetTokenOptions,
@@ -88,28 +98,35 @@ const obtainTokens = async (
   if (cached?.refreshToken) {
     try {
       debug('refreshing the token');
-      const { tokens, problem } = await (await connect()).refresh({ ...cached, refreshToken: cached.refreshToken });
-      if (!problem && credentialToken(tokens, options.useAccessToken)) {
+      const { tokens, knownWithoutIdToken } = await (await connect()).refresh({ ...cached, refreshToken: cached.refreshToken });
+      if (credentialToken(tokens, options.useAccessToken)) {
         debug('refreshed the token');
         return tokens;
       }
-      await keep({ ...cached, ...tokens, ...(tokens.idToken ? {} : cached.idToken ? { idToken: cached.idToken } : {}) }).catch(
-        () => undefined,
-      );
-      a.say(
-        problem
-          ? `could not use the refresh answer (${problem}); logging in again`
-          : 'the IdP refreshed the session but sent no ID token (OpenID Connect allows that), so a browser login follows; ' +
-              'to avoid it, have the IdP include the ID token in refresh answers, or use --oidc-use-access-token where the ' +
-              'cluster accepts access tokens',
-      );
+      await keep({ ...cached, ...tokens }).catch(() => undefined);
+      const why =
+        'the IdP refreshed the session but sent no ID token (OpenID Connect allows that), so a browser login follows; ' +
+        'to avoid it, have the IdP include the ID token in refresh answers, or use --oidc-use-access-token where the ' +
+        'cluster accepts access tokens';
+      if (knownWithoutIdToken) debug(why);
+      else a.say(why);
     } catch (err) {
+      const kept = keptBy(err);
+      if (kept) await keep({ ...cached, ...kept }).catch(() => undefined);
       if (err instanceof PluginError && (TRANSIENT.has(err.code) || err.code === 'interrupted')) throw err;
-      a.say(`could not refresh the token (${err instanceof PluginError ? err.message : String(err)}); logging in again`);
+      const message = err instanceof PluginError ? err.message : String(err);
+      a.say(`${kept ? `could not use the refresh answer (${message})` : `could not refresh the token (${message})`}; logging in again`);
     }
   }
   await beforeLogin();
-  return (await connect()).login();
+  try {
+    return await (await connect()).login();
+  } catch (err) {
+    // A login whose ID token cannot be checked yet: its refresh token spares the next run the browser.
+    const kept = keptBy(err);
+    if (kept && err instanceof PluginError && err.code === 'keys_unavailable') await keep(kept).catch(() => undefined);
+    throw err;
+  }
 };
 
 /**

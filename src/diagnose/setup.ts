@@ -209,7 +209,7 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
   let provider: Provider;
   let jwks: IssuerInspection['jwks'];
   try {
-    const discovery = await discover(o.provider, {}, { reportMismatch: true });
+    const discovery = await discover(o.provider, {}, { reportMismatch: true, verifyIdTokens: false });
     provider = discovery.provider;
     const inspection = await inspectIssuer(provider, discovery.fetched);
     jwks = inspection.jwks;
@@ -255,8 +255,13 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
   const header = decodeHeader(credential.token);
   report.token = { kind, header, claims };
   if (tokens.accessToken && typeof claims.sub === 'string' && kind === 'ID token') {
-    const info = await userinfo(provider, tokens.accessToken, claims.sub);
-    if (info) report.userinfo = info;
+    try {
+      const info = await userinfo(provider, tokens.accessToken, claims.sub);
+      if (info) report.userinfo = info;
+    } catch (err) {
+      if (!(err instanceof PluginError) || err.code === 'interrupted') throw err;
+      report.checks.push({ level: 'warn', check: 'userinfo', message: err.message, ...(err.hint ? { fix: err.hint } : {}) });
+    }
   }
   const signatureError = await signatureProblem(credential.token, jwks);
   report.verdict = judge({ header, claims, ...(signatureError ? { signatureError } : {}) }, authenticators, Date.now() / 1000);
@@ -292,8 +297,20 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
     if (groupsClaim) report.checks.push(groupsFinding(groupsClaim, claims[groupsClaim]));
   }
   if (options.saveSession) {
-    const store = await openStore(o.cache);
-    await store.save(sessionKey(o), tokens, sessionInfo(o, tokens, credentialToken(tokens, o.useAccessToken)?.expiresAt));
+    // The session get-token will use: never one whose token does not verify (get-token verifies what it caches).
+    const saved = credentialToken(tokens, o.useAccessToken);
+    const unverified = saved ? await signatureProblem(saved.token, jwks) : 'no token to save';
+    if (unverified) {
+      report.checks.push({
+        level: 'error',
+        check: 'session',
+        message: `the session was not saved: its token does not verify (${unverified})`,
+        fix: 'fix the signing keys at the IdP, then run setup again',
+      });
+    } else {
+      const store = await openStore(o.cache);
+      await store.save(sessionKey(o), tokens, sessionInfo(o, tokens, saved?.expiresAt));
+    }
   }
   return done(verdict.ok && !report.checks.some((f) => f.level === 'error'), verdict, claims);
 };

@@ -28,22 +28,27 @@ export const loginAuto = async (provider: Provider, options: GetTokenOptions, in
       `(for example through ssh -L)${deviceOffered ? ', or use the device code' : ''}`,
   );
   const race = new AbortController();
-  const attempts = [loginWithBrowser(provider, { ...login, skipOpenBrowser: true }, scopes, race.signal)];
+  const browserLogin = loginWithBrowser(provider, { ...login, skipOpenBrowser: true }, scopes, race.signal);
+  const attempts: Promise<TokenSet>[] = [browserLogin];
   if (deviceOffered) {
+    let started = false;
     attempts.push(
-      loginWithDeviceCode(provider, options, false, race.signal).catch((err: unknown) => {
-        if (!race.signal.aborted && err instanceof PluginError && err.code !== 'timeout' && err.code !== 'interrupted') {
-          debug(`the device flow did not start (${err.message}); waiting for the browser login`);
-        }
-        throw err;
+      loginWithDeviceCode(provider, options, false, race.signal, () => {
+        started = true;
+      }).catch((err: unknown) => {
+        // A device flow the IdP did not start, or whose code expired, leaves the browser login to finish the race. Any
+        // other end of it (a denial, an IdP that stopped answering the polls) is the login's end.
+        const left = !race.signal.aborted && err instanceof PluginError && (!started || err.code === 'timeout');
+        if (!left) throw err;
+        debug(`the device flow ${started ? 'ended' : 'did not start'} (${err.message}); waiting for the browser login`);
+        return browserLogin;
       }),
     );
   }
   try {
-    return await Promise.any(attempts);
-  } catch (err) {
-    // Both failed: the loopback login's reason (a timeout, Ctrl-C) is the one to tell.
-    throw err instanceof AggregateError ? err.errors[0] : err;
+    // The first to end ends the race, whether it logged in or failed: a code exchange that failed after the person
+    // logged in is reported at once, not after the device code expires.
+    return await Promise.race(attempts);
   } finally {
     race.abort(new PluginError('interrupted', 'the other login completed first'));
     await Promise.allSettled(attempts);

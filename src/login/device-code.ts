@@ -6,12 +6,16 @@ import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';
 import { loginSignal } from './signal.js';
 
-/** RFC 8628: the person logs in on any device; we poll. Ctrl-C and the timeout stop the polling at once. */
+/**
+ * RFC 8628: the person logs in on any device; we poll. Ctrl-C and the timeout stop the polling at once. `started` is
+ * called once the IdP has handed out the code.
+ */
 export const loginWithDeviceCode = async (
   provider: Provider,
   options: GetTokenOptions,
   canOpenBrowser: boolean,
   cancel?: AbortSignal,
+  started?: () => void,
 ): Promise<TokenSet> => {
   const { signal, dispose } = loginSignal(options.login.authenticationTimeoutSec, cancel, true);
   try {
@@ -20,6 +24,7 @@ export const loginWithDeviceCode = async (
       pkceMethod: options.login.pkceMethod,
       extraParams: options.login.authRequestExtraParams,
     });
+    started?.();
     const { verification_uri: uri, verification_uri_complete: complete, user_code: code } = device.response;
     // The code on a line of its own, spaced out and (on a colour terminal) bold: it is read off a screen and typed.
     info(

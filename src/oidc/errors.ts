@@ -37,6 +37,9 @@ const innermost = (err: unknown, matches: (e: unknown) => boolean): unknown => {
   return undefined;
 };
 
+/** The deadline that ended a request, if one did. */
+export const deadlineOf = (err: unknown): Deadline | undefined => innermost(err, (e) => e instanceof Deadline) as Deadline | undefined;
+
 const codeOf = (err: unknown): string | undefined => {
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : undefined;

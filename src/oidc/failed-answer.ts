@@ -33,10 +33,17 @@ const readAtMost = async (response: Response, limit: number): Promise<Uint8Array
 };
 
 /**
- * Long base64url/hex-looking words are tokens, codes or secrets an IdP may echo back: never shown. A slash ends a
- * word, so that URLs and paths in an error description stay readable.
+ * A value after a key that names a secret (`access_token=…`, `"client_secret": "…"`, `code: …`), whatever its length:
+ * an IdP's error page may echo the request it refused.
  */
-export const redact = (text: string): string => text.replace(/[A-Za-z0-9+_~.=-]{32,}/g, '…');
+const SECRET_VALUE =
+  /\b((?:[a-z]+_)?(?:token|secret|password|passwd|assertion|verifier)|code|device_code|api_?key)(["']?\s*[=:]\s*["']?)[^\s&"'<>,;)]+/gi;
+
+/**
+ * Values of secret-named keys, and long base64url/hex-looking words (tokens, codes or secrets an IdP may echo back),
+ * are never shown. A slash ends a word, so that URLs and paths in an error description stay readable.
+ */
+export const redact = (text: string): string => text.replace(SECRET_VALUE, '$1$2…').replace(/[A-Za-z0-9+_~.=-]{32,}/g, '…');
 
 /** HTML reduced to its words: an IdP's error page says what is wrong in its text, not its markup. */
 const plainText = (body: string): string =>

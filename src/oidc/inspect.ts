@@ -1,6 +1,7 @@
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
+import { documentFetch } from './documents.js';
 import { translateError } from './errors.js';
 import { describeAnswer, failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
@@ -18,7 +19,7 @@ export interface IssuerInspection {
 const getJson = async (provider: Provider, url: string, what: string): Promise<{ json: unknown; date?: string }> => {
   let response: Response;
   try {
-    response = await provider.fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+    response = await documentFetch(provider.fetch, what)(url, { headers: { accept: 'application/json' } });
   } catch (err) {
     throw translateError(err, `${what} (GET ${url})`, url);
   }
@@ -65,12 +66,13 @@ export const signatureProblem = async (idToken: string, jwks: JSONWebKeySet | un
   }
 };
 
-/** The userinfo endpoint's claims for this access token, or undefined when the IdP has none. */
+/** The userinfo endpoint's claims for this access token, or undefined when the IdP has none; a failure names the request. */
 export const userinfo = async (provider: Provider, accessToken: string, subject: string): Promise<Record<string, unknown> | undefined> => {
-  if (!provider.config.serverMetadata().userinfo_endpoint) return undefined;
+  const endpoint = provider.config.serverMetadata().userinfo_endpoint;
+  if (!endpoint) return undefined;
   try {
     return (await client.fetchUserInfo(provider.config, accessToken, subject)) as Record<string, unknown>;
-  } catch {
-    return undefined;
+  } catch (err) {
+    throw translateError(err, `the userinfo request (GET ${endpoint})`, endpoint);
   }
 };

@@ -4,6 +4,7 @@ import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import type { ProviderOptions } from '../options/types.js';
 import { type ClientAuthenticator, clientAuthenticator, isSecretMethod } from './client-auth.js';
+import { describeHops, documentFetch, type Hop } from './documents.js';
 import { clientErrorCode, translateError } from './errors.js';
 import { describeAnswer, failedAnswerOf } from './failed-answer.js';
 import { createFetch } from './fetch.js';
@@ -19,6 +20,8 @@ export interface Provider {
   configurationWith(auth: client.ClientAuth): client.Configuration;
   /** The IdP's keys as last seen (cached with the discovery document); replaced when a key is missing from them. */
   jwks?: JSONWebKeySet;
+  /** Whether ID tokens are verified as they arrive (setup judges them itself, as kube-apiserver would, and reports). */
+  verifyIdTokens: boolean;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -87,8 +90,11 @@ export interface IssuerMemory {
 export const discover = async (
   options: ProviderOptions,
   memory: IssuerMemory = {},
-  /** setup reports a discovery document that names another issuer itself, and goes on to show what follows. */
-  { reportMismatch = false } = {},
+  /**
+   * setup reports a discovery document that names another issuer itself, and an ID token that does not verify, and
+   * goes on to show what follows.
+   */
+  { reportMismatch = false, verifyIdTokens = true } = {},
 ): Promise<Discovery> => {
   const issuer = parseIssuer(options.issuerUrl);
   const fetch = await createFetch(options);
@@ -106,6 +112,7 @@ export const discover = async (
       fetch,
       options,
       authenticator,
+      verifyIdTokens,
       ...(memory.jwks ? { jwks: memory.jwks } : {}),
       configurationWith: (auth) => finish(new client.Configuration(config.serverMetadata(), options.clientId, undefined, auth)).config,
     };
@@ -119,12 +126,12 @@ export const discover = async (
   debug(`discovering ${issuer.href}`);
   let maxAgeSec = 0;
   let date: string | undefined;
+  const hops: Hop[] = [];
+  const document = documentFetch(fetch, 'the discovery request', hops);
   const observing: Fetch = async (url, init) => {
-    const response = await fetch(url, init);
-    if (url.includes('/.well-known/openid-configuration')) {
-      maxAgeSec = freshnessSec(response.headers, Date.now());
-      date = response.headers.get('date') ?? undefined;
-    }
+    const response = await document(url, init);
+    maxAgeSec = freshnessSec(response.headers, Date.now());
+    date = response.headers.get('date') ?? undefined;
     return response;
   };
   try {
@@ -138,18 +145,19 @@ export const discover = async (
     if (metadata.issuer !== options.issuerUrl && !reportMismatch) throw issuerMismatch(metadata.issuer, options.issuerUrl);
     return { provider: finish(config), fetched: { metadata, maxAgeSec, ...(date ? { date } : {}) } };
   } catch (err) {
-    throw mismatchError(err, options.issuerUrl) ?? discoveryError(err, issuer);
+    throw mismatchError(err, options.issuerUrl) ?? discoveryError(err, issuer, hops);
   }
 };
 
-const discoveryError = (err: unknown, issuer: URL): PluginError => {
+const discoveryError = (err: unknown, issuer: URL, hops: readonly Hop[]): PluginError => {
   const code = clientErrorCode(err);
   if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || code === 'OAUTH_RESPONSE_IS_NOT_JSON' || code === 'OAUTH_PARSE_ERROR') {
     const answer = failedAnswerOf(err);
+    const said = [...(hops.length ? [describeHops(hops)] : []), ...(answer ? [describeAnswer(answer)] : [])].join(', then ');
     return new PluginError(
       'issuer_invalid',
       `no OpenID Connect discovery document at ${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration` +
-        (answer ? ` (${describeAnswer(answer)})` : ''),
+        (said ? ` (${said})` : ''),
       'check --oidc-issuer-url: it must be the issuer itself, exactly as the IdP names it',
       { cause: err },
     );

@@ -1,27 +1,11 @@
 import * as client from 'openid-client';
-import { PluginError } from '../errors.js';
-import { debug } from '../log.js';
 import { jwtExpiry } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
 import { clientAuthenticator, isSecretMethod } from './client-auth.js';
 import type { Provider } from './provider.js';
 import { authenticated, tokenRequest, toTokenSet } from './token-request.js';
 import { scopeOf } from './tokens.js';
-import { idTokenSignatureProblem } from './verify.js';
-
-/**
- * A refresh answer that could not be used (openid-client rejected it, or its ID token's signature does not verify),
- * with what it carried that is still good: the refresh token the IdP may just have rotated, which must not be lost.
- */
-export class RefreshAnswerRejected extends PluginError {
-  constructor(
-    message: string,
-    readonly keep: TokenSet,
-    cause?: unknown,
-  ) {
-    super('idp_error', message, undefined, { cause });
-  }
-}
+import { AnswerRejected, verifiedTokens } from './verify.js';
 
 /** One refresh grant; a 200 answer that openid-client then rejects still hands over its refresh token. */
 const refreshOnce = async (provider: Provider, previous: TokenSet & { refreshToken: string }, scope?: string): Promise<TokenSet> => {
@@ -47,10 +31,11 @@ const refreshOnce = async (provider: Provider, previous: TokenSet & { refreshTok
   } catch (err) {
     const rotated = answered?.refresh_token;
     if (typeof rotated !== 'string') throw err;
-    throw new RefreshAnswerRejected(
+    throw new AnswerRejected(
+      'idp_error',
       `the refresh answer was rejected (${err instanceof Error ? err.message : String(err)})`,
       { refreshToken: rotated },
-      err,
+      { cause: err },
     );
   } finally {
     config[client.customFetch] = baseFetch as client.CustomFetch;
@@ -59,36 +44,19 @@ const refreshOnce = async (provider: Provider, previous: TokenSet & { refreshTok
 
 /**
  * One request to the token endpoint; the refresh token is kept when the IdP does not rotate it. A refresh answer may
- * omit the ID token (OpenID Connect Core §12.2); when one is wanted, some IdPs send it when the openid scope is asked
- * for again, so that is tried once. The caller sees whether an ID token came. An ID token that came is verified
- * against the IdP's keys (kube-apiserver will, and the cache must never hold a forged one).
+ * omit the ID token (OpenID Connect Core §12.2); some IdPs send it only when the openid scope is asked for again, so a
+ * refresh that wants one carries the scope (RFC 6749 §6 allows the original scope there): one request serves every
+ * kind of IdP. The caller sees whether an ID token came. An ID token that came is verified against the IdP's keys
+ * (kube-apiserver will, and the cache must never hold a forged one).
  */
 export const refresh = async (
   provider: Provider,
   previous: TokenSet & { refreshToken: string },
   wantIdToken: boolean,
 ): Promise<TokenSet> => {
-  let tokens = await refreshOnce(provider, previous);
-  if (wantIdToken && !tokens.idToken && tokens.refreshToken) {
-    const scope = scopeOf(provider.options.extraScopes);
-    debug(`the refresh answer carried no ID token; asking once more with scope "${scope}"`);
-    try {
-      tokens = await refreshOnce(provider, { ...tokens, refreshToken: tokens.refreshToken }, scope);
-    } catch (err) {
-      if (err instanceof PluginError && err.code === 'interrupted') throw err;
-      if (err instanceof RefreshAnswerRejected) throw new RefreshAnswerRejected(err.message, { ...tokens, ...err.keep }, err);
-      debug(`${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  if (tokens.idToken) {
-    // Whatever happens here (a forged token, keys that cannot be fetched, a signal), the rotated refresh token is kept.
-    const { idToken: unverified, ...keep } = tokens;
-    const problem = await idTokenSignatureProblem(provider, unverified).catch(
-      (err: unknown) => `its signature could not be checked (${err instanceof Error ? err.message : String(err)})`,
-    );
-    if (problem) throw new RefreshAnswerRejected(`the ID token of the refresh answer does not verify: ${problem}`, keep);
-  }
-  return tokens;
+  const scope = wantIdToken ? scopeOf(provider.options.extraScopes) : undefined;
+  // Whatever happens to the ID token (a forgery, keys that cannot be fetched, a signal), the rotated refresh token is kept.
+  return verifiedTokens(provider, await refreshOnce(provider, previous, scope), 'the refresh answer');
 };
 
 const expired = (tokens: TokenSet, nowSec: number): boolean => {

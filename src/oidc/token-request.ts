@@ -5,6 +5,7 @@ import type { ClientAuthenticator } from './client-auth.js';
 import { translateError } from './errors.js';
 import { failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
+import { verifiedTokens } from './verify.js';
 
 /** A token endpoint answer as a session's tokens; the refresh token is kept when the IdP does not rotate it. */
 export const toTokenSet = (response: client.TokenEndpointResponse, previous?: TokenSet): TokenSet => {
@@ -54,3 +55,11 @@ export const tokenRequest = (
   const metadata = provider.config.serverMetadata();
   return authenticated(provider.authenticator, `the token request (${grant} grant)`, metadata.token_endpoint ?? metadata.issuer, send);
 };
+
+/** A login grant's answer as a session's tokens, its ID token verified against the IdP's keys (see verifiedTokens). */
+export const grantTokens = async (
+  provider: Provider,
+  grant: string,
+  send: () => Promise<client.TokenEndpointResponse>,
+): Promise<TokenSet> =>
+  verifiedTokens(provider, toTokenSet(await tokenRequest(provider, grant, send)), `the token answer (${grant} grant)`);

@@ -3,10 +3,10 @@ import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import type { PkceMethod } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
-import { idpErrorFix, translateError } from './errors.js';
+import { deadlineOf, idpErrorFix, translateError } from './errors.js';
 import { describeAnswer, failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
-import { authenticated, tokenRequest, toTokenSet } from './token-request.js';
+import { authenticated, grantTokens } from './token-request.js';
 
 export interface AuthorizationRequest {
   url: URL;
@@ -66,11 +66,14 @@ export const prepareAuthorization = async (provider: Provider, settings: Authori
 export const preflightAuthorization = async (provider: Provider, request: AuthorizationRequest): Promise<void> => {
   let response: Response;
   try {
-    response = await provider.fetch(request.url.href, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    response = await provider.fetch(request.url.href, { redirect: 'manual' });
   } catch (err) {
-    // A certificate we do not trust fails the code exchange later just the same: say so now, before any browser opens.
+    // A certificate we do not trust fails the code exchange later just the same, and a server that takes the request
+    // and never answers will not answer the browser either: say so now, before any browser opens. A host this machine
+    // cannot reach may still be one the browser reaches (through its own proxy settings).
     const translated = translateError(err, 'the authorization request', request.url.href);
-    if (translated.code === 'tls' || translated.code === 'interrupted') throw translated;
+    const stalled = deadlineOf(err)?.phase === 'answer';
+    if (translated.code === 'tls' || translated.code === 'interrupted' || stalled) throw translated;
     debug(`authorization preflight skipped: ${translated.message}`);
     return;
   }
@@ -110,7 +113,7 @@ export const exchangeCode = async (provider: Provider, request: AuthorizationReq
     return baseFetch(url, init);
   }) as client.CustomFetch;
   try {
-    const response = await tokenRequest(provider, 'authorization_code', () =>
+    return await grantTokens(provider, 'authorization_code', () =>
       client.authorizationCodeGrant(config, callbackUrl, {
         expectedState: request.state,
         expectedNonce: request.nonce,
@@ -118,7 +121,6 @@ export const exchangeCode = async (provider: Provider, request: AuthorizationReq
         idTokenExpected: true,
       }),
     );
-    return toTokenSet(response);
   } finally {
     config[client.customFetch] = baseFetch as client.CustomFetch;
   }
@@ -166,17 +168,14 @@ export const startDeviceAuthorization = async (
 export const pollDeviceAuthorization = async (provider: Provider, device: DeviceAuthorization, signal: AbortSignal): Promise<TokenSet> => {
   const { config } = provider;
   try {
-    const response = await tokenRequest(provider, 'device_code', () =>
+    return await grantTokens(provider, 'device_code', () =>
       client.pollDeviceAuthorizationGrant(
         config,
         device.response,
         device.codeVerifier ? { code_verifier: device.codeVerifier } : undefined,
-        {
-          signal,
-        },
+        { signal },
       ),
     );
-    return toTokenSet(response);
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     const cause = err instanceof PluginError ? err.cause : err;
@@ -199,7 +198,7 @@ export const clientCredentials = async (provider: Provider, extraScopes: string[
   const params: Record<string, string> = { ...extra };
   if (extraScopes.length > 0) params.scope = extraScopes.join(' ');
   try {
-    return toTokenSet(await tokenRequest(provider, 'client_credentials', () => client.clientCredentialsGrant(config, params)));
+    return await grantTokens(provider, 'client_credentials', () => client.clientCredentialsGrant(config, params));
   } catch (err) {
     // Some IdPs (LemonLDAP::NG) grant nothing to a request without a scope.
     if (err instanceof PluginError && extraScopes.length === 0 && failedAnswerOf(err)?.error === 'invalid_scope') {
@@ -234,15 +233,13 @@ export const tokenExchange = async (provider: Provider, request: TokenExchangeRe
   for (const resource of request.resources) params.append('resource', resource);
   for (const audience of request.audiences) params.append('audience', audience);
   if (request.extraScopes.length > 0) params.set('scope', scopeOf(request.extraScopes));
-  return toTokenSet(await tokenRequest(provider, 'token-exchange', () => client.genericGrantRequest(config, TOKEN_EXCHANGE, params)));
+  return grantTokens(provider, 'token-exchange', () => client.genericGrantRequest(config, TOKEN_EXCHANGE, params));
 };
 
 /** Resource owner password credentials (RFC 6749 §4.3), kept for compatibility with IdPs that still allow it. */
 export const passwordGrant = async (provider: Provider, username: string, password: string, extraScopes: string[]): Promise<TokenSet> => {
   const { config } = provider;
-  return toTokenSet(
-    await tokenRequest(provider, 'password', () =>
-      client.genericGrantRequest(config, 'password', { username, password, scope: scopeOf(extraScopes) }),
-    ),
+  return grantTokens(provider, 'password', () =>
+    client.genericGrantRequest(config, 'password', { username, password, scope: scopeOf(extraScopes) }),
   );
 };

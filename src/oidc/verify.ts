@@ -1,18 +1,33 @@
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
+import type { TokenSet } from '../session/tokens.js';
+import { documentFetch } from './documents.js';
 import { translateError } from './errors.js';
+import { describeAnswer, failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
 
 const fetchJwks = async (provider: Provider): Promise<JSONWebKeySet> => {
   const uri = provider.config.serverMetadata().jwks_uri;
   if (!uri) throw new PluginError('issuer_invalid', 'the discovery document has no jwks_uri to verify ID tokens with');
+  const what = `the JWKS request (GET ${uri})`;
+  let response: Response;
   try {
-    const response = await provider.fetch(uri, { headers: { accept: 'application/json' } });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return (await response.json()) as JSONWebKeySet;
+    response = await documentFetch(provider.fetch, 'the JWKS request')(uri, { headers: { accept: 'application/json' } });
   } catch (err) {
-    throw translateError(err, `the JWKS request (GET ${uri})`, uri);
+    throw translateError(err, what, uri);
+  }
+  const answer = failedAnswerOf(response);
+  if (answer || !response.ok) {
+    await response.body?.cancel();
+    throw new PluginError('issuer_invalid', `${what} failed: ${answer ? describeAnswer(answer) : `HTTP ${response.status}`}`);
+  }
+  try {
+    const jwks = (await response.json()) as JSONWebKeySet;
+    if (!Array.isArray(jwks?.keys)) throw new Error('no "keys" array');
+    return jwks;
+  } catch (err) {
+    throw new PluginError('issuer_invalid', `${what} did not answer a JSON Web Key Set`, undefined, { cause: err });
   }
 };
 
@@ -38,4 +53,46 @@ export const idTokenSignatureProblem = async (provider: Provider, idToken: strin
   provider.jwks = await fetchJwks(provider);
   const second = await attempt(provider.jwks);
   return second === 'ok' ? undefined : second === 'unknown key' ? 'no key of the IdP matches its signature' : second;
+};
+
+/**
+ * A token endpoint answer that could not be used as it came (its ID token does not verify, the IdP's keys could not be
+ * fetched to check it, openid-client refused it), with what it carried that is still good — above all a refresh token
+ * the IdP may just have rotated, which must not be lost. `keys_unavailable`: the answer may well be good, the keys are
+ * what is missing.
+ */
+export class AnswerRejected extends PluginError {
+  constructor(
+    code: 'idp_error' | 'keys_unavailable' | 'interrupted',
+    message: string,
+    readonly keep: TokenSet,
+    options: { hint?: string; cause?: unknown; exitCode?: number } = {},
+  ) {
+    super(code, message, options.hint, options);
+  }
+}
+
+/**
+ * The tokens of an answer, its ID token (when it has one) verified against the IdP's keys as kube-apiserver will, so that
+ * a forged or foreign-signed token is never cached or printed. `what` names the answer ("the refresh answer").
+ */
+export const verifiedTokens = async (provider: Provider, tokens: TokenSet, what: string): Promise<TokenSet> => {
+  if (!tokens.idToken || !provider.verifyIdTokens) return tokens;
+  const { idToken, ...keep } = tokens;
+  let problem: string | undefined;
+  try {
+    problem = await idTokenSignatureProblem(provider, idToken);
+  } catch (err) {
+    if (err instanceof PluginError && err.code === 'interrupted') {
+      throw new AnswerRejected('interrupted', err.message, keep, { cause: err, ...(err.exitCode ? { exitCode: err.exitCode } : {}) });
+    }
+    throw new AnswerRejected(
+      'keys_unavailable',
+      `the ID token of ${what} cannot be verified: ${err instanceof Error ? err.message : String(err)}`,
+      keep,
+      { hint: 'the session is kept; run the command again once the IdP serves its keys', cause: err },
+    );
+  }
+  if (problem) throw new AnswerRejected('idp_error', `the ID token of ${what} does not verify: ${problem}`, keep);
+  return tokens;
 };

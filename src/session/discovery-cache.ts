@@ -5,26 +5,39 @@ import { ensureCacheDir, writeFileAtomic } from './file-store.js';
 
 type Metadata = Record<string, unknown> & { issuer: string };
 
+/** What one client learned of this IdP: what is worth knowing before the next request. */
+export interface ClientFacts {
+  /** The client-authentication method that worked at the token endpoint. */
+  clientAuth?: string;
+  /** Whether a refresh that asked for the openid scope got an ID token back. */
+  idTokenOnRefresh?: boolean;
+}
+
 /**
- * What is kept of an issuer: its discovery document for as long as its HTTP headers allow, and per client the
- * client-authentication method that worked (kept beyond the document's age). Public data: no secret in it.
+ * What is kept of an issuer: its discovery document for as long as its HTTP headers allow, its keys as last fetched,
+ * and per client what it learned (kept beyond the document's age). Public data: no secret in it.
  */
 interface Entry {
   issuer: string;
   metadata?: Metadata;
   expiresAt: number;
-  clientAuth?: Record<string, string>;
+  clients?: Record<string, ClientFacts>;
   jwks?: { keys: unknown[] };
 }
 
 export interface IssuerRecord {
   /** The discovery document, while it is fresh. */
   metadata?: Metadata;
-  /** Client id → the client-authentication method that worked. */
-  clientAuth: Record<string, string>;
-  /** The IdP's keys as last fetched, to verify ID tokens of refresh answers without a request. */
+  /** Client id → what that client learned. */
+  clients: Record<string, ClientFacts>;
+  /** The IdP's keys as last fetched, to verify ID tokens without a request. */
   jwks?: { keys: unknown[] };
 }
+
+export type IssuerUpdate =
+  | { metadata: Metadata; maxAgeSec: number }
+  | { clientId: string; learned: ClientFacts }
+  | { jwks: { keys: unknown[] } };
 
 const fileOf = (dir: string, issuer: string): string =>
   join(dir, `discovery-${createHash('sha256').update(issuer).digest('hex').slice(0, 32)}.json`);
@@ -41,27 +54,23 @@ const readEntry = async (dir: string, issuer: string): Promise<Entry | undefined
 export const readDiscovery = async (dir: string, issuer: string, nowMs: number): Promise<IssuerRecord> => {
   const entry = await readEntry(dir, issuer);
   const fresh = entry && entry.expiresAt > nowMs && typeof entry.metadata?.issuer === 'string';
-  const clientAuth = entry?.clientAuth && typeof entry.clientAuth === 'object' ? entry.clientAuth : {};
+  const clients = entry?.clients && typeof entry.clients === 'object' ? entry.clients : {};
   const jwks = Array.isArray(entry?.jwks?.keys) ? { jwks: entry.jwks } : {};
-  return fresh ? { metadata: entry.metadata as Metadata, clientAuth, ...jwks } : { clientAuth, ...jwks };
+  return fresh ? { metadata: entry.metadata as Metadata, clients, ...jwks } : { clients, ...jwks };
 };
 
-/** Keeps a freshly fetched document, or what a client learned; the rest of the record stays as it was. */
-export const writeDiscovery = async (
-  dir: string,
-  issuer: string,
-  update: { metadata: Metadata; maxAgeSec: number } | { clientId: string; clientAuth: string } | { jwks: { keys: unknown[] } },
-): Promise<void> => {
+/** Keeps a freshly fetched document, the keys, or what a client learned; the rest of the record stays as it was. */
+export const writeDiscovery = async (dir: string, issuer: string, update: IssuerUpdate): Promise<void> => {
   try {
     const entry: Entry = (await readEntry(dir, issuer)) ?? { issuer, expiresAt: 0 };
     if ('metadata' in update) {
-      if (update.maxAgeSec <= 0 && !entry.clientAuth && !entry.jwks) return;
+      if (update.maxAgeSec <= 0 && !entry.clients && !entry.jwks) return;
       entry.metadata = update.metadata;
       entry.expiresAt = Date.now() + update.maxAgeSec * 1000;
     } else if ('jwks' in update) {
       entry.jwks = update.jwks;
     } else {
-      entry.clientAuth = { ...entry.clientAuth, [update.clientId]: update.clientAuth };
+      entry.clients = { ...entry.clients, [update.clientId]: { ...entry.clients?.[update.clientId], ...update.learned } };
     }
     await ensureCacheDir(dir);
     await writeFileAtomic(fileOf(dir, issuer), JSON.stringify(entry));

@@ -33,6 +33,8 @@ interface Setup {
   persistent?: boolean;
   cooldown?: Cooldown;
   refresh?: () => Promise<TokenSet>;
+  /** The IdP is already known to send no ID token on refresh. */
+  knownWithoutIdToken?: boolean;
   login?: () => Promise<TokenSet>;
   saveFails?: boolean;
   lockFails?: boolean;
@@ -79,7 +81,8 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
       return {
         refresh: async () => {
           calls.push('refresh');
-          return { tokens: await (setup.refresh ?? (async () => ({ idToken: idToken(3600, 'refreshed') })))() };
+          const tokens = await (setup.refresh ?? (async () => ({ idToken: idToken(3600, 'refreshed') })))();
+          return { tokens, ...(setup.knownWithoutIdToken ? { knownWithoutIdToken: true } : {}) };
         },
         login: async () => {
           calls.push('login');
@@ -93,6 +96,10 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
   };
   return { adapters, printed, said, calls, saved, cooldowns, key, options };
 };
+
+/** A failure that hands over tokens worth keeping, as the IdP adapter throws it. */
+const keeping = (code: PluginError['code'], message: string, keep: TokenSet): PluginError =>
+  Object.assign(new PluginError(code, message), { keep });
 
 const subjectOf = (token: CredentialToken | undefined): unknown =>
   token && JSON.parse(Buffer.from(token.token.split('.')[1]!, 'base64url').toString()).sub;
@@ -191,6 +198,78 @@ describe('get-token decides', () => {
     expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'login', 'release']);
     // The login did not complete: the next run refreshes with the token the IdP rotated, not the spent one.
     expect([...w.saved.values()][0]).toMatchObject({ refreshToken: 'rt-rotated', accessToken: 'at' });
+  });
+
+  it('an IdP known to send no ID token on refresh: the login follows without the line said again', async () => {
+    const w = world({
+      cached: { idToken: idToken(-10), refreshToken: 'rt' },
+      refresh: async () => ({ accessToken: 'at', refreshToken: 'rt-rotated' }),
+      knownWithoutIdToken: true,
+    });
+    await runGetToken(w.options, w.adapters);
+    expect(w.said).toEqual([]);
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'login', 'save', 'publish', 'release']);
+    expect(w.printed.map(subjectOf)).toEqual(['logged-in']);
+  });
+
+  it('a refresh answer that does not verify: what it still carries is kept, one line, then a login', async () => {
+    const w = world({
+      cached: { idToken: idToken(-10), refreshToken: 'rt' },
+      refresh: async () => {
+        throw keeping('idp_error', 'the ID token of the refresh answer does not verify: signature verification failed', {
+          refreshToken: 'rt-rotated',
+        });
+      },
+      login: async () => {
+        throw new PluginError('timeout', 'no login completed within 180 s');
+      },
+    });
+    await expect(runGetToken(w.options, w.adapters)).rejects.toMatchObject({ code: 'timeout' });
+    expect(w.said).toEqual([
+      'could not use the refresh answer (the ID token of the refresh answer does not verify: signature verification failed); ' +
+        'logging in again',
+    ]);
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'login', 'release']);
+    expect(w.saved.get(w.key)).toEqual({ idToken: idToken(-10), refreshToken: 'rt-rotated' });
+  });
+
+  it("a refresh whose ID token cannot be checked (the IdP's keys cannot be fetched): kept, reported, no login", async () => {
+    for (const code of ['keys_unavailable', 'interrupted'] as const) {
+      const w = world({
+        cached: { idToken: idToken(-10), refreshToken: 'rt' },
+        refresh: async () => {
+          throw keeping(code, 'the ID token of the refresh answer cannot be verified: the JWKS request failed: HTTP 404', {
+            accessToken: 'at2',
+            refreshToken: 'rt-rotated',
+          });
+        },
+      });
+      await expect(runGetToken(w.options, w.adapters)).rejects.toMatchObject({ code });
+      expect(w.calls, code).toEqual(['lock', 'discover', 'refresh', 'save', 'release']);
+      expect(w.said, code).toEqual([]);
+      expect(w.saved.get(w.key), code).toEqual({ idToken: idToken(-10), accessToken: 'at2', refreshToken: 'rt-rotated' });
+    }
+  });
+
+  it('a login whose ID token cannot be checked yet keeps its refresh token for the next run; a forged one keeps nothing', async () => {
+    const unverifiable = world({
+      login: async () => {
+        throw keeping('keys_unavailable', 'the ID token of the token answer (authorization_code grant) cannot be verified', {
+          refreshToken: 'rt-new',
+        });
+      },
+    });
+    await expect(runGetToken(unverifiable.options, unverifiable.adapters)).rejects.toMatchObject({ code: 'keys_unavailable' });
+    expect(unverifiable.saved.get(unverifiable.key)).toEqual({ refreshToken: 'rt-new' });
+    const forged = world({
+      login: async () => {
+        throw keeping('idp_error', 'the ID token of the token answer (authorization_code grant) does not verify', {
+          refreshToken: 'rt-new',
+        });
+      },
+    });
+    await expect(runGetToken(forged.options, forged.adapters)).rejects.toMatchObject({ code: 'idp_error' });
+    expect(forged.saved.size).toBe(0);
   });
 
   it('no refresh token: a login', async () => {

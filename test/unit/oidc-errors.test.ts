@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginError } from '../../src/errors.js';
+import { documentFetch } from '../../src/oidc/documents.js';
+import { redact } from '../../src/oidc/failed-answer.js';
 import { inspectIssuer } from '../../src/oidc/inspect.js';
 import { discover, type Provider } from '../../src/oidc/provider.js';
 import { refresh } from '../../src/oidc/refresh.js';
@@ -40,10 +42,25 @@ beforeAll(async () => {
       // An issuer without a path whose document spells it with the slash: URL comparison cannot tell them apart.
       return answer(res, 200, JSON.stringify({ issuer: `${base}/`, token_endpoint: `${base}/token`, response_types_supported: ['code'] }));
     }
+    const hop = /^\/r\/([a-z-]+)(?:\/(\d+))?$/.exec(req.url ?? '');
+    if (hop) {
+      const [, name, n = '0'] = hop;
+      if (name === 'loop-a') return answer(res, 302, '', { location: '/r/loop-b' });
+      if (name === 'loop-b') return answer(res, 307, '', { location: `${base}/r/loop-a` });
+      if (name === 'chain' && Number(n) > 0) return answer(res, 301, '', { location: `/r/chain/${Number(n) - 1}` });
+      if (name === 'chain') return answer(res, 200, '{"keys":[]}', { 'content-type': 'application/octet-stream' });
+      if (name === 'to-http') return answer(res, 301, '', { location: 'http://127.0.0.1:1/jwks' });
+      if (name === 'no-location') return answer(res, 303, '');
+      if (name === 'nowhere') return answer(res, 308, '', { location: '/r/gone' });
+    }
     const [, scenario = '', ...rest] = (req.url ?? '').split('/');
     const path = rest.join('/');
     const issuer = `${base}/${scenario}`;
-    if (path === '.well-known/openid-configuration') {
+    // A Django-style provider: the document only at the slash form, the slashless one a 301 to it.
+    if (scenario === 'slash' && path === '.well-known/openid-configuration') {
+      return answer(res, 301, '', { location: `/${scenario}/${path}/` });
+    }
+    if (path === '.well-known/openid-configuration' || (scenario === 'slash' && path === '.well-known/openid-configuration/')) {
       if (scenario === 'html') return answer(res, 200, '<html>a login page</html>', { 'content-type': 'text/html' });
       if (scenario === 'missing') return answer(res, 404, 'not found', { 'content-type': 'text/plain' });
       return answer(
@@ -289,5 +306,50 @@ describe('IdP failures become one line that names the request and what to do', (
       code: 'issuer_invalid',
       message: `the discovery request (GET ${base}/missing/.well-known/openid-configuration) failed: HTTP 404 (text/plain): not found`,
     });
+  });
+});
+
+describe("the IdP's documents are read as Go's client reads them", () => {
+  const get = async (path: string): Promise<Response> =>
+    documentFetch((await provider('good')).fetch, 'the JWKS request')(`${base}${path}`, { headers: { accept: 'application/json' } });
+
+  it('a discovery document only at the slash form: the 301 is followed, the issuer still compared exactly', async () => {
+    const { provider: found, fetched } = await discover(options('slash'));
+    expect(found.config.serverMetadata().issuer).toBe(`${base}/slash`);
+    expect(fetched?.metadata.token_endpoint).toBe(`${base}/slash/token`);
+  });
+
+  it('ten redirects are followed, the eleventh is not; any content type with a JSON body is JSON', async () => {
+    const response = await get('/r/chain/10');
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ keys: [] });
+    await expect(get('/r/chain/11')).rejects.toMatchObject({
+      code: 'issuer_invalid',
+      message: `the JWKS request (GET ${base}/r/chain/11) failed: more than 10 redirects (HTTP 301 → ${base}/r/chain/1, HTTP 301 → ${base}/r/chain/0)`,
+    });
+  });
+
+  it('a loop, a redirect to http, one without a Location: one line each, naming the status and the Location', async () => {
+    await expect(get('/r/loop-a')).rejects.toMatchObject({
+      message: `the JWKS request (GET ${base}/r/loop-a) failed: HTTP 302 → ${base}/r/loop-b, HTTP 307 → ${base}/r/loop-a: the redirects go round in a loop`,
+    });
+    await expect(get('/r/to-http')).rejects.toMatchObject({
+      message: `the JWKS request (GET ${base}/r/to-http) failed: HTTP 301 → http://127.0.0.1:1/jwks: a redirect from https to http is not followed`,
+    });
+    await expect(get('/r/no-location')).rejects.toMatchObject({
+      message: `the JWKS request (GET ${base}/r/no-location) failed: HTTP 303 without a Location`,
+    });
+    const nowhere = await get('/r/nowhere');
+    expect(nowhere.status).toBe(404);
+  });
+
+  it("an error page's secrets are masked whatever their length, and its other words kept", () => {
+    expect(redact('500 upstream exploded access_token=LEAKME123')).toBe('500 upstream exploded access_token=…');
+    expect(redact('{"client_secret": "s3", "password":"pw"} code=abc&state=xyz status_code=502')).toBe(
+      '{"client_secret": "…", "password":"…"} code=…&state=xyz status_code=502',
+    );
+    expect(redact('refresh_token: rt1, id_token=a.b.c, client_assertion=eyJ, code_verifier=v')).toBe(
+      'refresh_token: …, id_token=…, client_assertion=…, code_verifier=…',
+    );
   });
 });
