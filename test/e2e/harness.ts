@@ -7,6 +7,7 @@ import { makeCertificates, type TestCertificates } from '../support/certs.js';
 import { type IdpSettings, startIdp, TEST_CLIENT_ID, type TestIdp } from '../support/idp.js';
 import { writeKubeconfig } from '../support/kubeconfig.js';
 import { PLUGIN_BIN, writeBrowserCommand } from '../support/paths.js';
+import { type QuirkFront, startQuirkFront } from '../support/quirk-front.js';
 import { type RunResult, run } from '../support/run.js';
 import { KUBECTL } from './requirements.js';
 
@@ -17,7 +18,9 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export const startStack = async (settings: Omit<IdpSettings, 'certs'> = {}): Promise<Stack> => {
+export interface StackSettings extends Omit<IdpSettings, 'certs' | 'issuer'> {}
+
+export const startStack = async (settings: StackSettings = {}): Promise<Stack> => {
   const certs = makeCertificates();
   const idp = await startIdp({ ...settings, certs });
   const api = await startApiServer(certs, idp.issuer, TEST_CLIENT_ID);
@@ -32,11 +35,34 @@ export const startStack = async (settings: Omit<IdpSettings, 'certs'> = {}): Pro
   };
 };
 
+/** The test IdP behind a quirk front (test/support/quirk-front.ts): its issuer is the front's origin. */
+export interface FrontedStack extends Stack {
+  front: QuirkFront;
+}
+
+export const startFrontedStack = async (settings: StackSettings = {}): Promise<FrontedStack> => {
+  const certs = makeCertificates();
+  const front = await startQuirkFront(certs);
+  const idp = await startIdp({ ...settings, certs, issuer: front.origin });
+  front.setBackend(idp.port);
+  const api = await startApiServer(certs, idp.issuer, TEST_CLIENT_ID);
+  return {
+    certs,
+    idp,
+    api,
+    front,
+    stop: async () => {
+      await Promise.all([api.stop(), front.stop(), idp.stop()]);
+      rmSync(certs.dir, { recursive: true, force: true });
+    },
+  };
+};
+
 /**
  * One IdP and API server for a describe block, started before its tests and stopped after them. The returned object
  * reads through to the running stack, so tests use it like the Stack itself.
  */
-export const useStack = (settings: Omit<IdpSettings, 'certs'> = {}): Stack => {
+export const useStack = (settings: StackSettings = {}): Stack => {
   let stack: Stack | undefined;
   beforeAll(async () => {
     stack = await startStack(settings);

@@ -89,6 +89,10 @@ export interface IdpQuirks {
   staleIdTokens?: boolean;
   /** ID tokens of refresh answers with a rewritten payload (email changed) and the original signature: a forgery. */
   forgeRefreshIdTokens?: boolean;
+  /** ID tokens of every grant signed with a key the IdP does not publish (kid "foreign-key"). */
+  foreignIdTokens?: boolean;
+  /** A key rotation: ID tokens signed with a second key (kid "rotated-key"), which the JWKS now publishes too. */
+  rotatedKey?: boolean;
 }
 
 export interface IdpSettings {
@@ -103,6 +107,8 @@ export interface IdpSettings {
    */
   webRedirectUris?: string[];
   idTokenTtl?: number;
+  /** The issuer, when the IdP is reached through something in front of it (test/support/quirk-front.ts). */
+  issuer?: string;
 }
 
 export const WEB_CLIENT_ID = 'kubectl-web';
@@ -128,11 +134,14 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
   };
   const server = createServer({ key: settings.certs.keyPem, cert: settings.certs.certPem }, (req, res) => handler(req, res));
   const port = await listen(server);
-  const issuer = `https://127.0.0.1:${port}`;
+  const issuer = settings.issuer ?? `https://127.0.0.1:${port}`;
   let idTokenTtl = settings.idTokenTtl ?? 3600;
 
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' };
+  const { privateKey: rotatedKey, publicKey: rotatedPublicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rotatedJwk = { ...rotatedPublicKey.export({ format: 'jwk' }), kid: 'rotated-key', alg: 'RS256', use: 'sig' };
+  const { privateKey: foreignKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
   const configuration: Configuration = {
     clients: [
@@ -361,12 +370,18 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     }
     if (ctx.path === '/token/revocation' && ctx.status === 200) counts.revocations += 1;
     const tokenAnswer = ctx.path === '/token' && ctx.status === 200 ? (ctx.body as Record<string, unknown>) : undefined;
-    if (quirks.staleIdTokens && typeof tokenAnswer?.id_token === 'string') {
+    const resign = quirks.staleIdTokens || quirks.foreignIdTokens || quirks.rotatedKey;
+    if (resign && typeof tokenAnswer?.id_token === 'string') {
       const claims = JSON.parse(Buffer.from(tokenAnswer.id_token.split('.')[1]!, 'base64url').toString('utf8'));
       const now = Math.floor(Date.now() / 1000);
-      tokenAnswer.id_token = await new SignJWT({ ...claims, iat: now - 3570, exp: now + 30 })
-        .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
-        .sign(privateKey);
+      const [key, kid] = quirks.foreignIdTokens
+        ? [foreignKey, 'foreign-key']
+        : quirks.rotatedKey
+          ? [rotatedKey, 'rotated-key']
+          : [privateKey, 'test-key'];
+      tokenAnswer.id_token = await new SignJWT({ ...claims, ...(quirks.staleIdTokens ? { iat: now - 3570, exp: now + 30 } : {}) })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .sign(key);
     }
     const refreshAnswer = ctx.path === '/token' && form.get('grant_type') === 'refresh_token' && ctx.status === 200;
     if (refreshAnswer && quirks.forgeRefreshIdTokens && typeof tokenAnswer?.id_token === 'string') {
@@ -379,6 +394,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       delete (ctx.body as Record<string, unknown>).id_token;
     }
     if (ctx.path === '/jwks' && quirks.emptyJwks) ctx.body = {};
+    if (ctx.path === '/jwks' && quirks.rotatedKey) (ctx.body as { keys: unknown[] }).keys.push(rotatedJwk);
     if (ctx.path === '/token' && ctx.method === 'POST') {
       counts.tokenRequestMs.push(performance.now() - started);
       const grant = String((ctx.oidc?.params as Record<string, unknown> | undefined)?.grant_type ?? 'unknown');

@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, SUBJECT_TOKEN_PREFIX, TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
+import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
+import { start } from '../support/process.js';
+import { type RunResult, run } from '../support/run.js';
+import { type FrontedStack, newWorkspace, startFrontedStack, type Workspace } from './harness.js';
+import { e2eEnabled } from './requirements.js';
+
+/**
+ * A deadline on every request to the IdP: for each kind of request, a front that takes it and never answers, and the
+ * run ends by itself with one line that names the request and the host. Each test has its own IdP and front, so the
+ * table runs concurrently (the runs mostly wait).
+ */
+const enabled = e2eEnabled();
+const TIMEOUT_SEC = 2;
+
+const fronted = async (work: (stack: FrontedStack, ws: Workspace) => Promise<void>, driverEnv: Record<string, string> = {}) => {
+  const stack = await startFrontedStack();
+  const ws = newWorkspace(stack, { driverEnv, extraArgs: [`--idp-timeout-sec=${TIMEOUT_SEC}`] });
+  try {
+    await work(stack, ws);
+  } finally {
+    await ws.cleanup();
+    await stack.stop();
+  }
+};
+
+const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** "<what> failed: no complete answer from <host> within 2 s", as the one line a run ends with. */
+const stalledLine = (stack: FrontedStack, what: string): RegExp =>
+  new RegExp(
+    `^kubectl-oidc: ${escaped(what)} failed: no complete answer from ${escaped(new URL(stack.front.origin).host)} within ${TIMEOUT_SEC} s`,
+  );
+
+const common = (stack: FrontedStack, ws: Workspace, clientId = TEST_CLIENT_ID): string[] => [
+  'get-token',
+  `--oidc-issuer-url=${stack.idp.issuer}`,
+  `--oidc-client-id=${clientId}`,
+  `--certificate-authority=${stack.certs.caFile}`,
+  `--token-cache-dir=${ws.cacheDir}`,
+  `--idp-timeout-sec=${TIMEOUT_SEC}`,
+];
+
+const passwordArgs = (stack: FrontedStack, ws: Workspace): string[] => [
+  ...common(stack, ws),
+  '--grant-type=password',
+  '--username=pat',
+  '--oidc-extra-scope=offline_access',
+];
+
+const password = (stack: FrontedStack, ws: Workspace, extra: string[] = []): Promise<RunResult> =>
+  run(PLUGIN_BIN, [...passwordArgs(stack, ws), ...extra], { env: { ...ws.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
+
+const expectStalled = (stack: FrontedStack, result: RunResult, what: string, kind: string): void => {
+  expect(result.code, result.stderr).toBe(1);
+  expect(lastLine(result.stderr)).toMatch(stalledLine(stack, what));
+  expect(result.stdout).toBe('');
+  expect(stack.front.counts.stalled, kind).toBe(1);
+};
+
+describe.skipIf(!enabled).concurrent('a deadline on every request to the IdP (a front that never answers one kind)', () => {
+  it('discovery', () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['discovery'] });
+      expectStalled(stack, await password(stack, ws), 'OpenID discovery', 'discovery');
+    }));
+
+  it("the JWKS, fetched to verify a login's ID token: the session's refresh token is kept for the next run", () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['jwks'] });
+      const result = await password(stack, ws);
+      expect(result.code).toBe(1);
+      expect(lastLine(result.stderr)).toMatch(
+        new RegExp(
+          `^kubectl-oidc: the ID token of the token answer \\(password grant\\) cannot be verified: ${stalledLine(stack, `the JWKS request (GET ${stack.idp.issuer}/jwks)`).source.slice('^kubectl-oidc: '.length)}`,
+        ),
+      );
+      // The keys are back: the kept refresh token gets the token, with no new password.
+      stack.front.setQuirks({});
+      const passwords = stack.front.counts['token:password'];
+      const next = await run(PLUGIN_BIN, passwordArgs(stack, ws), { env: ws.env });
+      expect(next.code, next.stderr).toBe(0);
+      expect(stack.front.counts['token:password']).toBe(passwords);
+      expect(stack.front.counts['token:refresh_token']).toBe(1);
+    }));
+
+  it('the authorization request (the preflight before a browser opens)', () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['authorization'] });
+      const result = await ws.plugin();
+      expectStalled(stack, result, 'the authorization request', 'authorization');
+      expect(result.stderr).not.toContain('open this URL');
+    }));
+
+  it('the code exchange, over SSH where the device flow runs beside the loopback login: ends within the deadline + 5 s', () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['authorization_code'] });
+      const noBrowser = { DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22', SSH_TTY: '' };
+      const args = ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')).concat('-v');
+      const plugin = start(PLUGIN_BIN, args, { ...ws.env, ...noBrowser });
+      await plugin.waitForStderr(/or open (https:\/\/\S+)/); // the device flow is polling
+      const [, authUrl] = await plugin.waitForStderr(/which leads to\n\n {4}(https:\/\/\S+\/auth\?\S+)/);
+      const driver = run(process.execPath, [BROWSER_DRIVER, authUrl!], { env: { ...process.env, DRIVER_LOGIN: 'olga' } });
+      await plugin.waitForStderr(/exchanging the code/);
+      const exchanging = performance.now();
+      const code = await plugin.exited;
+      const seconds = (performance.now() - exchanging) / 1000;
+      await driver;
+      expect(code).toBe(1);
+      const said = plugin
+        .stderr()
+        .split('\n')
+        .filter((line) => /^kubectl-oidc: (?!\[debug\])/.test(line));
+      expect(said.at(-1)).toMatch(stalledLine(stack, 'the token request (authorization_code grant)'));
+      expect(seconds).toBeLessThan(TIMEOUT_SEC + 5);
+      expect(ws.sessionFiles()).toEqual([]);
+    }));
+
+  it('the device authorization request', () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['device-authorization'] });
+      const result = await run(PLUGIN_BIN, [...common(stack, ws), '--grant-type=device-code', '--skip-open-browser'], { env: ws.env });
+      expectStalled(stack, result, 'the device authorization request', 'device-authorization');
+    }));
+
+  it('device polling', () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['urn:ietf:params:oauth:grant-type:device_code'] });
+      const result = await run(PLUGIN_BIN, [...common(stack, ws), '--grant-type=device-code', '--skip-open-browser'], { env: ws.env });
+      expectStalled(stack, result, 'the token request (device_code grant)', 'device polling');
+      expect(result.stderr).toContain('enter the code');
+    }));
+
+  it('the refresh: no login follows, the session is kept', () =>
+    fronted(async (stack, ws) => {
+      expect((await password(stack, ws)).code).toBe(0);
+      stack.front.setQuirks({ stall: ['refresh_token'] });
+      const result = await password(stack, ws, ['--force-refresh']);
+      expectStalled(stack, result, 'the token request (refresh_token grant)', 'refresh');
+      expect(stack.front.counts['token:password']).toBe(1);
+      expect(ws.sessionFiles()).toHaveLength(1);
+    }));
+
+  it('client credentials', () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['client_credentials'] });
+      const result = await run(PLUGIN_BIN, [...common(stack, ws, MACHINE_CLIENT_ID), '--grant-type=client-credentials'], {
+        env: { ...ws.env, KUBECTL_OIDC_CLIENT_SECRET: MACHINE_CLIENT_SECRET },
+      });
+      expectStalled(stack, result, 'the token request (client_credentials grant)', 'client credentials');
+    }));
+
+  it('the password grant', () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['password'] });
+      expectStalled(stack, await password(stack, ws), 'the token request (password grant)', 'password');
+    }));
+
+  it('token exchange', () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['urn:ietf:params:oauth:grant-type:token-exchange'] });
+      const result = await run(
+        PLUGIN_BIN,
+        [...common(stack, ws), '--grant-type=token-exchange', '--token-exchange-subject-token-type=urn:ietf:params:oauth:token-type:jwt'],
+        { env: { ...ws.env, KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN: `${SUBJECT_TOKEN_PREFIX}tess` } },
+      );
+      expectStalled(stack, result, 'the token request (token-exchange grant)', 'token exchange');
+    }));
+
+  it('revocation at logout: the session is removed all the same, and the line says why it was not revoked', () =>
+    fronted(async (stack, ws) => {
+      expect((await password(stack, ws)).code).toBe(0);
+      stack.front.setQuirks({ stall: ['revocation'] });
+      const logout = await run(PLUGIN_BIN, ['logout', ...passwordArgs(stack, ws).slice(1)], { env: ws.env });
+      expect(logout.code, logout.stderr).toBe(0);
+      const host = escaped(new URL(stack.front.origin).host);
+      expect(logout.stdout.trim()).toMatch(
+        new RegExp(
+          `; could not revoke the refresh token \\(the revocation request failed: no complete answer from ${host} within ${TIMEOUT_SEC} s\\)$`,
+        ),
+      );
+      expect(stack.front.counts.stalled).toBe(1);
+      expect(ws.sessionFiles()).toEqual([]);
+    }));
+
+  it('userinfo, which setup reads: a warning in the report that names the request, and setup goes on', () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['userinfo'] });
+      const args = passwordArgs(stack, ws)
+        .slice(1)
+        .filter((a) => !a.startsWith('--token-cache-dir'));
+      const result = await run(PLUGIN_BIN, ['setup', ...args, '-o', 'json'], { env: { ...ws.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
+      const report = JSON.parse(result.stdout) as { checks: { check: string; level: string; message: string }[]; token?: unknown };
+      expect(report.checks.find((c) => c.check === 'userinfo')).toMatchObject({
+        level: 'warn',
+        message: expect.stringMatching(
+          stalledLine(stack, `the userinfo request (GET ${stack.idp.issuer}/me)`).source.replace('^kubectl-oidc: ', '^'),
+        ),
+      });
+      expect(report.token).toBeDefined();
+      expect(stack.front.counts.stalled).toBe(1);
+    }));
+});
