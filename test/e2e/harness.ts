@@ -46,6 +46,7 @@ export const startFrontedStack = async (settings: StackSettings = {}): Promise<F
   const idp = await startIdp({ ...settings, certs, issuer: front.origin });
   front.setBackend(idp.port);
   const api = await startApiServer(certs, idp.issuer, TEST_CLIENT_ID);
+  front.resetCounts(); // the API server's own discovery and keys
   return {
     certs,
     idp,

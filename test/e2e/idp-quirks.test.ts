@@ -79,29 +79,6 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
     }
   });
 
-  it('a refresh that never yields an ID token: one line says why the browser login follows, which then caches its tokens', async () => {
-    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'rory' } });
-    try {
-      stack.idp.setQuirks({ staleIdTokens: true });
-      expect((await ws.plugin()).code).toBe(0);
-      stack.idp.setQuirks({ noIdTokenOnRefresh: 'always' });
-      const logins = stack.idp.counts.logins;
-      const result = await ws.plugin();
-      expect(result.code, result.stderr).toBe(0);
-      const explained = result.stderr.split('\n').filter((line) => line.includes('sent no ID token'));
-      expect(explained).toEqual([
-        'kubectl-oidc: the IdP refreshed the session but sent no ID token (OpenID Connect allows that), so a browser login ' +
-          'follows; to avoid it, have the IdP include the ID token in refresh answers, or use --oidc-use-access-token where ' +
-          'the cluster accepts access tokens',
-      ]);
-      expect(stack.idp.counts.logins).toBe(logins + 1);
-      expect(cachedTokens(ws).idToken).toBe(JSON.parse(result.stdout).status.token);
-    } finally {
-      stack.idp.setQuirks({});
-      await ws.cleanup();
-    }
-  });
-
   it('revocation only with a bearer token: a public client revokes with its access token, refreshed first when expired', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'sage' } });
     try {

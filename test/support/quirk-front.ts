@@ -41,6 +41,8 @@ export interface QuirkFront {
   setQuirks(quirks: FrontQuirks): void;
   /** Where the IdP behind the front listens (it is started after the front, whose origin is its issuer). */
   setBackend(port: number): void;
+  /** Forgets the requests counted so far (those of the stack's own start). */
+  resetCounts(): void;
   stop(): Promise<void>;
 }
 
@@ -195,6 +197,10 @@ export const startQuirkFront = async (certs: TestCertificates): Promise<QuirkFro
     },
     setBackend: (port) => {
       backend = port;
+    },
+    resetCounts: () => {
+      for (const name of Object.keys(counts)) delete counts[name];
+      authorizationQueries.length = 0;
     },
     stop: () =>
       new Promise((resolve) => {
