@@ -273,7 +273,7 @@ export const refreshFinding = (carriesIdToken: boolean, idTokenExpiresAt: number
     level: 'warn',
     check: 'refresh',
     message:
-      "the IdP's refresh answers carry no ID token, even when the openid scope is asked again (OpenID Connect Core §12.2 " +
+      "the IdP's refresh answers carry no ID token, even when the openid scope is asked for (OpenID Connect Core §12.2 " +
       `allows it): the browser opens whenever the ID token expires${lifetime !== undefined ? ` (it lives ${lifetime} min)` : ''}`,
     fix:
       'have the IdP return the ID token on refresh (or issue longer-lived ID tokens), or use --oidc-use-access-token where ' +

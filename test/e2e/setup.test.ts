@@ -307,7 +307,7 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
       expect(result.code, result.stderr).toBe(0); // a warning: the cluster accepts the user
       expect(check(report, 'refresh')).toMatchObject({
         level: 'warn',
-        message: expect.stringMatching(/carry no ID token, even when the openid scope is asked again .* \(it lives 60 min\)$/),
+        message: expect.stringMatching(/carry no ID token, even when the openid scope is asked for .* \(it lives 60 min\)$/),
         fix: expect.stringContaining('--oidc-use-access-token'),
       });
       expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(1); // one request, with the scope
