@@ -1,6 +1,7 @@
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPair, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { TestCertificates } from './certs.js';
@@ -137,11 +138,15 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
   const issuer = settings.issuer ?? `https://127.0.0.1:${port}`;
   let idTokenTtl = settings.idTokenTtl ?? 3600;
 
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  // Off the event loop: several IdPs starting in one test file must not stall each other's answers.
+  const rsaKeyPair = () => promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  const [{ privateKey }, { privateKey: rotatedKey, publicKey: rotatedPublicKey }, { privateKey: foreignKey }] = await Promise.all([
+    rsaKeyPair(),
+    rsaKeyPair(),
+    rsaKeyPair(),
+  ]);
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' };
-  const { privateKey: rotatedKey, publicKey: rotatedPublicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const rotatedJwk = { ...rotatedPublicKey.export({ format: 'jwk' }), kid: 'rotated-key', alg: 'RS256', use: 'sig' };
-  const { privateKey: foreignKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
   const configuration: Configuration = {
     clients: [
