@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, SUBJECT_TOKEN_PREFIX, TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
+import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, SUBJECT_TOKEN_PREFIX, TEST_PASSWORD } from '../support/idp.js';
 import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
 import { start } from '../support/process.js';
 import { type RunResult, run } from '../support/run.js';
-import { type FrontedStack, newWorkspace, startFrontedStack, type Workspace } from './harness.js';
+import { type FrontedStack, issuerArgs, PASSWORD_LOGIN, type Workspace, withFrontedStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 /**
@@ -15,16 +15,8 @@ const enabled = e2eEnabled();
 /** Long enough for a loaded machine's IdP to answer what is not stalled; the stalled request still ends at it. */
 const TIMEOUT_SEC = 5;
 
-const fronted = async (work: (stack: FrontedStack, ws: Workspace) => Promise<void>, driverEnv: Record<string, string> = {}) => {
-  const stack = await startFrontedStack();
-  const ws = newWorkspace(stack, { driverEnv, extraArgs: [`--idp-timeout-sec=${TIMEOUT_SEC}`] });
-  try {
-    await work(stack, ws);
-  } finally {
-    await ws.cleanup();
-    await stack.stop();
-  }
-};
+const fronted = (work: (stack: FrontedStack, ws: Workspace) => Promise<void>): Promise<void> =>
+  withFrontedStack({ extraArgs: [`--idp-timeout-sec=${TIMEOUT_SEC}`] }, work);
 
 const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';
 const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -35,21 +27,12 @@ const stalledLine = (stack: FrontedStack, what: string): RegExp =>
     `^kubectl-oidc: ${escaped(what)} failed: no complete answer from ${escaped(new URL(stack.front.origin).host)} within ${TIMEOUT_SEC} s`,
   );
 
-const common = (stack: FrontedStack, ws: Workspace, clientId = TEST_CLIENT_ID): string[] => [
-  'get-token',
-  `--oidc-issuer-url=${stack.idp.issuer}`,
-  `--oidc-client-id=${clientId}`,
-  `--certificate-authority=${stack.certs.caFile}`,
-  `--token-cache-dir=${ws.cacheDir}`,
+const common = (stack: FrontedStack, ws: Workspace, clientId?: string): string[] => [
+  ...issuerArgs(stack, ws, clientId),
   `--idp-timeout-sec=${TIMEOUT_SEC}`,
 ];
 
-const passwordArgs = (stack: FrontedStack, ws: Workspace): string[] => [
-  ...common(stack, ws),
-  '--grant-type=password',
-  '--username=pat',
-  '--oidc-extra-scope=offline_access',
-];
+const passwordArgs = (stack: FrontedStack, ws: Workspace): string[] => [...common(stack, ws), ...PASSWORD_LOGIN];
 
 const password = (stack: FrontedStack, ws: Workspace, extra: string[] = []): Promise<RunResult> =>
   run(PLUGIN_BIN, [...passwordArgs(stack, ws), ...extra], { env: { ...ws.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });

@@ -213,6 +213,36 @@ export const newWorkspace = (stack: WorkspaceStack, settings: WorkspaceSettings 
   };
 };
 
+/**
+ * A fronted stack and a workspace of its own for one test, both stopped after it: tests that each set their own quirks
+ * on the front can then run concurrently.
+ */
+export const withFrontedStack = async (
+  settings: WorkspaceSettings,
+  work: (stack: FrontedStack, ws: Workspace) => Promise<void>,
+): Promise<void> => {
+  const stack = await startFrontedStack();
+  const ws = newWorkspace(stack, settings);
+  try {
+    await work(stack, ws);
+  } finally {
+    await ws.cleanup();
+    await stack.stop();
+  }
+};
+
+/** get-token's arguments for a workspace's IdP and cache, without a grant. */
+export const issuerArgs = (stack: WorkspaceStack, ws: Workspace, clientId = TEST_CLIENT_ID): string[] => [
+  'get-token',
+  `--oidc-issuer-url=${stack.idp.issuer}`,
+  `--oidc-client-id=${clientId}`,
+  `--certificate-authority=${stack.certs.caFile}`,
+  `--token-cache-dir=${ws.cacheDir}`,
+];
+
+/** The password grant with a refresh token (KUBECTL_OIDC_PASSWORD=TEST_PASSWORD): a login without a browser. */
+export const PASSWORD_LOGIN = ['--grant-type=password', '--username=pat', '--oidc-extra-scope=offline_access'];
+
 /** The tokens of a workspace's one plain (disk) session file, as the plugin cached them. */
 export const cachedTokens = (ws: Workspace): Record<string, string> => {
   const [file] = ws.sessionFiles();

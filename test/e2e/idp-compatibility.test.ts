@@ -5,7 +5,16 @@ import { TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
 import type { FrontQuirks, RedirectStatus } from '../support/quirk-front.js';
 import { type RunResult, run } from '../support/run.js';
-import { cachedTokens, type FrontedStack, newWorkspace, parseWhoAmI, startFrontedStack, type Workspace } from './harness.js';
+import {
+  cachedTokens,
+  type FrontedStack,
+  issuerArgs,
+  newWorkspace,
+  PASSWORD_LOGIN,
+  parseWhoAmI,
+  type Workspace,
+  withFrontedStack,
+} from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 /**
@@ -15,32 +24,12 @@ import { e2eEnabled } from './requirements.js';
  */
 const enabled = e2eEnabled();
 
-const fronted = async (
-  work: (stack: FrontedStack, ws: Workspace) => Promise<void>,
-  driverEnv: Record<string, string> = {},
-): Promise<void> => {
-  const stack = await startFrontedStack();
-  const ws = newWorkspace(stack, { driverEnv, extraArgs: ['--token-cache-storage=disk'] });
-  try {
-    await work(stack, ws);
-  } finally {
-    await ws.cleanup();
-    await stack.stop();
-  }
-};
+const DISK = ['--token-cache-storage=disk'];
 
-/** The password grant with a refresh token: a login without a browser, for rows about what travels around it. */
-const passwordArgs = (stack: FrontedStack, ws: Workspace, username = 'pat'): string[] => [
-  'get-token',
-  `--oidc-issuer-url=${stack.idp.issuer}`,
-  `--oidc-client-id=${TEST_CLIENT_ID}`,
-  `--certificate-authority=${stack.certs.caFile}`,
-  `--token-cache-dir=${ws.cacheDir}`,
-  '--token-cache-storage=disk',
-  '--grant-type=password',
-  `--username=${username}`,
-  '--oidc-extra-scope=offline_access',
-];
+const fronted = (work: (stack: FrontedStack, ws: Workspace) => Promise<void>, driverEnv: Record<string, string> = {}): Promise<void> =>
+  withFrontedStack({ driverEnv, extraArgs: DISK }, work);
+
+const passwordArgs = (stack: FrontedStack, ws: Workspace): string[] => [...issuerArgs(stack, ws), ...DISK, ...PASSWORD_LOGIN];
 
 const password = (stack: FrontedStack, ws: Workspace, extra: string[] = []): Promise<RunResult> =>
   run(PLUGIN_BIN, [...passwordArgs(stack, ws), ...extra], { env: { ...ws.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
@@ -132,7 +121,7 @@ describe.skipIf(!enabled).concurrent('IdPs and proxies that kube-apiserver accep
       stack.front.setQuirks({
         headers: { discovery: { 'content-type': 'application/octet-stream' }, jwks: { 'content-type': 'binary/octet-stream' } },
       });
-      const bucket = newWorkspace(stack, { extraArgs: ['--token-cache-storage=disk'] });
+      const bucket = newWorkspace(stack, { extraArgs: DISK });
       try {
         const result = await password(stack, bucket);
         expect(result.code, result.stderr).toBe(0);
