@@ -1,9 +1,37 @@
 import { promises as fs } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { PluginError } from '../errors.js';
 import { info } from '../log.js';
 
 /** Our uid, where the platform has one (not on Windows, whose ACLs are another matter). */
 export const ownUid = (): number | undefined => process.getuid?.();
+
+const errnoOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code;
+
+/**
+ * `mkdir -p`, one component at a time: Node's recursive mkdir never settles where a parent answers mkdir with ENOENT
+ * and stat with ENOENT too (under /proc), so a HOME there would hang every run.
+ */
+const makeDirectories = async (dir: string): Promise<void> => {
+  const missing: string[] = [];
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    try {
+      await fs.stat(path);
+      break; // what it is, the caller checks (for the directory itself) or mkdir says (ENOTDIR)
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw err;
+      missing.push(path);
+      if (dirname(path) === path) break;
+    }
+  }
+  for (const path of missing.reverse()) {
+    try {
+      await fs.mkdir(path, { mode: 0o700 });
+    } catch (err) {
+      if (errnoOf(err) !== 'EEXIST') throw err;
+    }
+  }
+};
 
 /**
  * The token cache directory, made ours before anything is written or locked in it: created 0700; refused when it is
@@ -11,7 +39,7 @@ export const ownUid = (): number | undefined => process.getuid?.();
  * shared one); made private again when group or others may write or read it.
  */
 export const secureCacheDir = async (dir: string): Promise<void> => {
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirectories(dir);
   const stat = await fs.stat(dir);
   const uid = ownUid();
   if (!stat.isDirectory()) throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });

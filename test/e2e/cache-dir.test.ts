@@ -40,6 +40,23 @@ describe.skipIf(!enabled)('the token cache directory', () => {
     }
   });
 
+  it('a cache under /proc (HOME=/proc/nonexist), where mkdir never settles in Node: the token still comes, with one line', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'rita' } });
+    try {
+      const cache = '/proc/nonexist/.kube/cache/kubectl-oidc';
+      const result = await ws.plugin([`--token-cache-dir=${cache}`, '--token-cache-storage=disk'], { HOME: '/proc/nonexist' });
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).status.token).toBeTruthy();
+      expect(said(result.stderr).filter((line) => !line.includes('open this URL'))).toEqual([
+        expect.stringMatching(
+          new RegExp(`^kubectl-oidc: cannot create the session lock ${cache}/[0-9a-f]{64}\\.lock: ENOENT; the token will not be cached$`),
+        ),
+      ]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   it('a directory open to others is made private again, and says so', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'rory' } });
     try {
