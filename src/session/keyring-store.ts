@@ -24,12 +24,14 @@ const isSealedFile = (path: string): boolean => {
 export const openKeyringStore = async (dir: string): Promise<SessionStore> => {
   const sealingKey = await openSealingKey(dir);
   const read = fileStore(dir, sealingKey.key ? aesGcmSealer(sealingKey.key) : undefined);
+  let toldKeyGone = false; // a run loads twice (before and under the lock): one line
   return {
     name: 'keyring',
     persistent: true,
     load: async (key) => {
       const tokens = await read.load(key);
-      if (!tokens && !sealingKey.key && isSealedFile(join(dir, `${key}.json`))) {
+      if (!tokens && !sealingKey.key && !toldKeyGone && isSealedFile(join(dir, `${key}.json`))) {
+        toldKeyGone = true;
         info('the session encryption key is gone from the OS keychain, so this sealed session cannot be opened; logging in again');
       }
       return tokens;

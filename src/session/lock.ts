@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
-import { secureCacheDir } from './cache-dir.js';
+import { ownUid, secureCacheDir } from './cache-dir.js';
 
 /**
  * A cross-process lock: a directory created with mkdir (atomic on every filesystem we care about) holding an owner
@@ -110,14 +110,32 @@ const takeOver = async (dir: string, seen: Owner | 'ownerless'): Promise<void> =
   }
 };
 
+/** Waits `ms`, or less when the signal fires; its listener goes with it (a long wait polls hundreds of times). */
 const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = (): void => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
+
+/**
+ * A lock directory another user made (a `sudo kubectl` with this HOME): its owner's process cannot be judged or its
+ * lock taken over, and waiting for it would take the whole lock timeout. Refused at once.
+ */
+const foreignOwner = async (dir: string): Promise<number | undefined> => {
+  const uid = ownUid();
+  if (uid === undefined) return undefined;
+  try {
+    const owner = (await stat(dir)).uid;
+    return owner === uid ? undefined : owner;
+  } catch {
+    return undefined;
+  }
+};
 
 export interface AcquireOptions {
   /** Give up after this long (the longest another process may legitimately hold the lock). */
@@ -145,6 +163,14 @@ export const acquireLock = async (dir: string, options: AcquireOptions): Promise
           if (current?.nonce === owner.nonce) await remove(dir);
         },
       };
+    }
+    const foreign = await foreignOwner(dir);
+    if (foreign !== undefined) {
+      throw new PluginError(
+        'cache',
+        `the session lock ${dir} belongs to uid ${foreign}, not to you (another user's kubectl-oidc, e.g. under sudo)`,
+        `when that process is gone, remove ${dir} as that user`,
+      );
     }
     const stale = await isStale(dir);
     if (stale !== undefined) {

@@ -1,5 +1,5 @@
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newWorkspace, useStack } from './harness.js';
@@ -51,6 +51,27 @@ describe.skipIf(!enabled)('the token cache directory', () => {
         expect.stringMatching(
           new RegExp(`^kubectl-oidc: cannot create the session lock ${cache}/[0-9a-f]{64}\\.lock: ENOENT; the token will not be cached$`),
         ),
+      ]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it.skipIf(!ROOT)("a session lock another user's live process holds (a sudo run): refused at once, the token still comes", async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'rosa' } });
+    try {
+      expect((await ws.plugin()).code).toBe(0);
+      const [session] = ws.sessionFiles();
+      const lock = join(ws.cacheDir, session!.replace(/\.json$/, '.lock'));
+      mkdirSync(lock, { mode: 0o700 });
+      writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: 1, host: hostname(), nonce: 'n', since: Date.now() }));
+      chownSync(lock, STRANGER, STRANGER);
+      const result = await ws.plugin(['--force-refresh']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).status.token).toBeTruthy();
+      expect(said(result.stderr)).toEqual([
+        `kubectl-oidc: the session lock ${lock} belongs to uid ${STRANGER}, not to you (another user's kubectl-oidc, e.g. under ` +
+          'sudo); the token will not be cached',
       ]);
     } finally {
       await ws.cleanup();

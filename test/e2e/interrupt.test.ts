@@ -75,6 +75,28 @@ describe.skipIf(!enabled)('stalled IdPs and signals', () => {
     }
   });
 
+  it('a long wait for the lock a stalled refresh holds: only our own lines on stderr (no Node warnings)', async () => {
+    const ws = await expiredSession(stack, 'ivy');
+    try {
+      stack.idp.setQuirks({ stallGrants: ['refresh_token'] });
+      const stalled = stack.idp.counts.stalled;
+      const holder = start(PLUGIN_BIN, [...ws.pluginArgs, '--idp-timeout-sec=2'], ws.env);
+      await expect.poll(() => stack.idp.counts.stalled, { interval: 20, timeout: 15_000 }).toBe(stalled + 1);
+      // The waiter polls the lock for the 2 s the holder is stalled: some fifty polls, each listening to the run's signal.
+      const waiter = start(PLUGIN_BIN, [...ws.pluginArgs, '--idp-timeout-sec=2'], ws.env);
+      await waiter.waitForStderr(/waiting for it/);
+      expect(await holder.exited).toBe(1);
+      // The holder gave up and kept the session, whose token has not expired: after a wait, the waiter serves it.
+      expect(await waiter.exited).toBe(0);
+      expect(waiter.stderr().split('\n').filter(Boolean)).toEqual([
+        'kubectl-oidc: another kubectl-oidc process is logging in or refreshing this session; waiting for it',
+      ]);
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
