@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { argsSignature, envSignature, HIT_FORMAT, hitDir, isUnjudged } from '../launcher/signature.js';
+import { argsSignature, envSignature, forcedByEnvironment, HIT_FORMAT, hitDir, isUnjudged } from '../launcher/signature.js';
 import { API_VERSION_V1, parseExecInfo } from './exec-credential.js';
 import { writeStdout } from './stdout.js';
 
@@ -72,7 +72,7 @@ export const hitLine = (
 
 /** The hit for this run (the arguments after the program name), if a hit file has one. */
 export const findHit = (args: readonly string[], env: NodeJS.ProcessEnv, nowSec: number): string | undefined => {
-  if (args[0] !== 'get-token' || args.some(isUnjudged)) return undefined;
+  if (args[0] !== 'get-token' || args.some(isUnjudged) || forcedByEnvironment(env)) return undefined;
   const version = apiVersionAsked(env.KUBERNETES_EXEC_INFO);
   const argsLine = argsSignature(args);
   const envLine = envSignature(env);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeHitFiles, writeHitFile } from '../launcher/hit-file.js';
-import { argsSignature, envSignature, hitDir } from '../launcher/signature.js';
+import { argsSignature, envSignature, forcedByEnvironment, hitDir } from '../launcher/signature.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { type CredentialToken, credentialToken, marginFor } from '../session/expiry.js';
 import type { SessionStore } from '../session/tokens.js';
@@ -25,6 +25,8 @@ export const publishHit = async (
   const dir = hitDir(storage, options.cache.tokenCacheDir, run.env);
   const args = argsSignature(run.args);
   const env = envSignature(run.env);
+  // A hit for this environment would serve the next run that asks for a new token.
+  if (forcedByEnvironment(run.env)) return;
   if (!dir || args === undefined || env === undefined || token.expiresAt === undefined) return;
   const margin = marginFor(token, options.cache.tokenExpiryMarginSec);
   const expiry = new Date((token.expiresAt - margin) * 1000);

@@ -1,5 +1,13 @@
 import { shellQuote } from '../shell-quote.js';
-import { HIT_ENVIRONMENT, HIT_FORMAT, SECRET_ENVIRONMENT, SECRET_FLAGS, SEPARATOR } from './signature.js';
+import {
+  FALSE_SPELLINGS,
+  FORCE_REFRESH_VARIABLE,
+  HIT_ENVIRONMENT,
+  HIT_FORMAT,
+  SECRET_ENVIRONMENT,
+  SECRET_FLAGS,
+  SEPARATOR,
+} from './signature.js';
 
 /** The compiled executable's name beside the launcher in a release archive (Linux and macOS). */
 const EXECUTABLE_BESIDE = 'kubectl-oidc-bin';
@@ -38,6 +46,7 @@ full_path() { exec "$node" ${shellQuote(settings.entry)} "$@"; }`;
 # to the full program.
 ${fullPath}
 [ "\${1-}" = get-token ] || full_path "$@"
+case \${${FORCE_REFRESH_VARIABLE}+set} in set) case $${FORCE_REFRESH_VARIABLE} in ${FALSE_SPELLINGS.map((word) => word || "''").join('|')}) ;; *) full_path "$@" ;; esac ;; esac
 args=
 dir=
 want=

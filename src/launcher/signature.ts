@@ -42,6 +42,17 @@ export const SEPARATOR = '\x1f';
 /** Arguments that ask for more than a cached credential (debug lines, help, a new token): never answered from a hit. */
 export const isUnjudged = (arg: string): boolean => /^(-v|--v(=.*)?|-v\d+|--force-refresh|-h|--help)$/.test(arg);
 
+/** The environment's --force-refresh: its variable set to anything but a word for false. */
+export const FORCE_REFRESH_VARIABLE = envName('force-refresh');
+/** The spellings of false the launcher knows; any other value (a true, a mistake) goes to the full program. */
+export const FALSE_SPELLINGS: readonly string[] = ['', 'false', 'False', 'FALSE', '0', 'no', 'No', 'NO', 'off', 'Off', 'OFF'];
+
+/** Whether the environment asks for a new token, as --force-refresh does: never answered from a hit, never published. */
+export const forcedByEnvironment = (env: NodeJS.ProcessEnv): boolean => {
+  const value = env[FORCE_REFRESH_VARIABLE];
+  return value !== undefined && !FALSE_SPELLINGS.includes(value);
+};
+
 const oneLine = (values: readonly string[]): string | undefined =>
   values.some((value) => value.includes('\n') || value.includes('\r') || value.includes(SEPARATOR)) ? undefined : values.join(SEPARATOR);
 

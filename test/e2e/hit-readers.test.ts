@@ -26,6 +26,8 @@ interface Case {
   /** Changes the run: its arguments or environment. */
   args?(args: string[]): string[];
   env?(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  /** The hit file names the run's environment as the case changed it (else the base environment's). */
+  recordsItsEnvironment?: boolean;
 }
 
 const replaceLine = (index: number, value: string) => (_dir: string, write: (lines: string[]) => string, lines: string[]) =>
@@ -41,6 +43,18 @@ const CASES: Case[] = [
   { name: 'other arguments (another client)', served: false, args: (args) => args.map((a) => a.replace('client-a', 'client-b')) },
   { name: 'another environment (HOME)', served: false, env: (env) => ({ ...env, HOME: `${env.HOME}-other` }) },
   { name: 'a debug flag (-v=1): the full program says what it does', served: false, args: (args) => [...args, '-v=1'] },
+  {
+    name: 'KUBECTL_OIDC_FORCE_REFRESH=true, even with a hit file written for that environment: as --force-refresh',
+    served: false,
+    env: (env) => ({ ...env, KUBECTL_OIDC_FORCE_REFRESH: 'true' }),
+    recordsItsEnvironment: true,
+  },
+  {
+    name: 'KUBECTL_OIDC_FORCE_REFRESH=false',
+    served: true,
+    env: (env) => ({ ...env, KUBECTL_OIDC_FORCE_REFRESH: 'false' }),
+    recordsItsEnvironment: true,
+  },
   {
     name: 'a secret given with another value (secrets are blanked)',
     served: true,
@@ -174,10 +188,11 @@ describe('every hit-file reader keeps one contract', () => {
         chmodSync(path, 0o600);
         return path;
       };
-      write(lines);
-      testCase.arrange?.(cacheDir, write, lines);
       const args = testCase.args ? testCase.args(baseArgs) : baseArgs;
       const env = testCase.env ? testCase.env(baseEnv) : baseEnv;
+      if (testCase.recordsItsEnvironment) lines[3] = envSignature(env)!;
+      write(lines);
+      testCase.arrange?.(cacheDir, write, lines);
 
       const outcomes = await Promise.all(
         readers.map(async (reader) => {

@@ -132,6 +132,27 @@ describe.skipIf(!enabled)('the sh launcher', () => {
     }
   });
 
+  it('KUBECTL_OIDC_FORCE_REFRESH=true asks for a new token at every run: no hit file is written for it', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const args = [
+        'get-token',
+        `--oidc-issuer-url=${stack.idp.issuer}`,
+        `--certificate-authority=${stack.certs.caFile}`,
+        `--token-cache-dir=${ws.cacheDir}`,
+        `--oidc-client-id=${MACHINE_CLIENT_ID}`,
+        '--grant-type=client-credentials',
+      ];
+      const env = { ...ws.env, KUBECTL_OIDC_CLIENT_SECRET: MACHINE_CLIENT_SECRET, KUBECTL_OIDC_FORCE_REFRESH: 'true' };
+      const grants = stack.idp.counts.grants.client_credentials ?? 0;
+      for (let i = 0; i < 3; i++) expect((await run(PLUGIN_BIN, args, { env })).code).toBe(0);
+      expect((stack.idp.counts.grants.client_credentials ?? 0) - grants).toBe(3);
+      expect(readdirSync(ws.cacheDir).filter((name) => name.endsWith('.hit'))).toEqual([]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   it('through real kubectl: the launcher as the exec command, hit and miss', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'lou' } });
     try {
