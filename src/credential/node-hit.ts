@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argsSignature, envSignature, forcedByEnvironment, HIT_FORMAT, hitDir, isUnjudged } from '../launcher/signature.js';
+import { defaultCacheDir } from '../options/table.js';
 import { API_VERSION_V1, parseExecInfo } from './exec-credential.js';
 import { writeStdout } from './stdout.js';
 
@@ -18,14 +19,13 @@ const apiVersionAsked = (raw: string | undefined): 'v1' | 'v1beta1' | undefined 
 };
 
 /** Where hit files may be, as the launcher looks: the cache directory of these arguments, and the per-user tmpfs. */
-const hitDirs = (args: readonly string[], env: NodeJS.ProcessEnv): string[] => {
+export const hitDirs = (args: readonly string[], env: NodeJS.ProcessEnv): string[] => {
   let dir: string | undefined;
   for (const [i, arg] of args.entries()) {
     if (arg.startsWith('--token-cache-dir=')) dir = arg.slice('--token-cache-dir='.length);
     else if (arg === '--token-cache-dir' && i + 1 < args.length) dir = args[i + 1];
   }
-  // Without HOME, as the launcher's ${HOME-}: /.kube/cache, never a directory relative to where kubectl runs.
-  dir ||= env.KUBECTL_OIDC_TOKEN_CACHE_DIR || join(env.KUBECACHEDIR || `${env.HOME ?? ''}/.kube/cache`, 'kubectl-oidc');
+  dir ||= env.KUBECTL_OIDC_TOKEN_CACHE_DIR || defaultCacheDir(env);
   const tmpfs = hitDir('keyring', dir, env);
   return tmpfs ? [dir, tmpfs] : [dir];
 };

@@ -69,7 +69,8 @@ done
 env=\${env%${us}}
 [ -n "$dir" ] || dir=\${KUBECTL_OIDC_TOKEN_CACHE_DIR-}
 if [ -z "$dir" ]; then
-  if [ -n "\${KUBECACHEDIR-}" ]; then dir=$KUBECACHEDIR/kubectl-oidc; else dir=\${HOME-}/.kube/cache/kubectl-oidc; fi
+  # Without HOME the sessions are in the account's home, which only the full program knows.
+  if [ -n "\${KUBECACHEDIR-}" ]; then dir=$KUBECACHEDIR/kubectl-oidc; elif [ -n "\${HOME-}" ]; then dir=$HOME/.kube/cache/kubectl-oidc; else full_path "$@"; fi
 fi
 case \${KUBERNETES_EXEC_INFO-} in
   '') version=v1beta1 ;;

@@ -66,9 +66,15 @@ const checkedAddress = (address: string): string => {
 
 const GET_TOKEN_FAMILY: readonly Command[] = ['get-token', 'setup', 'logout'];
 /** os.homedir() without loading node:os on the cache-hit path (~0.4 ms): on POSIX it is $HOME when that is set. */
-export const homeDir = (): string => (process.platform !== 'win32' && process.env.HOME) || process.getBuiltinModule('node:os').homedir();
+export const homeDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  (process.platform !== 'win32' && env.HOME) || process.getBuiltinModule('node:os').homedir();
 
-const defaultCacheDir = (): string => join(process.env.KUBECACHEDIR || join(homeDir(), '.kube', 'cache'), 'kubectl-oidc');
+/**
+ * The default token cache directory, for the sessions and for every hit reader alike (without HOME, or on Windows,
+ * the account's home directory, as kubectl's).
+ */
+export const defaultCacheDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  join(env.KUBECACHEDIR || join(homeDir(env), '.kube', 'cache'), 'kubectl-oidc');
 
 /**
  * Named and typed as kubelogin's, so that a kubeconfig migrates by changing only the command. The relative order of
@@ -495,7 +501,7 @@ export const OPTION_TABLE = [
     key: 'tokenCacheDir',
     value: '<dir>',
     description: 'directory of the token cache',
-    default: defaultCacheDir,
+    default: () => defaultCacheDir(),
     defaultDescription: '$KUBECACHEDIR/kubectl-oidc or ~/.kube/cache/kubectl-oidc',
     commands: ['get-token', 'setup', 'logout', 'status'],
   },

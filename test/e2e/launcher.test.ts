@@ -132,6 +132,16 @@ describe.skipIf(!enabled)('the sh launcher', () => {
     }
   });
 
+  it('without HOME (or with an empty one) the launcher leaves the run to the full program, which knows the account home', async () => {
+    const noNode = await writeTestLauncher(stack.certs.dir);
+    const args = ['get-token', `--oidc-issuer-url=${stack.idp.issuer}`, `--oidc-client-id=${TEST_CLIENT_ID}`];
+    for (const home of [undefined, '']) {
+      const { HOME: _home, ...env } = process.env;
+      const result = await run('dash', [noNode, ...args], { env: home === undefined ? env : { ...env, HOME: home } });
+      expect(result.code, `HOME=${home}`).toBe(FAKE_NODE_STATUS);
+    }
+  });
+
   it('KUBECTL_OIDC_FORCE_REFRESH=true asks for a new token at every run: no hit file is written for it', async () => {
     const ws = newWorkspace(stack);
     try {

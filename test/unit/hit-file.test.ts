@@ -1,14 +1,31 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hitLine } from '../../src/credential/node-hit.js';
+import { hitDirs, hitLine } from '../../src/credential/node-hit.js';
 import { restoreHit } from '../../src/credential/publish-hit.js';
 import { argsSignature, envSignature, HIT_ENVIRONMENT, HIT_FORMAT, SEPARATOR } from '../../src/launcher/signature.js';
 import { fastParseGetToken } from '../../src/options/parse.js';
+import { defaultCacheDir } from '../../src/options/table.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
 
 const fields = (signature: string | undefined): string[] | undefined => signature?.split(SEPARATOR);
+
+describe('where hits are looked for', () => {
+  it('where the sessions are: without HOME (or with an empty one), the account home, as the sessions are written', () => {
+    for (const env of [{}, { HOME: '' }]) {
+      const written = defaultCacheDir(env);
+      expect(written).toBe(join(homedir(), '.kube', 'cache', 'kubectl-oidc'));
+      expect(hitDirs(['get-token'], env)).toEqual([written]);
+    }
+    expect(hitDirs(['get-token'], { HOME: '/h', XDG_RUNTIME_DIR: '/run/user/1' })).toEqual([
+      '/h/.kube/cache/kubectl-oidc',
+      '/run/user/1/kubectl-oidc',
+    ]);
+    expect(hitDirs(['get-token', '--token-cache-dir', '/c'], { KUBECACHEDIR: '/k' })).toEqual(['/c']);
+    expect(hitDirs(['get-token'], { KUBECACHEDIR: '/k', HOME: '/h' })).toEqual(['/k/kubectl-oidc']);
+  });
+});
 
 describe('hit signatures', () => {
   it('record the arguments of a plain run, secret values blanked inline and as the next argument', () => {
