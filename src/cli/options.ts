@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PluginError } from '../errors.js';
 import { fromAttributes, type Groups, getTokenOptionsOf, parseValue } from '../options/parse.js';
-import { attributeName, type Command as CommandName, defaultOf, envName, rowsOf } from '../options/table.js';
+import { attributeName, type Command as CommandName, defaultOf, envName, KLOG_FLAGS, rowsOf } from '../options/table.js';
 import type { GetTokenOptions } from '../options/types.js';
 
 /** The options of one command from the option table, with the same parsers as the cache-hit path. */
@@ -25,8 +25,24 @@ export const addOptions = (command: Command, name: CommandName): Command => {
     if (row.required && name !== 'logout') option.makeOptionMandatory();
     command.addOption(option);
   }
+  if (GET_TOKEN_FAMILY.includes(name)) {
+    for (const [names, value] of [
+      [KLOG_FLAGS.boolean, '[bool]'],
+      [KLOG_FLAGS.valued, '<value>'],
+    ] as const) {
+      for (const flag of new Set(names.flatMap((underscored) => [underscored, underscored.replaceAll('_', '-')]))) {
+        command.addOption(new Option(`--${flag} ${value}`).hideHelp());
+      }
+    }
+  }
   return command;
 };
+
+const GET_TOKEN_FAMILY: readonly CommandName[] = ['get-token', 'setup', 'logout'];
+
+/** The klog flags this run was given (kubelogin's, ignored), as they were spelled. */
+export const klogFlagsGiven = (command: Command): string[] =>
+  command.options.filter((option) => option.hidden && command.getOptionValue(option.attributeName()) !== undefined).map((o) => o.long!);
 
 /**
  * The options commander read, by group. Commander sets a boolean to true whenever its environment variable exists, so

@@ -52,7 +52,7 @@ dir=
 want=
 secret=
 for arg do
-  case $arg in -v|-v[0-9]*|--v|--v=*|--force-refresh|-h|--help) full_path "$@" ;; esac
+  case $arg in -v|-v[0-9]*|-v=*|--v|--v=*|--force-refresh|-h|--help) full_path "$@" ;; esac
   if [ -n "$want" ]; then dir=$arg; want=; fi
   case $arg in --token-cache-dir=*) dir=\${arg#--token-cache-dir=} ;; --token-cache-dir) want=1 ;; esac
   if [ -n "$secret" ]; then arg=; secret=; fi

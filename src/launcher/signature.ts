@@ -40,7 +40,7 @@ export const hitDir = (storage: string, cacheDir: string, env: NodeJS.ProcessEnv
 export const SEPARATOR = '\x1f';
 
 /** Arguments that ask for more than a cached credential (debug lines, help, a new token): never answered from a hit. */
-export const isUnjudged = (arg: string): boolean => /^(-v|--v(=.*)?|-v\d+|--force-refresh|-h|--help)$/.test(arg);
+export const isUnjudged = (arg: string): boolean => /^(-v|--?v=.*|--v|-v\d+|--force-refresh|-h|--help)$/.test(arg);
 
 /** The environment's --force-refresh: its variable set to anything but a word for false. */
 export const FORCE_REFRESH_VARIABLE = envName('force-refresh');

@@ -28,8 +28,8 @@ export const kubeloginArgs = (command: string, args: string[]): string[] | undef
 
 /**
  * kubelogin's arguments as kubectl-oidc writes them (deprecated names such as --oidc-use-pkce translated, a client
- * secret or password moved to the exec env), or undefined where they need commander (-v) or a file that is not there:
- * those are kept as they are, since kubectl-oidc takes them too.
+ * secret or password moved to the exec env, klog's logging flags left out), or undefined where they need commander (-v)
+ * or a file that is not there: those are kept as they are, since kubectl-oidc takes them too.
  */
 const canonicalArgs = (getTokenArgs: string[]): ExecArgs | undefined => {
   try {

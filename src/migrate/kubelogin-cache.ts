@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fastParseGetToken } from '../options/parse.js';
+import { kubeconfigOptionsOf } from '../options/parse.js';
 import { homeDir } from '../options/table.js';
 import { jwtClaims } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
@@ -52,7 +52,7 @@ const findSession = async (dir: string, issuer: string, clientId: string): Promi
 
 /** Copies the kubelogin session of a migrated user into kubectl-oidc's store, so that nobody logs in again. Answers what it did. */
 export const importKubeloginSession = async (getTokenArgs: string[]): Promise<string> => {
-  const options = fastParseGetToken(getTokenArgs, {});
+  const options = kubeconfigOptionsOf(getTokenArgs);
   if (!options) return 'its session was not imported (its flags need commander to read them: run kubectl-oidc get-token with them once)';
   const dir = kubeloginCacheDir(getTokenArgs);
   const found = await findSession(dir, options.provider.issuerUrl, options.provider.clientId);

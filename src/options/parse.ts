@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PluginError } from '../errors.js';
 import { parseListenAddress } from './listen-address.js';
-import { attributeName, type Command, defaultOf, envName, type Group, type Row, rowsOf } from './table.js';
+import { attributeName, type Command, defaultOf, envName, type Group, KLOG_FLAGS, type Row, rowsOf } from './table.js';
 import type { GetTokenOptions } from './types.js';
 
 /** A value that does not parse: a usage error naming the option (commander adds its own wording in front). */
@@ -54,7 +54,7 @@ export const parseValue = (row: Row, value: string | true, previous: unknown): u
       return value === true || environmentBoolean(row, value);
     case 'level': {
       if (value === true) return 1;
-      const n = Number(value);
+      const n = Number(value.replace(/^=/, '')); // -v=1: commander hands a short flag's "=1" over whole
       if (!Number.isInteger(n) || n < 0) throw bad('expected a log level such as 1');
       return n;
     }
@@ -123,6 +123,13 @@ export const fromAttributes = (command: Command, attributes: Record<string, unkn
       : attributes[attributeName(row.name)],
   );
 
+/** Whether a flag name is one of klog's (either spelling), and whether it takes a value. */
+export const klogFlag = (name: string): 'boolean' | 'valued' | undefined => {
+  const underscored = name.replaceAll('-', '_');
+  if (KLOG_FLAGS.boolean.includes(underscored)) return 'boolean';
+  return KLOG_FLAGS.valued.includes(underscored) ? 'valued' : undefined;
+};
+
 /**
  * The occurrences of each option, in the plain forms kubeconfigs use (--name=value, --name value, --flag); undefined
  * for anything else (short flags, --help, unknown options, positionals, a value that looks like an option).
@@ -135,6 +142,12 @@ const occurrencesOf = (rows: ReadonlyMap<string, Row>, args: string[]): Map<stri
     if (!arg.startsWith('--')) return undefined;
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    const klog = klogFlag(name);
+    if (klog) {
+      // kubelogin's logging flags: skipped, with the value that follows a valued one.
+      if (klog === 'valued' && eq < 0 && (args[++i] === undefined || args[i]!.startsWith('-'))) return undefined;
+      continue;
+    }
     const row = rows.get(name);
     if (!row || row.handOff) return undefined;
     let value: string | true;
@@ -180,3 +193,13 @@ export const fastParseGetToken = (args: string[], env: NodeJS.ProcessEnv): GetTo
     return undefined;
   }
 };
+
+/**
+ * The get-token options a kubeconfig's arguments name, whatever log level they ask for (-v does not pick a session),
+ * read as the cache-hit path reads them; undefined where only commander can.
+ */
+export const kubeconfigOptionsOf = (args: string[]): GetTokenOptions | undefined =>
+  fastParseGetToken(
+    args.filter((arg) => !/^(-v\d*|--?v=.*|--v)$/.test(arg)),
+    {},
+  );

@@ -77,6 +77,16 @@ export const defaultCacheDir = (env: NodeJS.ProcessEnv = process.env): string =>
   join(env.KUBECACHEDIR || join(homeDir(env), '.kube', 'cache'), 'kubectl-oidc');
 
 /**
+ * kubelogin's logging flags (klog's), which kubeconfigs written for it may carry: accepted by the commands that name a
+ * session, in both spellings (`--log_dir`, `--log-dir`), and ignored with a -v line. Not options of ours: no help, no
+ * completion, nothing for setup to print.
+ */
+export const KLOG_FLAGS: { readonly boolean: readonly string[]; readonly valued: readonly string[] } = {
+  boolean: ['add_dir_header', 'alsologtostderr', 'logtostderr', 'one_output', 'skip_headers', 'skip_log_headers'],
+  valued: ['log_backtrace_at', 'log_dir', 'log_file', 'log_file_max_size', 'stderrthreshold', 'vmodule'],
+};
+
+/**
  * Named and typed as kubelogin's, so that a kubeconfig migrates by changing only the command. The relative order of
  * the rows with a sessionKey is the order of the session key's fields: keep it, or every cached session is lost.
  */

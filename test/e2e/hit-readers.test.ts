@@ -43,6 +43,7 @@ const CASES: Case[] = [
   { name: 'other arguments (another client)', served: false, args: (args) => args.map((a) => a.replace('client-a', 'client-b')) },
   { name: 'another environment (HOME)', served: false, env: (env) => ({ ...env, HOME: `${env.HOME}-other` }) },
   { name: 'a debug flag (-v=1): the full program says what it does', served: false, args: (args) => [...args, '-v=1'] },
+  { name: 'a debug flag (--v=2)', served: false, args: (args) => [...args, '--v=2'] },
   {
     name: 'KUBECTL_OIDC_FORCE_REFRESH=true, even with a hit file written for that environment: as --force-refresh',
     served: false,

@@ -50,6 +50,10 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
         '--oidc-use-pkce',
         '--no-keyring',
         `--certificate-authority=${stack.certs.caFile}`,
+        // kubelogin's klog flags and -v=N: get-token takes them, so they never stop a migration.
+        '--logtostderr',
+        '--vmodule=oidc=2',
+        '-v=0',
       ];
       writeKubeconfig({ path: kubeconfig, server: stack.api.url, caPem: stack.certs.caPem, command: 'kubectl', args: kubeloginArgs });
       const original = readFileSync(kubeconfig, 'utf8');

@@ -21,6 +21,29 @@ describe("kubelogin's own flags", () => {
     process.env = { ...saved };
   });
 
+  it("-v=N and klog's logging flags (both spellings, with or without a value) parse; they do not change the session", () => {
+    const plain = parseGetTokenArgs(required);
+    const klog = [
+      '-v=1',
+      '--logtostderr',
+      '--alsologtostderr=false',
+      '--log_dir',
+      '/tmp/logs',
+      '--log-file=/tmp/log',
+      '--vmodule=oidc=4',
+      '--stderrthreshold=INFO',
+      '--skip_headers=true',
+    ];
+    const options = parseGetTokenArgs([...required, ...klog]);
+    expect(options.verbose).toBe(1);
+    expect(parseGetTokenArgs([...required, '-v=9']).verbose).toBe(9);
+    expect(sessionKey(options)).toBe(sessionKey(plain));
+    expect(kubeconfigArgs(options).args.join(' ')).not.toMatch(/log|vmodule|stderrthreshold|skip_headers/);
+    expect(() => parseGetTokenArgs([...required, '--log-dirr=x'])).toThrow(/unknown option '--log-dirr=x'/);
+    // The cache-hit parser skips them too, so such a kubeconfig's hits need no commander.
+    expect(both(['--logtostderr', '--log_dir', '/tmp/logs', '--vmodule=oidc=4'])).toEqual(plain);
+  });
+
   it('--oidc-use-pkce forces PKCE, the same session as --oidc-pkce-method=S256', () => {
     const options = both(['--oidc-use-pkce']);
     expect(options.login.pkceMethod).toBe('S256');
