@@ -154,6 +154,15 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
       lock = await a.lock(key);
     } catch (err) {
       if (!(err instanceof PluginError) || err.code !== 'cache') throw err;
+      // Nothing new could be kept (a read-only or full disk): a token that has not expired is worth more than a
+      // refresh whose rotated refresh token would be lost.
+      const cached = options.forceRefresh ? undefined : await store.load(key);
+      const token = cached && credentialToken(cached, options.useAccessToken);
+      const unexpired = token && isFresh(token, a.now() / 1000, 0) ? token : undefined;
+      if (unexpired) {
+        debug(`${err.message}; using the cached token, which has not expired, rather than refreshing what cannot be saved`);
+        return a.print(unexpired);
+      }
       a.say(`${err.message}; the token will not be cached`);
       cacheable = false;
     }

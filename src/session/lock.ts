@@ -76,7 +76,13 @@ const tryCreate = async (dir: string, owner: Owner): Promise<boolean> => {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw cannotLock(dir, err);
   }
-  await writeFile(join(dir, 'owner.json'), JSON.stringify(owner), { mode: 0o600 });
+  try {
+    await writeFile(join(dir, 'owner.json'), JSON.stringify(owner), { mode: 0o600 });
+  } catch (err) {
+    // A full disk takes the directory and not its owner file: no ownerless lock is left for others to wait on.
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw cannotLock(dir, err);
+  }
   return true;
 };
 

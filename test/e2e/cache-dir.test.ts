@@ -1,7 +1,9 @@
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PLUGIN_BIN } from '../support/paths.js';
+import { run } from '../support/run.js';
 import { newWorkspace, useStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
@@ -77,6 +79,55 @@ describe.skipIf(!enabled)('the token cache directory', () => {
       await ws.cleanup();
     }
   });
+
+  it.skipIf(!ROOT)(
+    'a full disk (a 256 KiB tmpfs): an unexpired token is served, not refreshed; a first login still gives kubectl its token, no lock left',
+    async () => {
+      const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'fern' } });
+      try {
+        const small = join(ws.dir, 'small');
+        const out = join(ws.dir, 'out');
+        mkdirSync(small);
+        mkdirSync(out);
+        const args = ws.pluginArgs.filter((arg) => !arg.startsWith('--token-cache-dir')).concat('--token-cache-storage=disk');
+        const plugin = (cache: string, name: string): string =>
+          `"$@" --token-cache-dir=${cache} >${out}/${name}.stdout 2>${out}/${name}.stderr; echo $? >${out}/${name}.code`;
+        // One mount namespace for the whole story: its tmpfs is gone with it.
+        const script = [
+          'set -u',
+          `mount -t tmpfs -o size=256k tmpfs ${small} || exit 90`,
+          plugin(`${small}/cache`, 'login'),
+          `cat /dev/zero >${small}/fill 2>/dev/null`,
+          plugin(`${small}/cache`, 'full'),
+          plugin(`${small}/fresh`, 'first'),
+          `ls -A ${small}/cache ${small}/fresh >${out}/left 2>&1`,
+        ].join('\n');
+        stack.idp.setQuirks({ staleIdTokens: true }); // 30 s left: inside the margin, a refresh would be due
+        const refreshes = stack.idp.counts.grants.refresh_token ?? 0;
+        const result = await run('unshare', ['--mount', 'sh', '-c', script, 'sh', PLUGIN_BIN, ...args], { env: ws.env });
+        stack.idp.setQuirks({});
+        expect(result.code, result.stderr).toBe(0);
+        const read = (name: string): string => readFileSync(join(out, name), 'utf8');
+        expect(read('login.code').trim(), read('login.stderr')).toBe('0');
+        const loggedIn = JSON.parse(read('login.stdout')).status.token;
+        // The full disk: the cached token, unexpired, is served; the rotating refresh token is not spent.
+        expect(read('full.code').trim(), read('full.stderr')).toBe('0');
+        expect(JSON.parse(read('full.stdout')).status.token).toBe(loggedIn);
+        expect(read('full.stderr')).toBe('');
+        expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(0);
+        // A first login on the full disk: kubectl gets its token, one line says it is not cached.
+        expect(read('first.code').trim(), read('first.stderr')).toBe('0');
+        expect(JSON.parse(read('first.stdout')).status.token).toBeTruthy();
+        expect(said(read('first.stderr')).filter((line) => !line.includes('open this URL'))).toEqual([
+          expect.stringMatching(/^kubectl-oidc: cannot create the session lock .*\.lock: ENOSPC; the token will not be cached$/),
+        ]);
+        expect(read('left')).not.toMatch(/\.lock/);
+      } finally {
+        stack.idp.setQuirks({});
+        await ws.cleanup();
+      }
+    },
+  );
 
   it('a directory open to others is made private again, and says so', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'rory' } });

@@ -355,6 +355,19 @@ describe('get-token decides', () => {
     expect(w.calls).toEqual(['lock', 'discover', 'refresh']);
   });
 
+  it('a cache that cannot be locked (read-only or full): an unexpired token is served rather than a refresh it could not keep', async () => {
+    const w = world({ lockFails: true, cached: { idToken: idToken(30), refreshToken: 'rt' } }); // inside the 60 s margin
+    await runGetToken(w.options, w.adapters);
+    expect(w.printed.map(subjectOf)).toEqual(['alice']);
+    expect(w.calls).toEqual(['lock']);
+    expect(w.said).toEqual([]);
+    // Expired: nothing to serve, so the refresh it is, said once.
+    const expired = world({ lockFails: true, cached: { idToken: idToken(-1), refreshToken: 'rt' } });
+    await runGetToken(expired.options, expired.adapters);
+    expect(expired.printed.map(subjectOf)).toEqual(['refreshed']);
+    expect(expired.calls).toEqual(['lock', 'discover', 'refresh']);
+  });
+
   it('a cache that cannot be written still gives kubectl its token, and says so', async () => {
     const w = world({ saveFails: true });
     await runGetToken(w.options, w.adapters);
