@@ -168,6 +168,8 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     }
   }
   try {
+    // A run killed after the IdP answered may have left the newest session (its rotated refresh token) in a temp file.
+    if (lock) await store.recover?.(key).catch((err: unknown) => debug(`could not look for what killed runs left: ${String(err)}`));
     // Read again under the lock: another process may have refreshed or logged in since our miss, even if we did not
     // have to wait for it. After a wait, or when it was issued after this process started, what is there is used while
     // it has not expired, whatever the margin (a short-lived token just obtained is for every process of the batch).

@@ -5,7 +5,7 @@ import { removeHitFiles } from '../launcher/hit-file.js';
 import { hitDir } from '../launcher/signature.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown } from '../session/cooldown.js';
-import { listSessions } from '../session/file-store.js';
+import { listSessions, sweepLeftovers } from '../session/file-store.js';
 import { sessionKey } from '../session/key.js';
 import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
@@ -27,6 +27,8 @@ const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: 
   const dir = options.cache.tokenCacheDir;
   const lock = await acquireLock(join(dir, `${target.key}.lock`), { timeoutMs: 10_000, signal: interruption() });
   try {
+    // The refresh token to revoke may be the newest one, left in a temp file by a run that was killed.
+    await store.recover?.(target.key).catch(() => undefined);
     const tokens = await store.load(target.key);
     let revocation = 'no refresh token to revoke';
     if (tokens?.refreshToken) {
@@ -89,8 +91,9 @@ export const logout = async (options: GetTokenOptions, all: boolean): Promise<st
       },
     ];
   }
-  if (targets.length === 0) return `no sessions in ${dir}\n`;
   let report = '';
   for (const target of targets) report += `${await logOutOne(store, options, target)}\n`;
-  return report;
+  // What killed runs left of sessions that are gone (temp files hold tokens): nothing of them stays.
+  if (all) await sweepLeftovers(dir);
+  return targets.length === 0 ? `no sessions in ${dir}\n` : report;
 };

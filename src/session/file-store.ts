@@ -86,6 +86,50 @@ export const writeFileAtomic = async (path: string, content: string): Promise<vo
 
 export const ensureCacheDir = (dir: string): Promise<void> => secureCacheDir(dir);
 
+/** writeFileAtomic's temp file of a session or its hit file: `<key>.json.<pid>.<random>.tmp`, `<key>.hit.…`. */
+const SESSION_TEMP = /^([0-9a-f]{64})\.(json|hit)\.(\d+)\.[0-9a-f]+\.tmp$/;
+/** What a lock's removal leaves when it is cut short between its rename and its rm: `<key>.lock[.takeover].removed-…`. */
+const LOCK_GRAVE = /^([0-9a-f]{64})\.lock(\.takeover)?\.removed-[0-9a-f]+$/;
+
+const isAlive = (pid: number): boolean => {
+  if (pid === process.pid) return false; // ours are written and renamed before anyone looks
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * What processes that were killed left in the cache directory, for one session or all: temp files of session writes
+ * (which hold tokens) whose writer is gone, and lock directories cut short in their removal.
+ */
+const leftovers = async (dir: string, key?: string): Promise<{ temps: { path: string; session: boolean }[]; graves: string[] }> => {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return { temps: [], graves: [] };
+  }
+  const temps: { path: string; session: boolean }[] = [];
+  const graves: string[] = [];
+  for (const name of names) {
+    const temp = SESSION_TEMP.exec(name);
+    if (temp && (!key || temp[1] === key) && !isAlive(Number(temp[3]))) temps.push({ path: join(dir, name), session: temp[2] === 'json' });
+    const grave = LOCK_GRAVE.exec(name);
+    if (grave && (!key || grave[1] === key)) graves.push(join(dir, name));
+  }
+  return { temps, graves };
+};
+
+/** Removes what killed processes left (for one session, or every one): nothing that holds a token stays behind. */
+export const sweepLeftovers = async (dir: string, key?: string): Promise<void> => {
+  const { temps, graves } = await leftovers(dir, key);
+  for (const { path } of temps) await fs.unlink(path).catch(() => undefined);
+  for (const path of graves) await fs.rm(path, { recursive: true, force: true }).catch(() => undefined);
+};
+
 /**
  * Sessions as 0600 files in a 0700 directory: sealed (AES-256-GCM, key in the OS keychain) when a sealer is given,
  * plain otherwise. The non-secret session info stays readable so `status` works without the keychain.
@@ -136,12 +180,45 @@ export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore
       }
     },
     async remove(key) {
+      await sweepLeftovers(dir, key);
       try {
         await fs.unlink(fileOf(key));
         return true;
       } catch {
         return false;
       }
+    },
+    /**
+     * A run killed past the IdP's answer and before its rename leaves the rotated refresh token only in its temp file:
+     * the newest complete one (ours, a regular 0600 file that parses whole, newer than the session) becomes the session,
+     * and the rest of what killed runs left goes. Called under the session's lock.
+     */
+    async recover(key) {
+      const session = fileOf(key);
+      const { temps, graves } = await leftovers(dir, key);
+      const sessionTime = await fs.stat(session).then(
+        (stat) => stat.mtimeMs,
+        () => Number.NEGATIVE_INFINITY,
+      );
+      let newest: { path: string; time: number } | undefined;
+      for (const { path, session: ofSession } of temps) {
+        if (!ofSession) continue;
+        try {
+          const stat = await fs.lstat(path);
+          const uid = ownUid();
+          const ours = stat.isFile() && (stat.mode & 0o777) === 0o600 && (uid === undefined || stat.uid === uid);
+          if (!ours || stat.mtimeMs <= sessionTime || (newest && stat.mtimeMs <= newest.time)) continue;
+          if (parseSessionFile(await fs.readFile(path, 'utf8'), key, sealer)) newest = { path, time: stat.mtimeMs };
+        } catch {
+          // gone meanwhile, or unreadable: not a session to adopt
+        }
+      }
+      if (newest) {
+        await fs.rename(newest.path, session);
+        debug(`adopted ${newest.path}, which a run that was cut short wrote after the session it replaces`);
+      }
+      for (const { path } of temps) if (path !== newest?.path) await fs.unlink(path).catch(() => undefined);
+      for (const path of graves) await fs.rm(path, { recursive: true, force: true }).catch(() => undefined);
     },
   };
 };

@@ -37,6 +37,7 @@ export const openKeyringStore = async (dir: string): Promise<SessionStore> => {
       return tokens;
     },
     remove: read.remove,
+    recover: (key) => read.recover?.(key) ?? Promise.resolve(),
     save: async (key, tokens, sessionInfo) => {
       let sealed: Buffer;
       try {

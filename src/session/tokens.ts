@@ -36,4 +36,6 @@ export interface SessionStore {
   load(key: string): Promise<TokenSet | undefined>;
   save(key: string, tokens: TokenSet, info: SessionInfo): Promise<void>;
   remove(key: string): Promise<boolean>;
+  /** Makes the session the newest complete one a killed run left behind, and clears what it left (under the lock). */
+  recover?(key: string): Promise<void>;
 }
