@@ -49,11 +49,11 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
     }
   };
   return {
-    refresh: (tokens) =>
+    refresh: (tokens, keep) =>
       remembering(async () => {
         const { refresh } = await import('../oidc/refresh.js');
         const wantIdToken = !options.useAccessToken;
-        const refreshed = await refresh(provider, tokens, wantIdToken);
+        const refreshed = await refresh(provider, tokens, wantIdToken, (refreshToken) => keep({ refreshToken }));
         if (wantIdToken) learned.idTokenOnRefresh = Boolean(refreshed.idToken);
         return { tokens: refreshed, ...(known.idTokenOnRefresh === false ? { knownWithoutIdToken: true } : {}) };
       }),

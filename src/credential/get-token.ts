@@ -27,7 +27,8 @@ const keptBy = (err: unknown): TokenSet | undefined =>
 
 /** The identity provider, discovered on first use. Its failures are PluginErrors, some of them KeepingErrors. */
 export interface Idp {
-  refresh(tokens: TokenSet & { refreshToken: string }): Promise<Refreshed>;
+  /** `keep` saves what must outlive the run the moment it arrives (a rotated refresh token). */
+  refresh(tokens: TokenSet & { refreshToken: string }, keep: (tokens: TokenSet) => Promise<void>): Promise<Refreshed>;
   login(): Promise<TokenSet>;
 }
 
@@ -98,7 +99,9 @@ const obtainTokens = async (
   if (cached?.refreshToken) {
     try {
       debug('refreshing the token');
-      const { tokens, knownWithoutIdToken } = await (await connect()).refresh({ ...cached, refreshToken: cached.refreshToken });
+      const { tokens, knownWithoutIdToken } = await (await connect()).refresh({ ...cached, refreshToken: cached.refreshToken }, (rotated) =>
+        keep({ ...cached, ...rotated }),
+      );
       if (credentialToken(tokens, options.useAccessToken)) {
         debug('refreshed the token');
         return tokens;

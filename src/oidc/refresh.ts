@@ -7,18 +7,33 @@ import { authenticated, tokenRequest, toTokenSet } from './token-request.js';
 import { scopeOf } from './tokens.js';
 import { AnswerRejected, verifiedTokens } from './verify.js';
 
-/** One refresh grant; a 200 answer that openid-client then rejects still hands over its refresh token. */
-const refreshOnce = async (provider: Provider, previous: TokenSet & { refreshToken: string }, scope?: string): Promise<TokenSet> => {
+/** Keeps a refresh token the IdP just rotated, before anything else is done with its answer. */
+export type KeepRotated = (refreshToken: string) => Promise<void>;
+
+/**
+ * One refresh grant; a 200 answer that openid-client then rejects still hands over its refresh token. A rotated
+ * refresh token is handed to `keepRotated` the moment the answer is read: the old one is spent, and a run killed while
+ * the answer is checked must not take the only copy of the new one with it.
+ */
+const refreshOnce = async (
+  provider: Provider,
+  previous: TokenSet & { refreshToken: string },
+  scope: string | undefined,
+  keepRotated: KeepRotated | undefined,
+): Promise<TokenSet> => {
   const { config } = provider;
   const baseFetch = provider.fetch;
   let answered: Record<string, unknown> | undefined;
   config[client.customFetch] = (async (url: string, init: RequestInit) => {
     const response = await baseFetch(url, init);
-    if (response.ok)
+    if (response.ok) {
       answered = (await response
         .clone()
         .json()
         .catch(() => undefined)) as Record<string, unknown> | undefined;
+      const rotated = answered?.refresh_token;
+      if (typeof rotated === 'string' && rotated !== previous.refreshToken) await keepRotated?.(rotated).catch(() => undefined);
+    }
     return response;
   }) as client.CustomFetch;
   try {
@@ -53,10 +68,11 @@ export const refresh = async (
   provider: Provider,
   previous: TokenSet & { refreshToken: string },
   wantIdToken: boolean,
+  keepRotated?: KeepRotated,
 ): Promise<TokenSet> => {
   const scope = wantIdToken ? scopeOf(provider.options.extraScopes) : undefined;
   // Whatever happens to the ID token (a forgery, keys that cannot be fetched, a signal), the rotated refresh token is kept.
-  return verifiedTokens(provider, await refreshOnce(provider, previous, scope), 'the refresh answer');
+  return verifiedTokens(provider, await refreshOnce(provider, previous, scope, keepRotated), 'the refresh answer');
 };
 
 const expired = (tokens: TokenSet, nowSec: number): boolean => {

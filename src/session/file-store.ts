@@ -69,8 +69,9 @@ export const serializeSession = (key: string, tokens: TokenSet, info: SessionInf
 
 /** Writes a file so that readers see the old content or the new, never a part: temp file (0600), fsync, rename. */
 export const writeFileAtomic = async (path: string, content: string): Promise<void> => {
-  const { randomBytes } = await import('node:crypto'); // not on the cache-hit path, which never writes
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  // Created exclusively in our private directory: the name only has to differ from other writers'. No crypto module
+  // to load first: a rotated refresh token reaches the disk as soon as it can.
+  const temp = `${path}.${process.pid}.${Math.floor(Math.random() * 2 ** 48).toString(16)}.tmp`;
   const handle = await fs.open(temp, 'wx', 0o600);
   try {
     await handle.writeFile(content, 'utf8');

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEST_PASSWORD } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
+import { start } from '../support/process.js';
 import { run } from '../support/run.js';
-import { issuerArgs, newWorkspace, PASSWORD_LOGIN, useStack, type Workspace } from './harness.js';
+import { cachedTokens, issuerArgs, newWorkspace, PASSWORD_LOGIN, useStack, type Workspace } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 /**
@@ -71,6 +72,65 @@ describe.skipIf(!enabled || !strace)('kills past the IdP answer lose no session'
       }
     });
   }
+
+  it('a random-kill loop: every kill that lands once the rotated refresh token is on disk loses nothing', async () => {
+    // KILL_LOOP_RUNS=100 for the figure of a closing note; CI runs 40 (half anywhere in a run, half just after the answer).
+    const KILLS = Number(process.env.KILL_LOOP_RUNS ?? 40);
+    const SESSIONS = 2;
+    stack.idp.setQuirks({ staleIdTokens: true }); // every run refreshes
+    const outcomes = await Promise.all(
+      Array.from({ length: SESSIONS }, async (_, session) => {
+        const ws = newWorkspace(stack);
+        try {
+          const user = `killed-${session}`;
+          const args = [
+            ...issuerArgs(stack, ws),
+            ...PASSWORD_LOGIN.map((arg) => (arg.startsWith('--username=') ? `--username=${user}` : arg)),
+            '--token-cache-storage=disk',
+          ];
+          const withPassword = { ...ws.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD };
+          expect((await run(PLUGIN_BIN, args, { env: withPassword })).code).toBe(0);
+          const started = performance.now();
+          expect((await run(PLUGIN_BIN, args, { env: ws.env })).code).toBe(0);
+          const span = performance.now() - started; // how long a refresh run takes here
+          const tally = { killed: 0, onDisk: 0, lostOnDisk: 0, lostInFlight: 0 };
+          for (let i = 0; i < KILLS / SESSIONS; i++) {
+            const before = cachedTokens(ws).refreshToken;
+            const answered = stack.idp.refreshAnswered(user);
+            const victim = start(PLUGIN_BIN, args, ws.env);
+            if (i % 2 === 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * span));
+            else
+              await Promise.race([answered.then(() => new Promise((resolve) => setTimeout(resolve, Math.random() * 20))), victim.exited]);
+            const alive = victim.child.exitCode === null;
+            victim.child.kill('SIGKILL');
+            await victim.exited;
+            if (!alive) continue;
+            tally.killed += 1;
+            // On disk: the rotated token is in the session, or in a temp file of it.
+            const onDisk = cachedTokens(ws).refreshToken !== before || leftovers(ws).some((name) => name.includes('.json.'));
+            if (onDisk) tally.onDisk += 1;
+            // A run without the password: a session that was lost needs a login, which then fails.
+            if ((await run(PLUGIN_BIN, args, { env: ws.env })).code === 0) continue;
+            if (onDisk) tally.lostOnDisk += 1;
+            else tally.lostInFlight += 1;
+            expect((await run(PLUGIN_BIN, args, { env: withPassword })).code).toBe(0);
+          }
+          return { ...tally, left: leftovers(ws).length };
+        } finally {
+          await ws.cleanup();
+        }
+      }),
+    );
+    stack.idp.setQuirks({});
+    const sum = (field: keyof (typeof outcomes)[number]): number => outcomes.reduce((total, o) => total + o[field], 0);
+    console.log(
+      `kill loop: ${KILLS} runs, ${sum('killed')} killed, ${sum('onDisk')} of them with the rotated token on disk ` +
+        `(${sum('lostOnDisk')} lost); ${sum('lostInFlight')} sessions lost to kills between the IdP's answer and the disk; ` +
+        `${sum('left')} files left`,
+    );
+    expect(sum('lostOnDisk')).toBe(0);
+    expect(sum('left')).toBe(0);
+  }, 300_000);
 
   it('what killed runs left (temp files holding tokens, half-removed locks) goes with logout, and with clean for sessions gone', async () => {
     const ws = newWorkspace(stack);

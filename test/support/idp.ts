@@ -60,6 +60,8 @@ export interface TestIdp {
   setQuirks(quirks: IdpQuirks): void;
   /** Ends an access token at the IdP, as its expiry or an admin would. */
   revokeAccessToken(token: string): Promise<void>;
+  /** Resolves when the IdP has answered a refresh of this subject's session (as its response leaves). */
+  refreshAnswered(subject: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -287,6 +289,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     counts.logins += 1;
   });
   let quirks: IdpQuirks = {};
+  const refreshWaiters: { subject: string; resolve: () => void }[] = [];
   const deviceChallenges = new Map<string, string>();
   provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>) => {
     counts.requests += 1;
@@ -400,6 +403,15 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     }
     if (ctx.path === '/jwks' && quirks.emptyJwks) ctx.body = {};
     if (ctx.path === '/jwks' && quirks.rotatedKey) (ctx.body as { keys: unknown[] }).keys.push(rotatedJwk);
+    if (refreshAnswer && typeof tokenAnswer?.id_token === 'string') {
+      const { sub } = JSON.parse(Buffer.from(tokenAnswer.id_token.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string };
+      ctx.res.once('finish', () => {
+        for (const waiter of refreshWaiters.filter((w) => w.subject === sub)) {
+          refreshWaiters.splice(refreshWaiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      });
+    }
     if (ctx.path === '/token' && ctx.method === 'POST') {
       counts.tokenRequestMs.push(performance.now() - started);
       const grant = String((ctx.oidc?.params as Record<string, unknown> | undefined)?.grant_type ?? 'unknown');
@@ -503,6 +515,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     setQuirks: (next) => {
       quirks = next;
     },
+    refreshAnswered: (subject) => new Promise((resolve) => refreshWaiters.push({ subject, resolve })),
     revokeAccessToken: async (token) => {
       await (await provider.AccessToken.find(token))?.destroy();
     },
