@@ -1,4 +1,4 @@
-import { type Document, isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type Document, isAlias, isMap, isNode, isSeq, type Node, parseDocument, visit, type YAMLMap, type YAMLSeq } from 'yaml';
 import { PluginError } from '../errors.js';
 import { type ExecArgs, kubeconfigArgs } from '../options/kubeconfig-args.js';
 import { fastParseGetToken } from '../options/parse.js';
@@ -14,6 +14,8 @@ export interface KubeloginUser {
 export interface Migration {
   text: string;
   users: KubeloginUser[];
+  /** kubelogin users left as they were, and why. */
+  skipped: { name: string; why: string }[];
 }
 
 const basename = (path: string): string => path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1).replace(/\.exe$/i, '');
@@ -49,26 +51,70 @@ const addEnv = (doc: Document, exec: YAMLMap, entries: ExecArgs['env']): void =>
   exec.set('env', list);
 };
 
+const BOM = '\uFEFF';
+
+/**
+ * The node at `key` of `parent` as this user's own: an alias there is replaced by a copy of what it points to, so that
+ * editing it changes nothing for the users that share the anchor.
+ */
+const ownNode = (doc: Document, parent: YAMLMap, key: string): unknown => {
+  const value = parent.get(key, true);
+  if (!isAlias(value)) return value;
+  const copy = (value.resolve(doc) as Node | undefined)?.clone() as { anchor?: string } | undefined;
+  if (!copy) return undefined;
+  copy.anchor = undefined;
+  parent.set(key, copy);
+  return copy;
+};
+
 /**
  * Rewrites every user whose exec runs kubelogin to run `command get-token` with the same flags (kubectl-oidc takes
  * kubelogin's, deprecated names included). Everything else in the document stays as it was: other users, comments,
- * order, the exec's env and interactiveMode.
+ * order, the exec's env and interactiveMode, anchors other users share, line ends and a byte order mark. A user whose
+ * exec borrows from an anchor gets its own copy first; a user whose exec is the anchor others still borrow is left as
+ * it was, with the reason.
  */
 export const migrateKubeconfig = (text: string, command: string, file: string): Migration => {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new PluginError('usage', `${file} is not YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
   const users = doc.get('users');
   const migrated: KubeloginUser[] = [];
-  if (!isSeq(users)) return { text, users: migrated };
+  const skipped: Migration['skipped'] = [];
+  if (!isSeq(users)) return { text, users: migrated, skipped };
+  const resolve = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node);
+  // The kubelogin users, each with its own copy of what it borrowed through an alias.
+  const found: { item: YAMLMap; exec: YAMLMap; execCommand: string; list: string[]; getTokenArgs: string[] }[] = [];
   for (const item of (users as YAMLSeq).items) {
     if (!isMap(item)) continue;
-    const exec = (item as YAMLMap).getIn(['user', 'exec']);
-    if (!isMap(exec)) continue;
-    const execCommand = String(exec.get('command') ?? '');
-    const args = exec.get('args');
+    const userNode = resolve((item as YAMLMap).get('user', true));
+    const peek = isMap(userNode) ? resolve(userNode.get('exec', true)) : undefined;
+    if (!isMap(peek)) continue;
+    const execCommand = String(peek.get('command') ?? '');
+    const args = resolve(peek.get('args', true));
     const list = isSeq(args) ? (args.toJSON() as unknown[]).map(String) : [];
     const getTokenArgs = kubeloginArgs(execCommand, list);
     if (!getTokenArgs) continue;
+    const user = ownNode(doc, item as YAMLMap, 'user');
+    const exec = isMap(user) ? ownNode(doc, user, 'exec') : undefined;
+    if (!isMap(exec)) continue;
+    ownNode(doc, exec, 'args');
+    found.push({ item: item as YAMLMap, exec, execCommand, list, getTokenArgs });
+  }
+  const borrowed = new Set<string>();
+  visit(doc, {
+    Alias: (_key, alias) => {
+      borrowed.add(alias.source);
+    },
+  });
+  for (const { item, exec, execCommand, list, getTokenArgs } of found) {
+    const name = String(item.get('name') ?? '');
+    const args = exec.get('args', true) as unknown;
+    const user = item.get('user', true) as unknown;
+    const shared = [user, exec, args].find((node) => isNode(node) && node.anchor && borrowed.has(node.anchor)) as Node | undefined;
+    if (shared) {
+      skipped.push({ name, why: `its exec is shared with other users through the anchor &${shared.anchor}` });
+      continue;
+    }
     exec.set('command', command);
     const canonical = canonicalArgs(getTokenArgs);
     if (canonical && canonical.args.join('\0') !== ['get-token', ...getTokenArgs].join('\0')) {
@@ -81,35 +127,49 @@ export const migrateKubeconfig = (text: string, command: string, file: string): 
       // kubectl oidc-login get-token …: drop "oidc-login"; the rest of the list, and its style, stays.
       (args as YAMLSeq).delete(0);
     }
-    migrated.push({
-      name: String((item as YAMLMap).get('name') ?? ''),
-      was: [execCommand, ...list.slice(0, list.length - getTokenArgs.length)].join(' '),
-      getTokenArgs,
-    });
+    migrated.push({ name, was: [execCommand, ...list.slice(0, list.length - getTokenArgs.length)].join(' '), getTokenArgs });
   }
-  // Written in the file's own layout: kubectl writes block lists at their key's indent ("- name:" under "users:").
-  const indentSeq = !/^[^\s#][^\n]*:\n-\s/m.test(text);
-  return { text: migrated.length > 0 ? doc.toString({ indentSeq, flowCollectionPadding: false, lineWidth: 0 }) : text, users: migrated };
+  if (migrated.length === 0) return { text, users: migrated, skipped };
+  // Written in the file's own layout: kubectl writes block lists at their key's indent ("- name:" under "users:"); line
+  // ends and a byte order mark as they were.
+  const indentSeq = !/^[^\s#][^\n]*:\r?\n-\s/m.test(text);
+  let out = doc.toString({ indentSeq, flowCollectionPadding: false, lineWidth: 0 });
+  if (text.includes('\r\n')) out = out.replace(/\r?\n/g, '\r\n');
+  if (text.startsWith(BOM) && !out.startsWith(BOM)) out = `${BOM}${out}`;
+  return { text: out, users: migrated, skipped };
 };
 
-/** A line diff (longest common subsequence), for --dry-run. */
+/** How far ahead the diff looks for where the two texts meet again: migrate changes a few lines per user. */
+const WINDOW = 64;
+
+/**
+ * A line diff for --dry-run, in memory that does not grow with the file (a 20 MB kubeconfig included): equal lines are
+ * walked past, and at a difference the nearest place where both texts meet again (within WINDOW lines) ends the hunk.
+ */
 export const lineDiff = (before: string, after: string): string => {
-  const a = before.split('\n');
-  const b = after.split('\n');
-  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--)
-      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-  }
+  const a = before.split(/\r?\n/);
+  const b = after.split(/\r?\n/);
   const out: string[] = [];
   let i = 0;
   let j = 0;
+  const meet = (): [number, number] => {
+    for (let distance = 1; distance <= WINDOW; distance++) {
+      for (let x = 0; x <= distance; x++) {
+        const y = distance - x;
+        if (i + x < a.length && j + y < b.length && a[i + x] === b[j + y]) return [x, y];
+      }
+    }
+    return [Math.min(1, a.length - i), Math.min(1, b.length - j)];
+  };
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       i++;
       j++;
-    } else if (i < a.length && (j === b.length || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) out.push(`- ${a[i++]}`);
-    else out.push(`+ ${b[j++]}`);
+      continue;
+    }
+    const [x, y] = meet();
+    for (let k = 0; k < x; k++) out.push(`- ${a[i++]}`);
+    for (let k = 0; k < y; k++) out.push(`+ ${b[j++]}`);
   }
   return out.join('\n');
 };

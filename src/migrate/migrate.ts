@@ -1,4 +1,5 @@
-import { copyFile, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, readFile, realpath, stat } from 'node:fs/promises';
 import { PluginError } from '../errors.js';
 import { writeFileAtomic } from '../session/file-store.js';
 import { lineDiff, migrateKubeconfig } from './kubeconfig.js';
@@ -19,18 +20,27 @@ const readKubeconfig = async (file: string): Promise<string> => {
   }
 };
 
-/** A backup beside the file that never overwrites an earlier one. */
+/**
+ * A backup beside the file that never overwrites an earlier one, and is never written through a symlink planted at
+ * its name: created exclusively, under another name when that one is taken.
+ */
 const backUp = async (file: string): Promise<string> => {
-  let backup = `${file}.kubelogin-backup`;
-  if (
-    await stat(backup).then(
-      () => true,
-      () => false,
-    )
-  )
-    backup = `${backup}-${Date.now()}`;
-  await copyFile(file, backup);
-  return backup;
+  for (const backup of [`${file}.kubelogin-backup`, `${file}.kubelogin-backup-${Date.now()}`]) {
+    try {
+      await copyFile(file, backup, constants.COPYFILE_EXCL);
+      return backup;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  throw new PluginError('usage', `cannot back up ${file}: ${file}.kubelogin-backup and its dated alternative both exist`);
+};
+
+/** Writes the kubeconfig where it really is (a symlink stays a symlink, as kubectl keeps it), with the mode it had. */
+const writeInPlace = async (file: string, text: string): Promise<void> => {
+  const target = await realpath(file);
+  const { mode } = await stat(target);
+  await writeFileAtomic(target, text, mode & 0o7777);
 };
 
 /**
@@ -46,8 +56,9 @@ export const migrate = async (request: MigrateRequest): Promise<string> => {
   }
   let report = '';
   for (const { file, text, result } of plans) {
+    for (const { name, why } of result.skipped) report += `skipped user "${name}" in ${file}: ${why}; migrate it by hand\n`;
     if (result.users.length === 0) {
-      report += `nothing to migrate in ${file}\n`;
+      if (result.skipped.length === 0) report += `nothing to migrate in ${file}\n`;
       continue;
     }
     if (request.dryRun) {
@@ -55,7 +66,7 @@ export const migrate = async (request: MigrateRequest): Promise<string> => {
       continue;
     }
     const backup = await backUp(file);
-    await writeFileAtomic(file, result.text);
+    await writeInPlace(file, result.text);
     for (const user of result.users) {
       const imported = await importKubeloginSession(user.getTokenArgs);
       report += `migrated user "${user.name}" in ${file} (${user.was} → ${request.command} get-token; backup ${backup}); ${imported}\n`;

@@ -68,13 +68,14 @@ export const serializeSession = (key: string, tokens: TokenSet, info: SessionInf
   JSON.stringify(sealer ? { format: SEALED, info, ...sealer.seal(key, JSON.stringify(tokens)) } : { format: PLAIN, info, tokens });
 
 /** Writes a file so that readers see the old content or the new, never a part: temp file (0600), fsync, rename. */
-export const writeFileAtomic = async (path: string, content: string): Promise<void> => {
+export const writeFileAtomic = async (path: string, content: string, mode?: number): Promise<void> => {
   // Created exclusively in our private directory: the name only has to differ from other writers'. No crypto module
   // to load first: a rotated refresh token reaches the disk as soon as it can.
   const temp = `${path}.${process.pid}.${Math.floor(Math.random() * 2 ** 48).toString(16)}.tmp`;
   const handle = await fs.open(temp, 'wx', 0o600);
   try {
     await handle.writeFile(content, 'utf8');
+    if (mode !== undefined) await handle.chmod(mode);
     await handle.sync();
     await handle.close();
     await fs.rename(temp, path);

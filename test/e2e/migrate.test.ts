@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startApiServer } from '../support/apiserver.js';
@@ -106,6 +106,47 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
       expect(bad.stderr.trim()).toMatch(new RegExp(`^kubectl-oidc: ${broken} is not YAML: `));
       expect(readFileSync(broken, 'utf8')).toBe('users: [\n');
       expect(existsSync(`${broken}.kubelogin-backup`)).toBe(false);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('a symlinked kubeconfig is edited at its target with its mode, line ends and BOM; a backup is never written through a symlink', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const dotfiles = join(ws.dir, 'dotfiles');
+      mkdirSync(dotfiles);
+      const target = join(dotfiles, 'kubeconfig');
+      const link = join(ws.dir, 'config');
+      const text = [
+        '\uFEFFapiVersion: v1',
+        'kind: Config',
+        'users:',
+        '- name: oidc',
+        '  user:',
+        '    exec:',
+        '      command: kubectl',
+        `      args: [oidc-login, get-token, --oidc-issuer-url=${stack.idp.issuer}, --oidc-client-id=${TEST_CLIENT_ID}, --token-cache-dir=${ws.cacheDir}]`,
+        '',
+      ].join('\r\n');
+      writeFileSync(target, text, { mode: 0o640 });
+      chmodSync(target, 0o640);
+      symlinkSync(target, link);
+      // Someone planted a dangling symlink where the backup goes: following it would write the kubeconfig there.
+      const planted = join(ws.dir, 'planted');
+      symlinkSync(planted, `${link}.kubelogin-backup`);
+      const migrated = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${link}`], { env: ws.env });
+      expect(migrated.code, migrated.stderr).toBe(0);
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      const after = readFileSync(target, 'utf8');
+      expect(after.startsWith('\uFEFFapiVersion: v1\r\n')).toBe(true);
+      expect(after).toContain('      command: kubectl-oidc\r\n      args: [get-token, ');
+      expect(after.replace(/\r\n/g, '')).not.toContain('\n');
+      expect(statSync(target).mode & 0o777).toBe(0o640);
+      expect(existsSync(planted)).toBe(false);
+      const [, backup] = /backup (\S+)\)/.exec(migrated.stdout) ?? [];
+      expect(backup).toMatch(new RegExp(`^${link}\\.kubelogin-backup-\\d+$`));
+      expect(readFileSync(backup!, 'utf8')).toBe(text);
     } finally {
       await ws.cleanup();
     }

@@ -101,3 +101,70 @@ describe('migrate: the kubeconfig', () => {
     );
   });
 });
+
+describe('migrate edits only what belongs to the users it migrates', () => {
+  const user = (name: string, exec: string): string => `- name: ${name}\n  user:\n    exec:\n${exec}`;
+
+  it('users that share their arguments through an anchor: each migrated user gets its own copy; the anchor stays for others', () => {
+    const input = [
+      'users:',
+      user(
+        'first',
+        '      command: kubectl\n      args: &kubelogin [oidc-login, get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k]',
+      ),
+      user('second', '      command: kubectl\n      args: *kubelogin'),
+      user('tool', '      command: /opt/tool\n      args: *kubelogin'),
+      '',
+    ].join('\n');
+    const { text, users, skipped } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
+    // "second" borrowed the list: it gets a copy of its own, migrated. "first" owns the anchor that "tool" (not a
+    // kubelogin user) still borrows: it stays as it was, and says why.
+    expect(users.map((u) => u.name)).toEqual(['second']);
+    expect(skipped).toEqual([{ name: 'first', why: 'its exec is shared with other users through the anchor &kubelogin' }]);
+    expect(text).toContain(
+      '      command: kubectl\n      args: &kubelogin [oidc-login, get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k]',
+    );
+    expect(text).toContain('- name: second\n  user:\n    exec:\n      command: kubectl-oidc\n      args: [get-token, --oidc-issuer-url');
+    expect(text).toContain('- name: tool\n  user:\n    exec:\n      command: /opt/tool\n      args: *kubelogin');
+  });
+
+  it('when every user of an anchor is migrated, all are, and nobody is left running kubelogin arguments with another command', () => {
+    const input = [
+      'users:',
+      user(
+        'a',
+        '      command: kubectl\n      args: &args [oidc-login, get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k]',
+      ),
+      ...Array.from({ length: 5 }, (_, i) => user(`b${i}`, '      command: kubectl\n      args: *args')),
+      '',
+    ].join('\n');
+    const { text, users, skipped } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
+    expect(users).toHaveLength(6);
+    expect(skipped).toEqual([]);
+    expect(text).not.toContain('oidc-login');
+    expect(text.match(/command: kubectl-oidc\n {6}args: (&args )?\[get-token, /g)).toHaveLength(6);
+  });
+
+  it('CRLF line ends and a byte order mark stay as they were', () => {
+    const input = `\uFEFF${KUBECONFIG.replace(/\n/g, '\r\n')}`;
+    const { text, users } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
+    const lf = migrateKubeconfig(KUBECONFIG, 'kubectl-oidc', 'config');
+    expect(users).toEqual(lf.users);
+    expect(text).toBe(`\uFEFF${lf.text.replace(/\n/g, '\r\n')}`);
+    expect(text.startsWith('\uFEFF# my clusters\r\n')).toBe(true);
+    expect(text.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(text).toContain('command: kubectl-oidc\r\n');
+  });
+
+  it("--dry-run's diff of a large kubeconfig (100,000 lines) stays small in memory and names only the changed lines", () => {
+    const filler = Array.from({ length: 20_000 }, (_, i) => user(`u${i}`, `      command: /opt/other\n      args: [x${i}]`)).join('\n');
+    const input = `${KUBECONFIG}${filler}\n`;
+    const { text } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
+    const small = migrateKubeconfig(KUBECONFIG, 'kubectl-oidc', 'config');
+    const before = process.memoryUsage().heapUsed;
+    const diff = lineDiff(input, text);
+    // The whole-matrix diff it replaces needed 100,000² cells here.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
+    expect(diff).toBe(lineDiff(KUBECONFIG, small.text));
+  });
+});
