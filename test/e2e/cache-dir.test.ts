@@ -81,7 +81,7 @@ describe.skipIf(!enabled)('the token cache directory', () => {
   });
 
   it.skipIf(!ROOT)(
-    'a full disk (a 256 KiB tmpfs): an unexpired token is served, not refreshed; a first login still gives kubectl its token, no lock left',
+    'a full, then read-only disk (a 256 KiB tmpfs): an unexpired token is served, not refreshed; a first login still gives kubectl its token, no lock left',
     async () => {
       const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'fern' } });
       try {
@@ -101,6 +101,8 @@ describe.skipIf(!enabled)('the token cache directory', () => {
           plugin(`${small}/cache`, 'full'),
           plugin(`${small}/fresh`, 'first'),
           `ls -A ${small}/cache ${small}/fresh >${out}/left 2>&1`,
+          `mount -o remount,ro ${small} || exit 91`,
+          plugin(`${small}/cache`, 'readonly'),
         ].join('\n');
         stack.idp.setQuirks({ staleIdTokens: true }); // 30 s left: inside the margin, a refresh would be due
         const refreshes = stack.idp.counts.grants.refresh_token ?? 0;
@@ -122,6 +124,10 @@ describe.skipIf(!enabled)('the token cache directory', () => {
           expect.stringMatching(/^kubectl-oidc: cannot create the session lock .*\.lock: ENOSPC; the token will not be cached$/),
         ]);
         expect(read('left')).not.toMatch(/\.lock/);
+        // Read-only: the same, the unexpired token served and nothing spent.
+        expect(read('readonly.code').trim(), read('readonly.stderr')).toBe('0');
+        expect(JSON.parse(read('readonly.stdout')).status.token).toBe(loggedIn);
+        expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(0);
       } finally {
         stack.idp.setQuirks({});
         await ws.cleanup();
