@@ -158,7 +158,7 @@ export const startQuirkFront = async (certs: TestCertificates): Promise<QuirkFro
     res.writeHead(upstream.statusCode ?? 502, headers).end(payload);
   };
 
-  const server: Server = createServer({ key: certs.keyPem, cert: certs.certPem }, async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://front');
     const moved = url.pathname.startsWith(`${MOVED}/`);
     const path = moved ? url.pathname.slice(MOVED.length) : url.pathname;
@@ -173,11 +173,11 @@ export const startQuirkFront = async (certs: TestCertificates): Promise<QuirkFro
       return; // taken, never answered: the socket closes when the front stops
     }
     if (!moved && answeredByFront(req, res, path)) return;
-    try {
-      await forward(req, res, path, url.search, body);
-    } catch {
-      res.destroy();
-    }
+    await forward(req, res, path, url.search, body);
+  };
+  // A client that goes away mid-request (a plugin killed, or exiting with a keep-alive socket open) ends only its request.
+  const server: Server = createServer({ key: certs.keyPem, cert: certs.certPem }, (req, res) => {
+    handle(req, res).catch(() => res.destroy());
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
