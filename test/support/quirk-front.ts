@@ -139,6 +139,8 @@ export const startQuirkFront = async (certs: TestCertificates): Promise<QuirkFro
           path: `${path.replace(/\/$/, '') || '/'}${query}`,
           headers,
           ca: certs.caPem,
+          // A connection per request: a pooled one the IdP is closing at that moment would reset the forwarded request.
+          agent: false,
         },
         resolve,
       );
