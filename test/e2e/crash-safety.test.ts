@@ -74,8 +74,8 @@ describe.skipIf(!enabled || !strace)('kills past the IdP answer lose no session'
   }
 
   it('a random-kill loop: every kill that lands once the rotated refresh token is on disk loses nothing', async () => {
-    // KILL_LOOP_RUNS=100 for the figure of a closing note; CI runs 40 (half anywhere in a run, half just after the answer).
-    const KILLS = Number(process.env.KILL_LOOP_RUNS ?? 40);
+    // KILL_LOOP_RUNS=100 for the figure of a closing note; CI runs 20 (half anywhere in a run, half just after the answer).
+    const KILLS = Number(process.env.KILL_LOOP_RUNS ?? 20);
     const SESSIONS = 2;
     stack.idp.setQuirks({ staleIdTokens: true }); // every run refreshes
     const outcomes = await Promise.all(
