@@ -9,6 +9,8 @@ import { browserAvailability, currentEnvironment } from './choose.js';
 import { loginWithDeviceCode } from './device-code.js';
 import { resolvePassword } from './password.js';
 
+const DEVICE_FLOW_LEFT = new Set(['timeout', 'issuer_unreachable', 'tls']);
+
 /**
  * `--grant-type=auto`, as kubelogin's: the password grant when --username is given, else the loopback login. Where no
  * browser can open here (SSH, a container, no display) the loopback login still waits — its short URL works from any
@@ -36,9 +38,10 @@ export const loginAuto = async (provider: Provider, options: GetTokenOptions, in
       loginWithDeviceCode(provider, options, false, race.signal, () => {
         started = true;
       }).catch((err: unknown) => {
-        // A device flow the IdP did not start, or whose code expired, leaves the browser login to finish the race. Any
-        // other end of it (a denial, an IdP that stopped answering the polls) is the login's end.
-        const left = !race.signal.aborted && err instanceof PluginError && (!started || err.code === 'timeout');
+        // A device flow the IdP did not start, whose code expired or whose polls the IdP or the network let down leaves
+        // the browser login to finish the race (it will say so if the IdP is down for it too). What the person did (a
+        // denial) ends the login.
+        const left = !race.signal.aborted && err instanceof PluginError && (!started || DEVICE_FLOW_LEFT.has(err.code));
         if (!left) throw err;
         debug(`the device flow ${started ? 'ended' : 'did not start'} (${err.message}); waiting for the browser login`);
         return browserLogin;
