@@ -13,6 +13,15 @@ import { registerStatus } from './status.js';
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
+const registerVersion = (program: Command): void => {
+  program
+    .command('version')
+    .description('print the version (as --version)')
+    .action(() => {
+      process.stdout.write(`${VERSION}\n`);
+    });
+};
+
 const COMMANDS: Record<string, (program: Command) => void> = {
   'get-token': registerGetToken,
   logout: registerLogout,
@@ -21,6 +30,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
   setup: registerSetup,
   status: registerStatus,
   completion: registerCompletion,
+  version: registerVersion,
 };
 
 /** Registers only the command being run (kubectl runs get-token before every command); all of them for help. */
@@ -38,12 +48,49 @@ const buildProgram = (commandName: string | undefined): Command => {
   return program;
 };
 
+/** The edit distance between two flags (Levenshtein), for suggestions. */
+const distance = (a: string, b: string): number => {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+};
+
+/** The first long flag this command does not know, as one line with the nearest one it does ("did you mean …?"). */
+const unknownFlag = (command: Command, args: string[]): string | undefined => {
+  const known = [...command.options.filter((o) => !o.hidden).map((o) => o.long!), '--help'];
+  const all = new Set([...command.options.map((o) => o.long!), '--help']);
+  for (const arg of args) {
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('--')) continue;
+    const name = arg.split('=')[0]!;
+    if (all.has(name) || (name.startsWith('--no-') && all.has(`--${name.slice(5)}`))) continue;
+    // A flag cut short (--oidc-issuer) or a few letters off (--oidc-extra-scopes); nothing for what resembles no flag.
+    const nearest = known
+      .map((flag) => ({ flag, d: flag.startsWith(name) && name.length >= 6 ? 0 : distance(name, flag) }))
+      .filter(({ d }) => d <= Math.max(1, Math.floor(name.length / 4)))
+      .sort((x, y) => x.d - y.d)[0];
+    return `unknown option '${name}'${nearest ? ` (did you mean ${nearest.flag}?)` : ''}`;
+  }
+  return undefined;
+};
+
 /** Runs the CLI and exits: 0 on success, 2 on bad usage, 130 on Ctrl-C, 1 otherwise. Errors are one line on stderr. */
 export const run = async (argv: string[]): Promise<void> => {
   // Cobra's protocol for shell completion (kubectl_complete-oidc and our scripts): the words to complete, as typed.
   if (argv[2] === '__complete') return printReport(formatCompletion(complete(argv.slice(3))));
   const program = buildProgram(argv[2]);
   try {
+    const command = program.commands.find((c) => c.name() === argv[2]);
+    if (command) {
+      // A misspelled flag is named first, with the nearest real one: before commander's "required option … not specified"
+      // (for --oidc-issuer, a typo of a required flag) and in the --flag=value form it leaves without a suggestion.
+      const unknown = unknownFlag(command, argv.slice(3));
+      if (unknown) throw new CommanderError(2, 'commander.unknownOption', unknown);
+    }
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -84,6 +84,32 @@ describe.skipIf(!enabled)('bad input gets one clear line and a non-zero exit', (
     expectOneLineFailure(await plugin([`--oidc-client-id=${TEST_CLIENT_ID}`, '--oidc-issuer-url=http://idp.example']), /must use https/, 2);
   });
 
+  it('a misspelled flag is named first, with the nearest real one, in either form; `version` is a command', async () => {
+    // A typo of a required flag: named, not "required option … not specified".
+    expectOneLineFailure(
+      await plugin(['--oidc-issuer=https://idp.example', `--oidc-client-id=${TEST_CLIENT_ID}`]),
+      /^kubectl-oidc: unknown option '--oidc-issuer' \(did you mean --oidc-issuer-url\?\) \(see kubectl-oidc get-token --help\)$/,
+      2,
+    );
+    for (const typo of [['--oidc-extra-scopes=email'], ['--oidc-extra-scopes', 'email']]) {
+      expectOneLineFailure(
+        await plugin([...provider(), ...typo]),
+        /^kubectl-oidc: unknown option '--oidc-extra-scopes' \(did you mean --oidc-extra-scope\?\)/,
+        2,
+      );
+    }
+    expectOneLineFailure(
+      await plugin([...provider(), '--zzz']),
+      /^kubectl-oidc: unknown option '--zzz' \(see kubectl-oidc get-token --help\)$/,
+      2,
+    );
+    const version = await run(PLUGIN_BIN, ['version'], { env: process.env });
+    const flag = await run(PLUGIN_BIN, ['--version'], { env: process.env });
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    expect(version.stdout).toBe(flag.stdout);
+  });
+
   it('a boolean variable that is neither true nor false, or a KUBERNETES_EXEC_INFO kubectl would never send', async () => {
     const withEnv = (env: Record<string, string>): Promise<RunResult> =>
       run(PLUGIN_BIN, ['get-token', ...provider(), '--token-cache-dir=/nonexistent/cache'], { env: { ...process.env, ...env } });
