@@ -10,7 +10,7 @@ export const addOptions = (command: Command, name: CommandName): Command => {
     const flags = `${row.short ? `-${row.short}, ` : ''}--${row.name}${row.value ? ` ${row.value}` : ''}`;
     const option = new Option(flags, row.description);
     if (row.env !== false) option.env(envName(row.name));
-    if (row.kind !== 'boolean' && row.kind !== 'string') {
+    if ((row.kind !== 'boolean' && row.kind !== 'string') || row.path) {
       option.argParser((value: string, previous: unknown) => {
         try {
           return parseValue(row, value ?? true, previous);

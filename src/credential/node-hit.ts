@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argsSignature, envSignature, forcedByEnvironment, HIT_FORMAT, hitDir, isUnjudged } from '../launcher/signature.js';
-import { defaultCacheDir } from '../options/table.js';
+import { defaultCacheDir, expandHome } from '../options/table.js';
 import { API_VERSION_V1, parseExecInfo } from './exec-credential.js';
 import { writeStdout } from './stdout.js';
 
@@ -25,7 +25,8 @@ export const hitDirs = (args: readonly string[], env: NodeJS.ProcessEnv): string
     if (arg.startsWith('--token-cache-dir=')) dir = arg.slice('--token-cache-dir='.length);
     else if (arg === '--token-cache-dir' && i + 1 < args.length) dir = args[i + 1];
   }
-  dir ||= env.KUBECTL_OIDC_TOKEN_CACHE_DIR || defaultCacheDir(env);
+  dir ||= env.KUBECTL_OIDC_TOKEN_CACHE_DIR;
+  dir = dir ? expandHome(dir, env) : defaultCacheDir(env);
   const tmpfs = hitDir('keyring', dir, env);
   return tmpfs ? [dir, tmpfs] : [dir];
 };

@@ -68,6 +68,8 @@ for name in ${HIT_ENVIRONMENT.join(' ')}; do
 done
 env=\${env%${us}}
 [ -n "$dir" ] || dir=\${KUBECTL_OIDC_TOKEN_CACHE_DIR-}
+# ~ and ~/… as the full program reads them.
+case $dir in '~' | '~/'*) [ -n "\${HOME-}" ] || full_path "$@"; dir=$HOME\${dir#'~'} ;; esac
 if [ -z "$dir" ]; then
   # Without HOME the sessions are in the account's home, which only the full program knows.
   if [ -n "\${KUBECACHEDIR-}" ]; then dir=$KUBECACHEDIR/kubectl-oidc; elif [ -n "\${HOME-}" ]; then dir=$HOME/.kube/cache/kubectl-oidc; else full_path "$@"; fi

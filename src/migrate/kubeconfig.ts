@@ -2,6 +2,7 @@ import { type Document, isAlias, isMap, isNode, isSeq, type Node, parseDocument,
 import { PluginError } from '../errors.js';
 import { type ExecArgs, kubeconfigArgs } from '../options/kubeconfig-args.js';
 import { fastParseGetToken } from '../options/parse.js';
+import { expandHome } from '../options/table.js';
 
 /** A user whose exec runs kubelogin, and the get-token arguments it passes. */
 export interface KubeloginUser {
@@ -36,7 +37,16 @@ export const kubeloginArgs = (command: string, args: string[]): string[] | undef
 const canonicalArgs = (getTokenArgs: string[]): ExecArgs | undefined => {
   try {
     const options = fastParseGetToken(getTokenArgs, {});
-    return options && kubeconfigArgs(options);
+    if (!options) return undefined;
+    const canonical = kubeconfigArgs(options);
+    // A `~/…` path stays as written (the kubeconfig may travel to another home), not as this machine expanded it.
+    const written = new Map<string, string>();
+    for (const [i, arg] of getTokenArgs.entries()) {
+      const inline = /^(--[^=]+)=(~(?:\/.*)?)$/.exec(arg);
+      const [flag, value] = inline ? [inline[1]!, inline[2]!] : [arg, getTokenArgs[i + 1] ?? ''];
+      if (/^~(\/|$)/.test(value)) written.set(`${flag}=${expandHome(value)}`, `${flag}=${value}`);
+    }
+    return { ...canonical, args: canonical.args.map((arg) => written.get(arg) ?? arg) };
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PluginError } from '../errors.js';
 import { parseListenAddress } from './listen-address.js';
-import { attributeName, type Command, defaultOf, envName, type Group, KLOG_FLAGS, type Row, rowsOf } from './table.js';
+import { attributeName, type Command, defaultOf, envName, expandHome, type Group, KLOG_FLAGS, type Row, rowsOf } from './table.js';
 import type { GetTokenOptions } from './types.js';
 
 /** A value that does not parse: a usage error naming the option (commander adds its own wording in front). */
@@ -9,7 +9,10 @@ const bad = (message: string): PluginError => new PluginError('usage', message);
 
 /** Repeatable list options also take space- or comma-separated lists (handy in one environment variable). */
 const collectList = (row: Row, value: string, previous: string[]): string[] => {
-  const added = value.split(/[\s,]+/).filter((item) => item !== '');
+  const added = value
+    .split(/[\s,]+/)
+    .filter((item) => item !== '')
+    .map((item) => (row.path ? expandHome(item) : item));
   if (row.listenAddresses) for (const address of added) parseListenAddress(address);
   const next = [...previous, ...added];
   return row.unique ? [...new Set(next)] : next;
@@ -49,6 +52,7 @@ const environmentBoolean = (row: Row, value: string): boolean => {
  * boolean given a string has it from its environment variable.
  */
 export const parseValue = (row: Row, value: string | true, previous: unknown): unknown => {
+  if (row.path && typeof value === 'string' && row.kind !== 'list') value = expandHome(value);
   switch (row.kind) {
     case 'boolean':
       return value === true || environmentBoolean(row, value);

@@ -57,6 +57,8 @@ export interface Row {
   readonly listenAddresses?: boolean;
   /** Reading it (-v) is left to commander: the cache-hit parser hands the whole command line over. */
   readonly handOff?: boolean;
+  /** A file or directory: `~` and `~/…` stand for the home directory, as in kubelogin (kubeconfigs carry `~/.kube/…`). */
+  readonly path?: true;
 }
 
 const checkedAddress = (address: string): string => {
@@ -68,6 +70,10 @@ const GET_TOKEN_FAMILY: readonly Command[] = ['get-token', 'setup', 'logout'];
 /** os.homedir() without loading node:os on the cache-hit path (~0.4 ms): on POSIX it is $HOME when that is set. */
 export const homeDir = (env: NodeJS.ProcessEnv = process.env): string =>
   (process.platform !== 'win32' && env.HOME) || process.getBuiltinModule('node:os').homedir();
+
+/** `~` and `~/…` as the home directory; any other path as it is. */
+export const expandHome = (path: string, env: NodeJS.ProcessEnv = process.env): string =>
+  path === '~' ? homeDir(env) : path.startsWith('~/') ? join(homeDir(env), path.slice(2)) : path;
 
 /**
  * The default token cache directory, for the sessions and for every hit reader alike (without HOME, or on Windows,
@@ -125,6 +131,7 @@ export const OPTION_TABLE = [
   {
     name: 'oidc-client-secret-file',
     kind: 'string',
+    path: true,
     group: 'provider',
     key: 'clientSecretFile',
     value: '<file>',
@@ -200,6 +207,7 @@ export const OPTION_TABLE = [
   {
     name: 'certificate-authority',
     kind: 'list',
+    path: true,
     group: 'provider',
     key: 'certificateAuthorityFiles',
     value: '<file>',
@@ -261,6 +269,7 @@ export const OPTION_TABLE = [
   {
     name: 'oidc-client-assertion-file',
     kind: 'string',
+    path: true,
     group: 'provider',
     key: 'clientAssertionFile',
     value: '<file>',
@@ -329,6 +338,7 @@ export const OPTION_TABLE = [
   {
     name: 'token-exchange-subject-token-file',
     kind: 'string',
+    path: true,
     group: 'login',
     key: 'tokenExchangeSubjectTokenFile',
     value: '<file>',
@@ -356,6 +366,7 @@ export const OPTION_TABLE = [
   {
     name: 'token-exchange-actor-token-file',
     kind: 'string',
+    path: true,
     group: 'login',
     key: 'tokenExchangeActorTokenFile',
     value: '<file>',
@@ -410,6 +421,7 @@ export const OPTION_TABLE = [
   {
     name: 'password-file',
     kind: 'string',
+    path: true,
     group: 'login',
     key: 'passwordFile',
     value: '<file>',
@@ -448,6 +460,7 @@ export const OPTION_TABLE = [
   {
     name: 'local-server-cert',
     kind: 'string',
+    path: true,
     group: 'login',
     key: 'localServerCert',
     value: '<file>',
@@ -456,6 +469,7 @@ export const OPTION_TABLE = [
   {
     name: 'local-server-key',
     kind: 'string',
+    path: true,
     group: 'login',
     key: 'localServerKey',
     value: '<file>',
@@ -507,6 +521,7 @@ export const OPTION_TABLE = [
   {
     name: 'token-cache-dir',
     kind: 'string',
+    path: true,
     group: 'cache',
     key: 'tokenCacheDir',
     value: '<dir>',
@@ -713,6 +728,7 @@ export const OPTION_TABLE = [
   {
     name: 'kubeconfig',
     kind: 'string',
+    path: true,
     group: 'migrate',
     key: 'kubeconfig',
     value: '<file>',

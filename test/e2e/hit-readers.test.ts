@@ -28,6 +28,8 @@ interface Case {
   env?(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** The hit file names the run's environment as the case changed it (else the base environment's). */
   recordsItsEnvironment?: boolean;
+  /** The hit file names the run's arguments as the case changed them (else the base arguments). */
+  recordsItsArguments?: boolean;
 }
 
 const replaceLine = (index: number, value: string) => (_dir: string, write: (lines: string[]) => string, lines: string[]) =>
@@ -44,6 +46,12 @@ const CASES: Case[] = [
   { name: 'another environment (HOME)', served: false, env: (env) => ({ ...env, HOME: `${env.HOME}-other` }) },
   { name: 'a debug flag (-v=1): the full program says what it does', served: false, args: (args) => [...args, '-v=1'] },
   { name: 'a debug flag (--v=2)', served: false, args: (args) => [...args, '--v=2'] },
+  {
+    name: 'the cache directory as a kubeconfig carries it, --token-cache-dir=~/cache',
+    served: true,
+    args: (args) => args.map((arg) => (arg.startsWith('--token-cache-dir=') ? '--token-cache-dir=~/cache' : arg)),
+    recordsItsArguments: true,
+  },
   {
     name: 'KUBECTL_OIDC_FORCE_REFRESH=true, even with a hit file written for that environment: as --force-refresh',
     served: false,
@@ -192,6 +200,7 @@ describe('every hit-file reader keeps one contract', () => {
       const args = testCase.args ? testCase.args(baseArgs) : baseArgs;
       const env = testCase.env ? testCase.env(baseEnv) : baseEnv;
       if (testCase.recordsItsEnvironment) lines[3] = envSignature(env)!;
+      if (testCase.recordsItsArguments) lines[2] = argsSignature(args)!;
       write(lines);
       testCase.arrange?.(cacheDir, write, lines);
 

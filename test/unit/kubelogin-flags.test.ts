@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
+import { hitDirs } from '../../src/credential/node-hit.js';
 import { redirectTarget } from '../../src/loopback/redirect.js';
 import { kubeconfigArgs } from '../../src/options/kubeconfig-args.js';
 import { fastParseGetToken } from '../../src/options/parse.js';
@@ -19,6 +20,28 @@ describe("kubelogin's own flags", () => {
   const saved = { ...process.env };
   afterEach(() => {
     process.env = { ...saved };
+  });
+
+  it('~ and ~/… in path flags and their variables are the home directory, as in kubelogin; the cache-hit parser agrees', () => {
+    process.env.HOME = '/home/kim';
+    const options = both([
+      '--certificate-authority=~/ca.pem',
+      '--token-cache-dir=~/.kube/cache/oidc',
+      '--local-server-cert',
+      '~/tls/cert.pem',
+      '--local-server-key=~/tls/key.pem',
+    ]);
+    expect(options.provider.certificateAuthorityFiles).toEqual(['/home/kim/ca.pem']);
+    expect(options.cache.tokenCacheDir).toBe('/home/kim/.kube/cache/oidc');
+    expect(options.login.localServerCert).toBe('/home/kim/tls/cert.pem');
+    expect(options.login.localServerKey).toBe('/home/kim/tls/key.pem');
+    process.env.KUBECTL_OIDC_TOKEN_CACHE_DIR = '~';
+    expect(parseGetTokenArgs(required).cache.tokenCacheDir).toBe('/home/kim');
+    expect(fastParseGetToken(required, process.env)?.cache.tokenCacheDir).toBe('/home/kim');
+    delete process.env.KUBECTL_OIDC_TOKEN_CACHE_DIR;
+    // Not a path flag, or not at the start: as written.
+    expect(both(['--oidc-extra-scope=~x', '--token-cache-dir=/a/~/b']).cache.tokenCacheDir).toBe('/a/~/b');
+    expect(hitDirs(['get-token', '--token-cache-dir=~/kc'], { HOME: '/home/kim' })).toEqual(['/home/kim/kc']);
   });
 
   it("-v=N and klog's logging flags (both spellings, with or without a value) parse; they do not change the session", () => {

@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { kubeloginArgs, lineDiff, migrateKubeconfig } from '../../src/migrate/kubeconfig.js';
 
@@ -166,5 +167,24 @@ describe('migrate edits only what belongs to the users it migrates', () => {
     // The whole-matrix diff it replaces needed 100,000² cells here.
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
     expect(diff).toBe(lineDiff(KUBECONFIG, small.text));
+  });
+});
+
+describe('migrate and ~ paths', () => {
+  it('a rewritten argument list keeps ~/… paths as written, not as this home expands them', () => {
+    const input = [
+      'users:',
+      '- name: a',
+      '  user:',
+      '    exec:',
+      '      command: kubelogin',
+      '      args: [get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, --oidc-use-pkce, --certificate-authority=~/ca.pem, --token-cache-dir, ~/kc]',
+      '',
+    ].join('\n');
+    const { text } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
+    expect(text).toContain('--oidc-pkce-method=S256');
+    expect(text).toContain('--certificate-authority=~/ca.pem');
+    expect(text).toContain('--token-cache-dir=~/kc');
+    expect(text).not.toContain(homedir());
   });
 });
