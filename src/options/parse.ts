@@ -146,13 +146,13 @@ const occurrencesOf = (rows: ReadonlyMap<string, Row>, args: string[]): Map<stri
     if (!arg.startsWith('--')) return undefined;
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    const klog = klogFlag(name);
+    const row = rows.get(name);
+    const klog = row ? undefined : klogFlag(name);
     if (klog) {
       // kubelogin's logging flags: skipped, with the value that follows a valued one.
       if (klog === 'valued' && eq < 0 && (args[++i] === undefined || args[i]!.startsWith('-'))) return undefined;
       continue;
     }
-    const row = rows.get(name);
     if (!row || row.handOff) return undefined;
     let value: string | true;
     if (row.kind === 'boolean') {

@@ -6,6 +6,16 @@ import { info } from '../log.js';
 /** Our uid, where the platform has one (not on Windows, whose ACLs are another matter). */
 export const ownUid = (): number | undefined => process.getuid?.();
 
+/** Whether a process of this host is running (one of another user's counts). */
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
 const errnoOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code;
 
 /**

@@ -3,7 +3,7 @@ import { closeSync, promises as fs, fstatSync, openSync, readFileSync } from 'no
 import { join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
-import { ownUid, secureCacheDir } from './cache-dir.js';
+import { isAlive, ownUid, secureCacheDir } from './cache-dir.js';
 import type { Sealer } from './seal.js';
 import type { SessionInfo, SessionStore, StoredSession, TokenSet } from './tokens.js';
 
@@ -93,16 +93,6 @@ const SESSION_TEMP = /^([0-9a-f]{64})\.(json|hit)\.(\d+)\.[0-9a-f]+\.tmp$/;
 /** What a lock's removal leaves when it is cut short between its rename and its rm: `<key>.lock[.takeover].removed-…`. */
 const LOCK_GRAVE = /^([0-9a-f]{64})\.lock(\.takeover)?\.removed-[0-9a-f]+$/;
 
-const isAlive = (pid: number): boolean => {
-  if (pid === process.pid) return false; // ours are written and renamed before anyone looks
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * What processes that were killed left in the cache directory, for one session or all: temp files of session writes
  * (which hold tokens) whose writer is gone, and lock directories cut short in their removal.
@@ -118,7 +108,9 @@ const leftovers = async (dir: string, key?: string): Promise<{ temps: { path: st
   const graves: string[] = [];
   for (const name of names) {
     const temp = SESSION_TEMP.exec(name);
-    if (temp && (!key || temp[1] === key) && !isAlive(Number(temp[3]))) temps.push({ path: join(dir, name), session: temp[2] === 'json' });
+    // Ours are written and renamed before anyone looks: a temp file with our pid is a former process's.
+    const writing = temp && Number(temp[3]) !== process.pid && isAlive(Number(temp[3]));
+    if (temp && (!key || temp[1] === key) && !writing) temps.push({ path: join(dir, name), session: temp[2] === 'json' });
     const grave = LOCK_GRAVE.exec(name);
     if (grave && (!key || grave[1] === key)) graves.push(join(dir, name));
   }
@@ -197,7 +189,7 @@ export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore
      */
     async recover(key) {
       const session = fileOf(key);
-      const { temps, graves } = await leftovers(dir, key);
+      const { temps } = await leftovers(dir, key);
       const sessionTime = await fs.stat(session).then(
         (stat) => stat.mtimeMs,
         () => Number.NEGATIVE_INFINITY,
@@ -219,8 +211,7 @@ export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore
         await fs.rename(newest.path, session);
         debug(`adopted ${newest.path}, which a run that was cut short wrote after the session it replaces`);
       }
-      for (const { path } of temps) if (path !== newest?.path) await fs.unlink(path).catch(() => undefined);
-      for (const path of graves) await fs.rm(path, { recursive: true, force: true }).catch(() => undefined);
+      await sweepLeftovers(dir, key);
     },
   };
 };

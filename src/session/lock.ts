@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
-import { ownUid, secureCacheDir } from './cache-dir.js';
+import { isAlive, ownUid, secureCacheDir } from './cache-dir.js';
 
 /**
  * A cross-process lock: a directory created with mkdir (atomic on every filesystem we care about) holding an owner
@@ -33,15 +33,6 @@ const readOwner = async (dir: string): Promise<Owner | undefined> => {
     return typeof owner.pid === 'number' && typeof owner.nonce === 'string' ? owner : undefined;
   } catch {
     return undefined;
-  }
-};
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
 
