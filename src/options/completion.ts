@@ -49,7 +49,9 @@ export const complete = (words: readonly string[]): Completion => {
     const row = byName.get(partial.slice(0, eq));
     if (!row) return { candidates: [], directive: NO_FILES };
     if (takesPath(row)) return { candidates: [], directive: FILES };
-    return { candidates: starting(valuesOf(row).map((value) => `${partial.slice(0, eq)}=${value}`)), directive: NO_FILES };
+    // Cobra answers the bare values; each shell's script keeps the `--flag=` the user typed.
+    const value = partial.slice(eq + 1);
+    return { candidates: valuesOf(row).filter((candidate) => candidate.startsWith(value)), directive: NO_FILES };
   }
   const previous = words.length >= 3 ? byName.get(words.at(-2)!) : undefined;
   if (previous && previous.kind !== 'boolean' && !partial.startsWith('-')) {
@@ -69,24 +71,20 @@ export const formatCompletion = ({ candidates, directive }: Completion): string 
 
 const BASH = `# bash completion for kubectl-oidc: source <(kubectl-oidc completion bash)
 _kubectl_oidc() {
-  local line=\${COMP_LINE:0:COMP_POINT} cur=\${COMP_WORDS[COMP_CWORD]} out directive candidate prefix=
+  local line=\${COMP_LINE:0:COMP_POINT} out directive candidate
   local -a words=()
   read -ra words <<< "$line"
   [[ $line == *[[:space:]] ]] && words+=('')
   out=$("\${words[0]}" __complete "\${words[@]:1}" 2>/dev/null) || return 0
   directive=\${out##*:}
   out=\${out%:*}
-  local partial=\${words[\${#words[@]}-1]}
-  # bash replaces only what follows the last word break (= or :) in the word: the candidates lose what precedes it.
-  [[ $partial != "$cur" && $partial == *"$cur" ]] && prefix=\${partial%"$cur"}
+  # The values of --flag=… come bare, and bash replaces only what follows the = (a word break): the flag stays.
   COMPREPLY=()
   while IFS= read -r candidate; do
-    [[ -n $candidate ]] && COMPREPLY+=("\${candidate#"$prefix"}")
+    [[ -n $candidate ]] && COMPREPLY+=("$candidate")
   done <<< "$out"
   if [[ \${#COMPREPLY[@]} -eq 0 && $((directive & 4)) -eq 0 ]]; then
     compopt -o default 2>/dev/null
-  elif [[ \${#COMPREPLY[@]} -eq 1 && \${COMPREPLY[0]} == *= ]]; then
-    compopt -o nospace 2>/dev/null
   fi
   return 0
 }
@@ -102,9 +100,10 @@ _kubectl_oidc() {
   directive=\${out##*:}
   candidates=("\${(@f)\${out%:*}}")
   candidates=(\${candidates:#})
+  # The values of --flag=… come bare: the typed --flag= stays as it is.
+  [[ \${words[CURRENT]} == -*=* ]] && compset -P '*='
   if (( \${#candidates} )); then
-    compadd -Q -S '' -- \${(M)candidates:#*=}
-    compadd -Q -- \${candidates:#*=}
+    compadd -Q -- \${candidates}
   elif (( (directive & 4) == 0 )); then
     _files
   fi
@@ -116,8 +115,16 @@ const FISH = `# fish completion for kubectl-oidc: kubectl-oidc completion fish |
 function __kubectl_oidc_complete
     set -l words (commandline -opc) (commandline -ct)
     set -l out ($words[1] __complete $words[2..-1] 2>/dev/null)
+    # The values of --flag=… come bare; fish replaces the whole word, so the typed --flag= goes in front.
+    set -l flag (string match -r -- '^-[^=]*=' $words[-1])
     for candidate in $out[1..-2]
-        echo $candidate
+        echo "$flag$candidate"
+    end
+    # No value offered and files allowed (Cobra's directive without its bit 4): the paths that start so.
+    if test (count $out) -le 1; and test (math "bitand("(string trim -l -c : -- $out[-1])", 4)") -eq 0
+        for path in (__fish_complete_path (string replace -r -- '^-[^=]*=' '' $words[-1]))
+            echo "$flag$path"
+        end
     end
 end
 complete -c kubectl-oidc -f -a '(__kubectl_oidc_complete)'
@@ -129,8 +136,10 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-oidc', 'kubectl-oidc.cm
     $words = @($commandAst.CommandElements | Where-Object { $_.Extent.StartOffset -lt $cursorPosition } | ForEach-Object { $_.ToString() })
     if ($wordToComplete -eq '') { $words += '' }
     $out = & $words[0] __complete @($words | Select-Object -Skip 1) 2>$null
+    # The values of --flag=… come bare; PowerShell replaces the whole word, so the typed --flag= goes in front.
+    $flag = if ($wordToComplete -match '^(-[^=]*=)') { $Matches[1] } else { '' }
     $out | Where-Object { $_ -notmatch '^:' } | ForEach-Object {
-        [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+        [System.Management.Automation.CompletionResult]::new("$flag$_", $_, 'ParameterValue', $_)
     }
 }
 `;

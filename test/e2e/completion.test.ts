@@ -41,6 +41,21 @@ const interactiveShell = (command: string, setup: string) => {
       });
       return line.slice(2).trimEnd(); // tmux's capture drops the space a completion adds
     },
+    /** Types `typed` on a fresh line and presses Tab; answers once the screen lists `candidate` once more. */
+    list: async (typed: string, candidate: string): Promise<string> => {
+      await ready;
+      terminal.keys('C-u');
+      terminal.type(typed);
+      await waitFor(() => expect(lastLine()).toBe(`$ ${typed}`));
+      const count = (): number => terminal.screen().split(candidate).length;
+      const before = count();
+      terminal.keys('Tab');
+      await waitFor(() => expect(count()).toBeGreaterThan(before));
+      const screen = terminal.screen();
+      terminal.keys('C-c');
+      await waitFor(() => expect(lastLine()).toBe('$'));
+      return screen;
+    },
     close: terminal.close,
   };
 };
@@ -49,14 +64,17 @@ describe.skipIf(!enabled)('shell completion', () => {
   it('kubectl completes `kubectl oidc …` through kubectl_complete-oidc (its plugin protocol)', async () => {
     const result = await run(KUBECTL, ['__complete', 'oidc', 'get-token', '--grant-type=dev'], { env: { ...process.env, PATH } });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout.split('\n')).toEqual(['--grant-type=device-code', ':4', '']);
+    // Bare values, as kubectl's own flags answer (kubectl __complete get --output= → json): kubectl's shell scripts keep
+    // the `--grant-type=` the user typed and would double a prefixed answer.
+    expect(result.stdout.split('\n')).toEqual(['device-code', ':4', '']);
   });
 
   const shells = [
     [
       'bash',
       'bash --norc --noprofile',
-      '. /usr/share/bash-completion/bash_completion; source <(kubectl-oidc completion bash); source <(kubectl completion bash)',
+      // show-all-if-ambiguous: the first Tab lists, as in zsh and fish.
+      ". /usr/share/bash-completion/bash_completion; bind 'set show-all-if-ambiguous on'; source <(kubectl-oidc completion bash); source <(kubectl completion bash)",
       tmux,
     ],
     [
@@ -77,9 +95,24 @@ describe.skipIf(!enabled)('shell completion', () => {
       const shell = interactiveShell(command, setup);
       try {
         expect(await shell.tab('kubectl-oidc se')).toBe('kubectl-oidc setup');
-        expect(await shell.tab('kubectl-oidc get-token --grant-type=dev')).toBe('kubectl-oidc get-token --grant-type=device-code');
         expect(await shell.tab('kubectl-oidc get-token --token-cache-sto')).toBe('kubectl-oidc get-token --token-cache-storage');
-        expect(await shell.tab('kubectl oidc get-token --token-cache-storage d')).toBe('kubectl oidc get-token --token-cache-storage disk');
+        // A path flag gets the shell's file names, in both forms.
+        expect(await shell.tab('kubectl-oidc get-token --certificate-authority=/etc/hostn')).toBe(
+          'kubectl-oidc get-token --certificate-authority=/etc/hostname',
+        );
+        expect(await shell.tab('kubectl-oidc get-token --certificate-authority /etc/hostn')).toBe(
+          'kubectl-oidc get-token --certificate-authority /etc/hostname',
+        );
+        for (const program of ['kubectl-oidc', 'kubectl oidc']) {
+          expect(await shell.tab(`${program} get-token --grant-type=dev`)).toBe(`${program} get-token --grant-type=device-code`);
+          expect(await shell.tab(`${program} get-token --token-cache-storage=k`)).toBe(
+            `${program} get-token --token-cache-storage=keyring`,
+          );
+          expect(await shell.tab(`${program} get-token --token-cache-storage d`)).toBe(`${program} get-token --token-cache-storage disk`);
+          const listed = await shell.list(`${program} get-token --grant-type=`, 'client-credentials');
+          expect(listed).toMatch(/device-code/);
+          expect(listed).not.toMatch(/=--grant-type|==/);
+        }
       } finally {
         shell.close();
       }
