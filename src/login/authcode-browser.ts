@@ -1,6 +1,6 @@
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
-import { startLoopbackServer } from '../loopback/server.js';
+import { type LoopbackServer, startLoopbackServer } from '../loopback/server.js';
 import type { Provider } from '../oidc/provider.js';
 import { exchangeCode, preflightAuthorization, prepareAuthorization } from '../oidc/tokens.js';
 import type { LoginOptions } from '../options/types.js';
@@ -16,15 +16,20 @@ const accountName = (tokens: TokenSet): string | undefined => {
   return typeof name === 'string' ? name : undefined;
 };
 
-/** Authorization code + PKCE through the system browser and a loopback callback (RFC 8252). */
+/**
+ * Authorization code + PKCE through the system browser and a loopback callback (RFC 8252), on `listening` when the
+ * caller has started the callback server already (it is closed here either way).
+ */
 export const loginWithBrowser = async (
   provider: Provider,
   options: LoginOptions,
   extraScopes: string[],
   cancel?: AbortSignal,
+  listening?: LoopbackServer,
 ): Promise<TokenSet> => {
+  // The server first: a port that cannot listen is an error at once, before a countdown or a login timer starts.
+  const server = listening ?? (await startLoopbackServer(options));
   const { signal, dispose } = loginSignal(options.authenticationTimeoutSec, cancel, true);
-  const server = await startLoopbackServer(options);
   try {
     const request = await prepareAuthorization(provider, {
       redirectUri: server.target.redirectUri,

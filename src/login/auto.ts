@@ -1,6 +1,7 @@
 import { PluginError } from '../errors.js';
 import { debug, info } from '../log.js';
 import type { Provider } from '../oidc/provider.js';
+import { startLoopbackServer } from '../loopback/server.js';
 import { passwordGrant } from '../oidc/tokens.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
@@ -11,26 +12,49 @@ import { resolvePassword } from './password.js';
 
 const DEVICE_FLOW_LEFT = new Set(['timeout', 'issuer_unreachable', 'tls']);
 
+/** The device flow where the callback cannot listen: the busy ports are said first, or are the error if it cannot start. */
+const deviceCodeAlone = async (provider: Provider, options: GetTokenOptions, busy: PluginError, canOpenBrowser: boolean) => {
+  let started = false;
+  try {
+    return await loginWithDeviceCode(provider, options, canOpenBrowser, undefined, () => {
+      started = true;
+      info(`${busy.message}: logging in with a device code instead`);
+    });
+  } catch (err) {
+    if (started || !(err instanceof PluginError) || err.code === 'interrupted') throw err;
+    throw new PluginError('port_busy', `${busy.message}, and the device flow did not start: ${err.message}`, busy.hint);
+  }
+};
+
 /**
  * `--grant-type=auto`, as kubelogin's: the password grant when --username is given, else the loopback login. Where no
  * browser can open here (SSH, a container, no display) the loopback login still waits — its short URL works from any
  * browser that reaches this port, e.g. through `ssh -L` — and, when the IdP offers it, the device flow runs beside it:
  * whichever completes first wins and the other is cancelled. A device authorization the IdP refuses is a -v line.
+ * Where the callback can listen on none of its addresses, the device flow runs alone, or without it the busy addresses
+ * are the error at once.
  */
 export const loginAuto = async (provider: Provider, options: GetTokenOptions, interactive: boolean): Promise<TokenSet> => {
   const { login } = options;
   const scopes = options.provider.extraScopes;
   if (login.username) return passwordGrant(provider, login.username, await resolvePassword(login, interactive, 'Password'), scopes);
   const browser = browserAvailability(currentEnvironment(), login);
-  if (browser.ok) return loginWithBrowser(provider, login, scopes);
-
   const deviceOffered = Boolean(provider.config.serverMetadata().device_authorization_endpoint);
+  // Whether the callback can listen is known before anything is shown: where it cannot, the device flow stands in for
+  // the loopback login, or the busy ports are the error at once.
+  const server = await startLoopbackServer(login).catch((err: unknown) => {
+    if (deviceOffered && err instanceof PluginError && err.code === 'port_busy') return err;
+    throw err;
+  });
+  if (server instanceof PluginError) return deviceCodeAlone(provider, options, server, browser.ok && !login.skipOpenBrowser);
+  if (browser.ok) return loginWithBrowser(provider, login, scopes, undefined, server);
+
   info(
     `no browser can open here (${browser.why}): open the address below in a browser that reaches this machine ` +
       `(for example through ssh -L)${deviceOffered ? ', or use the device code' : ''}`,
   );
   const race = new AbortController();
-  const browserLogin = loginWithBrowser(provider, { ...login, skipOpenBrowser: true }, scopes, race.signal);
+  const browserLogin = loginWithBrowser(provider, { ...login, skipOpenBrowser: true }, scopes, race.signal, server);
   const attempts: Promise<TokenSet>[] = [browserLogin];
   if (deviceOffered) {
     let started = false;

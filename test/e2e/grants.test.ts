@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -358,6 +359,55 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       expect(claimsOf(result).sub).toBe('fay');
     } finally {
       await desktop.cleanup();
+    }
+  });
+
+  it('auto with the callback port busy: the device flow alone, said first, or one line naming the port', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const busyPort = (busy.address() as AddressInfo).port;
+    const noBrowser = { DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22', SSH_TTY: '' };
+    const onBusyPort = (ws: Workspace, extra: string[] = []): string[] =>
+      ws.pluginArgs
+        .filter((a) => !a.startsWith('--browser-command') && !a.startsWith('--listen-address'))
+        .concat(`--listen-address=127.0.0.1:${busyPort}`, ...extra);
+    const ws = newWorkspace(stack, { env: noBrowser });
+    try {
+      // The device grant offered: the busy port is the first line, then the code, and no loopback address or countdown.
+      const plugin = start(PLUGIN_BIN, onBusyPort(ws), { ...ws.env, ...noBrowser });
+      const [, complete] = await plugin.waitForStderr(/or open (https:\/\/\S+)/);
+      const busyLine = `kubectl-oidc: cannot listen for the login callback: 127.0.0.1:${busyPort} (in use): logging in with a device code instead\n`;
+      expect(plugin.stderr()).toContain(busyLine);
+      expect(plugin.stderr().indexOf(busyLine)).toBeLessThan(plugin.stderr().indexOf('to log in, open'));
+      const driver = await run(process.execPath, [BROWSER_DRIVER, complete!], { env: { ...process.env, DRIVER_LOGIN: 'ezra' } });
+      expect(driver.code, driver.stdout + driver.stderr).toBe(0);
+      expect(await plugin.exited, plugin.stderr()).toBe(0);
+      expect(claimsOf({ code: 0, stdout: plugin.stdout(), stderr: '', ms: 0 }).sub).toBe('ezra');
+      expect(plugin.stderr()).not.toMatch(/no browser can open here|open this URL in your browser|localhost:/);
+
+      // A client the device grant is refused to, over SSH or on a desktop: one line naming the port and the refusal, exit
+      // 1, before any login is shown.
+      for (const env of [noBrowser, { DISPLAY: ':0', SSH_CONNECTION: '', SSH_TTY: '' }]) {
+        const result = await run(PLUGIN_BIN, onBusyPort(ws, [`--oidc-client-id=${NO_DEVICE_CLIENT_ID}`]), {
+          env: { ...ws.env, ...env },
+        });
+        expect(result.code).toBe(1);
+        expect(
+          result.stderr
+            .trimEnd()
+            .split('\n')
+            .filter((line) => !line.includes('OS keychain')),
+        ).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^kubectl-oidc: cannot listen for the login callback: 127\\.0\\.0\\.1:${busyPort} \\(in use\\), and the device flow did not start: the device authorization request failed: HTTP 400 .* — free one of these ports`,
+            ),
+          ),
+        ]);
+      }
+    } finally {
+      busy.close();
+      await ws.cleanup();
     }
   });
 

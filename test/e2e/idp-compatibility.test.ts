@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
@@ -142,6 +143,26 @@ describe.skipIf(!enabled).concurrent('IdPs and proxies that kube-apiserver accep
       },
       { DRIVER_LOGIN: 'noor' },
     ));
+
+  it('discovery without a device_authorization_endpoint and the callback port busy: auto fails at once naming the port', () =>
+    fronted(async (stack, ws) => {
+      stack.front.setQuirks({ dropFields: ['device_authorization_endpoint'] });
+      const busy = createServer();
+      await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (busy.address() as AddressInfo).port;
+        const args = ws.pluginArgs.filter((a) => !a.startsWith('--listen-address')).concat(`--listen-address=127.0.0.1:${port}`);
+        const result = await run(PLUGIN_BIN, args, { env: { ...ws.env, DISPLAY: '', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22' } });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(
+          new RegExp(`^kubectl-oidc: cannot listen for the login callback: 127\\.0\\.0\\.1:${port} \\(in use\\) — `, 'm'),
+        );
+        expect(result.stderr).not.toMatch(/device|no browser can open|remaining/);
+        expect(stack.front.counts.authorization ?? 0).toBe(0);
+      } finally {
+        busy.close();
+      }
+    }));
 
   it('discovery without a revocation_endpoint: logout removes the session and says the refresh token stays valid', () =>
     fronted(async (stack, ws) => {
