@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'idp_error'
   | 'keys_unavailable'
   | 'login_failed'
+  /** setup: kube-apiserver would not take the token, or the report found an error. */
+  | 'rejected'
   | 'exec_info'
   | 'authorization_rejected'
   | 'redirect_uri_mismatch'

@@ -24,8 +24,8 @@ export const registerSetup = (program: Command): void => {
     setVerbosity(options.getToken.verbose);
     setColor(!options.getToken.noColor);
     const { setup } = await import('../diagnose/setup.js');
-    const { ok, report } = await setup(options);
+    const { report, failure } = await setup(options);
     printReport(colorOn(process.stdout) ? paintMarks(report) : report);
-    if (!ok) process.exitCode = 1;
+    if (failure) throw failure;
   });
 };

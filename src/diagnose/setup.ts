@@ -21,9 +21,10 @@ import {
 import { type ClusterTrust, type Snippets, snippets } from './snippets.js';
 
 export interface SetupResult {
-  ok: boolean;
-  /** The report for stdout, as text or JSON. */
+  /** The report for stdout, as text or JSON; empty text when the issuer was never reached (there is nothing to show). */
   report: string;
+  /** Why the cluster would not take this login, as the one line for stderr; absent when all is well. */
+  failure?: PluginError;
 }
 
 interface Report {
@@ -34,6 +35,8 @@ interface Report {
   userinfo?: Record<string, unknown>;
   verdict?: Verdict;
   configuration?: Snippets;
+  /** Why the configuration was not tried: the login did not complete. */
+  untested?: string;
   error?: string;
 }
 
@@ -101,11 +104,13 @@ const formatText = (report: Report, nowSec: number): string => {
   }
   if (report.configuration) {
     const c = report.configuration;
+    if (report.untested) out.push('', `The configuration below is untested: ${report.untested}.`);
     out.push(
       '',
       'Configure kubectl (kubectl 1.30 or later, for --exec-interactive-mode):',
       '',
       c.kubectlCommand,
+      ...c.localArgs.map(({ arg, why }) => `  ! ${arg}: ${why}`),
       '',
       'or in the kubeconfig (any kubectl since 1.22):',
       '',
@@ -158,8 +163,8 @@ const clusterTrust = async (o: GetTokenOptions): Promise<ClusterTrust> => {
 
 /**
  * `kubectl-oidc setup`: checks the issuer, logs in, shows the claims, judges the token as kube-apiserver would and
- * makes the configuration for both sides. Resolves the report, and whether the cluster would accept the user with no
- * error found.
+ * makes the configuration for both sides. Resolves the report, and why the cluster would not accept the user or what
+ * error was found, if so.
  */
 export const setup = async (options: SetupOptions): Promise<SetupResult> => {
   const o = options.getToken;
@@ -183,7 +188,7 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
     : [legacyAuthenticator(legacy)];
   const report: Report = { issuer: o.provider.issuerUrl, checks: [] };
   const cluster = await clusterTrust(o);
-  const done = (ok: boolean, verdict?: Verdict, claims?: Record<string, unknown>): SetupResult => {
+  const done = (failure: PluginError | undefined, verdict?: Verdict, claims?: Record<string, unknown>): SetupResult => {
     // The configuration for both sides, whatever the verdict: what to fix is in the checks above it.
     const groupsClaim = verdict?.ok && verdict.groups.length === 0 && claims ? groupsLikeClaim(claims) : undefined;
     report.configuration = snippets(
@@ -193,11 +198,11 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
       { userName: options.kubeconfigUser, showSecrets: options.showSecrets, command: 'kubectl-oidc' },
       { ...cluster, ...(groupsClaim ? { suggestedGroupsClaim: groupsClaim } : {}) },
     );
-    return {
-      ok,
-      report: options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report, Date.now() / 1000),
-    };
+    return { report: formatted(), ...(failure ? { failure } : {}) };
   };
+  const formatted = (): string =>
+    options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report, Date.now() / 1000);
+  let reached = false;
 
   const [{ discover }, { inspectIssuer, signatureProblem, userinfo }, { login }, { refresh }] = await Promise.all([
     import('../oidc/provider.js'),
@@ -210,6 +215,7 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
   let jwks: IssuerInspection['jwks'];
   try {
     const discovery = await discover(o.provider, {}, { reportMismatch: true, verifyIdTokens: false });
+    reached = true;
     provider = discovery.provider;
     const inspection = await inspectIssuer(provider, discovery.fetched);
     jwks = inspection.jwks;
@@ -228,29 +234,33 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
     );
     tokens = await login(provider, o);
   } catch (err) {
-    if (!(err instanceof PluginError)) throw err;
+    if (!(err instanceof PluginError) || err.code === 'interrupted') throw err;
     report.error = `${err.message}${err.hint ? ` — ${err.hint}` : ''}`;
+    // An issuer never reached has nothing to report and no configuration worth printing: the error is all.
+    if (!reached) return { report: options.output === 'json' ? formatted() : '', failure: err };
     const fix = loginErrorFix(err.code, err.message, plannedRedirectUris(o), o.provider.extraScopes);
     if (fix) report.checks.push({ level: 'error', check: 'registration', message: err.message, fix });
-    return done(false);
+    report.untested = 'the login did not complete';
+    return done(err);
   }
 
   const kind = o.useAccessToken || tokens.accessTokenIsCredential ? 'access token' : 'ID token';
   const credential = credentialToken(tokens, o.useAccessToken);
   if (!credential) {
     report.error = `the IdP returned no ${kind}: kubectl-oidc would have nothing to give kubectl`;
-    return done(false);
+    return done(new PluginError('login_failed', report.error));
   }
   const claims = jwtClaims(credential.token);
   if (!claims) {
     report.verdict = { ok: false, reason: `the ${kind} is opaque (not a JWT): kube-apiserver cannot verify it` };
+    const opaque = report.verdict.reason;
     report.checks.push({
       level: 'error',
       check: 'credential',
       message: `the ${kind} the IdP issued is opaque, and kube-apiserver authenticates only JWTs it can verify`,
       fix: 'have the IdP issue JWT access tokens for an audience the API server accepts (often a resource or audience setting)',
     });
-    return done(false);
+    return done(new PluginError('rejected', opaque, 'the report above says what to change'));
   }
   const header = decodeHeader(credential.token);
   report.token = { kind, header, claims };
@@ -312,5 +322,13 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
       await store.save(sessionKey(o), tokens, sessionInfo(o, tokens, saved?.expiresAt));
     }
   }
-  return done(verdict.ok && !report.checks.some((f) => f.level === 'error'), verdict, claims);
+  const errors = report.checks.filter((f) => f.level === 'error');
+  const problem = verdict.ok
+    ? errors[0] && `${errors[0].check}: ${errors[0].message}`
+    : `kube-apiserver would reject this token: ${verdict.reason}`;
+  const count = errors.length + (verdict.ok ? 0 : 1);
+  const failure = problem
+    ? new PluginError('rejected', `${problem}${count > 1 ? ` (and ${count - 1} more)` : ''}`, 'the report above says how to fix each ✗')
+    : undefined;
+  return done(failure, verdict, claims);
 };

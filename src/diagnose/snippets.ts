@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { Document, type Scalar, stringify, type YAMLSeq } from 'yaml';
 import { kubeconfigArgs } from '../options/kubeconfig-args.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { shellQuote } from '../shell-quote.js';
@@ -11,6 +11,8 @@ const csvField = (value: string): string => (/[,"]/.test(value) ? `"${value.repl
 
 export interface Snippets {
   kubectlCommand: string;
+  /** The args that may suit only this machine, each with why. */
+  localArgs: { arg: string; why: string }[];
   kubeconfigUser: string;
   apiserverFlags: string[];
   /** What an admin must know about the flags: where the CA file must be, a groups mapping to consider. */
@@ -33,7 +35,7 @@ export const snippets = (
   settings: { userName: string; showSecrets: boolean; command: string },
   cluster: ClusterTrust = {},
 ): Snippets => {
-  const { args, env: secrets } = kubeconfigArgs(options);
+  const { args, env: secrets, local } = kubeconfigArgs(options);
   const env = secrets.map(({ name, value }) => ({ name, value: settings.showSecrets ? value : REDACTED }));
   const kubectlCommand = [
     `kubectl config set-credentials ${shellQuote(settings.userName)}`,
@@ -43,7 +45,7 @@ export const snippets = (
     ...args.map((arg) => shellQuote(`--exec-arg=${csvField(arg)}`)),
     ...env.map((e) => `--exec-env=${shellQuote(`${e.name}=${e.value}`)}`),
   ].join(' \\\n  ');
-  const kubeconfigUser = stringify({
+  const user = new Document({
     users: [
       {
         name: settings.userName,
@@ -59,6 +61,13 @@ export const snippets = (
       },
     ],
   });
+  // What suits only this machine is said beside the arg it was copied into.
+  const argNodes = user.getIn(['users', 0, 'user', 'exec', 'args'], true) as YAMLSeq<Scalar<string>>;
+  for (const node of argNodes.items) {
+    const why = local.get(node.value);
+    if (why) node.comment = ` ! ${why}`;
+  }
+  const kubeconfigUser = user.toString();
   const apiserverFlags = [
     `--oidc-issuer-url=${legacy.issuerUrl}`,
     `--oidc-client-id=${legacy.clientId}`,
@@ -117,5 +126,6 @@ export const snippets = (
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
     subjects: [subjectEntry],
   });
-  return { kubectlCommand, kubeconfigUser, apiserverFlags, apiserverNotes, authenticationConfiguration, clusterRoleBinding };
+  const localArgs = [...local].map(([arg, why]) => ({ arg, why }));
+  return { kubectlCommand, localArgs, kubeconfigUser, apiserverFlags, apiserverNotes, authenticationConfiguration, clusterRoleBinding };
 };

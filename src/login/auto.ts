@@ -1,7 +1,7 @@
 import { PluginError } from '../errors.js';
 import { debug, info } from '../log.js';
-import type { Provider } from '../oidc/provider.js';
 import { startLoopbackServer } from '../loopback/server.js';
+import type { Provider } from '../oidc/provider.js';
 import { passwordGrant } from '../oidc/tokens.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';

@@ -6,7 +6,13 @@ export interface ExecArgs {
   args: string[];
   /** Secrets given as values: the exec config's env (the caller decides whether to redact them). */
   env: { name: string; value: string }[];
+  /** The args that may suit only this machine, and why: setup says so beside them. */
+  local: Map<string, string>;
 }
+
+/** Why a row's value may suit only this machine (a path: the same file is needed wherever the kubeconfig goes). */
+const localWhy = (row: Row, value: string): string | undefined =>
+  row.local ? row.local(value) : row.path ? `a path on this machine: every machine using this kubeconfig needs ${value}` : undefined;
 
 const isDefault = (row: Row, value: unknown): boolean =>
   value === undefined || value === false || JSON.stringify(value) === JSON.stringify(defaultOf(row));
@@ -20,15 +26,20 @@ export const kubeconfigArgs = (options: GetTokenOptions): ExecArgs => {
   const fromFile = new Set(rows.filter((row) => row.readInto && valueIn(options, row) !== undefined).map((row) => row.readInto));
   const args = ['get-token'];
   const env: ExecArgs['env'] = [];
+  const local = new Map<string, string>();
+  const push = (row: Row, value: string, arg = `--${row.name}=${value}`): void => {
+    args.push(arg);
+    const why = localWhy(row, value);
+    if (why) local.set(arg, why);
+  };
   for (const row of rows) {
     const value = valueIn(options, row);
     if (row.kubeconfig === false || isDefault(row, value) || (row.secret && fromFile.has(row.key))) continue;
     if (row.secret) env.push({ name: envName(row.name), value: String(value) });
-    else if (row.kind === 'boolean') args.push(`--${row.name}`);
-    else if (row.kind === 'list') for (const item of value as string[]) args.push(`--${row.name}=${item}`);
-    else if (row.kind === 'map')
-      for (const [key, item] of Object.entries(value as Record<string, string>)) args.push(`--${row.name}=${key}=${item}`);
-    else args.push(`--${row.name}=${String(value)}`);
+    else if (row.kind === 'boolean') push(row, '', `--${row.name}`);
+    else if (row.kind === 'list') for (const item of value as string[]) push(row, item);
+    else if (row.kind === 'map') for (const [key, item] of Object.entries(value as Record<string, string>)) push(row, `${key}=${item}`);
+    else push(row, String(value));
   }
-  return { args, env };
+  return { args, env, local };
 };

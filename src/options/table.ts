@@ -59,6 +59,11 @@ export interface Row {
   readonly handOff?: boolean;
   /** A file or directory: `~` and `~/…` stand for the home directory, as in kubelogin (kubeconfigs carry `~/.kube/…`). */
   readonly path?: true;
+  /**
+   * Why this value, copied into a kubeconfig, may suit only the machine it was given on (setup says so beside it); a
+   * path row without one gets the general word about files of this machine.
+   */
+  readonly local?: (value: string) => string | undefined;
 }
 
 const checkedAddress = (address: string): string => {
@@ -206,6 +211,8 @@ export const OPTION_TABLE = [
   // The CA identity by reference (file paths, data): reading files for the key would slow down every cache hit.
   {
     name: 'certificate-authority',
+    local: (file) =>
+      `a file on this machine: every machine using this kubeconfig needs ${file}, or give its PEM as --certificate-authority-data`,
     kind: 'list',
     path: true,
     group: 'provider',
@@ -225,6 +232,8 @@ export const OPTION_TABLE = [
   },
   {
     name: 'insecure-skip-tls-verify',
+    local: () =>
+      "turns off the IdP certificate check for everyone using this kubeconfig: give the IdP's CA with --certificate-authority-data instead",
     kind: 'boolean',
     group: 'provider',
     key: 'insecureSkipTlsVerify',
@@ -438,6 +447,8 @@ export const OPTION_TABLE = [
   },
   {
     name: 'listen-address',
+    local: (address) =>
+      address.endsWith(':0') ? 'a new port each login: the IdP must accept a loopback redirect URI with any port (RFC 8252)' : undefined,
     kind: 'list',
     group: 'login',
     key: 'listenAddresses',
@@ -494,6 +505,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'browser-command',
+    local: (command) => `a command of this machine: others may not have ${command}`,
     kind: 'string',
     group: 'login',
     key: 'browserCommand',
@@ -502,6 +514,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'skip-open-browser',
+    local: () => 'no browser opens for anyone using this kubeconfig: each login only prints its URL',
     kind: 'boolean',
     group: 'login',
     key: 'skipOpenBrowser',

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { Snippets } from '../../src/diagnose/snippets.js';
 import { MACHINE_AUDIENCE, MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
 import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
@@ -345,6 +346,82 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
       expect(c.kubectlCommand).toContain("--exec-env='KUBECTL_OIDC_CLIENT_SECRET=<redacted: see --show-secrets>'");
       expect(c.kubeconfigUser).toContain('--grant-type=client-credentials');
       expect(result.stdout).not.toContain(MACHINE_CLIENT_SECRET);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('failures: one line on stderr and exit 1; nothing printed for an issuer never reached; an untested configuration said so', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const port = await freePort(); // nothing listens there
+      const text = (issuer: string, flags: string[]) =>
+        run(
+          PLUGIN_BIN,
+          [
+            'setup',
+            `--oidc-issuer-url=${issuer}`,
+            `--oidc-client-id=${TEST_CLIENT_ID}`,
+            `--certificate-authority=${stack.certs.caFile}`,
+            ...flags,
+          ],
+          { env: ws.env },
+        );
+      const unreached = await text(`https://127.0.0.1:${port}`, []);
+      expect(unreached.code).toBe(1);
+      expect(unreached.stdout).toBe('');
+      expect(unreached.stderr).toMatch(
+        /^kubectl-oidc: OpenID discovery failed: cannot reach https:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) — [^\n]+\n$/,
+      );
+
+      // Reached, but the login did not complete: the issuer's checks, then the configuration under a heading that says so.
+      const browser = ws.pluginArgs.filter((a) => a.startsWith('--browser-command') || a.startsWith('--listen-address'));
+      const failed = await text(stack.idp.issuer, [...browser, `--oidc-redirect-url=http://127.0.0.1:${port}/cb`]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/^kubectl-oidc: the IdP rejected the redirect URI http:\/\/127\.0\.0\.1:\d+\/cb for client [^\n]+\n$/);
+      const heading = failed.stdout.indexOf('The configuration below is untested: the login did not complete.');
+      expect(heading).toBeGreaterThan(failed.stdout.indexOf('✗ registration'));
+      expect(heading).toBeLessThan(failed.stdout.indexOf('Configure kubectl'));
+
+      // Logged in, and the cluster would reject the token: the first problem and how many more, in one line.
+      const rejected = await text(stack.idp.issuer, [...browser, '--oidc-username-claim=email']);
+      expect(rejected.code).toBe(1);
+      // (after the login's own lines: the address it opened)
+      expect(rejected.stderr.trimEnd().split('\n').at(-1)).toMatch(
+        /^kubectl-oidc: kube-apiserver would reject this token: .*email.* — the report above says how to fix each ✗$/,
+      );
+      expect(rejected.stdout).toContain('Configure kubectl');
+      expect(rejected.stdout).not.toContain('untested');
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('flags that suit only this machine are copied with a warning beside each', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const local = ['--insecure-skip-tls-verify', '--skip-open-browser', '--listen-address=127.0.0.1:0'];
+      const { result, report } = await setup(ws, ['--grant-type=password', '--username=wes', ...local], {
+        from: [],
+        env: { KUBECTL_OIDC_PASSWORD: TEST_PASSWORD },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const warned = report.configuration!.localArgs.map(({ arg }) => arg);
+      expect(warned).toEqual([
+        `--certificate-authority=${stack.certs.caFile}`,
+        '--insecure-skip-tls-verify',
+        ...local.slice(2),
+        '--skip-open-browser',
+      ]);
+      const user = report.configuration!.kubeconfigUser;
+      expect(user).toMatch(/- --insecure-skip-tls-verify # ! turns off the IdP certificate check for everyone using this kubeconfig/);
+      expect(user).toMatch(/- --listen-address=127\.0\.0\.1:0 # ! a new port each login/);
+      expect(user).toMatch(/- --skip-open-browser # ! no browser opens/);
+      expect(user).toMatch(/- --grant-type=password\n/); // nothing beside what suits any machine
+      // The comments are YAML comments: the snippet still reads as the same args.
+      expect((parseYaml(user) as { users: { user: { exec: { args: string[] } } }[] }).users[0]!.user.exec.args).toContain(
+        '--skip-open-browser',
+      );
     } finally {
       await ws.cleanup();
     }

@@ -86,7 +86,23 @@ describe('the option table', () => {
     expect(kubeconfigArgs(options)).toEqual({
       args: ['get-token', '--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl'],
       env: [],
+      local: new Map(),
     });
+  });
+
+  it('marks the printed args that suit only this machine, with why', () => {
+    const options = parseGetTokenArgs([
+      '--oidc-issuer-url=https://idp.example',
+      '--oidc-client-id=kubectl',
+      '--listen-address=127.0.0.1:8000',
+      '--listen-address=127.0.0.1:0',
+      '--token-cache-dir=/srv/cache',
+      '--browser-command=firefox',
+    ]);
+    const { local } = kubeconfigArgs(options);
+    expect([...local.keys()]).toEqual(['--listen-address=127.0.0.1:0', '--browser-command=firefox', '--token-cache-dir=/srv/cache']);
+    expect(local.get('--token-cache-dir=/srv/cache')).toBe('a path on this machine: every machine using this kubeconfig needs /srv/cache');
+    expect(local.get('--browser-command=firefox')).toBe('a command of this machine: others may not have firefox');
   });
 
   it("setup's kubeconfig for client credentials keeps the grant, the assertion file and the username", () => {
