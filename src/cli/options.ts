@@ -1,14 +1,16 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PluginError } from '../errors.js';
 import { fromAttributes, type Groups, getTokenOptionsOf, parseValue } from '../options/parse.js';
-import { attributeName, type Command as CommandName, defaultOf, envName, KLOG_FLAGS, rowsOf } from '../options/table.js';
+import { attributeName, type Command as CommandName, defaultOf, envName, KLOG_FLAGS, type Row, rowsOf } from '../options/table.js';
 import type { GetTokenOptions } from '../options/types.js';
+import { SECTION_HEADINGS, SECTION_ORDER } from './help.js';
 
 /** The options of one command from the option table, with the same parsers as the cache-hit path. */
 export const addOptions = (command: Command, name: CommandName): Command => {
-  for (const row of rowsOf(name)) {
+  for (const row of inHelpOrder(rowsOf(name))) {
     const flags = `${row.short ? `-${row.short}, ` : ''}--${row.name}${row.value ? ` ${row.value}` : ''}`;
     const option = new Option(flags, row.description);
+    if (row.section) option.helpGroup(SECTION_HEADINGS[row.section]);
     if (row.env !== false) option.env(envName(row.name));
     if ((row.kind !== 'boolean' && row.kind !== 'string') || row.path) {
       option.argParser((value: string, previous: unknown) => {
@@ -39,6 +41,13 @@ export const addOptions = (command: Command, name: CommandName): Command => {
 };
 
 const GET_TOKEN_FAMILY: readonly CommandName[] = ['get-token', 'setup', 'logout'];
+
+/** Help lists a command's own options, then each section in order; in each, the required flags as in the table, then by name. */
+const inHelpOrder = (rows: readonly Row[]): Row[] => {
+  const rank = (row: Row): number => (row.section ? SECTION_ORDER.indexOf(row.section) : -1);
+  const required = (row: Row): number => Number(Boolean(row.required));
+  return [...rows].sort((a, b) => rank(a) - rank(b) || required(b) - required(a) || (required(a) ? 0 : a.name.localeCompare(b.name)));
+};
 
 /** The klog flags this run was given (kubelogin's, ignored), as they were spelled. */
 export const klogFlagsGiven = (command: Command): string[] =>

@@ -4,6 +4,7 @@ import { isVerbose } from '../log.js';
 import { complete, formatCompletion } from '../options/completion.js';
 import { registerCompletion } from './completion.js';
 import { registerGetToken } from './get-token.js';
+import { helpConfiguration, helpWidth } from './help.js';
 import { registerClean, registerLogout } from './logout.js';
 import { registerMigrate } from './migrate.js';
 import { printReport, reportFailure } from './report.js';
@@ -40,7 +41,12 @@ const buildProgram = (commandName: string | undefined): Command => {
     .version(VERSION, '--version')
     // Errors are printed by run() as one line; subcommands inherit both settings.
     .exitOverride()
-    .configureOutput({ outputError: () => undefined });
+    .configureOutput({
+      outputError: () => undefined,
+      getOutHelpWidth: () => helpWidth(process.stdout),
+      getErrHelpWidth: () => helpWidth(process.stderr),
+    })
+    .configureHelp(helpConfiguration);
 
   const only = commandName ? COMMANDS[commandName] : undefined;
   if (only) only(program);

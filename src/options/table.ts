@@ -12,6 +12,9 @@ export type Command = 'get-token' | 'setup' | 'logout' | 'status' | 'migrate';
 /** Where a row's value lands in the typed options (see types.ts). */
 export type Group = 'provider' | 'login' | 'cache' | 'run' | 'apiserver' | 'setup' | 'logout' | 'status' | 'migrate';
 
+/** Where a flag is listed in help, by purpose. */
+export type Section = 'provider' | 'login' | 'cache' | 'network' | 'token-exchange' | 'kubelogin' | 'output' | 'apiserver' | 'setup';
+
 export interface Row {
   /** Long name without dashes, e.g. oidc-issuer-url. */
   readonly name: string;
@@ -19,6 +22,8 @@ export interface Row {
   readonly short?: string;
   readonly kind: Kind;
   readonly group: Group;
+  /** Its heading in help; absent: the command's own options. */
+  readonly section?: Section;
   /** The property in its group, e.g. issuerUrl. */
   readonly key: string;
   /** Placeholder of the value in help, e.g. <url>; absent for a boolean flag. */
@@ -105,6 +110,7 @@ export const OPTION_TABLE = [
   // Provider: who to ask, and how to talk to it.
   {
     name: 'oidc-issuer-url',
+    section: 'provider',
     kind: 'string',
     group: 'provider',
     key: 'issuerUrl',
@@ -115,6 +121,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-client-id',
+    section: 'provider',
     kind: 'string',
     group: 'provider',
     key: 'clientId',
@@ -125,6 +132,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-client-secret',
+    section: 'provider',
     kind: 'string',
     group: 'provider',
     key: 'clientSecret',
@@ -135,6 +143,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-client-secret-file',
+    section: 'provider',
     kind: 'string',
     path: true,
     group: 'provider',
@@ -145,6 +154,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-extra-scope',
+    section: 'provider',
     kind: 'list',
     group: 'provider',
     key: 'extraScopes',
@@ -155,6 +165,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-redirect-url',
+    section: 'login',
     kind: 'string',
     group: 'login',
     key: 'redirectUrl',
@@ -164,6 +175,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-pkce-method',
+    section: 'provider',
     kind: 'choice',
     group: 'login',
     key: 'pkceMethod',
@@ -175,6 +187,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-use-pkce',
+    section: 'kubelogin',
     kind: 'boolean',
     group: 'login',
     key: 'usePkce',
@@ -184,6 +197,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-use-access-token',
+    section: 'provider',
     kind: 'boolean',
     group: 'run',
     key: 'useAccessToken',
@@ -192,6 +206,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-auth-request-extra-params',
+    section: 'provider',
     kind: 'map',
     group: 'login',
     key: 'authRequestExtraParams',
@@ -201,6 +216,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-request-header',
+    section: 'network',
     kind: 'map',
     group: 'provider',
     key: 'requestHeaders',
@@ -211,6 +227,7 @@ export const OPTION_TABLE = [
   // The CA identity by reference (file paths, data): reading files for the key would slow down every cache hit.
   {
     name: 'certificate-authority',
+    section: 'network',
     local: (file) =>
       `a file on this machine: every machine using this kubeconfig needs ${file}, or give its PEM as --certificate-authority-data`,
     kind: 'list',
@@ -223,6 +240,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'certificate-authority-data',
+    section: 'network',
     kind: 'list',
     group: 'provider',
     key: 'certificateAuthorityData',
@@ -232,6 +250,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'insecure-skip-tls-verify',
+    section: 'network',
     local: () =>
       "turns off the IdP certificate check for everyone using this kubeconfig: give the IdP's CA with --certificate-authority-data instead",
     kind: 'boolean',
@@ -242,6 +261,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'idp-timeout-sec',
+    section: 'network',
     kind: 'int',
     group: 'provider',
     key: 'requestTimeoutSec',
@@ -252,6 +272,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'tls-renegotiation-once',
+    section: 'kubelogin',
     kind: 'boolean',
     group: 'provider',
     key: 'tlsRenegotiationOnce',
@@ -260,6 +281,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'tls-renegotiation-freely',
+    section: 'kubelogin',
     kind: 'boolean',
     group: 'provider',
     key: 'tlsRenegotiationFreely',
@@ -268,6 +290,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'login-hint',
+    section: 'provider',
     kind: 'string',
     group: 'login',
     key: 'loginHint',
@@ -277,6 +300,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-client-assertion-file',
+    section: 'provider',
     kind: 'string',
     path: true,
     group: 'provider',
@@ -287,6 +311,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'username',
+    section: 'login',
     kind: 'string',
     group: 'login',
     key: 'username',
@@ -296,6 +321,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'account',
+    section: 'cache',
     kind: 'string',
     group: 'run',
     key: 'account',
@@ -307,6 +333,7 @@ export const OPTION_TABLE = [
   // so that the sessions of earlier releases keep their names.
   {
     name: 'token-exchange-resource',
+    section: 'token-exchange',
     kind: 'list',
     group: 'login',
     key: 'tokenExchangeResources',
@@ -317,6 +344,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-exchange-audience',
+    section: 'token-exchange',
     kind: 'list',
     group: 'login',
     key: 'tokenExchangeAudiences',
@@ -327,6 +355,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-exchange-requested-token-type',
+    section: 'token-exchange',
     kind: 'string',
     group: 'login',
     key: 'tokenExchangeRequestedTokenType',
@@ -337,6 +366,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-exchange-subject-token',
+    section: 'token-exchange',
     kind: 'string',
     group: 'login',
     key: 'tokenExchangeSubjectToken',
@@ -346,6 +376,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-exchange-subject-token-file',
+    section: 'token-exchange',
     kind: 'string',
     path: true,
     group: 'login',
@@ -356,6 +387,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-exchange-subject-token-type',
+    section: 'token-exchange',
     kind: 'string',
     group: 'login',
     key: 'tokenExchangeSubjectTokenType',
@@ -365,6 +397,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-exchange-actor-token',
+    section: 'token-exchange',
     kind: 'string',
     group: 'login',
     key: 'tokenExchangeActorToken',
@@ -374,6 +407,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-exchange-actor-token-file',
+    section: 'token-exchange',
     kind: 'string',
     path: true,
     group: 'login',
@@ -384,6 +418,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-exchange-actor-token-type',
+    section: 'token-exchange',
     kind: 'string',
     group: 'login',
     key: 'tokenExchangeActorTokenType',
@@ -392,6 +427,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-exchange-basic-auth',
+    section: 'kubelogin',
     kind: 'boolean',
     group: 'login',
     key: 'tokenExchangeBasicAuth',
@@ -401,6 +437,7 @@ export const OPTION_TABLE = [
   // How to log in.
   {
     name: 'grant-type',
+    section: 'login',
     kind: 'choice',
     group: 'login',
     key: 'grantType',
@@ -411,6 +448,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-redirect-url-authcode-keyboard',
+    section: 'login',
     kind: 'string',
     group: 'login',
     key: 'keyboardRedirectUrl',
@@ -420,6 +458,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'password',
+    section: 'login',
     kind: 'string',
     group: 'login',
     key: 'password',
@@ -429,6 +468,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'password-file',
+    section: 'login',
     kind: 'string',
     path: true,
     group: 'login',
@@ -439,6 +479,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'password-command',
+    section: 'login',
     kind: 'string',
     group: 'login',
     key: 'passwordCommand',
@@ -447,6 +488,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'listen-address',
+    section: 'login',
     local: (address) =>
       address.endsWith(':0') ? 'a new port each login: the IdP must accept a loopback redirect URI with any port (RFC 8252)' : undefined,
     kind: 'list',
@@ -460,6 +502,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'listen-port',
+    section: 'kubelogin',
     kind: 'list',
     group: 'login',
     key: 'listenPorts',
@@ -470,6 +513,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'local-server-cert',
+    section: 'login',
     kind: 'string',
     path: true,
     group: 'login',
@@ -479,6 +523,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'local-server-key',
+    section: 'login',
     kind: 'string',
     path: true,
     group: 'login',
@@ -488,6 +533,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'open-url-after-authentication',
+    section: 'login',
     kind: 'string',
     group: 'login',
     key: 'openUrlAfterAuthentication',
@@ -496,6 +542,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-redirect-url-hostname',
+    section: 'login',
     kind: 'string',
     group: 'login',
     key: 'redirectHostname',
@@ -505,6 +552,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'browser-command',
+    section: 'login',
     local: (command) => `a command of this machine: others may not have ${command}`,
     kind: 'string',
     group: 'login',
@@ -514,6 +562,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'skip-open-browser',
+    section: 'login',
     local: () => 'no browser opens for anyone using this kubeconfig: each login only prints its URL',
     kind: 'boolean',
     group: 'login',
@@ -522,6 +571,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'authentication-timeout-sec',
+    section: 'login',
     kind: 'int',
     group: 'login',
     key: 'authenticationTimeoutSec',
@@ -533,6 +583,7 @@ export const OPTION_TABLE = [
   // Where and how long tokens are kept.
   {
     name: 'token-cache-dir',
+    section: 'cache',
     kind: 'string',
     path: true,
     group: 'cache',
@@ -545,6 +596,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-cache-storage',
+    section: 'cache',
     kind: 'choice',
     group: 'cache',
     key: 'tokenCacheStorage',
@@ -556,6 +608,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'no-keyring',
+    section: 'kubelogin',
     kind: 'boolean',
     group: 'cache',
     key: 'noKeyring',
@@ -565,6 +618,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'force-keyring',
+    section: 'kubelogin',
     kind: 'boolean',
     group: 'cache',
     key: 'forceKeyring',
@@ -574,6 +628,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'token-expiry-margin',
+    section: 'cache',
     kind: 'int',
     group: 'cache',
     key: 'tokenExpiryMarginSec',
@@ -584,6 +639,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'login-cooldown',
+    section: 'cache',
     kind: 'int',
     group: 'cache',
     key: 'loginCooldownSec',
@@ -594,6 +650,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'force-refresh',
+    section: 'cache',
     kind: 'boolean',
     group: 'run',
     key: 'forceRefresh',
@@ -602,6 +659,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'v',
+    section: 'output',
     short: 'v',
     kind: 'level',
     group: 'run',
@@ -615,6 +673,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'no-color',
+    section: 'output',
     kind: 'boolean',
     group: 'run',
     key: 'noColor',
@@ -625,6 +684,7 @@ export const OPTION_TABLE = [
   // setup: kube-apiserver's side, and the report.
   {
     name: 'oidc-username-claim',
+    section: 'apiserver',
     kind: 'string',
     group: 'apiserver',
     key: 'usernameClaim',
@@ -636,6 +696,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-username-prefix',
+    section: 'apiserver',
     kind: 'string',
     group: 'apiserver',
     key: 'usernamePrefix',
@@ -646,6 +707,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-groups-claim',
+    section: 'apiserver',
     kind: 'string',
     group: 'apiserver',
     key: 'groupsClaim',
@@ -656,6 +718,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-groups-prefix',
+    section: 'apiserver',
     kind: 'string',
     group: 'apiserver',
     key: 'groupsPrefix',
@@ -666,6 +729,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-required-claim',
+    section: 'apiserver',
     kind: 'map',
     group: 'apiserver',
     key: 'requiredClaims',
@@ -676,6 +740,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'oidc-signing-algs',
+    section: 'apiserver',
     kind: 'list',
     group: 'apiserver',
     key: 'signingAlgs',
@@ -687,6 +752,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'authentication-config',
+    section: 'apiserver',
     kind: 'string',
     group: 'setup',
     key: 'authenticationConfigFile',
@@ -697,6 +763,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'output',
+    section: 'output',
     short: 'o',
     kind: 'choice',
     group: 'setup',
@@ -710,6 +777,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'show-secrets',
+    section: 'output',
     kind: 'boolean',
     group: 'setup',
     key: 'showSecrets',
@@ -719,6 +787,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'save-session',
+    section: 'setup',
     kind: 'boolean',
     group: 'setup',
     key: 'saveSession',
@@ -728,6 +797,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'kubeconfig-user',
+    section: 'setup',
     kind: 'string',
     group: 'setup',
     key: 'kubeconfigUser',
@@ -770,6 +840,7 @@ export const OPTION_TABLE = [
   },
   {
     name: 'output',
+    section: 'output',
     short: 'o',
     kind: 'choice',
     group: 'status',
