@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { copyFile, readFile, realpath, stat } from 'node:fs/promises';
 import { PluginError } from '../errors.js';
 import { writeFileAtomic } from '../session/file-store.js';
-import { lineDiff, migrateKubeconfig } from './kubeconfig.js';
+import { migrateKubeconfig, unifiedDiff } from './kubeconfig.js';
 import { importKubeloginSession } from './kubelogin-cache.js';
 
 export interface MigrateRequest {
@@ -62,7 +62,7 @@ export const migrate = async (request: MigrateRequest): Promise<string> => {
       continue;
     }
     if (request.dryRun) {
-      report += `--- ${file}\n+++ ${file} (migrated)\n${lineDiff(text, result.text)}\n`;
+      report += unifiedDiff(text, result.text, file, `${file}\t(migrated)`);
       continue;
     }
     const backup = await backUp(file);

@@ -60,7 +60,12 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
 
       const dryRun = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${kubeconfig}`, '--dry-run'], { env: ws.env });
       expect(dryRun.code, dryRun.stderr).toBe(0);
-      expect(dryRun.stdout).toContain('+ ');
+      // A unified diff of the file (the unit tests apply one with git apply).
+      expect(dryRun.stdout.startsWith(`--- ${kubeconfig}\n+++ ${kubeconfig}\t(migrated)\n@@ -`)).toBe(true);
+      // writeKubeconfig writes JSON, which migrate edits in place like any YAML.
+      expect(dryRun.stdout).toMatch(/^- +"command": "kubectl",$/m);
+      expect(dryRun.stdout).toMatch(/^\+ +"command": "kubectl-oidc",$/m);
+      expect(dryRun.stdout).toMatch(/^- +"oidc-login",$/m);
       expect(readFileSync(kubeconfig, 'utf8'), '--dry-run changes nothing').toBe(original);
 
       const migrated = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${kubeconfig}`], { env: ws.env });

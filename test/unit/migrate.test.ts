@@ -1,6 +1,9 @@
-import { homedir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kubeloginArgs, lineDiff, migrateKubeconfig } from '../../src/migrate/kubeconfig.js';
+import { kubeloginArgs, migrateKubeconfig, unifiedDiff } from '../../src/migrate/kubeconfig.js';
 
 const KUBECONFIG = `# my clusters
 apiVersion: v1
@@ -44,15 +47,17 @@ describe('migrate: the kubeconfig', () => {
       ['oidc', 'kubectl oidc-login get-token', ['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubernetes', '--oidc-use-pkce']],
       ['standalone', '/usr/local/bin/kubectl-oidc_login get-token', ['--oidc-issuer-url=https://other.example', '--oidc-client-id=k8s']],
     ]);
-    const diff = lineDiff(KUBECONFIG, text).split('\n');
-    expect(diff).toEqual([
-      '-       command: kubectl',
-      '+       command: kubectl-oidc',
-      '-       - oidc-login',
-      '-       - --oidc-use-pkce',
-      '+       - --oidc-pkce-method=S256', // a deprecated name translated
-      '-       command: /usr/local/bin/kubectl-oidc_login',
-      '+       command: kubectl-oidc',
+    const changed = unifiedDiff(KUBECONFIG, text, 'config', 'config')
+      .split('\n')
+      .filter((line) => /^[-+](?!--|\+\+)/.test(line));
+    expect(changed).toEqual([
+      '-      command: kubectl',
+      '+      command: kubectl-oidc',
+      '-      - oidc-login',
+      '-      - --oidc-use-pkce',
+      '+      - --oidc-pkce-method=S256', // a deprecated name translated
+      '-      command: /usr/local/bin/kubectl-oidc_login',
+      '+      command: kubectl-oidc',
     ]);
     for (const kept of [
       '# my clusters',
@@ -163,10 +168,94 @@ describe('migrate edits only what belongs to the users it migrates', () => {
     const { text } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
     const small = migrateKubeconfig(KUBECONFIG, 'kubectl-oidc', 'config');
     const before = process.memoryUsage().heapUsed;
-    const diff = lineDiff(input, text);
+    const diff = unifiedDiff(input, text, 'config', 'config');
     // The whole-matrix diff it replaces needed 100,000² cells here.
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
-    expect(diff).toBe(lineDiff(KUBECONFIG, small.text));
+    expect(diff).toBe(unifiedDiff(KUBECONFIG, small.text, 'config', 'config'));
+  });
+});
+
+/** Styles kubectl never writes but people do: aligned comments, flow style, quotes, indented lists, a trailing comment. */
+const HAND_WRITTEN = `apiVersion: v1
+clusters: [{name: prod, cluster: {server: "https://prod.example:6443"}}]
+users:
+  - name: admin-token   # keep me
+    user: {token: abc}
+  - name: oidc
+    user:
+      exec:
+        apiVersion:  client.authentication.k8s.io/v1   # aligned
+        command: 'kubectl'
+        args:
+          - oidc-login     # the plugin
+          - get-token
+          - "--oidc-issuer-url=https://idp.example"
+          - --oidc-client-id=kubernetes
+        interactiveMode: Never    # as it was
+  - name: flow
+    user:
+      exec: {command: kubelogin, args: [get-token, --oidc-issuer-url=https://x, --oidc-client-id=y, --oidc-client-secret=s3cret, "--oidc-extra-scope=a,b"], apiVersion: client.authentication.k8s.io/v1}
+  - name: block-secret
+    user:
+      exec:
+        command: kubelogin
+        args:
+          - get-token
+          - --oidc-issuer-url=https://z
+          - --oidc-client-id=w
+          - --oidc-client-secret=t0p
+          - --oidc-use-pkce
+        interactiveMode: IfAvailable   # trailing
+# end
+`;
+
+describe('migrate is byte-exact outside what it edits', () => {
+  const expected = HAND_WRITTEN.replace("command: 'kubectl'", "command: 'kubectl-oidc'")
+    .replace('          - oidc-login     # the plugin\n', '')
+    .replace(
+      'exec: {command: kubelogin, args: [get-token, --oidc-issuer-url=https://x, --oidc-client-id=y, --oidc-client-secret=s3cret, "--oidc-extra-scope=a,b"], apiVersion: client.authentication.k8s.io/v1}',
+      'exec: {command: kubectl-oidc, args: [get-token, --oidc-issuer-url=https://x, --oidc-client-id=y, --oidc-extra-scope=a, --oidc-extra-scope=b], apiVersion: client.authentication.k8s.io/v1, env: [{name: KUBECTL_OIDC_CLIENT_SECRET, value: s3cret}]}',
+    )
+    .replace('        command: kubelogin\n', '        command: kubectl-oidc\n')
+    .replace('          - --oidc-client-secret=t0p\n          - --oidc-use-pkce\n', '          - --oidc-pkce-method=S256\n')
+    .replace(
+      '        interactiveMode: IfAvailable   # trailing\n',
+      '        interactiveMode: IfAvailable   # trailing\n        env:\n          - name: KUBECTL_OIDC_CLIENT_SECRET\n            value: t0p\n',
+    );
+
+  it('comments and the spaces before them, alignment, quotes, flow style and list indentation stay; only the edits change', () => {
+    const { text, users } = migrateKubeconfig(HAND_WRITTEN, 'kubectl-oidc', 'config');
+    expect(users.map((u) => u.name)).toEqual(['oidc', 'flow', 'block-secret']);
+    expect(text).toBe(expected);
+    expect(text).toContain('  - name: admin-token   # keep me\n');
+  });
+
+  it('with CRLF line ends too', () => {
+    const { text } = migrateKubeconfig(HAND_WRITTEN.replace(/\n/g, '\r\n'), 'kubectl-oidc', 'config');
+    expect(text).toBe(expected.replace(/\n/g, '\r\n'));
+  });
+
+  it("--dry-run's unified diff applies with git apply and gives the migrated file", () => {
+    for (const eol of ['\n', '\r\n']) {
+      const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-diff-'));
+      try {
+        const input = HAND_WRITTEN.replace(/\n/g, eol);
+        const { text } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
+        const diff = unifiedDiff(input, text, 'config', 'config\t(migrated)');
+        expect(diff.split('\n').slice(0, 3)).toEqual([
+          '--- config',
+          '+++ config\t(migrated)',
+          expect.stringMatching(/^@@ -\d+,\d+ \+\d+,\d+ @@$/),
+        ]);
+        writeFileSync(join(dir, 'config'), input);
+        writeFileSync(join(dir, 'change.diff'), diff);
+        execFileSync('git', ['apply', '-p0', '--whitespace=nowarn', 'change.diff'], { cwd: dir, stdio: 'pipe' });
+        expect(readFileSync(join(dir, 'config'), 'utf8')).toBe(text);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    expect(unifiedDiff(HAND_WRITTEN, HAND_WRITTEN, 'config', 'config')).toBe('');
   });
 });
 
