@@ -88,6 +88,8 @@ const realAdapters = async (miss: Miss, execInfo: ExecInfo): Promise<GetTokenAda
     now: Date.now,
     startedAt: performance.timeOrigin,
     interactive,
+    // kubectl says it ran us (KUBERNETES_EXEC_INFO): our parent is that kubectl command; a shell's is not.
+    ...(execInfo.interactive === undefined ? {} : { parent: process.ppid }),
     store,
     missed: miss.store !== undefined,
     lock: (key) =>
@@ -98,7 +100,7 @@ const realAdapters = async (miss: Miss, execInfo: ExecInfo): Promise<GetTokenAda
       }),
     cooldown: {
       read: (key) => readCooldown(dir, key, Date.now()),
-      start: (key, seconds, reason) => startCooldown(dir, key, seconds, reason),
+      start: (key, seconds, reason) => startCooldown(dir, key, seconds, reason, process.ppid),
       clear: (key) => clearCooldown(dir, key),
     },
     idp: () => connect(options, store.persistent, interactive),

@@ -40,6 +40,8 @@ export interface GetTokenAdapters {
   startedAt: number;
   /** Whether a person at a terminal runs this: they may start a new login at once, tools in the background may not. */
   interactive: boolean;
+  /** The kubectl command that ran this process (absent when no kubectl did): it runs the plugin again when a run fails. */
+  parent?: number;
   store: SessionStore;
   /** Whether the caller has just looked in the store and found no fresh token (the cache-hit fast path). */
   missed: boolean;
@@ -72,13 +74,20 @@ const LOGIN_FAILURES = new Set(['timeout', 'interrupted', 'login_failed']);
  */
 const TRANSIENT = new Set(['issuer_unreachable', 'tls', 'keys_unavailable']);
 
-const cooldownError = (cooldown: Cooldown, nowMs: number): PluginError =>
-  new PluginError(
-    'login_cooldown',
-    `the last login for this session failed ${Math.round((nowMs - cooldown.at) / 1000)} s ago (${cooldown.reason}); ` +
-      `not opening another browser tab for ${Math.ceil((cooldown.until - nowMs) / 1000)} s`,
-    'run a kubectl command from a terminal to log in now',
-  );
+const cooldownError = (cooldown: Cooldown, nowMs: number, sameCommand: boolean): PluginError => {
+  const ago = `${Math.round((nowMs - cooldown.at) / 1000)} s ago (${cooldown.reason})`;
+  return sameCommand
+    ? new PluginError(
+        'login_cooldown',
+        `the login this kubectl command asked for ended ${ago}; not starting another for the same command`,
+        'run the kubectl command again to log in',
+      )
+    : new PluginError(
+        'login_cooldown',
+        `the last login for this session failed ${ago}; not opening another browser tab for ${Math.ceil((cooldown.until - nowMs) / 1000)} s`,
+        'run a kubectl command from a terminal to log in now',
+      );
+};
 
 /**
  * Refreshes, or logs in when there is no refresh token or the refresh fails (saying why first, once). Whatever a failed
@@ -193,7 +202,9 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     const coolsDown = cacheable && promptsAPerson;
     const beforeLogin = async (): Promise<void> => {
       const cooldown = coolsDown ? await a.cooldown.read(key) : undefined;
-      if (cooldown && (lock?.waited || !a.interactive)) throw cooldownError(cooldown, a.now());
+      // kubectl runs the plugin a second time when the first fails: that second run is no new request from the person.
+      const sameCommand = a.parent !== undefined && cooldown?.parent === a.parent;
+      if (cooldown && (lock?.waited || !a.interactive || sameCommand)) throw cooldownError(cooldown, a.now(), sameCommand);
     };
 
     let tokens: TokenSet;

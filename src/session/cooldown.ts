@@ -10,6 +10,8 @@ export interface Cooldown {
   until: number;
   reason: string;
   at: number;
+  /** The process that ran the failed login (kubectl): after a failure it runs the plugin again for the same command. */
+  parent?: number;
 }
 
 const fileOf = (dir: string, key: string): string => join(dir, `${key}.cooldown`);
@@ -23,11 +25,11 @@ export const readCooldown = async (dir: string, key: string, nowMs: number): Pro
   }
 };
 
-export const startCooldown = async (dir: string, key: string, seconds: number, reason: string): Promise<void> => {
+export const startCooldown = async (dir: string, key: string, seconds: number, reason: string, parent: number): Promise<void> => {
   if (seconds <= 0) return;
   const at = Date.now();
   await ensureCacheDir(dir);
-  await writeFileAtomic(fileOf(dir, key), JSON.stringify({ until: at + seconds * 1000, reason, at }));
+  await writeFileAtomic(fileOf(dir, key), JSON.stringify({ until: at + seconds * 1000, reason, at, parent }));
 };
 
 export const clearCooldown = async (dir: string, key: string): Promise<void> => {

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BROWSER_DRIVER, REPO_ROOT } from '../support/paths.js';
 import { run } from '../support/run.js';
-import { e2eEnabled } from './requirements.js';
+import { startTerminal } from '../support/terminal.js';
+import { e2eEnabled, tmuxAvailable } from './requirements.js';
 
 const enabled = e2eEnabled();
+const tmux = tmuxAvailable(enabled);
 
 describe.skipIf(!enabled)('npm run demo', () => {
   it('without a display or a browser of its own: the login URL and device code show at once; a login from the URL completes it', async () => {
@@ -40,4 +42,27 @@ describe.skipIf(!enabled)('npm run demo', () => {
     expect(stderr).toContain('the IdP saw 1 login(s) and 1 code exchange(s) for 2 kubectl commands');
     expect(stderr).not.toContain('\x1b['); // a pipe gets no colour
   });
+
+  it.skipIf(!tmux)(
+    'at a terminal, after a login that timed out: no second login for the same kubectl command; the retry command, the IdP kept up',
+    async () => {
+      // KUBECTL_OIDC_AUTHENTICATION_TIMEOUT_SEC reaches the plugin through kubectl: nobody logs in, so the login times out.
+      const environment = 'DISPLAY= WAYLAND_DISPLAY= BROWSER= NO_COLOR=1 KUBECTL_OIDC_AUTHENTICATION_TIMEOUT_SEC=3';
+      const command = `cd '${REPO_ROOT}' && env ${environment} '${process.execPath}' --import tsx scripts/demo.ts --manual`;
+      const terminal = startTerminal(`sh -c "${command}"`, 200, 60);
+      try {
+        await terminal.shows(/Ctrl-C ends the demo/);
+        const screen = terminal.screen();
+        // kubectl ran the plugin twice, as it does after a failure: one login, and a second run that ended at once.
+        expect(screen.match(/^kubectl-oidc: no login completed within 3 s/gm)).toHaveLength(1);
+        expect(screen.match(/not starting another for the same command/g)).toHaveLength(1);
+        expect(screen).toMatch(/The IdP and the API server stay up; retry with\s+\S*kubectl auth whoami --kubeconfig=\S+/);
+        expect(screen).not.toMatch(/second run: uses the cached token/);
+        terminal.keys('C-c');
+        await terminal.ended();
+      } finally {
+        terminal.close();
+      }
+    },
+  );
 });

@@ -11,6 +11,8 @@ import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
 // real store, lock, IdP, browser and kubectl are exercised end to end in test/e2e.
 
 const NOW = 1_800_000_000_000;
+/** The process that runs get-token in these tests (kubectl). */
+const KUBECTL_PID = 4242;
 const jwt = (claims: object): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 const idToken = (expiresInSec: number, sub = 'alice'): string => jwt({ sub, exp: NOW / 1000 + expiresInSec });
 
@@ -63,6 +65,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
     now: () => NOW,
     startedAt: NOW - 1000,
     interactive: setup.interactive ?? false,
+    parent: KUBECTL_PID,
     store,
     missed: setup.missed ?? false,
     lock: async (k) => {
@@ -73,7 +76,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
     },
     cooldown: {
       read: async (k) => cooldowns.get(k),
-      start: async (k, seconds, reason) => void cooldowns.set(k, { until: NOW + seconds * 1000, reason, at: NOW }),
+      start: async (k, seconds, reason) => void cooldowns.set(k, { until: NOW + seconds * 1000, reason, at: NOW, parent: KUBECTL_PID }),
       clear: async (k) => void cooldowns.delete(k),
     },
     idp: async () => {
@@ -304,13 +307,39 @@ describe('get-token decides', () => {
     await expect(runGetToken(waited.options, waited.adapters)).rejects.toMatchObject({ code: 'login_cooldown' });
   });
 
+  it("kubectl's second run of the plugin after a failed login fails at once, even at a terminal; another kubectl logs in", async () => {
+    const cooldown = { until: NOW + 30_000, reason: 'no login completed within 180 s', at: NOW - 2_000, parent: KUBECTL_PID };
+    const again = world({ cooldown, interactive: true });
+    const err = await runGetToken(again.options, again.adapters).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'login_cooldown',
+      message:
+        'the login this kubectl command asked for ended 2 s ago (no login completed within 180 s); not starting another for the same command',
+      hint: 'run the kubectl command again to log in',
+    });
+    expect(again.calls).toEqual(['lock', 'release']);
+    const next = world({ cooldown: { ...cooldown, parent: KUBECTL_PID + 1 }, interactive: true });
+    await runGetToken(next.options, next.adapters);
+    expect(next.calls).toContain('login');
+    // Run by hand from a shell (no kubectl said it ran us): the shell's pid says nothing about a command.
+    const byHand = world({ cooldown, interactive: true });
+    delete byHand.adapters.parent;
+    await runGetToken(byHand.options, byHand.adapters);
+    expect(byHand.calls).toContain('login');
+  });
+
   it('an abandoned browser login starts the cool-down; machine grants never do', async () => {
     const timeout = async (): Promise<TokenSet> => {
       throw new PluginError('timeout', 'no login completed within 180 s');
     };
     const browser = world({ args: ['--login-cooldown=45'], login: timeout });
     await expect(runGetToken(browser.options, browser.adapters)).rejects.toMatchObject({ code: 'timeout' });
-    expect(browser.cooldowns.get(browser.key)).toEqual({ until: NOW + 45_000, reason: 'no login completed within 180 s', at: NOW });
+    expect(browser.cooldowns.get(browser.key)).toEqual({
+      until: NOW + 45_000,
+      reason: 'no login completed within 180 s',
+      at: NOW,
+      parent: KUBECTL_PID,
+    });
     expect(browser.calls.at(-1)).toBe('release');
     const machine = world({ args: ['--grant-type=client-credentials'], login: timeout });
     await expect(runGetToken(machine.options, machine.adapters)).rejects.toMatchObject({ code: 'timeout' });
