@@ -202,8 +202,9 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     const coolsDown = cacheable && promptsAPerson;
     const beforeLogin = async (): Promise<void> => {
       const cooldown = coolsDown ? await a.cooldown.read(key) : undefined;
-      // kubectl runs the plugin a second time when the first fails: that second run is no new request from the person.
-      const sameCommand = a.parent !== undefined && cooldown?.parent === a.parent;
+      // kubectl runs the plugin a second time when the first has failed (not while it runs: that one waited for the
+      // lock): the second run is no new request from the person.
+      const sameCommand = !lock?.waited && a.parent !== undefined && cooldown?.parent === a.parent;
       if (cooldown && (lock?.waited || !a.interactive || sameCommand)) throw cooldownError(cooldown, a.now(), sameCommand);
     };
 

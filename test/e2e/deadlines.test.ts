@@ -78,19 +78,18 @@ describe.skipIf(!enabled).concurrent('a deadline on every request to the IdP (a 
       expect(result.stderr).not.toContain('open this URL');
     }));
 
-  it('the code exchange, over SSH where the device flow runs beside the loopback login: ends within the deadline + 5 s', () =>
+  it('the code exchange, over SSH where the device flow runs beside the loopback login: ends at its deadline, not the login timeout', () =>
     fronted(async (stack, ws) => {
       stack.front.setQuirks({ stall: ['authorization_code'] });
       const noBrowser = { DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22', SSH_TTY: '' };
-      const args = ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')).concat('-v');
+      // The device flow would poll until the login timeout, far beyond the test's: only the race ending ends the run.
+      const args = ws.pluginArgs.filter((a) => !a.startsWith('--browser-command')).concat('-v', '--authentication-timeout-sec=3600');
       const plugin = start(PLUGIN_BIN, args, { ...ws.env, ...noBrowser });
       await plugin.waitForStderr(/or open (https:\/\/\S+)/); // the device flow is polling
       const [, authUrl] = await plugin.waitForStderr(/which leads to\n\n {4}(https:\/\/\S+\/auth\?\S+)/);
       const driver = run(process.execPath, [BROWSER_DRIVER, authUrl!], { env: { ...process.env, DRIVER_LOGIN: 'olga' } });
       await plugin.waitForStderr(/exchanging the code/);
-      const exchanging = performance.now();
       const code = await plugin.exited;
-      const seconds = (performance.now() - exchanging) / 1000;
       await driver;
       expect(code).toBe(1);
       const said = plugin
@@ -98,7 +97,6 @@ describe.skipIf(!enabled).concurrent('a deadline on every request to the IdP (a 
         .split('\n')
         .filter((line) => /^kubectl-oidc: (?!\[debug\])/.test(line));
       expect(said.at(-1)).toMatch(stalledLine(stack, 'the token request (authorization_code grant)'));
-      expect(seconds).toBeLessThan(TIMEOUT_SEC + 5);
       expect(ws.sessionFiles()).toEqual([]);
     }));
 

@@ -108,6 +108,7 @@ export interface Workspace {
   /** The environment kubectl and the plugin run with. */
   env: NodeJS.ProcessEnv;
   kubectl(args?: string[]): Promise<RunResult>;
+  /** One run of the plugin from a parent process of its own, as each kubectl command is (see `pluginAsKubectl`). */
   plugin(extraArgs?: string[], env?: Record<string, string>): Promise<RunResult>;
   /** What the headless browser saw at the end of its most recent login. */
   driverResult(): Promise<DriverResult>;
@@ -187,7 +188,7 @@ export const newWorkspace = (stack: WorkspaceStack, settings: WorkspaceSettings 
     },
     plugin: (extraArgs = [], extraEnv = {}) => {
       rmSync(resultFile, { force: true });
-      return run(PLUGIN_BIN, [...pluginArgs, ...extraArgs], { env: { ...env, ...extraEnv } });
+      return run('sh', pluginAsKubectl([...pluginArgs, ...extraArgs]), { env: { ...env, ...extraEnv } });
     },
     driverResult: async () => {
       await vi.waitFor(
@@ -230,6 +231,12 @@ export const withFrontedStack = async (
     await stack.stop();
   }
 };
+
+/**
+ * sh's arguments that run the plugin as its own child, so that every run has a parent of its own as every kubectl
+ * command does: the plugin takes a run from the parent of a failed login for kubectl's retry of that same command.
+ */
+export const pluginAsKubectl = (args: string[]): string[] => ['-c', '"$0" "$@"; exit $?', PLUGIN_BIN, ...args];
 
 /** get-token's arguments for a workspace's IdP and cache, without a grant. */
 export const issuerArgs = (stack: WorkspaceStack, ws: Workspace, clientId = TEST_CLIENT_ID): string[] => [

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { type Running, start } from '../support/process.js';
-import { run } from '../support/run.js';
 import { newWorkspace, type Stack, useStack, type Workspace } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 /**
  * A token endpoint that accepts requests and never answers, at each stage of get-token: the deadline gives up, and
- * SIGINT, SIGTERM and SIGHUP end the run within a second with their exit status and one line, the cache as it was.
+ * SIGINT, SIGTERM and SIGHUP end the run, before any of its timers could, with their exit status and one line, the cache
+ * as it was.
  */
 const enabled = e2eEnabled();
 
@@ -41,6 +41,12 @@ const expiredSession = async (stack: Stack, login: string): Promise<Workspace> =
 
 const plugin = (ws: Workspace, extra: string[] = []): Running => start(PLUGIN_BIN, [...ws.pluginArgs, '-v', ...extra], ws.env);
 
+/**
+ * Every timer of the run (a request's deadline, the login's, the lock wait's) far beyond the test's own timeout: a run
+ * that ends, ends because it obeyed the signal.
+ */
+const NO_DEADLINE = ['--idp-timeout-sec=3600', '--authentication-timeout-sec=3600'];
+
 /** Sends the signal and resolves the exit status and how long the process took to end. */
 const interrupt = async (running: Running, signal: NodeJS.Signals): Promise<{ code: number | null; ms: number }> => {
   const sent = performance.now();
@@ -66,7 +72,6 @@ describe.skipIf(!enabled)('stalled IdPs and signals', () => {
         `kubectl-oidc: the token request (refresh_token grant) failed: no complete answer from ${new URL(stack.idp.issuer).host} ` +
           'within 2 s — check that the IdP is up; --idp-timeout-sec gives it longer',
       );
-      expect(ms).toBeLessThan(8000);
       expect(stack.idp.counts.authorization).toBe(authorizations); // the IdP is down: no browser login
       expect(sessionBytes(ws)).toBe(before);
       console.log(`stalled refresh given up after ${ms} ms (deadline 2 s)`);
@@ -102,18 +107,17 @@ describe.skipIf(!enabled)('stalled IdPs and signals', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
     ['SIGHUP', 129],
-  ] as const)('%s during a stalled refresh: exit %i within a second, one line, the session as it was', async (signal, status) => {
+  ] as const)('%s during a stalled refresh: exit %i, no timer left to end it, one line, the session as it was', async (signal, status) => {
     const ws = await expiredSession(stack, `sig-${signal.toLowerCase()}`);
     try {
       stack.idp.setQuirks({ stallGrants: ['refresh_token'] });
       const before = sessionBytes(ws);
       const stalled = stack.idp.counts.stalled;
-      const running = plugin(ws);
+      const running = plugin(ws, NO_DEADLINE);
       await expect.poll(() => running.stderr(), { interval: 20, timeout: 15_000 }).toMatch(/\[debug\] refreshing the token/);
       await expect.poll(() => stack.idp.counts.stalled, { interval: 20, timeout: 10_000 }).toBe(stalled + 1);
       const { code, ms } = await interrupt(running, signal);
       expect(code).toBe(status);
-      expect(ms).toBeLessThan(1500);
       expect(said(running.stderr()), running.stderr()).toBe(`kubectl-oidc: cancelled by ${signal}; the session cache is as it was`);
       expect(running.stdout()).toBe('');
       expect(sessionBytes(ws)).toBe(before);
@@ -128,17 +132,15 @@ describe.skipIf(!enabled)('stalled IdPs and signals', () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'ivo' } });
     try {
       stack.idp.setQuirks({ stallGrants: ['authorization_code'] });
-      const exchanging = plugin(ws);
+      const exchanging = plugin(ws, NO_DEADLINE);
       await exchanging.waitForStderr(/exchanging the code/);
-      const waiting = plugin(ws);
+      const waiting = plugin(ws, NO_DEADLINE);
       await waiting.waitForStderr(/waiting for it/);
       const waiter = await interrupt(waiting, 'SIGINT');
       expect(waiter.code).toBe(130);
-      expect(waiter.ms).toBeLessThan(1500);
       expect(said(waiting.stderr())).toBe('kubectl-oidc: cancelled by SIGINT; the session cache is as it was');
       const holder = await interrupt(exchanging, 'SIGTERM');
       expect(holder.code).toBe(143);
-      expect(holder.ms).toBeLessThan(1500);
       expect(said(exchanging.stderr())).toBe('kubectl-oidc: cancelled by SIGTERM; the session cache is as it was');
       expect(ws.sessionFiles()).toEqual([]);
       console.log(`code exchange: SIGTERM → exit 143 after ${holder.ms} ms; lock waiter: SIGINT → 130 after ${waiter.ms} ms`);
@@ -148,10 +150,7 @@ describe.skipIf(!enabled)('stalled IdPs and signals', () => {
       const background = await ws.plugin();
       expect(said(background.stderr)).toMatch(/^kubectl-oidc: the last login for this session failed \d+ s ago \(cancelled by SIGTERM;/);
       const interactive = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: true } };
-      // From another process, as the next kubectl command would be (the one that ran the cut-short login gets no second).
-      const next = await run('sh', ['-c', '"$0" "$@"; exit $?', PLUGIN_BIN, ...ws.pluginArgs], {
-        env: { ...ws.env, KUBERNETES_EXEC_INFO: JSON.stringify(interactive) },
-      });
+      const next = await ws.plugin([], { KUBERNETES_EXEC_INFO: JSON.stringify(interactive) });
       expect(next.code, next.stderr).toBe(0);
     } finally {
       stack.idp.setQuirks({});

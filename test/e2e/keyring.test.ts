@@ -95,7 +95,10 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
   it('a keychain that never answers: 2 s, one line and exit 1 without a terminal; a login without caching with one', async () => {
     // A session bus that accepts the connection and then says nothing, like a keyring waiting for its unlock prompt.
     const socketPath = join(mkdtempSync(join(tmpdir(), 'kubectl-oidc-bus-')), 'bus');
-    const silentBus = createServer(() => undefined);
+    let connections = 0;
+    const silentBus = createServer(() => {
+      connections++;
+    });
     await new Promise<void>((resolve) => silentBus.listen(socketPath, resolve));
     const ws = newWorkspace(stack, { env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${socketPath}` }, driverEnv: { DRIVER_LOGIN: 'ken' } });
     try {
@@ -106,7 +109,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(background.stderr.trimEnd().split('\n').at(-1)).toMatch(
         /^kubectl-oidc: the OS keychain did not answer within 2 s \(locked, or waiting for an unlock prompt\); the sealed sessions/,
       );
-      expect(ms).toBeLessThan(6000); // the keychain's 2 s, asked once, and a process start on a machine busy with the suite
+      expect(connections).toBe(1); // asked once: one 2 s wait, not one per attempt
       const person = await ws.plugin([], { KUBERNETES_EXEC_INFO: INTERACTIVE });
       expect(person.code, person.stderr).toBe(0);
       expect(person.stderr).toContain('logging in, without caching this token');
@@ -145,8 +148,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       expect(background.stderr.trimEnd().split('\n').at(-1)).toMatch(
         /^kubectl-oidc: the OS keychain is locked; the sealed sessions in \S+ are left as they are — unlock the keyring/,
       );
-      // One D-Bus round trip decides it (582–887 ms alone); the bound leaves room for a machine busy with the suite.
-      expect(ms).toBeLessThan(4000);
+      // The keychain's answer decided it (one D-Bus round trip), not the 2 s timer: that would say "did not answer".
       expect(stack.idp.counts.authorization).toBe(authorizations);
       const person = await ws.plugin([], { KUBERNETES_EXEC_INFO: INTERACTIVE });
       expect(person.code, person.stderr).toBe(0);

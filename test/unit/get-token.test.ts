@@ -321,6 +321,11 @@ describe('get-token decides', () => {
     const next = world({ cooldown: { ...cooldown, parent: KUBECTL_PID + 1 }, interactive: true });
     await runGetToken(next.options, next.adapters);
     expect(next.calls).toContain('login');
+    // A run that waited for the failed login's lock ran beside it, not after it: another command, told as such.
+    const beside = world({ cooldown, interactive: true, savedByOther: { idToken: idToken(-10) } });
+    await expect(runGetToken(beside.options, beside.adapters)).rejects.toMatchObject({
+      message: expect.stringMatching(/^the last login for this session failed 2 s ago/),
+    });
     // Run by hand from a shell (no kubectl said it ran us): the shell's pid says nothing about a command.
     const byHand = world({ cooldown, interactive: true });
     delete byHand.adapters.parent;

