@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { oneLine } from '../errors.js';
 import { isVerbose } from '../log.js';
+import { COMMANDS, type CommandName, isCommand } from '../options/commands.js';
 import { complete, formatCompletion } from '../options/completion.js';
 import { registerCompletion } from './completion.js';
 import { registerGetToken } from './get-token.js';
@@ -23,13 +24,13 @@ const registerVersion = (program: Command): void => {
     });
 };
 
-const COMMANDS: Record<string, (program: Command) => void> = {
+const REGISTER: Record<CommandName, (program: Command) => void> = {
   'get-token': registerGetToken,
+  setup: registerSetup,
   logout: registerLogout,
   clean: registerClean,
-  migrate: registerMigrate,
-  setup: registerSetup,
   status: registerStatus,
+  migrate: registerMigrate,
   completion: registerCompletion,
   version: registerVersion,
 };
@@ -48,9 +49,8 @@ const buildProgram = (commandName: string | undefined): Command => {
     })
     .configureHelp(helpConfiguration);
 
-  const only = commandName ? COMMANDS[commandName] : undefined;
-  if (only) only(program);
-  else for (const register of new Set(Object.values(COMMANDS))) register(program);
+  if (isCommand(commandName)) REGISTER[commandName](program);
+  else for (const name of Object.keys(COMMANDS) as CommandName[]) REGISTER[name](program);
   return program;
 };
 

@@ -1,15 +1,6 @@
-import { type Command, type Row, rowsOf } from './table.js';
+import { COMMANDS, isCommand } from './commands.js';
+import { type Row, rowsOf } from './table.js';
 
-/** The commands, as typed, and the option rows each takes (clean takes logout's). */
-const COMMANDS: Record<string, Command | 'completion'> = {
-  'get-token': 'get-token',
-  setup: 'setup',
-  logout: 'logout',
-  clean: 'logout',
-  status: 'status',
-  migrate: 'migrate',
-  completion: 'completion',
-};
 export const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
 export type Shell = (typeof SHELLS)[number];
 
@@ -38,9 +29,10 @@ export const complete = (words: readonly string[]): Completion => {
   const partial = words.at(-1) ?? '';
   const starting = (list: readonly string[]): string[] => list.filter((candidate) => candidate.startsWith(partial));
   if (words.length <= 1) return { candidates: starting(Object.keys(COMMANDS)), directive: NO_FILES };
-  const command = COMMANDS[words[0]!];
+  const typed = words[0];
+  if (typed === 'completion') return { candidates: words.length === 2 ? starting(SHELLS) : [], directive: NO_FILES };
+  const command = isCommand(typed) ? COMMANDS[typed] : undefined;
   if (!command) return { candidates: [], directive: NO_FILES };
-  if (command === 'completion') return { candidates: words.length === 2 ? starting(SHELLS) : [], directive: NO_FILES };
   const rows = rowsOf(command);
   const byName = new Map(rows.map((row) => [`--${row.name}`, row]));
 
