@@ -157,3 +157,28 @@ await build({ ...cjs, entryPoints: ['src/launcher/install.ts'], outfile: 'dist/i
 
 const twice = Object.keys(rest.metafile.inputs).filter((input) => held.has(resolve(root, input)));
 if (twice.length > 0) throw new Error(`modules bundled twice: ${twice.map((input) => relative(root, input)).join(', ')}`);
+
+// 5. Budgets for what each run loads, the cache hit first: a stray import on the hit path fails the build here, with the
+//    figures (npm test builds, so CI checks them). Raise a budget only with the bench's word that the hit stays fast.
+const KIB = 1024;
+const BUDGETS = [
+  { file: 'hit.cjs', bytes: 26 * KIB, requires: ['node:fs', 'node:path'] }, // served by Node before anything else
+  { file: 'kubectl-oidc.cjs', bytes: 26 * KIB }, // the rest of the disk hit
+  { file: 'keyring.cjs', bytes: 20 * KIB }, // what a keyring hit adds
+  { file: 'cli.js', bytes: 64 * KIB },
+];
+const over = [];
+for (const { file, bytes, requires } of BUDGETS) {
+  const text = readFileSync(resolve(root, 'dist', file), 'utf8');
+  const size = Buffer.byteLength(text);
+  const loaded = [...new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]))].sort();
+  const stray = requires ? loaded.filter((module) => !requires.includes(module)) : [];
+  const line = `dist/${file}: ${(size / KIB).toFixed(1)} KiB of ${bytes / KIB} KiB${requires ? `; requires ${loaded.join(', ')}` : ''}`;
+  console.log(line);
+  if (size > bytes || stray.length > 0)
+    over.push(`${line}${stray.length > 0 ? ` (not allowed on the hit path: ${stray.join(', ')})` : ''}`);
+}
+if (over.length > 0) {
+  console.error(`build outputs over budget:\n${over.join('\n')}`);
+  process.exit(1);
+}
