@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { kubeconfigOptionsOf } from '../options/parse.js';
-import { homeDir } from '../options/table.js';
+import { expandHome, kubeCacheDir } from '../options/table.js';
 import { jwtClaims } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
 import { sessionKey } from '../session/key.js';
@@ -10,8 +10,7 @@ import { openStore } from '../session/open-store.js';
 /** kubelogin's token cache directory for these get-token arguments: its --token-cache-dir, else its default. */
 const kubeloginCacheDir = (args: string[]): string => {
   const given = args.find((arg) => arg.startsWith('--token-cache-dir='))?.slice('--token-cache-dir='.length);
-  const dir = given ?? join(process.env.KUBECACHEDIR || join(homeDir(), '.kube', 'cache'), 'oidc-login');
-  return dir.startsWith('~/') ? join(homeDir(), dir.slice(2)) : dir;
+  return given ? expandHome(given) : kubeCacheDir('oidc-login');
 };
 
 interface CachedTokens {

@@ -86,11 +86,14 @@ export const expandHome = (path: string, env: NodeJS.ProcessEnv = process.env): 
   path === '~' ? homeDir(env) : path.startsWith('~/') ? join(homeDir(env), path.slice(2)) : path;
 
 /**
- * The default token cache directory, for the sessions and for every hit reader alike (without HOME, or on Windows,
- * the account's home directory, as kubectl's).
+ * A plugin's directory in kubectl's cache, $KUBECACHEDIR else ~/.kube/cache (without HOME, or on Windows, the account's
+ * home directory, as kubectl's): ours by default, kubelogin's (oidc-login) for migrate.
  */
-export const defaultCacheDir = (env: NodeJS.ProcessEnv = process.env): string =>
-  join(env.KUBECACHEDIR || join(homeDir(env), '.kube', 'cache'), 'kubectl-oidc');
+export const kubeCacheDir = (plugin: string, env: NodeJS.ProcessEnv = process.env): string =>
+  join(env.KUBECACHEDIR || join(homeDir(env), '.kube', 'cache'), plugin);
+
+/** The default token cache directory, for the sessions and for every hit reader alike. */
+export const defaultCacheDir = (env: NodeJS.ProcessEnv = process.env): string => kubeCacheDir('kubectl-oidc', env);
 
 /**
  * kubelogin's logging flags (klog's), which kubeconfigs written for it may carry: accepted by the commands that name a
