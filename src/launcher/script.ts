@@ -7,6 +7,7 @@ import {
   SECRET_ENVIRONMENT,
   SECRET_FLAGS,
   SEPARATOR,
+  UNJUDGED,
 } from './signature.js';
 
 /** The compiled executable's name beside the launcher in a release archive (Linux and macOS). */
@@ -24,7 +25,7 @@ const resolveSelf = `  self=$0
  * The installed `kubectl-oidc` on Linux and macOS: a POSIX sh script (dash, bash --posix, macOS /bin/sh) that answers a
  * cache hit from the session's hit file with builtins, `date +%s` and `ls -ln`, and execs the full program (Node, or
  * the compiled executable beside it in a release archive) for anything else. A hit means: `get-token`, arguments and environment byte for byte those the file was written for (secrets blanked),
- * nothing it cannot judge (-v, --force-refresh, --help), a regular file we own, exactly 0600 (no ACL), of exactly six
+ * nothing it cannot judge (UNJUDGED: -v, --force-refresh, --help), a regular file we own, exactly 0600 (no ACL), of exactly six
  * lines, a credential still fresh (an expiry of 1 to 12 digits), an apiVersion it has. Node's reader
  * (credential/node-hit.ts) keeps the same contract; test/e2e/hit-readers.test.ts holds both to one table of cases.
  */
@@ -52,7 +53,7 @@ dir=
 want=
 secret=
 for arg do
-  case $arg in -v|-v[0-9]*|-v=*|--v|--v=*|--force-refresh|-h|--help) full_path "$@" ;; esac
+  case $arg in ${UNJUDGED.join('|')}) full_path "$@" ;; esac
   if [ -n "$want" ]; then dir=$arg; want=; fi
   case $arg in --token-cache-dir=*) dir=\${arg#--token-cache-dir=} ;; --token-cache-dir) want=1 ;; esac
   if [ -n "$secret" ]; then arg=; secret=; fi

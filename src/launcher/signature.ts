@@ -39,8 +39,24 @@ export const hitDir = (storage: string, cacheDir: string, env: NodeJS.ProcessEnv
 /** Joins the fields of a signature: the ASCII unit separator, which no flag or path contains in practice. */
 export const SEPARATOR = '\x1f';
 
-/** Arguments that ask for more than a cached credential (debug lines, help, a new token): never answered from a hit. */
-export const isUnjudged = (arg: string): boolean => /^(-v|--?v=.*|--v|-v\d+|--force-refresh|-h|--help)$/.test(arg);
+/**
+ * Arguments that ask for more than a cached credential (debug lines, help, a new token), never answered from a hit: as
+ * sh case patterns, which the launcher uses as they are, from the option table's rows handed over to commander or that
+ * never hit (with klog's -v2 and -v=2 forms), and help.
+ */
+export const UNJUDGED: readonly string[] = [
+  ...GET_TOKEN_ROWS.filter((row) => row.handOff || row.neverHit).flatMap((row) => [
+    ...(row.kind === 'boolean' ? [`--${row.name}`] : [`--${row.name}`, `--${row.name}=*`]),
+    ...(row.short ? [`-${row.short}`, `-${row.short}=*`, `-${row.short}[0-9]*`] : []),
+  ]),
+  '-h',
+  '--help',
+];
+/** The patterns as a regular expression: `*` any text, `[0-9]` a digit, the rest as written. */
+const fromGlob = (glob: string): string =>
+  glob.replace(/\[0-9\]|\*|[.+?^${}()|\\]/g, (part) => (part === '*' ? '.*' : part === '[0-9]' ? '\\d' : `\\${part}`));
+const UNJUDGED_PATTERN = new RegExp(`^(?:${UNJUDGED.map(fromGlob).join('|')})$`);
+export const isUnjudged = (arg: string): boolean => UNJUDGED_PATTERN.test(arg);
 
 /** The environment's --force-refresh: its variable set to anything but a word for false. */
 export const FORCE_REFRESH_VARIABLE = envName('force-refresh');

@@ -62,6 +62,8 @@ export interface Row {
   readonly listenAddresses?: boolean;
   /** Reading it (-v) is left to commander: the cache-hit parser hands the whole command line over. */
   readonly handOff?: boolean;
+  /** Asks for more than a cached credential (--force-refresh): no hit reader answers a run that has it. */
+  readonly neverHit?: true;
   /** A file or directory: `~` and `~/…` stand for the home directory, as in kubelogin (kubeconfigs carry `~/.kube/…`). */
   readonly path?: true;
   /**
@@ -659,6 +661,7 @@ export const OPTION_TABLE = [
     key: 'forceRefresh',
     description: 'ignore a valid cached token and refresh or log in',
     kubeconfig: false,
+    neverHit: true,
   },
   {
     name: 'v',
