@@ -82,13 +82,13 @@ describe.skipIf(!enabled)('network settings', () => {
     }
   });
 
-  it('says which ports it tried when none is free', async () => {
+  it('says which ports it tried when none is free (the browser login: auto would use the device flow instead)', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as AddressInfo).port;
     const ws = newWorkspace(stack, { extraArgs: [`--listen-address=127.0.0.1:${port}`] });
     try {
-      const args = ws.pluginArgs.filter((a) => a !== '--listen-address=127.0.0.1:0');
+      const args = ws.pluginArgs.filter((a) => a !== '--listen-address=127.0.0.1:0').concat('--grant-type=authcode');
       const result = await run(PLUGIN_BIN, args);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
