@@ -1,4 +1,4 @@
-import { type Miss, serveFromCache } from '../credential/cache-hit.js';
+import { cacheAdapters, type Miss, serveFromCache } from '../credential/cache-hit.js';
 import { parseExecInfo } from '../credential/exec-credential.js';
 import { fastParseGetToken } from '../options/parse.js';
 
@@ -11,7 +11,7 @@ export const fastGetToken = async (args: string[]): Promise<'served' | Miss | un
   if (!options) return undefined;
   try {
     const run = { args: ['get-token', ...args], env: process.env };
-    return await serveFromCache(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), run);
+    return await serveFromCache(options, run, cacheAdapters(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), run));
   } catch {
     return undefined;
   }

@@ -44,25 +44,43 @@ export interface Miss {
   locked?: PluginError;
 }
 
+/** What serving from the cache needs from the world: a clock, the store, stdout and the hit file. */
+export interface CacheAdapters {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  openStore(): Promise<SessionStore>;
+  print(token: CredentialToken, nowSec: number): void;
+  /** Writes the session's hit file again (best effort). */
+  restoreHit(store: SessionStore, key: string, token: CredentialToken): Promise<void>;
+}
+
 /**
  * Prints a fresh cached token, if there is one: no lock, no network. Otherwise answers the miss. A session that has no
  * hit file gets one for this run, so that the next run skips the store (and the keychain) again.
  */
-export const serveFromCache = async (options: GetTokenOptions, execInfo: ExecInfo, run: Invocation): Promise<'served' | Miss> => {
+export const serveFromCache = async (options: GetTokenOptions, run: Invocation, a: CacheAdapters): Promise<'served' | Miss> => {
   if (options.forceRefresh) return { options, run };
   let store: SessionStore;
   try {
-    store = await openStore(options.cache);
+    store = await a.openStore();
   } catch (err) {
     if (err instanceof PluginError && err.code === 'keychain_locked') return { options, run, locked: err };
     throw err;
   }
-  const now = Date.now() / 1000;
+  const now = a.now() / 1000;
   const key = sessionKey(options);
   const hit = freshToken(await store.load(key), options, now);
   if (!hit) return { options, run, store };
   debug(`using the cached token (${store.name} storage)`);
-  printCredential(options, execInfo, hit, now);
-  await restoreHit(options, store, key, hit, run).catch((err: unknown) => debug(`no hit file: ${String(err)}`));
+  a.print(hit, now);
+  await a.restoreHit(store, key, hit).catch((err: unknown) => debug(`no hit file: ${String(err)}`));
   return 'served';
 };
+
+/** The real clock, store, stdout and hit file. */
+export const cacheAdapters = (options: GetTokenOptions, execInfo: ExecInfo, run: Invocation): CacheAdapters => ({
+  now: Date.now,
+  openStore: () => openStore(options.cache),
+  print: (token, nowSec) => printCredential(options, execInfo, token, nowSec),
+  restoreHit: (store, key, token) => restoreHit(options, store, key, token, run),
+});
