@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeHitFiles, writeHitFile } from '../launcher/hit-file.js';
 import { argsSignature, envSignature, forcedByEnvironment, hitDir } from '../launcher/signature.js';
-import type { GetTokenOptions } from '../options/types.js';
+import type { GetTokenOptions, Storage } from '../options/types.js';
 import { type CredentialToken, credentialToken, marginFor } from '../session/expiry.js';
 import type { SessionStore } from '../session/tokens.js';
 import { API_VERSION_V1, API_VERSION_V1BETA1, formatExecCredential } from './exec-credential.js';
@@ -17,7 +17,7 @@ export interface Invocation {
 /** Writes (or replaces) the session's hit file for this run: what the launcher prints, and until when. */
 export const publishHit = async (
   options: GetTokenOptions,
-  storage: string,
+  storage: Storage,
   key: string,
   token: CredentialToken,
   run: Invocation,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { envName, rowsOf } from '../options/table.js';
+import type { Storage } from '../options/types.js';
 
 /** The first line of a hit file: a file in another format is never served. */
 export const HIT_FORMAT = 'kubectl-oidc-hit 2';
@@ -30,7 +31,7 @@ export const SECRET_ENVIRONMENT: readonly string[] = SECRET_ROWS.filter((row) =>
  * Where a session's hit file lives, so that caching stays as safe as the storage chosen: beside the session files for
  * disk storage; for keyring storage only on the per-user tmpfs ($XDG_RUNTIME_DIR, gone at logout), else nowhere.
  */
-export const hitDir = (storage: string, cacheDir: string, env: NodeJS.ProcessEnv): string | undefined => {
+export const hitDir = (storage: Storage, cacheDir: string, env: NodeJS.ProcessEnv): string | undefined => {
   if (storage === 'disk') return cacheDir;
   if (storage === 'none' || !env.XDG_RUNTIME_DIR) return undefined;
   return join(env.XDG_RUNTIME_DIR, 'kubectl-oidc');

@@ -39,6 +39,8 @@ export type OptionsOf<G extends Group, C extends Command = 'get-token'> = Simpli
 export type ProviderOptions = OptionsOf<'provider'>;
 export type LoginOptions = OptionsOf<'login'>;
 export type CacheOptions = OptionsOf<'cache'>;
+/** Where sessions are kept: --token-cache-storage's choices, `auto` being keyring's other name. */
+export type Storage = Exclude<CacheOptions['tokenCacheStorage'], 'auto'>;
 
 export type GetTokenOptions = Simplify<{ provider: ProviderOptions; login: LoginOptions; cache: CacheOptions } & OptionsOf<'run'>>;
 

@@ -1,3 +1,4 @@
+import type { Storage } from '../options/types.js';
 /** What a session holds. Times are seconds since the epoch. */
 export interface TokenSet {
   idToken?: string;
@@ -25,12 +26,12 @@ export interface SessionInfo {
 export interface StoredSession {
   key: string;
   info: SessionInfo;
-  storage: string;
+  storage: Storage;
 }
 
 /** Where sessions live (encrypted file with its key in the OS keychain, plain 0600 file, nowhere). Never touches the network. */
 export interface SessionStore {
-  readonly name: string;
+  readonly name: Storage;
   /** Whether sessions outlive the process, and so whether processes must coordinate through a lock. */
   readonly persistent: boolean;
   load(key: string): Promise<TokenSet | undefined>;

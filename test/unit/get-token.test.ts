@@ -51,7 +51,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
   const said: string[] = [];
   const calls: string[] = [];
   const store: SessionStore = {
-    name: 'memory',
+    name: 'disk',
     persistent: setup.persistent ?? true,
     load: async (k) => saved.get(k),
     save: async (k, tokens) => {
