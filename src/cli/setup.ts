@@ -23,7 +23,7 @@ export const registerSetup = (program: Command): void => {
     const options = { getToken: getTokenOptionsOf(groups), apiserver: groups.apiserver, ...groups.setup } as SetupOptions;
     setVerbosity(options.getToken.verbose);
     setColor(!options.getToken.noColor);
-    const { setup } = await import('../diagnose/setup.js');
+    const { setup } = await import('../setup/setup.js');
     const { report, failure } = await setup(options);
     printReport(colorOn(process.stdout) ? paintMarks(report) : report);
     if (failure) throw failure;

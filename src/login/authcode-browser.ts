@@ -1,8 +1,8 @@
 import { PluginError } from '../errors.js';
 import { debug } from '../log.js';
 import { type LoopbackServer, startLoopbackServer } from '../loopback/server.js';
+import { exchangeCode, preflightAuthorization, prepareAuthorization } from '../oidc/authorization-code.js';
 import type { Provider } from '../oidc/provider.js';
-import { exchangeCode, preflightAuthorization, prepareAuthorization } from '../oidc/tokens.js';
 import type { LoginOptions } from '../options/types.js';
 import { jwtClaims } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';

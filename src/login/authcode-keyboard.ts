@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { PluginError } from '../errors.js';
+import { exchangeCode, prepareAuthorization } from '../oidc/authorization-code.js';
 import type { Provider } from '../oidc/provider.js';
-import { exchangeCode, prepareAuthorization } from '../oidc/tokens.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';

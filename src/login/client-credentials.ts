@@ -1,5 +1,5 @@
+import { clientCredentials } from '../oidc/client-credentials.js';
 import type { Provider } from '../oidc/provider.js';
-import { clientCredentials } from '../oidc/tokens.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { resolvePassword } from './password.js';

@@ -1,6 +1,6 @@
 import { emphasis, info } from '../log.js';
+import { pollDeviceAuthorization, startDeviceAuthorization } from '../oidc/device-authorization.js';
 import type { Provider } from '../oidc/provider.js';
-import { pollDeviceAuthorization, startDeviceAuthorization } from '../oidc/tokens.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';

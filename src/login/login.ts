@@ -1,6 +1,6 @@
 import { PluginError } from '../errors.js';
+import { passwordGrant } from '../oidc/password.js';
 import type { Provider } from '../oidc/provider.js';
-import { passwordGrant } from '../oidc/tokens.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { loginWithBrowser } from './authcode-browser.js';

@@ -1,6 +1,6 @@
 import { PluginError } from '../errors.js';
 import type { Provider } from '../oidc/provider.js';
-import { tokenExchange } from '../oidc/tokens.js';
+import { tokenExchange } from '../oidc/token-exchange.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 

@@ -3,8 +3,7 @@ import { jwtExpiry } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
 import { clientAuthenticator, isSecretMethod } from './client-auth.js';
 import type { Provider } from './provider.js';
-import { authenticated, tokenRequest, toTokenSet } from './token-request.js';
-import { scopeOf } from './tokens.js';
+import { authenticated, scopeOf, tokenRequest, toTokenSet } from './token-request.js';
 import { AnswerRejected, verifiedTokens } from './verify.js';
 
 /** Keeps a refresh token the IdP just rotated, before anything else is done with its answer. */

@@ -7,6 +7,9 @@ import { failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
 import { verifiedTokens } from './verify.js';
 
+/** The scope of a request: openid and the extra scopes, each once. */
+export const scopeOf = (extraScopes: string[]): string => [...new Set(['openid', ...extraScopes])].join(' ');
+
 /** A token endpoint answer as a session's tokens; the refresh token is kept when the IdP does not rotate it. */
 export const toTokenSet = (response: client.TokenEndpointResponse, previous?: TokenSet): TokenSet => {
   const tokens: TokenSet = {};

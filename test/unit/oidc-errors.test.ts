@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginError } from '../../src/errors.js';
+import { pollDeviceAuthorization } from '../../src/oidc/device-authorization.js';
 import { documentFetch } from '../../src/oidc/documents.js';
 import { redact } from '../../src/oidc/failed-answer.js';
 import { inspectIssuer } from '../../src/oidc/inspect.js';
 import { discover, type Provider } from '../../src/oidc/provider.js';
 import { refresh } from '../../src/oidc/refresh.js';
-import { pollDeviceAuthorization } from '../../src/oidc/tokens.js';
 import type { ProviderOptions } from '../../src/options/types.js';
 import { makeCertificates, type TestCertificates } from '../support/certs.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../src/cli/report.js';
 import { formatError, PluginError } from '../../src/errors.js';
-import { scopeOf, usesPkce } from '../../src/oidc/tokens.js';
+import { usesPkce } from '../../src/oidc/authorization-code.js';
+import { scopeOf } from '../../src/oidc/token-request.js';
 
 describe('PKCE and scopes', () => {
   it('uses S256 unless disabled or the IdP lists methods without it', () => {

@@ -6,7 +6,7 @@ import type { TokenSet } from '../session/tokens.js';
 import { deadlineOf, idpErrorFix, translateError } from './errors.js';
 import { describeAnswer, failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
-import { authenticated, grantTokens } from './token-request.js';
+import { grantTokens, scopeOf } from './token-request.js';
 
 export interface AuthorizationRequest {
   url: URL;
@@ -32,8 +32,6 @@ export const usesPkce = (method: PkceMethod, advertised: string[] | undefined): 
   if (method === 'S256') return true;
   return advertised === undefined || advertised.includes('S256');
 };
-
-export const scopeOf = (extraScopes: string[]): string => [...new Set(['openid', ...extraScopes])].join(' ');
 
 export const prepareAuthorization = async (provider: Provider, settings: AuthorizationSettings): Promise<AuthorizationRequest> => {
   const metadata = provider.config.serverMetadata();
@@ -124,122 +122,4 @@ export const exchangeCode = async (provider: Provider, request: AuthorizationReq
   } finally {
     config[client.customFetch] = baseFetch as client.CustomFetch;
   }
-};
-
-export interface DeviceAuthorization {
-  response: client.DeviceAuthorizationResponse;
-  codeVerifier: string | undefined;
-}
-
-/**
- * RFC 8628 device authorization, with PKCE whenever the IdP offers PKCE at all (Keycloak can require it on this flow;
- * servers that do not know the parameters ignore them).
- */
-export const startDeviceAuthorization = async (
-  provider: Provider,
-  settings: { extraScopes: string[]; pkceMethod: PkceMethod; extraParams: Record<string, string> },
-): Promise<DeviceAuthorization> => {
-  const { config } = provider;
-  const metadata = config.serverMetadata();
-  const endpoint = metadata.device_authorization_endpoint;
-  if (!endpoint) {
-    throw new PluginError(
-      'usage',
-      `the IdP ${metadata.issuer} offers no device authorization endpoint`,
-      'use --grant-type=authcode-keyboard or authcode',
-    );
-  }
-  const codeVerifier =
-    settings.pkceMethod !== 'no' && (settings.pkceMethod === 'S256' || metadata.code_challenge_methods_supported?.includes('S256'))
-      ? client.randomPKCECodeVerifier()
-      : undefined;
-  const params: Record<string, string> = { ...settings.extraParams, scope: scopeOf(settings.extraScopes) };
-  if (codeVerifier) {
-    params.code_challenge = await client.calculatePKCECodeChallenge(codeVerifier);
-    params.code_challenge_method = 'S256';
-  }
-  const response = await authenticated(provider.authenticator, 'the device authorization request', endpoint, () =>
-    client.initiateDeviceAuthorization(config, params),
-  );
-  return { response, codeVerifier };
-};
-
-/** Polls the token endpoint as RFC 8628 says (interval, slow_down, authorization_pending) until done, denied, expired or aborted. */
-export const pollDeviceAuthorization = async (provider: Provider, device: DeviceAuthorization, signal: AbortSignal): Promise<TokenSet> => {
-  const { config } = provider;
-  try {
-    return await grantTokens(provider, 'device_code', () =>
-      client.pollDeviceAuthorizationGrant(
-        config,
-        device.response,
-        device.codeVerifier ? { code_verifier: device.codeVerifier } : undefined,
-        { signal },
-      ),
-    );
-  } catch (err) {
-    if (signal.aborted) throw signal.reason;
-    const cause = err instanceof PluginError ? err.cause : err;
-    const error = cause instanceof client.ResponseBodyError ? cause.error : undefined;
-    if (error === 'expired_token') {
-      throw new PluginError(
-        'timeout',
-        'the device code expired before the login was completed',
-        'run the command again and finish the login sooner',
-      );
-    }
-    if (error === 'access_denied') throw new PluginError('login_failed', 'the login was denied at the IdP (access_denied)');
-    throw err;
-  }
-};
-
-/** Client credentials (machine to machine); `extra` carries e.g. Authentik's username + app password. */
-export const clientCredentials = async (provider: Provider, extraScopes: string[], extra: Record<string, string>): Promise<TokenSet> => {
-  const { config } = provider;
-  const params: Record<string, string> = { ...extra };
-  if (extraScopes.length > 0) params.scope = extraScopes.join(' ');
-  try {
-    return await grantTokens(provider, 'client_credentials', () => client.clientCredentialsGrant(config, params));
-  } catch (err) {
-    // Some IdPs (LemonLDAP::NG) grant nothing to a request without a scope.
-    if (err instanceof PluginError && extraScopes.length === 0 && failedAnswerOf(err)?.error === 'invalid_scope') {
-      throw new PluginError(err.code, err.message, 'this IdP wants a scope on this grant: pass --oidc-extra-scope (e.g. openid)', {
-        cause: err,
-      });
-    }
-    throw err;
-  }
-};
-
-const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-
-export interface TokenExchangeRequest {
-  subjectToken: string;
-  subjectTokenType: string;
-  actorToken?: string;
-  actorTokenType?: string;
-  requestedTokenType?: string;
-  resources: string[];
-  audiences: string[];
-  extraScopes: string[];
-}
-
-/** RFC 8693 token exchange: another party's token (a CI job's, a service account's) for one of this IdP. */
-export const tokenExchange = async (provider: Provider, request: TokenExchangeRequest): Promise<TokenSet> => {
-  const { config } = provider;
-  const params = new URLSearchParams({ subject_token: request.subjectToken, subject_token_type: request.subjectTokenType });
-  if (request.actorToken) params.set('actor_token', request.actorToken);
-  if (request.actorTokenType) params.set('actor_token_type', request.actorTokenType);
-  if (request.requestedTokenType) params.set('requested_token_type', request.requestedTokenType);
-  for (const resource of request.resources) params.append('resource', resource);
-  for (const audience of request.audiences) params.append('audience', audience);
-  if (request.extraScopes.length > 0) params.set('scope', scopeOf(request.extraScopes));
-  return grantTokens(provider, 'token-exchange', () => client.genericGrantRequest(config, TOKEN_EXCHANGE, params));
-};
-
-/** Resource owner password credentials (RFC 6749 §4.3), kept for compatibility with IdPs that still allow it. */
-export const passwordGrant = async (provider: Provider, username: string, password: string, extraScopes: string[]): Promise<TokenSet> => {
-  const { config } = provider;
-  return grantTokens(provider, 'password', () =>
-    client.genericGrantRequest(config, 'password', { username, password, scope: scopeOf(extraScopes) }),
-  );
 };
