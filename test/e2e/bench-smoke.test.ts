@@ -10,7 +10,9 @@ const enabled = e2eEnabled();
 // CI times nothing: this only keeps `npm run bench` working (1 run per row, 10 instead of 50 parallel hits, no file
 // written, no verdict on the figures).
 describe.skipIf(!enabled)('npm run bench in smoke mode', () => {
-  it('measures every row and prints the table', async () => {
+  // It compiles the executable twice with Bun (42 s on an idle machine, over 120 s on one busy with other jobs): the
+  // timeout only guards against a hang.
+  it('measures every row and prints the table', { timeout: 600_000 }, async () => {
     const result = await run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/bench.ts'), '--smoke'], { cwd: REPO_ROOT });
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
