@@ -299,7 +299,7 @@ req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_C
       const hitOnlyEntry = join(work, 'hit-only.ts');
       writeFileSync(
         hitOnlyEntry,
-        `import { servedHit } from ${JSON.stringify(join(REPO_ROOT, 'src/credential/node-hit.ts'))};\nservedHit();\n`,
+        `import { servedHit } from ${JSON.stringify(join(REPO_ROOT, 'src/get-token/node-hit.ts'))};\nservedHit();\n`,
       );
       const hitOnly = join(work, 'hit-only');
       execFileSync(bun, ['build', '--compile', '--minify', '--bytecode', hitOnlyEntry, '--outfile', hitOnly], { stdio: 'ignore' });

@@ -27,7 +27,7 @@ const register =
         throw new PluginError('usage', 'logout needs --oidc-issuer-url and --oidc-client-id (the flags of the session), or --all');
       }
       setVerbosity(options.verbose);
-      const { logout } = await import('../credential/logout.js');
+      const { logout } = await import('../session-commands/logout.js');
       printReport(await logout(options, all));
     });
   };

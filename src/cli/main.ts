@@ -1,4 +1,4 @@
-import type { Miss } from '../credential/cache-hit.js';
+import type { Miss } from '../get-token/cache-hit.js';
 import { fastGetToken } from './fast-get-token.js';
 
 // kubectl runs `get-token` before every command. This module and what it imports serve a cache hit from the session

@@ -1,12 +1,12 @@
-import type { Miss } from '../credential/cache-hit.js';
-import { parseExecInfo } from '../credential/exec-credential.js';
+import type { Miss } from '../get-token/cache-hit.js';
+import { parseExecInfo } from '../get-token/exec-credential.js';
 import { setColor } from '../log.js';
 import { reportFailure } from './report.js';
 
 /** get-token with the real adapters, from options already read (and the store the fast path looked in, if any). */
 export const getTokenWith = async (miss: Miss): Promise<void> => {
   setColor(!miss.options.noColor);
-  const { getToken } = await import('../credential/adapters.js');
+  const { getToken } = await import('../get-token/adapters.js');
   await getToken(miss, parseExecInfo(process.env.KUBERNETES_EXEC_INFO));
 };
 

@@ -27,7 +27,7 @@ const resolveSelf = `  self=$0
  * the compiled executable beside it in a release archive) for anything else. A hit means: `get-token`, arguments and environment byte for byte those the file was written for (secrets blanked),
  * nothing it cannot judge (UNJUDGED: -v, --force-refresh, --help), a regular file we own, exactly 0600 (no ACL), of exactly six
  * lines, a credential still fresh (an expiry of 1 to 12 digits), an apiVersion it has. Node's reader
- * (credential/node-hit.ts) keeps the same contract; test/e2e/hit-readers.test.ts holds both to one table of cases.
+ * (get-token/node-hit.ts) keeps the same contract; test/e2e/hit-readers.test.ts holds both to one table of cases.
  */
 export const launcherScript = (settings: { node: string; entry: string } | 'executable'): string => {
   const us = SEPARATOR;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
-import { type GetTokenAdapters, runGetToken } from '../../src/credential/get-token.js';
 import { PluginError } from '../../src/errors.js';
+import { type GetTokenAdapters, runGetToken } from '../../src/get-token/get-token.js';
 import type { Cooldown } from '../../src/session/cooldown.js';
 import type { CredentialToken } from '../../src/session/expiry.js';
 import { sessionKey } from '../../src/session/key.js';

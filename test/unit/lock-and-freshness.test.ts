@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reportedExpiry } from '../../src/credential/cache-hit.js';
 import { PluginError } from '../../src/errors.js';
+import { reportedExpiry } from '../../src/get-token/cache-hit.js';
 import { freshnessSec } from '../../src/oidc/provider.js';
 import { acquireLock } from '../../src/session/lock.js';
 
