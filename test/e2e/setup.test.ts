@@ -23,6 +23,14 @@ interface SetupReport {
 describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guides' quirks", () => {
   const stack = useStack();
 
+  const setupArgs = (issuer: string, flags: string[]): string[] => [
+    'setup',
+    `--oidc-issuer-url=${issuer}`,
+    `--oidc-client-id=${TEST_CLIENT_ID}`,
+    `--certificate-authority=${stack.certs.caFile}`,
+    ...flags,
+  ];
+
   /**
    * setup with the workspace's browser, listen address and cache (or only those of `from`) and the given flags (scopes
    * and apiserver rules are the test's).
@@ -37,20 +45,7 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
     } = {},
   ): Promise<{ result: RunResult; report: SetupReport }> => {
     const browser = ws.pluginArgs.filter((a) => from.some((flag) => a.startsWith(flag)));
-    const result = await run(
-      PLUGIN_BIN,
-      [
-        'setup',
-        `--oidc-issuer-url=${issuer}`,
-        `--oidc-client-id=${TEST_CLIENT_ID}`,
-        `--certificate-authority=${stack.certs.caFile}`,
-        ...browser,
-        '-o',
-        'json',
-        ...flags,
-      ],
-      { env: { ...ws.env, ...env } },
-    );
+    const result = await run(PLUGIN_BIN, setupArgs(issuer, [...browser, '-o', 'json', ...flags]), { env: { ...ws.env, ...env } });
     return { result, report: JSON.parse(result.stdout) as SetupReport };
   };
   const check = (report: SetupReport, name: string) => report.checks.find((c) => c.check === name);
@@ -355,18 +350,7 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
     const ws = newWorkspace(stack);
     try {
       const port = await freePort(); // nothing listens there
-      const text = (issuer: string, flags: string[]) =>
-        run(
-          PLUGIN_BIN,
-          [
-            'setup',
-            `--oidc-issuer-url=${issuer}`,
-            `--oidc-client-id=${TEST_CLIENT_ID}`,
-            `--certificate-authority=${stack.certs.caFile}`,
-            ...flags,
-          ],
-          { env: ws.env },
-        );
+      const text = (issuer: string, flags: string[]) => run(PLUGIN_BIN, setupArgs(issuer, flags), { env: ws.env });
       const unreached = await text(`https://127.0.0.1:${port}`, []);
       expect(unreached.code).toBe(1);
       expect(unreached.stdout).toBe('');
