@@ -30,7 +30,7 @@ const common = {
 
 /** The CommonJS files, in load order: each entry, and the entries of later files it may load. */
 const LAYERS = [
-  { file: 'hit.cjs', entry: 'src/get-token/node-hit.ts' },
+  { file: 'hit.cjs', entry: 'src/hit/node-hit.ts' },
   { file: 'kubectl-oidc.cjs', entry: 'src/cli/node-main.ts' },
   { file: 'keyring.cjs', entry: 'src/session/keyring-store.ts' },
 ];

@@ -1,4 +1,4 @@
-import { servedHit } from './get-token/node-hit.js';
+import { servedHit } from './hit/node-hit.js';
 
 // The compiled executable's entry: the hit file first, as bin/kubectl-oidc does for Node; the rest is in the same
 // file, evaluated only when this run needs it.

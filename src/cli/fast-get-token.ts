@@ -1,5 +1,5 @@
 import { cacheAdapters, type Miss, serveFromCache } from '../get-token/cache-hit.js';
-import { parseExecInfo } from '../get-token/exec-credential.js';
+import { parseExecInfo } from '../hit/exec-credential.js';
 import { fastParseGetToken } from '../options/parse.js';
 
 /**

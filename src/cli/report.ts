@@ -27,7 +27,7 @@ export const reportFailure = (err: unknown, verbose: boolean): void => {
   process.exitCode = exitCodeOf(err);
 };
 
-/** A command's report (status, logout, setup) on stdout; the ExecCredential is get-token/'s alone to write. */
+/** A command's report (status, logout, setup) on stdout; the ExecCredential is written by get-token/ and hit/ alone. */
 export const printReport = (text: string): void => {
   process.stdout.write(text);
 };

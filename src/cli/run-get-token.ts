@@ -1,5 +1,5 @@
 import type { Miss } from '../get-token/cache-hit.js';
-import { parseExecInfo } from '../get-token/exec-credential.js';
+import { parseExecInfo } from '../hit/exec-credential.js';
 import { setColor } from '../log.js';
 import { reportFailure } from './report.js';
 

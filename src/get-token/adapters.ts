@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { PluginError } from '../errors.js';
+import type { ExecInfo } from '../hit/exec-credential.js';
+import { publishHit } from '../hit/publish-hit.js';
 import { interruption } from '../interrupt.js';
 import { debug, info } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
@@ -10,9 +12,7 @@ import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore } from '../session/tokens.js';
 import { type Miss, printCredential } from './cache-hit.js';
-import type { ExecInfo } from './exec-credential.js';
 import { type GetTokenAdapters, type Idp, runGetToken } from './get-token.js';
-import { publishHit } from './publish-hit.js';
 
 /** The IdP as the options describe it: discovery (from the cache when it is fresh), then refresh or the chosen login. */
 const connect = async (options: GetTokenOptions, persistent: boolean, interactive: boolean): Promise<Idp> => {

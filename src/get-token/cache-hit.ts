@@ -1,13 +1,13 @@
 import { PluginError } from '../errors.js';
+import { type ExecInfo, formatExecCredential } from '../hit/exec-credential.js';
+import { type Invocation, restoreHit } from '../hit/publish-hit.js';
+import { writeStdout } from '../hit/stdout.js';
 import { debug } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { type CredentialToken, credentialToken, isFresh, marginFor } from '../session/expiry.js';
 import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore, TokenSet } from '../session/tokens.js';
-import { type ExecInfo, formatExecCredential } from './exec-credential.js';
-import { type Invocation, restoreHit } from './publish-hit.js';
-import { writeStdout } from './stdout.js';
 
 /**
  * kubectl keeps a credential in-process until expirationTimestamp, with no margin of its own: report the expiry minus

@@ -1,4 +1,3 @@
-import { shellQuote } from '../shell-quote.js';
 import {
   FALSE_SPELLINGS,
   FORCE_REFRESH_VARIABLE,
@@ -8,7 +7,8 @@ import {
   SECRET_FLAGS,
   SEPARATOR,
   UNJUDGED,
-} from './signature.js';
+} from '../hit/signature.js';
+import { shellQuote } from '../shell-quote.js';
 
 /** The compiled executable's name beside the launcher in a release archive (Linux and macOS). */
 const EXECUTABLE_BESIDE = 'kubectl-oidc-bin';
@@ -27,7 +27,7 @@ const resolveSelf = `  self=$0
  * the compiled executable beside it in a release archive) for anything else. A hit means: `get-token`, arguments and environment byte for byte those the file was written for (secrets blanked),
  * nothing it cannot judge (UNJUDGED: -v, --force-refresh, --help), a regular file we own, exactly 0600 (no ACL), of exactly six
  * lines, a credential still fresh (an expiry of 1 to 12 digits), an apiVersion it has. Node's reader
- * (get-token/node-hit.ts) keeps the same contract; test/e2e/hit-readers.test.ts holds both to one table of cases.
+ * (hit/node-hit.ts) keeps the same contract; test/e2e/hit-readers.test.ts holds both to one table of cases.
  */
 export const launcherScript = (settings: { node: string; entry: string } | 'executable'): string => {
   const us = SEPARATOR;

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { PluginError } from '../errors.js';
+import { removeHitFiles } from '../hit/hit-file.js';
+import { hitDir } from '../hit/signature.js';
 import { interruption } from '../interrupt.js';
-import { removeHitFiles } from '../launcher/hit-file.js';
-import { hitDir } from '../launcher/signature.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown } from '../session/cooldown.js';
 import { listSessions, sweepLeftovers } from '../session/file-store.js';

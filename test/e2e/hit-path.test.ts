@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeHitFile } from '../../src/launcher/hit-file.js';
-import { argsSignature, envSignature } from '../../src/launcher/signature.js';
+import { writeHitFile } from '../../src/hit/hit-file.js';
+import { argsSignature, envSignature } from '../../src/hit/signature.js';
 import { fastParseGetToken } from '../../src/options/parse.js';
 import { fileStore } from '../../src/session/file-store.js';
 import { sessionInfo } from '../../src/session/info.js';

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { argsSignature, envSignature, HIT_FORMAT } from '../../src/launcher/signature.js';
+import { argsSignature, envSignature, HIT_FORMAT } from '../../src/hit/signature.js';
 import { FAKE_NODE_STATUS, PLUGIN_BIN, PLUGIN_IS_EXECUTABLE, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
 

@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HIT_FORMAT } from '../../src/launcher/signature.js';
+import { HIT_FORMAT } from '../../src/hit/signature.js';
 import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
 import { writeKubeconfig } from '../support/kubeconfig.js';
 import { FAKE_NODE_STATUS, PLUGIN_BIN, writeTestLauncher } from '../support/paths.js';

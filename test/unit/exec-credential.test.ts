@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatExecCredential, parseExecInfo, rfc3339 } from '../../src/get-token/exec-credential.js';
+import { formatExecCredential, parseExecInfo, rfc3339 } from '../../src/hit/exec-credential.js';
 
 describe('ExecCredential', () => {
   it('echoes the apiVersion from KUBERNETES_EXEC_INFO and reads interactive', () => {

@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
-import { hitDirs } from '../../src/get-token/node-hit.js';
+import { hitDirs } from '../../src/hit/node-hit.js';
 import { redirectTarget } from '../../src/loopback/redirect.js';
 import { kubeconfigArgs } from '../../src/options/kubeconfig-args.js';
 import { fastParseGetToken } from '../../src/options/parse.js';

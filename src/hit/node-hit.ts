@@ -1,8 +1,8 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { argsSignature, envSignature, forcedByEnvironment, HIT_FORMAT, hitDir, isUnjudged } from '../launcher/signature.js';
 import { defaultCacheDir, expandHome } from '../options/table.js';
 import { API_VERSION_V1, parseExecInfo } from './exec-credential.js';
+import { argsSignature, envSignature, forcedByEnvironment, HIT_FORMAT, hitDir, isUnjudged } from './signature.js';
 import { writeStdout } from './stdout.js';
 
 // The hit file served by Node, for the Node entry (Windows, installs without scripts, and every miss of the sh

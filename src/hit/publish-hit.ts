@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeHitFiles, writeHitFile } from '../launcher/hit-file.js';
-import { argsSignature, envSignature, forcedByEnvironment, hitDir } from '../launcher/signature.js';
 import type { GetTokenOptions, Storage } from '../options/types.js';
 import { type CredentialToken, credentialToken, marginFor } from '../session/expiry.js';
 import type { SessionStore } from '../session/tokens.js';
 import { API_VERSION_V1, API_VERSION_V1BETA1, formatExecCredential } from './exec-credential.js';
+import { removeHitFiles, writeHitFile } from './hit-file.js';
+import { argsSignature, envSignature, forcedByEnvironment, hitDir } from './signature.js';
 
 /** The command line and environment of a run, as a hit file records them. */
 export interface Invocation {
