@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { flagPatterns, matchesAny } from '../options/flag-patterns.js';
 import { envName, rowsOf } from '../options/table.js';
 import type { Storage } from '../options/types.js';
 
@@ -46,18 +47,11 @@ export const SEPARATOR = '\x1f';
  * never hit (with klog's -v2 and -v=2 forms), and help.
  */
 export const UNJUDGED: readonly string[] = [
-  ...GET_TOKEN_ROWS.filter((row) => row.handOff || row.neverHit).flatMap((row) => [
-    ...(row.kind === 'boolean' ? [`--${row.name}`] : [`--${row.name}`, `--${row.name}=*`]),
-    ...(row.short ? [`-${row.short}`, `-${row.short}=*`, `-${row.short}[0-9]*`] : []),
-  ]),
+  ...GET_TOKEN_ROWS.filter((row) => row.handOff || row.neverHit).flatMap(flagPatterns),
   '-h',
   '--help',
 ];
-/** The patterns as a regular expression: `*` any text, `[0-9]` a digit, the rest as written. */
-const fromGlob = (glob: string): string =>
-  glob.replace(/\[0-9\]|\*|[.+?^${}()|\\]/g, (part) => (part === '*' ? '.*' : part === '[0-9]' ? '\\d' : `\\${part}`));
-const UNJUDGED_PATTERN = new RegExp(`^(?:${UNJUDGED.map(fromGlob).join('|')})$`);
-export const isUnjudged = (arg: string): boolean => UNJUDGED_PATTERN.test(arg);
+export const isUnjudged: (arg: string) => boolean = matchesAny(UNJUDGED);
 
 /** The environment's --force-refresh: its variable set to anything but a word for false. */
 export const FORCE_REFRESH_VARIABLE = envName('force-refresh');

@@ -76,6 +76,9 @@ const addEnv = (doc: Document, exec: YAMLMap, entries: ExecArgs['env']): void =>
 
 const BOM = '\uFEFF';
 
+/** Whether the file writes block lists at their key's indent ("- name:" under "users:"), as kubectl does, or further in. */
+const listsAtKeyIndent = (text: string): boolean => /^[^\s#][^\n]*:\r?\n-\s/m.test(text);
+
 /** A scalar as YAML writes it in a flow or block context: plain where it can be, quoted where it must. */
 const scalarText = (value: string, type?: Scalar['type']): string => {
   const doc = new Document(value);
@@ -169,8 +172,7 @@ const textEdits = (text: string) => {
         return;
       }
       const indent = ' '.repeat(column(firstKey.range[0]));
-      // Block lists at their key's indent or further in, as the file writes them.
-      const dash = /^[^\s#][^\n]*:\r?\n-\s/m.test(text) ? indent : `${indent}  `;
+      const dash = listsAtKeyIndent(text) ? indent : `${indent}  `;
       insertAt(end(exec), `${eol}${indent}env:${eol}${blockEntries(dash)}`);
     },
     apply(): string | undefined {
@@ -272,10 +274,8 @@ export const migrateKubeconfig = (text: string, command: string, file: string): 
   // has no place in the text as written), the document is written anew instead.
   const spliced = copied.alias ? undefined : edits.apply();
   if (spliced !== undefined) return { text: spliced, users: migrated, skipped };
-  // Written in the file's own layout: kubectl writes block lists at their key's indent ("- name:" under "users:"); line
-  // ends and a byte order mark as they were.
-  const indentSeq = !/^[^\s#][^\n]*:\r?\n-\s/m.test(text);
-  let out = doc.toString({ indentSeq, flowCollectionPadding: false, lineWidth: 0 });
+  // Written in the file's own layout (block lists, line ends and a byte order mark as they were).
+  let out = doc.toString({ indentSeq: !listsAtKeyIndent(text), flowCollectionPadding: false, lineWidth: 0 });
   if (text.includes('\r\n')) out = out.replace(/\r?\n/g, '\r\n');
   if (text.startsWith(BOM) && !out.startsWith(BOM)) out = `${BOM}${out}`;
   return { text: out, users: migrated, skipped };

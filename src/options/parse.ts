@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { PluginError } from '../errors.js';
+import { flagPatterns, matchesAny } from './flag-patterns.js';
 import { parseListenAddress } from './listen-address.js';
 import { attributeName, type Command, defaultOf, envName, expandHome, type Group, KLOG_FLAGS, type Row, rowsOf } from './table.js';
 import type { GetTokenOptions } from './types.js';
@@ -202,8 +203,14 @@ export const fastParseGetToken = (args: string[], env: NodeJS.ProcessEnv): GetTo
  * The get-token options a kubeconfig's arguments name, whatever log level they ask for (-v does not pick a session),
  * read as the cache-hit path reads them; undefined where only commander can.
  */
-export const kubeconfigOptionsOf = (args: string[]): GetTokenOptions | undefined =>
-  fastParseGetToken(
-    args.filter((arg) => !/^(-v\d*|--?v=.*|--v)$/.test(arg)),
+export const kubeconfigOptionsOf = (args: string[]): GetTokenOptions | undefined => {
+  const handedOff = matchesAny(
+    rowsOf('get-token')
+      .filter((row) => row.handOff)
+      .flatMap(flagPatterns),
+  );
+  return fastParseGetToken(
+    args.filter((arg) => !handedOff(arg)),
     {},
   );
+};

@@ -40,6 +40,20 @@ users:
       args: [eks, get-token]
 `;
 
+/** A kubeconfig whose users a, b, … run kubelogin with these flow-style argument lists. */
+const kubeloginUsers = (...argLists: string[]): string =>
+  [
+    'users:',
+    ...argLists.flatMap((args, i) => [
+      `- name: ${String.fromCharCode(97 + i)}`,
+      '  user:',
+      '    exec:',
+      '      command: kubelogin',
+      `      args: [${args}]`,
+    ]),
+    '',
+  ].join('\n');
+
 describe('migrate: the kubeconfig', () => {
   it('rewrites every kubelogin user and leaves every other byte as it was', () => {
     const { text, users } = migrateKubeconfig(KUBECONFIG, 'kubectl-oidc', 'config');
@@ -73,20 +87,10 @@ describe('migrate: the kubeconfig', () => {
   });
 
   it('moves a client secret from the arguments to the exec env, and keeps what needs commander as it was', () => {
-    const input = [
-      'users:',
-      '- name: a',
-      '  user:',
-      '    exec:',
-      '      command: kubelogin',
-      '      args: [get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, --oidc-client-secret=s3cret]',
-      '- name: b',
-      '  user:',
-      '    exec:',
-      '      command: kubelogin',
-      '      args: [get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, -v1]',
-      '',
-    ].join('\n');
+    const input = kubeloginUsers(
+      'get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, --oidc-client-secret=s3cret',
+      'get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, -v1',
+    );
     const { text } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
     expect(text).toContain('args: [get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k]\n');
     expect(text).toContain('env:\n      - name: KUBECTL_OIDC_CLIENT_SECRET\n        value: s3cret');
@@ -261,15 +265,9 @@ describe('migrate is byte-exact outside what it edits', () => {
 
 describe('migrate and ~ paths', () => {
   it('a rewritten argument list keeps ~/… paths as written, not as this home expands them', () => {
-    const input = [
-      'users:',
-      '- name: a',
-      '  user:',
-      '    exec:',
-      '      command: kubelogin',
-      '      args: [get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, --oidc-use-pkce, --certificate-authority=~/ca.pem, --token-cache-dir, ~/kc]',
-      '',
-    ].join('\n');
+    const input = kubeloginUsers(
+      'get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, --oidc-use-pkce, --certificate-authority=~/ca.pem, --token-cache-dir, ~/kc',
+    );
     const { text } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
     expect(text).toContain('--oidc-pkce-method=S256');
     expect(text).toContain('--certificate-authority=~/ca.pem');
