@@ -297,7 +297,10 @@ req.end('grant_type=refresh_token&refresh_token=bench-invalid&client_id=${TEST_C
       copyFileSync(join(REPO_ROOT, 'dist', 'launcher-executable.sh'), releaseLauncher);
       chmodSync(releaseLauncher, 0o755);
       const hitOnlyEntry = join(work, 'hit-only.ts');
-      writeFileSync(hitOnlyEntry, `import { servedHit } from ${JSON.stringify(join(REPO_ROOT, 'src/hit/node-hit.ts'))};\nservedHit();\n`);
+      writeFileSync(
+        hitOnlyEntry,
+        `import { servedHit } from ${JSON.stringify(join(REPO_ROOT, 'src/hit/node-hit.ts'))};\nservedHit(Date.now());\n`,
+      );
       const hitOnly = join(work, 'hit-only');
       execFileSync(bun, ['build', '--compile', '--minify', '--bytecode', hitOnlyEntry, '--outfile', hitOnly], { stdio: 'ignore' });
       const gkeRun = (): Promise<Sample> => once(gke, [], { ...baseEnv, HOME: gkeHome }, false);

@@ -1,5 +1,5 @@
 import { formatError, PluginError } from './errors.js';
-import { clearStatus } from './log.js';
+import type { Logger } from './log.js';
 
 /** As shells report a process a signal ended: 128 + the signal's number. */
 const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
@@ -19,8 +19,9 @@ export const interruptedBy = (): PluginError | undefined => received;
  * not yet given the terminal back to the shell. Every wait (a request to the IdP, the login, the lock) listens to the
  * signal, so the run unwinds with its files as they were (every write is an atomic rename); what has not ended a second
  * later, or a second signal, ends the process at once. The cache-hit path never calls this: it has nothing to interrupt.
+ * The first caller's logger clears the status line before that line.
  */
-export const interruption = (): AbortSignal => {
+export const interruption = (log: Logger): AbortSignal => {
   if (controller) return controller.signal;
   const run = new AbortController();
   controller = run;
@@ -28,7 +29,7 @@ export const interruption = (): AbortSignal => {
     process.on(name, () => {
       if (received) process.exit(received.exitCode);
       received = new PluginError('interrupted', `cancelled by ${name}; the session cache is as it was`, undefined, { exitCode });
-      clearStatus();
+      log.clearStatus();
       process.stderr.write(`${formatError(received)}\n`);
       run.abort(received);
       setTimeout(() => process.exit(exitCode), GRACE_MS).unref();

@@ -1,48 +1,57 @@
-/** stderr is the user's terminal while kubectl runs us: every message goes there, never to stdout. */
-let verbosity = 0;
+/**
+ * The one voice of a run on stderr, which is the user's terminal while kubectl runs us: every message goes there, never
+ * to stdout. cli/ makes one for the run from its flags and passes it down: below cli/, only prompts that read an answer
+ * (a password, a pasted code) write to stderr themselves.
+ */
+export interface Logger {
+  /** -v was given: [debug] lines are written, and a failure's stack. */
+  readonly verbose: boolean;
+  info(message: string): void;
+  debug(message: string): void;
+  /** A line redrawn in place on a terminal (what a login waits for, the time left): any other line clears it first. */
+  status(text: string): void;
+  /** Clears the status line, so that what follows starts on a fresh line. */
+  clearStatus(): void;
+  /** Bold on a terminal that takes colour. */
+  emphasis(text: string): string;
+  /** Whether a stream is a terminal that may get colour: a TTY, and neither NO_COLOR nor --no-color. */
+  colorOn(stream: NodeJS.WriteStream): boolean;
+}
 
-export const setVerbosity = (level: number): void => {
-  verbosity = level;
-};
+export interface LoggerSettings {
+  /** -v's level: 0 is quiet. */
+  verbosity: number;
+  /** false for --no-color or NO_COLOR (https://no-color.org). */
+  color: boolean;
+  stderr: NodeJS.WriteStream;
+}
 
-export const isVerbose = (): boolean => verbosity > 0;
-
-let colorAllowed = true;
-
-/** --no-color: plain text everywhere, as NO_COLOR=1 (https://no-color.org) asks. */
-export const setColor = (allowed: boolean): void => {
-  colorAllowed = allowed;
-};
-
-/** Whether a stream is a terminal that may get colour: a TTY, and neither NO_COLOR nor --no-color. */
-export const colorOn = (stream: NodeJS.WriteStream): boolean => colorAllowed && Boolean(stream.isTTY) && !process.env.NO_COLOR;
-
-/** Bold on a terminal that takes colour. */
-export const emphasis = (text: string): string => (colorOn(process.stderr) ? `\x1b[1m${text}\x1b[22m` : text);
-
-let statusShown = false;
-
-/** A line redrawn in place on a terminal (what a login waits for, the time left): any other line clears it first. */
-export const showStatus = (text: string): void => {
-  if (!process.stderr.isTTY) return;
-  process.stderr.write(`\r\x1b[K${text}`);
-  statusShown = true;
-};
-
-/** Clears the status line, so that what follows starts on a fresh line. */
-export const clearStatus = (): void => {
-  if (!statusShown) return;
-  statusShown = false;
-  process.stderr.write('\r\x1b[K');
-};
-
-export const info = (message: string): void => {
-  clearStatus();
-  process.stderr.write(`kubectl-oidc: ${message}\n`);
-};
-
-export const debug = (message: string): void => {
-  if (verbosity === 0) return;
-  clearStatus();
-  process.stderr.write(`kubectl-oidc: [debug] ${message}\n`);
+export const createLogger = ({ verbosity, color, stderr }: LoggerSettings): Logger => {
+  let statusShown = false;
+  const clearStatus = (): void => {
+    if (!statusShown) return;
+    statusShown = false;
+    stderr.write('\r\x1b[K');
+  };
+  const colorOn = (stream: NodeJS.WriteStream): boolean => color && Boolean(stream.isTTY);
+  return {
+    verbose: verbosity > 0,
+    info: (message) => {
+      clearStatus();
+      stderr.write(`kubectl-oidc: ${message}\n`);
+    },
+    debug: (message) => {
+      if (verbosity === 0) return;
+      clearStatus();
+      stderr.write(`kubectl-oidc: [debug] ${message}\n`);
+    },
+    status: (text) => {
+      if (!stderr.isTTY) return;
+      stderr.write(`\r\x1b[K${text}`);
+      statusShown = true;
+    },
+    clearStatus,
+    emphasis: (text) => (colorOn(stderr) ? `\x1b[1m${text}\x1b[22m` : text),
+    colorOn,
+  };
 };

@@ -1,6 +1,7 @@
 import { cacheAdapters, type Miss, serveFromCache } from '../get-token/cache-hit.js';
 import { parseExecInfo } from '../hit/exec-credential.js';
 import { fastParseGetToken } from '../options/parse.js';
+import { ambientOf, runLogger } from './ambient.js';
 
 /**
  * Serves kubectl from the cache without loading commander or any network code. Answers 'served', or what a refresh or
@@ -11,7 +12,11 @@ export const fastGetToken = async (args: string[]): Promise<'served' | Miss | un
   if (!options) return undefined;
   try {
     const run = { args: ['get-token', ...args], env: process.env };
-    return await serveFromCache(options, run, cacheAdapters(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), run));
+    return await serveFromCache(
+      options,
+      run,
+      cacheAdapters(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), run, ambientOf(runLogger(options.verbose, options.noColor))),
+    );
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { debug, setVerbosity } from '../log.js';
 import { getTokenOptionsOf } from '../options/parse.js';
+import { runLogger } from './ambient.js';
 import { addOptions, groupsOf, klogFlagsGiven } from './options.js';
 import { getTokenWith } from './run-get-token.js';
 
@@ -8,9 +8,9 @@ export const registerGetToken = (program: Command): void => {
   const command = program.command('get-token').description('print an ExecCredential for kubectl, logging in or refreshing when needed');
   addOptions(command, 'get-token').action(async () => {
     const options = getTokenOptionsOf(groupsOf(command, 'get-token'));
-    setVerbosity(options.verbose);
+    const log = runLogger(options.verbose, options.noColor);
     const klog = klogFlagsGiven(command);
-    if (klog.length > 0) debug(`ignoring kubelogin's logging flags ${klog.join(' ')} (kubectl-oidc logs with -v alone)`);
-    await getTokenWith({ options, run: { args: process.argv.slice(2), env: process.env } });
+    if (klog.length > 0) log.debug(`ignoring kubelogin's logging flags ${klog.join(' ')} (kubectl-oidc logs with -v alone)`);
+    await getTokenWith({ options, run: { args: process.argv.slice(2), env: process.env } }, log);
   });
 };

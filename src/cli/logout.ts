@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { PluginError } from '../errors.js';
-import { setVerbosity } from '../log.js';
 import { getTokenOptionsOf } from '../options/parse.js';
+import { ambientOf, runLogger } from './ambient.js';
 import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
 
@@ -26,9 +26,9 @@ const register =
       if (!all && !named) {
         throw new PluginError('usage', 'logout needs --oidc-issuer-url and --oidc-client-id (the flags of the session), or --all');
       }
-      setVerbosity(options.verbose);
+      const log = runLogger(options.verbose, options.noColor);
       const { logout } = await import('../session-commands/logout.js');
-      printReport(await logout(options, all));
+      printReport(await logout(options, all, ambientOf(log)));
     });
   };
 

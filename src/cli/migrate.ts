@@ -1,8 +1,8 @@
 import { delimiter, join } from 'node:path';
 import type { Command } from 'commander';
-import { setVerbosity } from '../log.js';
 import { homeDir } from '../options/table.js';
 import type { MigrateOptions } from '../options/types.js';
+import { ambientOf, runLogger } from './ambient.js';
 import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
 
@@ -19,9 +19,11 @@ export const registerMigrate = (program: Command): void => {
     .description("rewrite kubeconfig users that run kubelogin to run kubectl-oidc with equivalent flags, and import kubelogin's sessions");
   addOptions(command, 'migrate').action(async () => {
     const groups = groupsOf(command, 'migrate');
-    setVerbosity(Number(groups.run?.verbose ?? 0));
+    const log = runLogger(Number(groups.run?.verbose ?? 0));
     const options = (groups.migrate ?? {}) as MigrateOptions;
     const { migrate } = await import('../migrate/migrate.js');
-    printReport(await migrate({ files: kubeconfigFiles(options.kubeconfig), dryRun: options.dryRun, command: 'kubectl-oidc' }));
+    printReport(
+      await migrate({ files: kubeconfigFiles(options.kubeconfig), dryRun: options.dryRun, command: 'kubectl-oidc' }, ambientOf(log)),
+    );
   });
 };

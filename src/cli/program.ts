@@ -1,8 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { oneLine } from '../errors.js';
-import { isVerbose } from '../log.js';
 import { COMMANDS, type CommandName, isCommand } from '../options/commands.js';
 import { complete, formatCompletion } from '../options/completion.js';
+import { currentLogger } from './ambient.js';
 import { registerCompletion } from './completion.js';
 import { registerGetToken } from './get-token.js';
 import { helpConfiguration, helpWidth } from './help.js';
@@ -109,6 +109,6 @@ export const run = async (argv: string[]): Promise<void> => {
       process.stderr.write(`kubectl-oidc: ${oneLine(err.message.replace(/^error: /, ''))} (see ${help})\n`);
       return;
     }
-    reportFailure(err, isVerbose());
+    reportFailure(err, currentLogger());
   }
 };

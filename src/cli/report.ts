@@ -1,6 +1,6 @@
 import { formatError, PluginError } from '../errors.js';
 import { interruptedBy } from '../interrupt.js';
-import { clearStatus } from '../log.js';
+import type { Logger } from '../log.js';
 
 /** Exit codes: 1 for runtime failures, 2 for bad usage, 128 + the signal's number for a signal (130 for Ctrl-C). */
 export const exitCodeOf = (err: unknown): number => {
@@ -12,16 +12,16 @@ export const exitCodeOf = (err: unknown): number => {
 };
 
 /** Ends a command that failed: its one line on stderr (and the stack with -v), and the exit code. */
-export const reportFailure = (err: unknown, verbose: boolean): void => {
+export const reportFailure = (err: unknown, log: Logger): void => {
   const signalled = interruptedBy();
   if (signalled) {
     // Said when the signal came; whatever the unwinding threw since (an input that ended, a closed socket) is its echo.
     process.exitCode = exitCodeOf(signalled);
     return;
   }
-  clearStatus();
+  log.clearStatus();
   process.stderr.write(`${formatError(err)}\n`);
-  if (verbose && err instanceof Error && err.stack) {
+  if (log.verbose && err instanceof Error && err.stack) {
     process.stderr.write(`${err instanceof PluginError && err.cause instanceof Error ? err.cause.stack : err.stack}\n`);
   }
   process.exitCode = exitCodeOf(err);

@@ -1,17 +1,17 @@
 import type { Miss } from '../get-token/cache-hit.js';
 import { parseExecInfo } from '../hit/exec-credential.js';
-import { setColor } from '../log.js';
+import type { Logger } from '../log.js';
+import { ambientOf, currentLogger, runLogger } from './ambient.js';
 import { reportFailure } from './report.js';
 
 /** get-token with the real adapters, from options already read (and the store the fast path looked in, if any). */
-export const getTokenWith = async (miss: Miss): Promise<void> => {
-  setColor(!miss.options.noColor);
+export const getTokenWith = async (miss: Miss, log: Logger = runLogger(miss.options.verbose, miss.options.noColor)): Promise<void> => {
   const { getToken } = await import('../get-token/adapters.js');
-  await getToken(miss, parseExecInfo(process.env.KUBERNETES_EXEC_INFO));
+  await getToken(miss, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), ambientOf(log));
 };
 
 /**
  * The dist/get-token.js entry: get-token after the fast path's miss (or --force-refresh), without loading commander or
  * asking the keychain again; it reports its own failure, as no command line interface is there to do it.
  */
-export const runGetToken = (miss: Miss): Promise<void> => getTokenWith(miss).catch((err: unknown) => reportFailure(err, false));
+export const runGetToken = (miss: Miss): Promise<void> => getTokenWith(miss).catch((err: unknown) => reportFailure(err, currentLogger()));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { colorOn, setColor, setVerbosity } from '../log.js';
 import { getTokenOptionsOf } from '../options/parse.js';
 import type { SetupOptions } from '../options/types.js';
+import { ambientOf, runLogger } from './ambient.js';
 import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
 
@@ -21,11 +21,10 @@ export const registerSetup = (program: Command): void => {
   addOptions(command, 'setup').action(async () => {
     const groups = groupsOf(command, 'setup');
     const options = { getToken: getTokenOptionsOf(groups), apiserver: groups.apiserver, ...groups.setup } as SetupOptions;
-    setVerbosity(options.getToken.verbose);
-    setColor(!options.getToken.noColor);
+    const log = runLogger(options.getToken.verbose, options.getToken.noColor);
     const { setup } = await import('../setup/setup.js');
-    const { report, failure } = await setup(options);
-    printReport(colorOn(process.stdout) ? paintMarks(report) : report);
+    const { report, failure } = await setup(options, ambientOf(log));
+    printReport(log.colorOn(process.stdout) ? paintMarks(report) : report);
     if (failure) throw failure;
   });
 };

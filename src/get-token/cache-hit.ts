@@ -1,8 +1,8 @@
+import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
 import { type ExecInfo, formatExecCredential } from '../hit/exec-credential.js';
 import { type Invocation, restoreHit } from '../hit/publish-hit.js';
 import { writeStdout } from '../hit/stdout.js';
-import { debug } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { type CredentialToken, credentialToken, isFresh, marginFor } from '../session/expiry.js';
 import { sessionKey } from '../session/key.js';
@@ -44,10 +44,8 @@ export interface Miss {
   locked?: PluginError;
 }
 
-/** What serving from the cache needs from the world: a clock, the store, stdout and the hit file. */
-export interface CacheAdapters {
-  /** Milliseconds since the epoch. */
-  now(): number;
+/** What serving from the cache needs from the world: a clock, the terminal, the store, stdout and the hit file. */
+export interface CacheAdapters extends Ambient {
   openStore(): Promise<SessionStore>;
   print(token: CredentialToken, nowSec: number): void;
   /** Writes the session's hit file again (best effort). */
@@ -67,20 +65,20 @@ export const serveFromCache = async (options: GetTokenOptions, run: Invocation, 
     if (err instanceof PluginError && err.code === 'keychain_locked') return { options, run, locked: err };
     throw err;
   }
-  const now = a.now() / 1000;
+  const now = a.clock.now() / 1000;
   const key = sessionKey(options);
   const hit = freshToken(await store.load(key), options, now);
   if (!hit) return { options, run, store };
-  debug(`using the cached token (${store.name} storage)`);
+  a.log.debug(`using the cached token (${store.name} storage)`);
   a.print(hit, now);
-  await a.restoreHit(store, key, hit).catch((err: unknown) => debug(`no hit file: ${String(err)}`));
+  await a.restoreHit(store, key, hit).catch((err: unknown) => a.log.debug(`no hit file: ${String(err)}`));
   return 'served';
 };
 
-/** The real clock, store, stdout and hit file. */
-export const cacheAdapters = (options: GetTokenOptions, execInfo: ExecInfo, run: Invocation): CacheAdapters => ({
-  now: Date.now,
-  openStore: () => openStore(options.cache),
+/** The store, stdout and hit file, with the entry's clock and logger. */
+export const cacheAdapters = (options: GetTokenOptions, execInfo: ExecInfo, run: Invocation, ambient: Ambient): CacheAdapters => ({
+  ...ambient,
+  openStore: () => openStore(options.cache, ambient),
   print: (token, nowSec) => printCredential(options, execInfo, token, nowSec),
-  restoreHit: (store, key, token) => restoreHit(options, store, key, token, run),
+  restoreHit: (store, key, token) => restoreHit(options, store, key, token, run, ambient.log),
 });

@@ -1,5 +1,6 @@
+import type { Clock } from '../ambient.js';
 import { PluginError } from '../errors.js';
-import { debug } from '../log.js';
+import type { Logger } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { Cooldown } from '../session/cooldown.js';
 import { type CredentialToken, credentialToken, isFresh } from '../session/expiry.js';
@@ -34,8 +35,7 @@ export interface Idp {
 
 /** Everything the get-token use case decides with: the clock, the terminal, and the adapters it acts through. */
 export interface GetTokenAdapters {
-  /** Milliseconds since the epoch. */
-  now(): number;
+  clock: Clock;
   /** When this process started, in milliseconds since the epoch. */
   startedAt: number;
   /** Whether a person at a terminal runs this: they may start a new login at once, tools in the background may not. */
@@ -56,8 +56,8 @@ export interface GetTokenAdapters {
   print(token: CredentialToken): void;
   /** A credential just obtained and cached, for the launcher's hit file (best effort: a failure only costs speed). */
   published(key: string, token: CredentialToken): Promise<void>;
-  /** One line for the user on stderr. */
-  say(message: string): void;
+  /** The user's terminal (stderr). */
+  log: Logger;
 }
 
 const MACHINE_GRANTS = new Set(['client-credentials', 'password', 'token-exchange']);
@@ -107,12 +107,12 @@ const obtainTokens = async (
   };
   if (cached?.refreshToken) {
     try {
-      debug('refreshing the token');
+      a.log.debug('refreshing the token');
       const { tokens, knownWithoutIdToken } = await (await connect()).refresh({ ...cached, refreshToken: cached.refreshToken }, (rotated) =>
         keep({ ...cached, ...rotated }),
       );
       if (credentialToken(tokens, options.useAccessToken)) {
-        debug('refreshed the token');
+        a.log.debug('refreshed the token');
         return tokens;
       }
       await keep({ ...cached, ...tokens }).catch(() => undefined);
@@ -120,14 +120,16 @@ const obtainTokens = async (
         'the IdP refreshed the session but sent no ID token (OpenID Connect allows that), so a browser login follows; ' +
         'to avoid it, have the IdP include the ID token in refresh answers, or use --oidc-use-access-token where the ' +
         'cluster accepts access tokens';
-      if (knownWithoutIdToken) debug(why);
-      else a.say(why);
+      if (knownWithoutIdToken) a.log.debug(why);
+      else a.log.info(why);
     } catch (err) {
       const kept = keptBy(err);
       if (kept) await keep({ ...cached, ...kept }).catch(() => undefined);
       if (err instanceof PluginError && (TRANSIENT.has(err.code) || err.code === 'interrupted')) throw err;
       const message = err instanceof PluginError ? err.message : String(err);
-      a.say(`${kept ? `could not use the refresh answer (${message})` : `could not refresh the token (${message})`}; logging in again`);
+      a.log.info(
+        `${kept ? `could not use the refresh answer (${message})` : `could not refresh the token (${message})`}; logging in again`,
+      );
     }
   }
   await beforeLogin();
@@ -148,11 +150,11 @@ const obtainTokens = async (
 export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters): Promise<void> => {
   const { store } = a;
   const key = sessionKey(options);
-  const fresh = (tokens: TokenSet | undefined): CredentialToken | undefined => freshToken(tokens, options, a.now() / 1000);
+  const fresh = (tokens: TokenSet | undefined): CredentialToken | undefined => freshToken(tokens, options, a.clock.now() / 1000);
   if (!a.missed && !options.forceRefresh) {
     const hit = fresh(await store.load(key));
     if (hit) {
-      debug(`using the cached token (${store.name} storage)`);
+      a.log.debug(`using the cached token (${store.name} storage)`);
       return a.print(hit);
     }
   }
@@ -170,18 +172,18 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
       // refresh whose rotated refresh token would be lost.
       const cached = options.forceRefresh ? undefined : await store.load(key);
       const token = cached && credentialToken(cached, options.useAccessToken);
-      const unexpired = token && isFresh(token, a.now() / 1000, 0) ? token : undefined;
+      const unexpired = token && isFresh(token, a.clock.now() / 1000, 0) ? token : undefined;
       if (unexpired) {
-        debug(`${err.message}; using the cached token, which has not expired, rather than refreshing what cannot be saved`);
+        a.log.debug(`${err.message}; using the cached token, which has not expired, rather than refreshing what cannot be saved`);
         return a.print(unexpired);
       }
-      a.say(`${err.message}; the token will not be cached`);
+      a.log.info(`${err.message}; the token will not be cached`);
       cacheable = false;
     }
   }
   try {
     // A run killed after the IdP answered may have left the newest session (its rotated refresh token) in a temp file.
-    if (lock) await store.recover?.(key).catch((err: unknown) => debug(`could not look for what killed runs left: ${String(err)}`));
+    if (lock) await store.recover?.(key).catch((err: unknown) => a.log.debug(`could not look for what killed runs left: ${String(err)}`));
     // Read again under the lock: another process may have refreshed or logged in since our miss, even if we did not
     // have to wait for it. After a wait, or when it was issued after this process started, what is there is used while
     // it has not expired, whatever the margin (a short-lived token just obtained is for every process of the batch).
@@ -191,9 +193,9 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     // Issued after this process started: another process of the same batch obtained it (this one was slow to start).
     const sharedWithUs = lock?.waited || (there?.issuedAt !== undefined && there.issuedAt * 1000 >= a.startedAt);
     const margin = sharedWithUs ? 0 : options.cache.tokenExpiryMarginSec;
-    const shared = there && (sharedWithUs || !options.forceRefresh) && isFresh(there, a.now() / 1000, margin) ? there : undefined;
+    const shared = there && (sharedWithUs || !options.forceRefresh) && isFresh(there, a.clock.now() / 1000, margin) ? there : undefined;
     if (shared) {
-      debug('using the token another process just obtained');
+      a.log.debug('using the token another process just obtained');
       return a.print(shared);
     }
     // The cool-down is about browser tabs and prompts: it holds back a login, never a refresh; machine grants never
@@ -205,13 +207,13 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
       // kubectl runs the plugin a second time when the first has failed (not while it runs: that one waited for the
       // lock): the second run is no new request from the person.
       const sameCommand = !lock?.waited && a.parent !== undefined && cooldown?.parent === a.parent;
-      if (cooldown && (lock?.waited || !a.interactive || sameCommand)) throw cooldownError(cooldown, a.now(), sameCommand);
+      if (cooldown && (lock?.waited || !a.interactive || sameCommand)) throw cooldownError(cooldown, a.clock.now(), sameCommand);
     };
 
     let tokens: TokenSet;
     try {
       const keep = async (kept: TokenSet): Promise<void> => {
-        if (cacheable) await store.save(key, kept, sessionInfo(options, kept, undefined));
+        if (cacheable) await store.save(key, kept, sessionInfo(options, kept, undefined, a.clock.now()));
       };
       tokens = await obtainTokens(options, cached, a, keep, beforeLogin);
     } catch (err) {
@@ -223,14 +225,14 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     const token = credentialToken(tokens, options.useAccessToken);
     if (!token) throw new PluginError('token_exchange', `the IdP returned no ${options.useAccessToken ? 'access' : 'ID'} token`);
     try {
-      if (cacheable || !store.persistent) await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt));
+      if (cacheable || !store.persistent) await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt, a.clock.now()));
       if (cacheable) {
         await a.cooldown.clear(key);
         await a.published(key, token);
       }
     } catch (err) {
       // The login worked: kubectl still gets its token, and the next run logs in again.
-      a.say(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);
+      a.log.info(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);
     }
     a.print(token);
   } finally {

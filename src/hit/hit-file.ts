@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from '../log.js';
 import { secureCacheDir } from '../session/cache-dir.js';
 import { writeFileAtomic } from '../session/file-store.js';
 import { HIT_FORMAT } from './signature.js';
@@ -16,8 +17,8 @@ export interface Hit {
 }
 
 /** Writes (or atomically replaces) a session's hit file: 0600, in a 0700 directory of ours. */
-export const writeHitFile = async (dir: string, key: string, hit: Hit): Promise<void> => {
-  await secureCacheDir(dir);
+export const writeHitFile = async (dir: string, key: string, hit: Hit, log: Logger): Promise<void> => {
+  await secureCacheDir(dir, log);
   const lines = [HIT_FORMAT, String(hit.freshUntil), hit.args, hit.env, hit.v1.trimEnd(), hit.v1beta1.trimEnd()];
   await writeFileAtomic(join(dir, `${key}.hit`), `${lines.join('\n')}\n`);
 };

@@ -96,9 +96,9 @@ export const findHit = (args: readonly string[], env: NodeJS.ProcessEnv, nowSec:
   return undefined;
 };
 
-/** Prints this process's hit, if there is one, and says whether it did. */
-export const servedHit = (): boolean => {
-  const line = findHit(process.argv.slice(2), process.env, Date.now() / 1000);
+/** Prints this process's hit, if there is one, and says whether it did. The entry passes the time (ms since the epoch). */
+export const servedHit = (nowMs: number): boolean => {
+  const line = findHit(process.argv.slice(2), process.env, nowMs / 1000);
   if (line) writeStdout(line);
   return line !== undefined;
 };

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from '../log.js';
 import type { GetTokenOptions, Storage } from '../options/types.js';
 import { type CredentialToken, credentialToken, marginFor } from '../session/expiry.js';
 import type { SessionStore } from '../session/tokens.js';
@@ -21,6 +22,7 @@ export const publishHit = async (
   key: string,
   token: CredentialToken,
   run: Invocation,
+  log: Logger,
 ): Promise<void> => {
   const dir = hitDir(storage, options.cache.tokenCacheDir, run.env);
   const args = argsSignature(run.args);
@@ -30,13 +32,18 @@ export const publishHit = async (
   if (!dir || args === undefined || env === undefined || token.expiresAt === undefined) return;
   const margin = marginFor(token, options.cache.tokenExpiryMarginSec);
   const expiry = new Date((token.expiresAt - margin) * 1000);
-  await writeHitFile(dir, key, {
-    freshUntil: Math.floor(token.expiresAt - margin),
-    args,
-    env,
-    v1: formatExecCredential(API_VERSION_V1, token.token, expiry),
-    v1beta1: formatExecCredential(API_VERSION_V1BETA1, token.token, expiry),
-  });
+  await writeHitFile(
+    dir,
+    key,
+    {
+      freshUntil: Math.floor(token.expiresAt - margin),
+      args,
+      env,
+      v1: formatExecCredential(API_VERSION_V1, token.token, expiry),
+      v1beta1: formatExecCredential(API_VERSION_V1BETA1, token.token, expiry),
+    },
+    log,
+  );
 };
 
 /**
@@ -51,10 +58,11 @@ export const restoreHit = async (
   key: string,
   token: CredentialToken,
   run: Invocation,
+  log: Logger,
 ): Promise<void> => {
   const dir = hitDir(store.name, options.cache.tokenCacheDir, run.env);
   if (!store.persistent || !dir || existsSync(join(dir, `${key}.hit`))) return;
-  await publishHit(options, store.name, key, token, run);
+  await publishHit(options, store.name, key, token, run, log);
   const now = await store.load(key);
   if (now && credentialToken(now, options.useAccessToken)?.token === token.token) return;
   await removeHitFiles([dir], key);

@@ -1,4 +1,5 @@
 import { PluginError } from '../errors.js';
+import type { Logger } from '../log.js';
 
 /** One secret in the OS keychain, named as every backend names it: a service and an account. */
 export interface Item {
@@ -14,7 +15,8 @@ export interface Item {
  * 'keychain_unavailable' one when there is no keychain to ask.
  */
 export interface Backend {
-  get(item: Item): Promise<string | null>;
+  /** `log` hears which way the secret was read (with -v). */
+  get(item: Item, log: Logger): Promise<string | null>;
   set(item: Item, value: string): Promise<void>;
   delete(item: Item): Promise<void>;
 }

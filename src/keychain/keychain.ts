@@ -1,4 +1,5 @@
 import { PluginError } from '../errors.js';
+import type { Logger } from '../log.js';
 import type { Backend, Item } from './item.js';
 import { nativeKeyring } from './native-keyring.js';
 import { secretTool } from './secret-tool.js';
@@ -21,7 +22,7 @@ const call = async <T>(use: (backend: Backend) => Promise<T>): Promise<T> => {
 };
 
 /** The secret, or null when the keychain holds no such item. */
-export const readKey = (item: Item): Promise<string | null> => call((backend) => backend.get(item));
+export const readKey = (item: Item, log: Logger): Promise<string | null> => call((backend) => backend.get(item, log));
 
 export const writeKey = (item: Item, value: string): Promise<void> => call((backend) => backend.set(item, value));
 

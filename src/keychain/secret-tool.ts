@@ -1,5 +1,4 @@
 import { oneLine, PluginError } from '../errors.js';
-import { debug } from '../log.js';
 import { type Backend, type Item, locked, notAnswered, TIMEOUT_MS, unavailable } from './item.js';
 
 const run = async (args: string[], item: Item, input?: string): Promise<string | null> => {
@@ -34,12 +33,12 @@ const run = async (args: string[], item: Item, input?: string): Promise<string |
 export const secretTool: Backend = {
   // Over D-Bus directly when the item is there and unlocked (~20 ms in a cold process; a child process ~50 ms); secret-tool
   // for everything else, so prompts, errors and a first-time empty keyring behave as before.
-  get: async (item) => {
+  get: async (item, log) => {
     const { readSecret } = await import('./secret-service.js');
     try {
       const secret = await readSecret({ service: item.service, account: item.account }, TIMEOUT_MS);
       if (secret !== null) {
-        debug('read the session encryption key from the Secret Service over D-Bus');
+        log.debug('read the session encryption key from the Secret Service over D-Bus');
         return secret;
       }
     } catch (err) {
@@ -48,7 +47,7 @@ export const secretTool: Backend = {
       // Not handed to secret-tool either: it answers a locked item as a missing one, or pops an unlock prompt, which a
       // run in the background must not do.
       if (err.message === 'the item is locked') throw locked('the OS keychain is locked');
-      debug(`reading the Secret Service over D-Bus: ${err.message}; asking secret-tool`);
+      log.debug(`reading the Secret Service over D-Bus: ${err.message}; asking secret-tool`);
     }
     return run(['lookup'], item);
   },

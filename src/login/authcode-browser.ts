@@ -1,5 +1,4 @@
 import { PluginError } from '../errors.js';
-import { debug } from '../log.js';
 import { type LoopbackServer, startLoopbackServer } from '../loopback/server.js';
 import { exchangeCode, preflightAuthorization, prepareAuthorization } from '../oidc/authorization-code.js';
 import type { Provider } from '../oidc/provider.js';
@@ -28,8 +27,8 @@ export const loginWithBrowser = async (
   listening?: LoopbackServer,
 ): Promise<TokenSet> => {
   // The server first: a port that cannot listen is an error at once, before a countdown or a login timer starts.
-  const server = listening ?? (await startLoopbackServer(options));
-  const { signal, dispose } = loginSignal(options.authenticationTimeoutSec, cancel, true);
+  const server = listening ?? (await startLoopbackServer(options, provider.log));
+  const { signal, dispose } = loginSignal(provider, options.authenticationTimeoutSec, cancel, true);
   try {
     const request = await prepareAuthorization(provider, {
       redirectUri: server.target.redirectUri,
@@ -41,9 +40,9 @@ export const loginWithBrowser = async (
     });
     await preflightAuthorization(provider, request);
     const callback = server.waitForCallback(request.state, signal, request.url.href);
-    await openBrowser(request.url.href, options, undefined, server.shortUrl);
+    await openBrowser(request.url.href, options, provider.log, undefined, server.shortUrl);
     const { url, finish } = await callback;
-    debug('received the authorization response; exchanging the code');
+    provider.log.debug('received the authorization response; exchanging the code');
     try {
       const tokens = await exchangeCode(provider, request, url);
       const after = options.openUrlAfterAuthentication;

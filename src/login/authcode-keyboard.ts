@@ -53,7 +53,7 @@ export const loginWithKeyboard = async (provider: Provider, options: GetTokenOpt
         'and run kubectl from a terminal, or use --grant-type=device-code',
     );
   }
-  const { signal, dispose } = loginSignal(options.login.authenticationTimeoutSec);
+  const { signal, dispose } = loginSignal(provider, options.login.authenticationTimeoutSec);
   try {
     const redirectUri = options.login.keyboardRedirectUrl;
     const request = await prepareAuthorization(provider, {
@@ -67,6 +67,7 @@ export const loginWithKeyboard = async (provider: Provider, options: GetTokenOpt
     await openBrowser(
       request.url.href,
       options.login,
+      provider.log,
       'open this URL in a browser, log in, then paste the code it shows (or the whole address it ended on) here:',
     );
     process.stderr.write('code or URL: ');

@@ -1,5 +1,4 @@
 import { PluginError } from '../errors.js';
-import { debug, info } from '../log.js';
 import { startLoopbackServer } from '../loopback/server.js';
 import { passwordGrant } from '../oidc/password.js';
 import type { Provider } from '../oidc/provider.js';
@@ -18,7 +17,7 @@ const deviceCodeAlone = async (provider: Provider, options: GetTokenOptions, bus
   try {
     return await loginWithDeviceCode(provider, options, canOpenBrowser, undefined, () => {
       started = true;
-      info(`${busy.message}: logging in with a device code instead`);
+      provider.log.info(`${busy.message}: logging in with a device code instead`);
     });
   } catch (err) {
     if (started || !(err instanceof PluginError) || err.code === 'interrupted') throw err;
@@ -42,14 +41,14 @@ export const loginAuto = async (provider: Provider, options: GetTokenOptions, in
   const deviceOffered = Boolean(provider.config.serverMetadata().device_authorization_endpoint);
   // Whether the callback can listen is known before anything is shown: where it cannot, the device flow stands in for
   // the loopback login, or the busy ports are the error at once.
-  const server = await startLoopbackServer(login).catch((err: unknown) => {
+  const server = await startLoopbackServer(login, provider.log).catch((err: unknown) => {
     if (deviceOffered && err instanceof PluginError && err.code === 'port_busy') return err;
     throw err;
   });
   if (server instanceof PluginError) return deviceCodeAlone(provider, options, server, browser.ok && !login.skipOpenBrowser);
   if (browser.ok) return loginWithBrowser(provider, login, scopes, undefined, server);
 
-  info(
+  provider.log.info(
     `no browser can open here (${browser.why}): open the address below in a browser that reaches this machine ` +
       `(for example through ssh -L)${deviceOffered ? ', or use the device code' : ''}`,
   );
@@ -67,7 +66,7 @@ export const loginAuto = async (provider: Provider, options: GetTokenOptions, in
         // denial) ends the login.
         const left = !race.signal.aborted && err instanceof PluginError && (!started || DEVICE_FLOW_LEFT.has(err.code));
         if (!left) throw err;
-        debug(`the device flow ${started ? 'ended' : 'did not start'} (${err.message}); waiting for the browser login`);
+        provider.log.debug(`the device flow ${started ? 'ended' : 'did not start'} (${err.message}); waiting for the browser login`);
         return browserLogin;
       }),
     );

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { debug, info } from '../log.js';
+import type { Logger } from '../log.js';
 
 export interface BrowserSettings {
   browserCommand?: string;
@@ -14,10 +14,11 @@ export interface BrowserSettings {
 export const openBrowser = async (
   url: string,
   settings: BrowserSettings,
+  log: Logger,
   announce: string | false = 'open this URL in your browser to log in:',
   shortUrl?: string,
 ): Promise<void> => {
-  if (announce) info(`${announce}\n\n    ${shortUrl ? `${shortUrl}\n\n  which leads to\n\n    ${url}` : url}\n`);
+  if (announce) log.info(`${announce}\n\n    ${shortUrl ? `${shortUrl}\n\n  which leads to\n\n    ${url}` : url}\n`);
   if (settings.skipOpenBrowser) return;
   if (settings.browserCommand) {
     const command = settings.browserCommand;
@@ -25,11 +26,11 @@ export const openBrowser = async (
       const child = spawn(command, [url], { detached: true, stdio: 'ignore' });
       child.once('spawn', () => {
         child.unref();
-        debug(`started ${command}`);
+        log.debug(`started ${command}`);
         resolve();
       });
       child.once('error', (err: NodeJS.ErrnoException) => {
-        info(`could not start --browser-command ${command} (${err.code ?? err.message}); open the URL above yourself`);
+        log.info(`could not start --browser-command ${command} (${err.code ?? err.message}); open the URL above yourself`);
         resolve();
       });
     });
@@ -38,9 +39,9 @@ export const openBrowser = async (
   try {
     const { default: open } = await import('open');
     const child = await open(url, { wait: false });
-    child.once('error', () => info('could not open a browser; open the URL above yourself'));
+    child.once('error', () => log.info('could not open a browser; open the URL above yourself'));
     child.unref();
   } catch (err) {
-    info(`could not open a browser (${(err as Error).message}); open the URL above yourself`);
+    log.info(`could not open a browser (${(err as Error).message}); open the URL above yourself`);
   }
 };

@@ -1,4 +1,3 @@
-import { emphasis, info } from '../log.js';
 import { pollDeviceAuthorization, startDeviceAuthorization } from '../oidc/device-authorization.js';
 import type { Provider } from '../oidc/provider.js';
 import type { GetTokenOptions } from '../options/types.js';
@@ -17,7 +16,7 @@ export const loginWithDeviceCode = async (
   cancel?: AbortSignal,
   started?: () => void,
 ): Promise<TokenSet> => {
-  const { signal, dispose } = loginSignal(options.login.authenticationTimeoutSec, cancel, true);
+  const { signal, dispose } = loginSignal(provider, options.login.authenticationTimeoutSec, cancel, true);
   try {
     const device = await startDeviceAuthorization(provider, {
       extraScopes: options.provider.extraScopes,
@@ -27,10 +26,11 @@ export const loginWithDeviceCode = async (
     started?.();
     const { verification_uri: uri, verification_uri_complete: complete, user_code: code } = device.response;
     // The code on a line of its own, spaced out and (on a colour terminal) bold: it is read off a screen and typed.
-    info(
-      `to log in, open ${uri} on any device and enter the code\n\n        ${emphasis(code)}\n${complete ? `\n    or open ${complete}\n` : ''}`,
+    const { log } = provider;
+    log.info(
+      `to log in, open ${uri} on any device and enter the code\n\n        ${log.emphasis(code)}\n${complete ? `\n    or open ${complete}\n` : ''}`,
     );
-    if (complete && canOpenBrowser) await openBrowser(complete, options.login, false);
+    if (complete && canOpenBrowser) await openBrowser(complete, options.login, log, false);
     return await pollDeviceAuthorization(provider, device, signal);
   } finally {
     dispose();

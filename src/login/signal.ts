@@ -1,3 +1,4 @@
+import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
 import { interruption } from '../interrupt.js';
 import { showCountdown } from './countdown.js';
@@ -7,7 +8,12 @@ import { showCountdown } from './countdown.js';
  * `cancel` fires (another login of the same run won). With `countdown`, a terminal shows the time left meanwhile (not
  * where the person types a code: the redrawn line would wipe it).
  */
-export const loginSignal = (timeoutSec: number, cancel?: AbortSignal, countdown = false): { signal: AbortSignal; dispose(): void } => {
+export const loginSignal = (
+  ambient: Ambient,
+  timeoutSec: number,
+  cancel?: AbortSignal,
+  countdown = false,
+): { signal: AbortSignal; dispose(): void } => {
   const timeout = new AbortController();
   const timer = setTimeout(
     () =>
@@ -20,9 +26,9 @@ export const loginSignal = (timeoutSec: number, cancel?: AbortSignal, countdown 
       ),
     timeoutSec * 1000,
   );
-  const stopCountdown = countdown ? showCountdown(Date.now() + timeoutSec * 1000) : () => undefined;
+  const stopCountdown = countdown ? showCountdown(ambient.clock.now() + timeoutSec * 1000, ambient) : () => undefined;
   return {
-    signal: AbortSignal.any([interruption(), timeout.signal, ...(cancel ? [cancel] : [])]),
+    signal: AbortSignal.any([interruption(ambient.log), timeout.signal, ...(cancel ? [cancel] : [])]),
     dispose: () => {
       clearTimeout(timer);
       stopCountdown();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import { PluginError } from '../errors.js';
-import { debug, info } from '../log.js';
+import type { Logger } from '../log.js';
 import { isLoopback, type ListenAddress } from '../options/listen-address.js';
 import { errorPage, successPage } from './pages.js';
 import { listenPlan, type RedirectTarget, redirectTarget } from './redirect.js';
@@ -104,7 +104,7 @@ const createCallbackServer = async (
 };
 
 /** Binds the first free address of the plan, saying which it took and why it skipped the others. */
-export const startLoopbackServer = async (settings: CallbackSettings): Promise<LoopbackServer> => {
+export const startLoopbackServer = async (settings: CallbackSettings, log: Logger): Promise<LoopbackServer> => {
   const { redirectUrl } = settings;
   const plan = listenPlan(settings.listenAddresses, redirectUrl);
   let handler: (req: IncomingMessage, res: ServerResponse) => unknown = (_req, res) =>
@@ -134,9 +134,9 @@ export const startLoopbackServer = async (settings: CallbackSettings): Promise<L
     );
   }
   const address = display({ ...chosen, port });
-  if (skipped.length > 0) info(`skipped ${skipped.join(', ')}; listening on ${address}`);
-  else debug(`listening on ${address}`);
-  if (!isLoopback(chosen)) info(`listening on ${address}: the login callback can be reached from the network (--listen-address)`);
+  if (skipped.length > 0) log.info(`skipped ${skipped.join(', ')}; listening on ${address}`);
+  else log.debug(`listening on ${address}`);
+  if (!isLoopback(chosen)) log.info(`listening on ${address}: the login callback can be reached from the network (--listen-address)`);
   const target = redirectTarget(redirectUrl, port, settings.redirectHostname, settings.localServerCert ? 'https' : 'http');
 
   const shortUrl = `${new URL(target.redirectUri).origin}/`;
@@ -152,7 +152,7 @@ export const startLoopbackServer = async (settings: CallbackSettings): Promise<L
 
       handler = (req, res) => {
         const reject400 = (why: string): Promise<void> => {
-          debug(`ignored a request to the callback server: ${why}`);
+          log.debug(`ignored a request to the callback server: ${why}`);
           return send(
             res,
             400,

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Ambient } from '../ambient.js';
 import { kubeconfigOptionsOf } from '../options/parse.js';
 import { expandHome, kubeCacheDir } from '../options/table.js';
 import { jwtClaims } from '../session/expiry.js';
@@ -50,14 +51,14 @@ const findSession = async (dir: string, issuer: string, clientId: string): Promi
 };
 
 /** Copies the kubelogin session of a migrated user into kubectl-oidc's store, so that nobody logs in again. Answers what it did. */
-export const importKubeloginSession = async (getTokenArgs: string[]): Promise<string> => {
+export const importKubeloginSession = async (getTokenArgs: string[], ambient: Ambient): Promise<string> => {
   const options = kubeconfigOptionsOf(getTokenArgs);
   if (!options) return 'its session was not imported (its flags need commander to read them: run kubectl-oidc get-token with them once)';
   const dir = kubeloginCacheDir(getTokenArgs);
   const found = await findSession(dir, options.provider.issuerUrl, options.provider.clientId);
   if (!found) return `no kubelogin session of it in ${dir} (kubelogin's keyring entries are not read)`;
-  const store = await openStore(options.cache);
+  const store = await openStore(options.cache, ambient);
   const tokens = { idToken: found.idToken, ...(found.refreshToken ? { refreshToken: found.refreshToken } : {}) };
-  await store.save(sessionKey(options), tokens, sessionInfo(options, tokens, found.exp || undefined));
+  await store.save(sessionKey(options), tokens, sessionInfo(options, tokens, found.exp || undefined, ambient.clock.now()));
   return `imported its kubelogin session from ${found.file} (${store.name} storage)`;
 };

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { copyFile, readFile, realpath, stat } from 'node:fs/promises';
+import type { Ambient, Clock } from '../ambient.js';
 import { PluginError } from '../errors.js';
 import { writeFileAtomic } from '../session/file-store.js';
 import { migrateKubeconfig, unifiedDiff } from './kubeconfig.js';
@@ -24,8 +25,8 @@ const readKubeconfig = async (file: string): Promise<string> => {
  * A backup beside the file that never overwrites an earlier one, and is never written through a symlink planted at
  * its name: created exclusively, under another name when that one is taken.
  */
-const backUp = async (file: string): Promise<string> => {
-  for (const backup of [`${file}.kubelogin-backup`, `${file}.kubelogin-backup-${Date.now()}`]) {
+const backUp = async (file: string, clock: Clock): Promise<string> => {
+  for (const backup of [`${file}.kubelogin-backup`, `${file}.kubelogin-backup-${clock.now()}`]) {
     try {
       await copyFile(file, backup, constants.COPYFILE_EXCL);
       return backup;
@@ -48,7 +49,7 @@ const writeInPlace = async (file: string, text: string): Promise<void> => {
  * backed up first, and their kubelogin sessions imported so that nobody logs in again. Answers the report: a line per
  * user (or the diff, with dryRun). Every file is read and checked before any is written.
  */
-export const migrate = async (request: MigrateRequest): Promise<string> => {
+export const migrate = async (request: MigrateRequest, ambient: Ambient): Promise<string> => {
   const plans = [];
   for (const file of request.files) {
     const text = await readKubeconfig(file);
@@ -65,10 +66,10 @@ export const migrate = async (request: MigrateRequest): Promise<string> => {
       report += unifiedDiff(text, result.text, file, `${file}\t(migrated)`);
       continue;
     }
-    const backup = await backUp(file);
+    const backup = await backUp(file, ambient.clock);
     await writeInPlace(file, result.text);
     for (const user of result.users) {
-      const imported = await importKubeloginSession(user.getTokenArgs);
+      const imported = await importKubeloginSession(user.getTokenArgs, ambient);
       report += `migrated user "${user.name}" in ${file} (${user.was} → ${request.command} get-token; backup ${backup}); ${imported}\n`;
     }
   }

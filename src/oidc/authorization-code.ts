@@ -1,6 +1,5 @@
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
-import { debug } from '../log.js';
 import type { PkceMethod } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { deadlineOf, idpErrorFix, translateError } from './errors.js';
@@ -52,7 +51,7 @@ export const prepareAuthorization = async (provider: Provider, settings: Authori
     params.code_challenge = await client.calculatePKCECodeChallenge(codeVerifier);
     params.code_challenge_method = 'S256';
   }
-  debug(`PKCE ${codeVerifier ? 'S256' : 'off'}; scopes "${params.scope}"; redirect URI ${settings.redirectUri}`);
+  provider.log.debug(`PKCE ${codeVerifier ? 'S256' : 'off'}; scopes "${params.scope}"; redirect URI ${settings.redirectUri}`);
   return { url: client.buildAuthorizationUrl(provider.config, params), redirectUri: settings.redirectUri, state, nonce, codeVerifier };
 };
 
@@ -72,7 +71,7 @@ export const preflightAuthorization = async (provider: Provider, request: Author
     const translated = translateError(err, 'the authorization request', request.url.href);
     const stalled = deadlineOf(err)?.phase === 'answer';
     if (translated.code === 'tls' || translated.code === 'interrupted' || stalled) throw translated;
-    debug(`authorization preflight skipped: ${translated.message}`);
+    provider.log.debug(`authorization preflight skipped: ${translated.message}`);
     return;
   }
   const answer = response.status === 400 ? failedAnswerOf(response) : undefined;

@@ -37,7 +37,7 @@ export const startDeviceAuthorization = async (
     params.code_challenge = await client.calculatePKCECodeChallenge(codeVerifier);
     params.code_challenge_method = 'S256';
   }
-  const response = await authenticated(provider.authenticator, 'the device authorization request', endpoint, () =>
+  const response = await authenticated(provider.authenticator, provider.log, 'the device authorization request', endpoint, () =>
     client.initiateDeviceAuthorization(config, params),
   );
   return { response, codeVerifier };

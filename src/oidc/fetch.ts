@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { PluginError } from '../errors.js';
 import { interruption } from '../interrupt.js';
-import { debug } from '../log.js';
+import type { Logger } from '../log.js';
 import type { ProviderOptions } from '../options/types.js';
 import { keepFailedAnswers } from './failed-answer.js';
 import { Deadline, type Fetch, Oversized } from './transport.js';
@@ -88,13 +88,13 @@ const limitedBody = (response: Response, host: string, signal: AbortSignal, done
  * up with a line that names it.
  */
 const withDeadline =
-  (fetch: Fetch, seconds: number): Fetch =>
+  (fetch: Fetch, seconds: number, log: Logger): Fetch =>
   async (url, init = {}) => {
     const host = new URL(url).host;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Deadline(host, seconds, 'answer')), seconds * 1000);
     const done = (): void => clearTimeout(timer);
-    const signal = AbortSignal.any([deadline.signal, interruption(), ...(init.signal ? [init.signal] : [])]);
+    const signal = AbortSignal.any([deadline.signal, interruption(log), ...(init.signal ? [init.signal] : [])]);
     try {
       return limitedBody(await fetch(url, { ...init, signal }), host, signal, done);
     } catch (err) {
@@ -110,9 +110,9 @@ const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy
  * Direct connections go through node:https; HTTPS_PROXY/HTTP_PROXY (with NO_PROXY) need undici's proxy agent, which
  * costs some 90 ms to load, so it is imported only then.
  */
-export const createFetch = async (provider: ProviderOptions): Promise<Fetch> => {
+export const createFetch = async (provider: ProviderOptions, log: Logger): Promise<Fetch> => {
   if (provider.tlsRenegotiationOnce || provider.tlsRenegotiationFreely) {
-    debug(
+    log.debug(
       '--tls-renegotiation-once/--tls-renegotiation-freely are accepted for kubelogin kubeconfigs: Node.js answers renegotiation itself',
     );
   }
@@ -123,7 +123,7 @@ export const createFetch = async (provider: ProviderOptions): Promise<Fetch> => 
   };
   const proxied = PROXY_VARIABLES.some((name) => process.env[name]);
   const transport = proxied ? (await import('./undici-fetch.js')).undiciFetch(tls) : (await import('./https-fetch.js')).httpsFetch(tls);
-  const base = keepFailedAnswers(withDeadline(transport, provider.requestTimeoutSec));
+  const base = keepFailedAnswers(withDeadline(transport, provider.requestTimeoutSec, log));
   const extraHeaders = Object.entries(provider.requestHeaders);
   if (extraHeaders.length === 0) return base;
   return (url, init = {}) => {

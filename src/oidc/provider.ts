@@ -1,7 +1,7 @@
 import type { JSONWebKeySet } from 'jose';
 import * as client from 'openid-client';
+import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
-import { debug } from '../log.js';
 import type { ProviderOptions } from '../options/types.js';
 import { type ClientAuthenticator, clientAuthenticator, isSecretMethod } from './client-auth.js';
 import { describeHops, documentFetch, type Hop } from './documents.js';
@@ -10,7 +10,8 @@ import { describeAnswer, failedAnswerOf } from './failed-answer.js';
 import { createFetch } from './fetch.js';
 import type { Fetch } from './transport.js';
 
-export interface Provider {
+/** The IdP as this run talks to it, with the run's clock and logger. */
+export interface Provider extends Ambient {
   config: client.Configuration;
   fetch: Fetch;
   options: ProviderOptions;
@@ -89,7 +90,8 @@ export interface IssuerMemory {
  */
 export const discover = async (
   options: ProviderOptions,
-  memory: IssuerMemory = {},
+  memory: IssuerMemory,
+  ambient: Ambient,
   /**
    * setup reports a discovery document that names another issuer itself, and an ID token that does not verify, and
    * goes on to show what follows.
@@ -97,7 +99,8 @@ export const discover = async (
   { reportMismatch = false, verifyIdTokens = true } = {},
 ): Promise<Discovery> => {
   const issuer = parseIssuer(options.issuerUrl);
-  const fetch = await createFetch(options);
+  const { clock, log } = ambient;
+  const fetch = await createFetch(options, log);
   const execute = issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [];
   const authenticator = clientAuthenticator(options, 'token', {
     remembered: isSecretMethod(memory.clientAuth) ? memory.clientAuth : undefined,
@@ -113,24 +116,26 @@ export const discover = async (
       options,
       authenticator,
       verifyIdTokens,
+      clock,
+      log,
       ...(memory.jwks ? { jwks: memory.jwks } : {}),
       configurationWith: (auth) => finish(new client.Configuration(config.serverMetadata(), options.clientId, undefined, auth)).config,
     };
   };
   if (memory.metadata) {
-    debug(`using the cached discovery document of ${issuer.href}`);
+    log.debug(`using the cached discovery document of ${issuer.href}`);
     return {
       provider: finish(new client.Configuration(memory.metadata as client.ServerMetadata, options.clientId, undefined, authenticator.auth)),
     };
   }
-  debug(`discovering ${issuer.href}`);
+  log.debug(`discovering ${issuer.href}`);
   let maxAgeSec = 0;
   let date: string | undefined;
   const hops: Hop[] = [];
   const document = documentFetch(fetch, 'the discovery request', hops);
   const observing: Fetch = async (url, init) => {
     const response = await document(url, init);
-    maxAgeSec = freshnessSec(response.headers, Date.now());
+    maxAgeSec = freshnessSec(response.headers, clock.now());
     date = response.headers.get('date') ?? undefined;
     return response;
   };

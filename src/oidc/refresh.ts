@@ -40,6 +40,7 @@ const refreshOnce = async (
       await tokenRequest(provider, 'refresh_token', () =>
         client.refreshTokenGrant(config, previous.refreshToken, scope ? { scope } : undefined),
       ),
+      provider.clock.now(),
       previous,
     );
   } catch (err) {
@@ -96,7 +97,7 @@ export const revokeRefreshToken = async (provider: Provider, tokens: TokenSet & 
     advertised?.includes('bearer') &&
     !advertised.includes('none');
   let current: TokenSet & { refreshToken: string } = tokens;
-  if (bearerOnly && expired(tokens, Date.now() / 1000)) {
+  if (bearerOnly && expired(tokens, provider.clock.now() / 1000)) {
     const refreshed = await refresh(provider, tokens, false);
     current = { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken };
   }
@@ -106,7 +107,7 @@ export const revokeRefreshToken = async (provider: Provider, tokens: TokenSet & 
     remembered: isSecretMethod(remembered) ? remembered : undefined,
   });
   const config = provider.configurationWith(authenticator.auth);
-  await authenticated(authenticator, 'the revocation request', endpoint, () =>
+  await authenticated(authenticator, provider.log, 'the revocation request', endpoint, () =>
     client.tokenRevocation(config, current.refreshToken, { token_type_hint: 'refresh_token' }),
   );
   return true;

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { debug } from '../log.js';
+import type { Logger } from '../log.js';
 import type { TokenSet } from '../session/tokens.js';
 import type { ClientAuthenticator } from './client-auth.js';
 import { translateError } from './errors.js';
@@ -11,14 +11,14 @@ import { verifiedTokens } from './verify.js';
 export const scopeOf = (extraScopes: string[]): string => [...new Set(['openid', ...extraScopes])].join(' ');
 
 /** A token endpoint answer as a session's tokens; the refresh token is kept when the IdP does not rotate it. */
-export const toTokenSet = (response: client.TokenEndpointResponse, previous?: TokenSet): TokenSet => {
+export const toTokenSet = (response: client.TokenEndpointResponse, nowMs: number, previous?: TokenSet): TokenSet => {
   const tokens: TokenSet = {};
   if (response.id_token) tokens.idToken = response.id_token;
   if (response.access_token) tokens.accessToken = response.access_token;
   // An IdP that does not rotate refresh tokens returns none on refresh: the old one stays valid.
   const refreshToken = response.refresh_token ?? previous?.refreshToken;
   if (refreshToken) tokens.refreshToken = refreshToken;
-  if (typeof response.expires_in === 'number') tokens.accessTokenExpiresAt = Math.floor(Date.now() / 1000) + response.expires_in;
+  if (typeof response.expires_in === 'number') tokens.accessTokenExpiresAt = Math.floor(nowMs / 1000) + response.expires_in;
   return tokens;
 };
 
@@ -32,6 +32,7 @@ const clientRefused = (err: unknown): boolean => {
 /** Sends a request; when the IdP refuses the client, tries once more with the other method worth trying. */
 export const authenticated = async <T>(
   authenticator: ClientAuthenticator,
+  log: Logger,
   what: string,
   endpoint: string,
   send: () => Promise<T>,
@@ -40,7 +41,7 @@ export const authenticated = async <T>(
     return await send();
   } catch (err) {
     if (!clientRefused(err) || !authenticator.fallBack()) throw translateError(err, what, endpoint);
-    debug(`${translateError(err, what, endpoint).message}; trying again with ${authenticator.method()}`);
+    log.debug(`${translateError(err, what, endpoint).message}; trying again with ${authenticator.method()}`);
     try {
       return await send();
     } catch (retried) {
@@ -56,7 +57,13 @@ export const tokenRequest = (
   send: () => Promise<client.TokenEndpointResponse>,
 ): Promise<client.TokenEndpointResponse> => {
   const metadata = provider.config.serverMetadata();
-  return authenticated(provider.authenticator, `the token request (${grant} grant)`, metadata.token_endpoint ?? metadata.issuer, send);
+  return authenticated(
+    provider.authenticator,
+    provider.log,
+    `the token request (${grant} grant)`,
+    metadata.token_endpoint ?? metadata.issuer,
+    send,
+  );
 };
 
 /** A login grant's answer as a session's tokens, its ID token verified against the IdP's keys (see verifiedTokens). */
@@ -65,4 +72,8 @@ export const grantTokens = async (
   grant: string,
   send: () => Promise<client.TokenEndpointResponse>,
 ): Promise<TokenSet> =>
-  verifiedTokens(provider, toTokenSet(await tokenRequest(provider, grant, send)), `the token answer (${grant} grant)`);
+  verifiedTokens(
+    provider,
+    toTokenSet(await tokenRequest(provider, grant, send), provider.clock.now()),
+    `the token answer (${grant} grant)`,
+  );

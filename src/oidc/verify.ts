@@ -1,6 +1,5 @@
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { PluginError } from '../errors.js';
-import { debug } from '../log.js';
 import type { TokenSet } from '../session/tokens.js';
 import { documentFetch } from './documents.js';
 import { translateError } from './errors.js';
@@ -49,7 +48,7 @@ export const idTokenSignatureProblem = async (provider: Provider, idToken: strin
   const cached = provider.jwks;
   const first = cached ? await attempt(cached) : 'unknown key';
   if (first !== 'unknown key') return first === 'ok' ? undefined : first;
-  debug(cached ? 'the ID token is signed with a key the cached JWKS lacks; fetching the JWKS' : 'fetching the JWKS');
+  provider.log.debug(cached ? 'the ID token is signed with a key the cached JWKS lacks; fetching the JWKS' : 'fetching the JWKS');
   provider.jwks = await fetchJwks(provider);
   const second = await attempt(provider.jwks);
   return second === 'ok' ? undefined : second === 'unknown key' ? 'no key of the IdP matches its signature' : second;

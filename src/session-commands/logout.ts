@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
 import { removeHitFiles } from '../hit/hit-file.js';
 import { hitDir } from '../hit/signature.js';
@@ -23,9 +24,9 @@ const labelOf = (info: Pick<SessionInfo, 'issuer' | 'clientId'> & Partial<Sessio
   `at ${info.issuer}, client ${info.clientId}`;
 
 /** Revokes at the IdP (when it can), then removes the session under its lock, and says what happened. */
-const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: Target): Promise<string> => {
+const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: Target, ambient: Ambient): Promise<string> => {
   const dir = options.cache.tokenCacheDir;
-  const lock = await acquireLock(join(dir, `${target.key}.lock`), { timeoutMs: 10_000, signal: interruption() });
+  const lock = await acquireLock(join(dir, `${target.key}.lock`), { timeoutMs: 10_000, signal: interruption(ambient.log), ...ambient });
   try {
     // The refresh token to revoke may be the newest one, left in a temp file by a run that was killed.
     await store.recover?.(target.key).catch(() => undefined);
@@ -36,12 +37,16 @@ const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: 
         const { discover } = await import('../oidc/provider.js');
         const { revokeRefreshToken } = await import('../oidc/refresh.js');
         // The TLS settings of this command; the client secret only for the client it belongs to.
-        const { provider: idp } = await discover({
-          ...options.provider,
-          issuerUrl: target.issuer,
-          clientId: target.clientId,
-          clientSecret: target.clientId === options.provider.clientId ? options.provider.clientSecret : undefined,
-        });
+        const { provider: idp } = await discover(
+          {
+            ...options.provider,
+            issuerUrl: target.issuer,
+            clientId: target.clientId,
+            clientSecret: target.clientId === options.provider.clientId ? options.provider.clientSecret : undefined,
+          },
+          {},
+          ambient,
+        );
         revocation = (await revokeRefreshToken(idp, { ...tokens, refreshToken: tokens.refreshToken }))
           ? 'revoked the refresh token at the IdP'
           : 'the IdP offers no revocation endpoint, so the refresh token stays valid until it expires';
@@ -62,8 +67,8 @@ const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: 
 };
 
 /** Logs out of one session or all of them; answers the report, a line per session. */
-export const logout = async (options: GetTokenOptions, all: boolean): Promise<string> => {
-  const store = await openStore(options.cache);
+export const logout = async (options: GetTokenOptions, all: boolean, ambient: Ambient): Promise<string> => {
+  const store = await openStore(options.cache, ambient);
   const dir = options.cache.tokenCacheDir;
   let targets: Target[];
   if (all) {
@@ -92,7 +97,7 @@ export const logout = async (options: GetTokenOptions, all: boolean): Promise<st
     ];
   }
   let report = '';
-  for (const target of targets) report += `${await logOutOne(store, options, target)}\n`;
+  for (const target of targets) report += `${await logOutOne(store, options, target, ambient)}\n`;
   // What killed runs left of sessions that are gone (temp files hold tokens): nothing of them stays.
   if (all) await sweepLeftovers(dir);
   return targets.length === 0 ? `no sessions in ${dir}\n` : report;

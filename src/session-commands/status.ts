@@ -1,3 +1,4 @@
+import type { Clock } from '../ambient.js';
 import { listSessions } from '../session/file-store.js';
 import type { StoredSession } from '../session/tokens.js';
 
@@ -21,11 +22,11 @@ const table = (rows: string[][]): string => {
 };
 
 /** The cached sessions as a report: who, where, until when, and in which storage. Never a token. */
-export const status = async (dir: string, output: 'table' | 'json'): Promise<string> => {
+export const status = async (dir: string, output: 'table' | 'json', clock: Clock): Promise<string> => {
   const sessions: StoredSession[] = await listSessions(dir);
   if (output === 'json') return `${JSON.stringify({ cacheDir: dir, sessions }, null, 2)}\n`;
   if (sessions.length === 0) return `no sessions in ${dir}\n`;
-  const now = Date.now() / 1000;
+  const now = clock.now() / 1000;
   const rows = [
     ['ISSUER', 'CLIENT', 'ACCOUNT', 'USER', 'EXPIRES', 'REFRESH', 'STORAGE'],
     ...sessions.map(({ info, storage }) => [

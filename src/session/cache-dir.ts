@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PluginError } from '../errors.js';
-import { info } from '../log.js';
+import type { Logger } from '../log.js';
 
 /** Our uid, where the platform has one (not on Windows, whose ACLs are another matter). */
 export const ownUid = (): number | undefined => process.getuid?.();
@@ -48,7 +48,7 @@ const makeDirectories = async (dir: string): Promise<void> => {
  * not a directory or belongs to another user (a symlink into someone else's directory, a directory planted in a
  * shared one); made private again when group or others may write or read it.
  */
-export const secureCacheDir = async (dir: string): Promise<void> => {
+export const secureCacheDir = async (dir: string, log: Logger): Promise<void> => {
   await makeDirectories(dir);
   const stat = await fs.stat(dir);
   const uid = ownUid();
@@ -63,6 +63,6 @@ export const secureCacheDir = async (dir: string): Promise<void> => {
   }
   if ((stat.mode & 0o077) !== 0) {
     await fs.chmod(dir, 0o700);
-    info(`made the token cache directory ${dir} private (it was ${(stat.mode & 0o777).toString(8)}; now 700)`);
+    log.info(`made the token cache directory ${dir} private (it was ${(stat.mode & 0o777).toString(8)}; now 700)`);
   }
 };

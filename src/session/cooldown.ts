@@ -1,5 +1,6 @@
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Ambient } from '../ambient.js';
 import { ensureCacheDir, writeFileAtomic } from './file-store.js';
 
 /**
@@ -25,10 +26,16 @@ export const readCooldown = async (dir: string, key: string, nowMs: number): Pro
   }
 };
 
-export const startCooldown = async (dir: string, key: string, seconds: number, reason: string, parent: number): Promise<void> => {
+export const startCooldown = async (
+  dir: string,
+  key: string,
+  cooldown: { seconds: number; reason: string; parent: number },
+  { clock, log }: Ambient,
+): Promise<void> => {
+  const { seconds, reason, parent } = cooldown;
   if (seconds <= 0) return;
-  const at = Date.now();
-  await ensureCacheDir(dir);
+  const at = clock.now();
+  await ensureCacheDir(dir, log);
   await writeFileAtomic(fileOf(dir, key), JSON.stringify({ until: at + seconds * 1000, reason, at, parent }));
 };
 

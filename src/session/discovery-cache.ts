@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Ambient } from '../ambient.js';
 import { ensureCacheDir, writeFileAtomic } from './file-store.js';
 
 type Metadata = Record<string, unknown> & { issuer: string };
@@ -60,19 +61,19 @@ export const readDiscovery = async (dir: string, issuer: string, nowMs: number):
 };
 
 /** Keeps a freshly fetched document, the keys, or what a client learned; the rest of the record stays as it was. */
-export const writeDiscovery = async (dir: string, issuer: string, update: IssuerUpdate): Promise<void> => {
+export const writeDiscovery = async (dir: string, issuer: string, update: IssuerUpdate, { clock, log }: Ambient): Promise<void> => {
   try {
     const entry: Entry = (await readEntry(dir, issuer)) ?? { issuer, expiresAt: 0 };
     if ('metadata' in update) {
       if (update.maxAgeSec <= 0 && !entry.clients && !entry.jwks) return;
       entry.metadata = update.metadata;
-      entry.expiresAt = Date.now() + update.maxAgeSec * 1000;
+      entry.expiresAt = clock.now() + update.maxAgeSec * 1000;
     } else if ('jwks' in update) {
       entry.jwks = update.jwks;
     } else {
       entry.clients = { ...entry.clients, [update.clientId]: { ...entry.clients?.[update.clientId], ...update.learned } };
     }
-    await ensureCacheDir(dir);
+    await ensureCacheDir(dir, log);
     await writeFileAtomic(fileOf(dir, issuer), JSON.stringify(entry));
   } catch {
     // only an optimisation

@@ -1,8 +1,9 @@
 // fs.promises is loaded on first use: a cache hit reads synchronously and never pays for it (~2 ms).
 import { closeSync, promises as fs, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
-import { debug } from '../log.js';
+import type { Logger } from '../log.js';
 import { isAlive, ownUid, secureCacheDir } from './cache-dir.js';
 import type { Sealer } from './seal.js';
 import type { SessionInfo, SessionStore, StoredSession, TokenSet } from './tokens.js';
@@ -86,7 +87,7 @@ export const writeFileAtomic = async (path: string, content: string, mode?: numb
   }
 };
 
-export const ensureCacheDir = (dir: string): Promise<void> => secureCacheDir(dir);
+export const ensureCacheDir = (dir: string, log: Logger): Promise<void> => secureCacheDir(dir, log);
 
 /** writeFileAtomic's temp file of a session or its hit file: `<key>.json.<pid>.<random>.tmp`, `<key>.hit.…`. */
 const SESSION_TEMP = /^([0-9a-f]{64})\.(json|hit)\.(\d+)\.[0-9a-f]+\.tmp$/;
@@ -128,7 +129,7 @@ export const sweepLeftovers = async (dir: string, key?: string): Promise<void> =
  * Sessions as 0600 files in a 0700 directory: sealed (AES-256-GCM, key in the OS keychain) when a sealer is given,
  * plain otherwise. The non-secret session info stays readable so `status` works without the keychain.
  */
-export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore => {
+export const fileStore = (dir: string, sealer: Sealer | undefined, { log }: Ambient): SessionStore => {
   const fileOf = (key: string): string => join(dir, `${key}.json`);
   return {
     name: sealer ? 'keyring' : 'disk',
@@ -143,7 +144,7 @@ export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore
           const owner = fstatSync(fd).uid;
           const uid = ownUid();
           if (uid !== undefined && owner !== uid) {
-            debug(`the session file ${fileOf(key)} belongs to uid ${owner}, not to you; treating it as absent`);
+            log.debug(`the session file ${fileOf(key)} belongs to uid ${owner}, not to you; treating it as absent`);
             return undefined;
           }
           text = readFileSync(fd, 'utf8');
@@ -152,17 +153,18 @@ export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore
         }
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-          debug(`cannot read the session file ${fileOf(key)}: ${(err as NodeJS.ErrnoException).code}; treating it as absent`);
+          log.debug(`cannot read the session file ${fileOf(key)}: ${(err as NodeJS.ErrnoException).code}; treating it as absent`);
         }
         return undefined;
       }
       const tokens = parseSessionFile(text, key, sealer);
-      if (!tokens) debug(`the session file ${fileOf(key)} is corrupt, of another format or sealed with another key; treating it as absent`);
+      if (!tokens)
+        log.debug(`the session file ${fileOf(key)} is corrupt, of another format or sealed with another key; treating it as absent`);
       return tokens;
     },
     async save(key, tokens, info) {
       try {
-        await ensureCacheDir(dir);
+        await ensureCacheDir(dir, log);
         await writeFileAtomic(fileOf(key), serializeSession(key, tokens, info, sealer));
       } catch (err) {
         throw new PluginError(
@@ -209,7 +211,7 @@ export const fileStore = (dir: string, sealer: Sealer | undefined): SessionStore
       }
       if (newest) {
         await fs.rename(newest.path, session);
-        debug(`adopted ${newest.path}, which a run that was cut short wrote after the session it replaces`);
+        log.debug(`adopted ${newest.path}, which a run that was cut short wrote after the session it replaces`);
       }
       await sweepLeftovers(dir, key);
     },

@@ -3,7 +3,7 @@ import { jwtClaims } from './expiry.js';
 import type { SessionInfo, TokenSet } from './tokens.js';
 
 /** What is kept in the clear beside a session's tokens: who and where, never a token. */
-export const sessionInfo = (options: GetTokenOptions, tokens: TokenSet, expiresAt: number | undefined): SessionInfo => {
+export const sessionInfo = (options: GetTokenOptions, tokens: TokenSet, expiresAt: number | undefined, nowMs: number): SessionInfo => {
   const claims = tokens.idToken ? jwtClaims(tokens.idToken) : undefined;
   const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
   const subject = text(claims?.sub);
@@ -16,6 +16,6 @@ export const sessionInfo = (options: GetTokenOptions, tokens: TokenSet, expiresA
     ...(email ? { email } : {}),
     ...(expiresAt !== undefined ? { expiresAt } : {}),
     hasRefreshToken: Boolean(tokens.refreshToken),
-    savedAt: Math.floor(Date.now() / 1000),
+    savedAt: Math.floor(nowMs / 1000),
   };
 };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
-import { info } from '../log.js';
 import { fileStore, isSealedSession } from './file-store.js';
 import { aesGcmSealer } from './seal.js';
 import { openSealingKey } from './sealing-key.js';
@@ -21,9 +21,9 @@ const isSealedFile = (path: string): boolean => {
  * (the token is then not cached): a keyring store never writes a plain file.
  * Its own file in dist/ (keyring.cjs), loaded only for keyring storage: a disk cache hit does not even parse it.
  */
-export const openKeyringStore = async (dir: string): Promise<SessionStore> => {
-  const sealingKey = await openSealingKey(dir);
-  const read = fileStore(dir, sealingKey.key ? aesGcmSealer(sealingKey.key) : undefined);
+export const openKeyringStore = async (dir: string, ambient: Ambient): Promise<SessionStore> => {
+  const sealingKey = await openSealingKey(dir, ambient);
+  const read = fileStore(dir, sealingKey.key ? aesGcmSealer(sealingKey.key) : undefined, ambient);
   let toldKeyGone = false; // a run loads twice (before and under the lock): one line
   return {
     name: 'keyring',
@@ -32,7 +32,9 @@ export const openKeyringStore = async (dir: string): Promise<SessionStore> => {
       const tokens = await read.load(key);
       if (!tokens && !sealingKey.key && !toldKeyGone && isSealedFile(join(dir, `${key}.json`))) {
         toldKeyGone = true;
-        info('the session encryption key is gone from the OS keychain, so this sealed session cannot be opened; logging in again');
+        ambient.log.info(
+          'the session encryption key is gone from the OS keychain, so this sealed session cannot be opened; logging in again',
+        );
       }
       return tokens;
     },
@@ -45,7 +47,7 @@ export const openKeyringStore = async (dir: string): Promise<SessionStore> => {
       } catch (err) {
         throw new PluginError('cache', `the OS keychain would not take the session encryption key (${(err as Error).message})`);
       }
-      return fileStore(dir, aesGcmSealer(sealed)).save(key, tokens, sessionInfo);
+      return fileStore(dir, aesGcmSealer(sealed), ambient).save(key, tokens, sessionInfo);
     },
   };
 };

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Ambient, Clock } from '../ambient.js';
 import { PluginError } from '../errors.js';
-import { debug } from '../log.js';
 import { isAlive, ownUid, secureCacheDir } from './cache-dir.js';
 
 /**
@@ -36,18 +36,18 @@ const readOwner = async (dir: string): Promise<Owner | undefined> => {
   }
 };
 
-const ageMs = async (path: string): Promise<number> => {
+const ageMs = async (path: string, clock: Clock): Promise<number> => {
   try {
-    return Date.now() - (await stat(path)).mtimeMs;
+    return clock.now() - (await stat(path)).mtimeMs;
   } catch {
     return 0;
   }
 };
 
 /** Is the lock at `dir` held by nobody alive? Owners on other hosts (a shared home directory) are trusted. */
-const isStale = async (dir: string): Promise<Owner | 'ownerless' | undefined> => {
+const isStale = async (dir: string, clock: Clock): Promise<Owner | 'ownerless' | undefined> => {
   const owner = await readOwner(dir);
-  if (!owner) return (await ageMs(dir)) > OWNERLESS_GRACE_MS ? 'ownerless' : undefined;
+  if (!owner) return (await ageMs(dir, clock)) > OWNERLESS_GRACE_MS ? 'ownerless' : undefined;
   if (owner.host === hostname() && !isAlive(owner.pid)) return owner;
   return undefined;
 };
@@ -88,18 +88,18 @@ const remove = async (dir: string): Promise<void> => {
 };
 
 /** Removes a dead owner's lock, under a take-over lock so that the check and the removal are one step. */
-const takeOver = async (dir: string, seen: Owner | 'ownerless'): Promise<void> => {
+const takeOver = async (dir: string, seen: Owner | 'ownerless', { clock, log }: Ambient): Promise<void> => {
   const guard = `${dir}.takeover`;
-  const me: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), since: Date.now() };
+  const me: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), since: clock.now() };
   if (!(await tryCreate(guard, me))) {
-    if ((await isStale(guard)) !== undefined) await remove(guard);
+    if ((await isStale(guard, clock)) !== undefined) await remove(guard);
     return;
   }
   try {
-    const now = await isStale(dir);
+    const now = await isStale(dir, clock);
     const same = now === 'ownerless' ? seen === 'ownerless' : now !== undefined && seen !== 'ownerless' && now.nonce === seen.nonce;
     if (same) {
-      debug(`taking over the lock ${dir} from a process that is gone`);
+      log.debug(`taking over the lock ${dir} from a process that is gone`);
       await remove(dir);
     }
   } finally {
@@ -134,7 +134,7 @@ const foreignOwner = async (dir: string): Promise<number | undefined> => {
   }
 };
 
-export interface AcquireOptions {
+export interface AcquireOptions extends Ambient {
   /** Give up after this long (the longest another process may legitimately hold the lock). */
   timeoutMs: number;
   /** Called once when the lock is held by someone else, so the user knows why nothing happens. */
@@ -145,11 +145,11 @@ export interface AcquireOptions {
 /** Waits for and takes the lock at `dir`. Resolves with whether we had to wait for another process. */
 export const acquireLock = async (dir: string, options: AcquireOptions): Promise<Lock & { waited: boolean }> => {
   // Locks live in the cache directory, which must be ours: nobody else can then plant one that blocks us.
-  await secureCacheDir(dirname(dir)).catch((err: unknown) => {
+  await secureCacheDir(dirname(dir), options.log).catch((err: unknown) => {
     throw err instanceof PluginError ? err : cannotLock(dir, err);
   });
-  const owner: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), since: Date.now() };
-  const deadline = Date.now() + options.timeoutMs;
+  const owner: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), since: options.clock.now() };
+  const deadline = options.clock.now() + options.timeoutMs;
   let waited = false;
   for (;;) {
     if (await tryCreate(dir, owner)) {
@@ -169,9 +169,9 @@ export const acquireLock = async (dir: string, options: AcquireOptions): Promise
         `when that process is gone, remove ${dir} as that user`,
       );
     }
-    const stale = await isStale(dir);
+    const stale = await isStale(dir, options.clock);
     if (stale !== undefined) {
-      await takeOver(dir, stale);
+      await takeOver(dir, stale, options);
       continue;
     }
     if (!waited) {
@@ -179,7 +179,7 @@ export const acquireLock = async (dir: string, options: AcquireOptions): Promise
       options.onWait?.();
     }
     if (options.signal?.aborted) throw options.signal.reason;
-    if (Date.now() > deadline) {
+    if (options.clock.now() > deadline) {
       throw new PluginError(
         'timeout',
         `another kubectl-oidc process has held the session lock for over ${Math.round(options.timeoutMs / 1000)} s`,

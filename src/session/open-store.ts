@@ -1,7 +1,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
-import { debug, info } from '../log.js';
 import type { CacheOptions } from '../options/types.js';
 import { ensureCacheDir, fileStore, listSessions, noStore, writeFileAtomic } from './file-store.js';
 import type { SessionStore } from './tokens.js';
@@ -25,22 +25,23 @@ const readMarker = (dir: string): Marker | undefined => {
 };
 
 /** Says once (not on every kubectl run) that tokens go to plain files, and remembers it for a while. */
-const fallBack = async (dir: string, reason: string, marker: Marker | undefined): Promise<SessionStore> => {
+const fallBack = async (dir: string, reason: string, marker: Marker | undefined, ambient: Ambient): Promise<SessionStore> => {
+  const { clock, log } = ambient;
   if (!marker) {
-    info(
+    log.info(
       `the OS keychain is not available (${reason}); keeping tokens in 0600 files in ${dir} ` +
         `(said once; --token-cache-storage=disk makes it the choice)`,
     );
   } else {
-    debug(`the OS keychain is not available (${reason}); using 0600 files`);
+    log.debug(`the OS keychain is not available (${reason}); using 0600 files`);
   }
   try {
-    await ensureCacheDir(dir);
-    await writeFileAtomic(join(dir, MARKER), JSON.stringify({ reason, at: Date.now() }));
+    await ensureCacheDir(dir, log);
+    await writeFileAtomic(join(dir, MARKER), JSON.stringify({ reason, at: clock.now() }));
   } catch {
     // the notice will just be repeated
   }
-  return fileStore(dir, undefined);
+  return fileStore(dir, undefined, ambient);
 };
 
 /** Sessions sealed with the keychain's key are there: a keychain that cannot be reached must not turn them plain. */
@@ -62,26 +63,27 @@ const keychainLocked = (reason: string, dir: string): PluginError =>
  * sessions are there: then, as when the keychain is locked or does not answer, it rejects with a 'keychain_locked'
  * PluginError and nothing is read, written or downgraded.
  */
-export const openStore = async (cache: CacheOptions): Promise<SessionStore> => {
+export const openStore = async (cache: CacheOptions, ambient: Ambient): Promise<SessionStore> => {
   const dir = cache.tokenCacheDir;
   if (cache.tokenCacheStorage === 'none') return noStore();
-  if (cache.tokenCacheStorage === 'disk') return fileStore(dir, undefined);
+  if (cache.tokenCacheStorage === 'disk') return fileStore(dir, undefined, ambient);
 
   const marker = readMarker(dir);
-  if (marker && Date.now() - marker.at < RETRY_KEYCHAIN_MS) {
-    debug(`the OS keychain was unavailable ${Math.round((Date.now() - marker.at) / 1000)} s ago (${marker.reason}); using 0600 files`);
-    return fileStore(dir, undefined);
+  const since = marker && ambient.clock.now() - marker.at;
+  if (marker && since !== undefined && since < RETRY_KEYCHAIN_MS) {
+    ambient.log.debug(`the OS keychain was unavailable ${Math.round(since / 1000)} s ago (${marker.reason}); using 0600 files`);
+    return fileStore(dir, undefined, ambient);
   }
   // Imported here: a disk cache hit loads neither child_process nor node:crypto (~9 ms together).
   const { openKeyringStore } = await import('./keyring-store.js');
   try {
-    const store = await openKeyringStore(dir);
+    const store = await openKeyringStore(dir, ambient);
     if (marker) await fs.unlink(join(dir, MARKER)).catch(() => undefined);
     return store;
   } catch (err) {
     if (err instanceof PluginError && err.code === 'keychain_locked') throw keychainLocked(err.message, dir);
     if (!(err instanceof PluginError && err.code === 'keychain_unavailable')) throw err;
     if (await hasSealedSessions(dir)) throw keychainLocked(`the OS keychain is not reachable (${err.message})`, dir);
-    return fallBack(dir, err.message, marker);
+    return fallBack(dir, err.message, marker, ambient);
   }
 };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { Ambient } from '../ambient.js';
 import { readKey, writeKey } from '../keychain/keychain.js';
 import { acquireLock } from './lock.js';
 
@@ -19,15 +20,15 @@ const decodeKey = (text: string | null): Buffer | undefined => {
 };
 
 /** Reads the session encryption key from the OS keychain. Rejects with a 'keychain_unavailable' PluginError. */
-export const openSealingKey = async (cacheDir: string): Promise<SealingKey> => {
-  let key = decodeKey(await readKey(ITEM));
+export const openSealingKey = async (cacheDir: string, ambient: Ambient): Promise<SealingKey> => {
+  let key = decodeKey(await readKey(ITEM, ambient.log));
   return {
     key,
     ensure: async () => {
       if (key) return key;
-      const lock = await acquireLock(join(cacheDir, 'keychain-key.lock'), { timeoutMs: 10_000 });
+      const lock = await acquireLock(join(cacheDir, 'keychain-key.lock'), { timeoutMs: 10_000, ...ambient });
       try {
-        key = decodeKey(await readKey(ITEM));
+        key = decodeKey(await readKey(ITEM, ambient.log));
         if (!key) {
           const fresh = randomBytes(32);
           await writeKey(ITEM, fresh.toString('base64'));

@@ -264,11 +264,11 @@ export const groupsFinding = (claim: string, value: unknown): Finding => ({
 });
 
 /** What a refresh right after the login showed about every later one. */
-export const refreshFinding = (carriesIdToken: boolean, idTokenExpiresAt: number | undefined): Finding => {
+export const refreshFinding = (carriesIdToken: boolean, idTokenExpiresAt: number | undefined, nowSec: number): Finding => {
   if (carriesIdToken) {
     return { level: 'ok', check: 'refresh', message: 'a refresh returns a new ID token: kubectl-oidc renews it without the browser' };
   }
-  const lifetime = idTokenExpiresAt ? Math.round((idTokenExpiresAt - Date.now() / 1000) / 60) : undefined;
+  const lifetime = idTokenExpiresAt ? Math.round((idTokenExpiresAt - nowSec) / 60) : undefined;
   return {
     level: 'warn',
     check: 'refresh',

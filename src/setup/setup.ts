@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
 import { listenPlan, redirectTarget } from '../loopback/redirect.js';
 import type { IssuerInspection } from '../oidc/inspect.js';
@@ -166,8 +167,9 @@ const clusterTrust = async (o: GetTokenOptions): Promise<ClusterTrust> => {
  * makes the configuration for both sides. Resolves the report, and why the cluster would not accept the user or what
  * error was found, if so.
  */
-export const setup = async (options: SetupOptions): Promise<SetupResult> => {
+export const setup = async (options: SetupOptions, ambient: Ambient): Promise<SetupResult> => {
   const o = options.getToken;
+  const nowSec = (): number => ambient.clock.now() / 1000;
   const { signingAlgs } = options.apiserver;
   const legacy: LegacyFlags = {
     ...options.apiserver,
@@ -200,8 +202,7 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
     );
     return { report: formatted(), ...(failure ? { failure } : {}) };
   };
-  const formatted = (): string =>
-    options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report, Date.now() / 1000);
+  const formatted = (): string => (options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report, nowSec()));
   let reached = false;
 
   const [{ discover }, { inspectIssuer, signatureProblem, userinfo }, { login }, { refresh }] = await Promise.all([
@@ -214,12 +215,12 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
   let provider: Provider;
   let jwks: IssuerInspection['jwks'];
   try {
-    const discovery = await discover(o.provider, {}, { reportMismatch: true, verifyIdTokens: false });
+    const discovery = await discover(o.provider, {}, ambient, { reportMismatch: true, verifyIdTokens: false });
     reached = true;
     provider = discovery.provider;
     const inspection = await inspectIssuer(provider, discovery.fetched);
     jwks = inspection.jwks;
-    const skew = inspection.date ? (Date.parse(inspection.date) - Date.now()) / 1000 : undefined;
+    const skew = inspection.date ? Date.parse(inspection.date) / 1000 - nowSec() : undefined;
     report.checks.push(
       ...issuerFindings({
         configuredIssuer: o.provider.issuerUrl,
@@ -274,7 +275,7 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
     }
   }
   const signatureError = await signatureProblem(credential.token, jwks);
-  report.verdict = judge({ header, claims, ...(signatureError ? { signatureError } : {}) }, authenticators, Date.now() / 1000);
+  report.verdict = judge({ header, claims, ...(signatureError ? { signatureError } : {}) }, authenticators, nowSec());
   report.checks.push(
     ...tokenFindings({
       issuer: o.provider.issuerUrl,
@@ -290,7 +291,7 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
     // What every later refresh will do: one refresh now (its rotated refresh token is the one kept).
     try {
       const refreshed = await refresh(provider, { ...tokens, refreshToken: tokens.refreshToken }, true);
-      report.checks.push(refreshFinding(Boolean(refreshed.idToken), credential.expiresAt));
+      report.checks.push(refreshFinding(Boolean(refreshed.idToken), credential.expiresAt, nowSec()));
       tokens = { ...refreshed, ...(refreshed.idToken ? {} : tokens.idToken ? { idToken: tokens.idToken } : {}) };
     } catch (err) {
       report.checks.push({
@@ -318,8 +319,8 @@ export const setup = async (options: SetupOptions): Promise<SetupResult> => {
         fix: 'fix the signing keys at the IdP, then run setup again',
       });
     } else {
-      const store = await openStore(o.cache);
-      await store.save(sessionKey(o), tokens, sessionInfo(o, tokens, saved?.expiresAt));
+      const store = await openStore(o.cache, ambient);
+      await store.save(sessionKey(o), tokens, sessionInfo(o, tokens, saved?.expiresAt, ambient.clock.now()));
     }
   }
   const errors = report.checks.filter((f) => f.level === 'error');

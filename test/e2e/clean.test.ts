@@ -6,6 +6,7 @@ import { fastParseGetToken } from '../../src/options/parse.js';
 import { fileStore } from '../../src/session/file-store.js';
 import { sessionInfo } from '../../src/session/info.js';
 import { sessionKey } from '../../src/session/key.js';
+import { testAmbient } from '../support/ambient.js';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { e2eEnabled } from './requirements.js';
@@ -27,7 +28,11 @@ describe.skipIf(!enabled)("clean, as kubelogin's clean", () => {
       ];
       const options = fastParseGetToken(args, {})!;
       const idToken = `${b64({ alg: 'RS256' })}.${b64({ sub: account, email: `${account}@example.test`, exp: 4102444800 })}.c2ln`;
-      await fileStore(dir, undefined).save(sessionKey(options), { idToken }, sessionInfo(options, { idToken }, 4102444800));
+      await fileStore(dir, undefined, testAmbient()).save(
+        sessionKey(options),
+        { idToken },
+        sessionInfo(options, { idToken }, 4102444800, Date.now()),
+      );
     }
     const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' };
     const logout = await run(PLUGIN_BIN, ['logout', `--token-cache-dir=${dir}`, '--token-cache-storage=disk'], { env });

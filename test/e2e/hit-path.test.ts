@@ -8,6 +8,7 @@ import { fastParseGetToken } from '../../src/options/parse.js';
 import { fileStore } from '../../src/session/file-store.js';
 import { sessionInfo } from '../../src/session/info.js';
 import { sessionKey } from '../../src/session/key.js';
+import { recordingLogger, testAmbient } from '../support/ambient.js';
 import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { e2eEnabled } from './requirements.js';
@@ -59,7 +60,11 @@ describe.skipIf(!enabled)('the cache-hit path', () => {
     const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
     const claims = { iss: 'https://idp.invalid', sub: 'hit', exp: Math.floor(Date.now() / 1000) + 3600 };
     const idToken = `${b64({ alg: 'RS256' })}.${b64(claims)}.c2ln`;
-    await fileStore(dir, undefined).save(sessionKey(options), { idToken }, sessionInfo(options, { idToken }, undefined));
+    await fileStore(dir, undefined, testAmbient()).save(
+      sessionKey(options),
+      { idToken },
+      sessionInfo(options, { idToken }, undefined, Date.now()),
+    );
 
     // The first hit finds no hit file for the session (as after an upgrade) and writes one for the launcher.
     const first = await runReporting(['get-token', ...args], process.env);
@@ -100,7 +105,7 @@ describe.skipIf(!enabled)('the cache-hit path', () => {
       v1: '{"v1":"as Node would print it"}',
       v1beta1: '{"v1beta1":"as Node would print it"}',
     });
-    await writeHitFile(join(runtime, 'kubectl-oidc'), sessionKey(options), hit(Math.floor(Date.now() / 1000) + 3600));
+    await writeHitFile(join(runtime, 'kubectl-oidc'), sessionKey(options), hit(Math.floor(Date.now() / 1000) + 3600), recordingLogger());
 
     const served = await runReporting(args, env);
     expect(served.result.code, served.result.stderr).toBe(0);
@@ -112,7 +117,7 @@ describe.skipIf(!enabled)('the cache-hit path', () => {
     expect(v1.stdout).toBe('{"v1":"as Node would print it"}\n');
 
     // Stale, it is not served: the full path runs (and, with no keychain and no IdP, fails).
-    await writeHitFile(join(runtime, 'kubectl-oidc'), sessionKey(options), hit(Math.floor(Date.now() / 1000)));
+    await writeHitFile(join(runtime, 'kubectl-oidc'), sessionKey(options), hit(Math.floor(Date.now() / 1000)), recordingLogger());
     const stale = await runReporting(args, env);
     expect(stale.result.code).not.toBe(0);
     expect(stale.result.stdout).toBe('');

@@ -132,7 +132,7 @@ describe('every hit-file reader keeps one contract', () => {
     const nodeReader = join(work, 'node-reader.cjs');
     writeFileSync(
       nodeReader,
-      `process.exit(require(${JSON.stringify(join(REPO_ROOT, 'dist', 'hit.cjs'))}).servedHit() ? 0 : ${FAKE_NODE_STATUS});\n`,
+      `process.exit(require(${JSON.stringify(join(REPO_ROOT, 'dist', 'hit.cjs'))}).servedHit(Date.now()) ? 0 : ${FAKE_NODE_STATUS});\n`,
     );
     readers.push({ name: "Node's reader (dist/hit.cjs)", command: process.execPath, prefix: [nodeReader] });
     readers.push({ name: 'the sh launcher', command: await writeTestLauncher(work), prefix: [] });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKey, readKey, writeKey } from '../../src/keychain/keychain.js';
+import { recordingLogger } from '../support/ambient.js';
 import { type SecretService, startSecretService } from '../support/keyring.js';
 import { PLUGIN_BIN, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
@@ -214,15 +215,17 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
     Object.assign(process.env, secrets.env);
     try {
       const item = { service: 'kubectl-oidc-test', account: 'room', label: 'kubectl-oidc test item' };
-      expect(await readKey(item)).toBeNull();
+      const log = recordingLogger();
+      expect(await readKey(item, log)).toBeNull();
       await writeKey(item, 'first value');
-      expect(await readKey(item)).toBe('first value'); // over D-Bus
+      expect(await readKey(item, log)).toBe('first value');
+      expect(log.debugged).toEqual(['read the session encryption key from the Secret Service over D-Bus']);
       await writeKey(item, 'second value');
-      expect(await readKey(item)).toBe('second value');
+      expect(await readKey(item, log)).toBe('second value');
       await deleteKey(item);
-      expect(await readKey(item)).toBeNull();
+      expect(await readKey(item, log)).toBeNull();
       process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent';
-      await expect(readKey(item)).rejects.toMatchObject({ code: 'keychain_unavailable' });
+      await expect(readKey(item, log)).rejects.toMatchObject({ code: 'keychain_unavailable' });
     } finally {
       process.env = saved;
     }

@@ -4,6 +4,7 @@ import { PluginError } from '../../src/errors.js';
 import { type CacheAdapters, serveFromCache } from '../../src/get-token/cache-hit.js';
 import { sessionKey } from '../../src/session/key.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
+import { testAmbient } from '../support/ambient.js';
 
 // The first step of get-token, the cache hit, with its clock, store and stdout in memory.
 
@@ -28,7 +29,7 @@ const serve = async (args: string[], cached: TokenSet | undefined, opened?: Plug
     remove: async () => false,
   };
   const adapters: CacheAdapters = {
-    now: () => NOW,
+    ...testAmbient(NOW),
     openStore: async () => {
       calls.push('open');
       if (opened) throw opened;

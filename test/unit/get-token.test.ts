@@ -6,6 +6,7 @@ import type { Cooldown } from '../../src/session/cooldown.js';
 import type { CredentialToken } from '../../src/session/expiry.js';
 import { sessionKey } from '../../src/session/key.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
+import { recordingLogger } from '../support/ambient.js';
 
 // The get-token use case's decisions, with its clock, terminal and adapters in memory: milliseconds per case. The
 // real store, lock, IdP, browser and kubectl are exercised end to end in test/e2e.
@@ -62,7 +63,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
     remove: async (k) => saved.delete(k),
   };
   const adapters: GetTokenAdapters = {
-    now: () => NOW,
+    clock: { now: () => NOW },
     startedAt: NOW - 1000,
     interactive: setup.interactive ?? false,
     parent: KUBECTL_PID,
@@ -95,7 +96,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
     },
     print: (token) => void printed.push(token),
     published: async () => void calls.push('publish'),
-    say: (message) => void said.push(message),
+    log: recordingLogger(said),
   };
   return { adapters, printed, said, calls, saved, cooldowns, key, options };
 };

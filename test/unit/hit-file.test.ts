@@ -8,6 +8,7 @@ import { argsSignature, envSignature, HIT_ENVIRONMENT, HIT_FORMAT, SEPARATOR } f
 import { fastParseGetToken } from '../../src/options/parse.js';
 import { defaultCacheDir } from '../../src/options/table.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
+import { recordingLogger } from '../support/ambient.js';
 
 const fields = (signature: string | undefined): string[] | undefined => signature?.split(SEPARATOR);
 
@@ -98,12 +99,12 @@ describe('restoring a missing hit file from a hit', () => {
       const run = { args: ['get-token', ...args], env: {} };
       const token = { token: jwt('alice'), expiresAt: Math.floor(Date.now() / 1000) + 3600 };
       const file = join(dir, 'k.hit');
-      await restoreHit(options, store([{ idToken: token.token }]), 'k', token, run);
+      await restoreHit(options, store([{ idToken: token.token }]), 'k', token, run, recordingLogger());
       expect(existsSync(file)).toBe(true);
       rmSync(file);
-      await restoreHit(options, store([undefined]), 'k', token, run); // logged out meanwhile
+      await restoreHit(options, store([undefined]), 'k', token, run, recordingLogger()); // logged out meanwhile
       expect(existsSync(file)).toBe(false);
-      await restoreHit(options, store([{ idToken: jwt('alice, refreshed') }]), 'k', token, run); // refreshed meanwhile
+      await restoreHit(options, store([{ idToken: jwt('alice, refreshed') }]), 'k', token, run, recordingLogger()); // refreshed meanwhile
       expect(existsSync(file)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { PluginError } from '../../src/errors.js';
 import { reportedExpiry } from '../../src/get-token/cache-hit.js';
 import { freshnessSec } from '../../src/oidc/provider.js';
 import { acquireLock } from '../../src/session/lock.js';
+import { testAmbient } from '../support/ambient.js';
 
 describe('cross-process lock', () => {
   const dirs: string[] = [];
@@ -25,7 +26,7 @@ describe('cross-process lock', () => {
     let most = 0;
     await Promise.all(
       Array.from({ length: 5 }, async () => {
-        const lock = await acquireLock(path, { timeoutMs: 10_000 });
+        const lock = await acquireLock(path, { ...testAmbient(), timeoutMs: 10_000 });
         inside += 1;
         most = Math.max(most, inside);
         await new Promise((resolve) => setImmediate(resolve));
@@ -41,16 +42,16 @@ describe('cross-process lock', () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     mkdirSync(path);
     writeFileSync(join(path, 'owner.json'), JSON.stringify({ pid: dead, host: hostname(), nonce: 'x', since: 0 }));
-    const lock = await acquireLock(path, { timeoutMs: 2000 });
+    const lock = await acquireLock(path, { ...testAmbient(), timeoutMs: 2000 });
     expect(lock.waited).toBe(false);
     await lock.release();
   });
 
   it('waits for a live owner and gives up with a clear error', async () => {
     const path = lockPath();
-    const held = await acquireLock(path, { timeoutMs: 1000 });
+    const held = await acquireLock(path, { ...testAmbient(), timeoutMs: 1000 });
     let told = 0;
-    const attempt = acquireLock(path, { timeoutMs: 300, onWait: () => (told += 1) });
+    const attempt = acquireLock(path, { ...testAmbient(), timeoutMs: 300, onWait: () => (told += 1) });
     await expect(attempt).rejects.toThrow(PluginError);
     await expect(attempt).rejects.toThrow(/has held the session lock/);
     expect(told).toBe(1);
@@ -61,7 +62,7 @@ describe('cross-process lock', () => {
     const notADirectory = lockPath().replace(/session\.lock$/, 'file');
     writeFileSync(notADirectory, '');
     const path = join(notADirectory, 'cache', 'session.lock');
-    await expect(acquireLock(path, { timeoutMs: 1000 })).rejects.toMatchObject({
+    await expect(acquireLock(path, { ...testAmbient(), timeoutMs: 1000 })).rejects.toMatchObject({
       code: 'cache',
       message: `cannot create the session lock ${path}: ENOTDIR`,
     });

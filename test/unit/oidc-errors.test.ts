@@ -11,6 +11,7 @@ import { inspectIssuer } from '../../src/oidc/inspect.js';
 import { discover, type Provider } from '../../src/oidc/provider.js';
 import { refresh } from '../../src/oidc/refresh.js';
 import type { ProviderOptions } from '../../src/options/types.js';
+import { testAmbient } from '../support/ambient.js';
 import { makeCertificates, type TestCertificates } from '../support/certs.js';
 
 /**
@@ -155,7 +156,7 @@ const failure = async (promise: Promise<unknown>): Promise<PluginError> => {
 };
 
 const provider = async (scenario: string, requestTimeoutSec = 20): Promise<Provider> =>
-  (await discover({ ...options(scenario), requestTimeoutSec })).provider;
+  (await discover({ ...options(scenario), requestTimeoutSec }, {}, testAmbient())).provider;
 const LONG_URL = 'https://sso.example.com/realms/kubernetes/protocol/openid-connect/token';
 const REFRESH_TOKEN = 'rt-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEF';
 const refreshing = async (scenario: string, requestTimeoutSec?: number): Promise<PluginError> =>
@@ -163,7 +164,7 @@ const refreshing = async (scenario: string, requestTimeoutSec?: number): Promise
 
 describe('IdP failures become one line that names the request and what to do', () => {
   it('a refused connection', async () => {
-    const err = await failure(discover(options('https://127.0.0.1:1')));
+    const err = await failure(discover(options('https://127.0.0.1:1'), {}, testAmbient()));
     expect(err).toMatchObject({
       code: 'issuer_unreachable',
       message: 'OpenID discovery failed: cannot reach https://127.0.0.1:1 (ECONNREFUSED)',
@@ -175,7 +176,7 @@ describe('IdP failures become one line that names the request and what to do', (
     await new Promise<void>((resolve) => junk.listen(0, '127.0.0.1', resolve));
     const origin = `https://127.0.0.1:${(junk.address() as AddressInfo).port}`;
     try {
-      const err = await failure(discover(options(origin)));
+      const err = await failure(discover(options(origin), {}, testAmbient()));
       expect(err).toMatchObject({
         code: 'issuer_invalid',
         message: expect.stringMatching(new RegExp(`^OpenID discovery failed: ${origin} did not answer in HTTP \\(HPE_[A-Z_]+\\)$`)),
@@ -186,20 +187,20 @@ describe('IdP failures become one line that names the request and what to do', (
   });
 
   it('a certificate signed by a CA we were not given', async () => {
-    const err = await failure(discover(options('good', false)));
+    const err = await failure(discover(options('good', false), {}, testAmbient()));
     expect(err.code).toBe('tls');
     expect(err.message).toBe(`OpenID discovery failed: TLS error talking to ${base} (UNABLE_TO_VERIFY_LEAF_SIGNATURE)`);
     expect(err.hint).toContain('--certificate-authority');
   });
 
   it('a discovery document naming another issuer (a trailing slash)', async () => {
-    const err = await failure(discover(options('mismatch')));
+    const err = await failure(discover(options('mismatch'), {}, testAmbient()));
     expect(err.code).toBe('issuer_mismatch');
     expect(err.message).toContain('(the trailing slash matters)');
   });
 
   it('an issuer without a path whose document adds the slash: caught, though the URLs compare equal', async () => {
-    const err = await failure(discover({ ...options('good'), issuerUrl: base }));
+    const err = await failure(discover({ ...options('good'), issuerUrl: base }, {}, testAmbient()));
     expect(err).toMatchObject({
       code: 'issuer_mismatch',
       message: `the IdP's discovery document names issuer "${base}/" but --oidc-issuer-url is "${base}" (the trailing slash matters)`,
@@ -207,7 +208,7 @@ describe('IdP failures become one line that names the request and what to do', (
   });
 
   it('a login page where the discovery document should be', async () => {
-    const err = await failure(discover(options('html')));
+    const err = await failure(discover(options('html'), {}, testAmbient()));
     expect(err).toMatchObject({
       code: 'issuer_invalid',
       message: `no OpenID Connect discovery document at ${base}/html/.well-known/openid-configuration`,
@@ -215,7 +216,7 @@ describe('IdP failures become one line that names the request and what to do', (
   });
 
   it('no discovery document: the status and the text the server sent', async () => {
-    const err = await failure(discover(options('missing')));
+    const err = await failure(discover(options('missing'), {}, testAmbient()));
     expect(err.message).toBe(
       `no OpenID Connect discovery document at ${base}/missing/.well-known/openid-configuration (HTTP 404 (text/plain): not found)`,
     );
@@ -312,7 +313,7 @@ describe("the IdP's documents are read as Go's client reads them", () => {
     documentFetch((await provider('good')).fetch, 'the JWKS request')(`${base}${path}`, { headers: { accept: 'application/json' } });
 
   it('a discovery document only at the slash form: the 301 is followed, the issuer still compared exactly', async () => {
-    const { provider: found, fetched } = await discover(options('slash'));
+    const { provider: found, fetched } = await discover(options('slash'), {}, testAmbient());
     expect(found.config.serverMetadata().issuer).toBe(`${base}/slash`);
     expect(fetched?.metadata.token_endpoint).toBe(`${base}/slash/token`);
   });

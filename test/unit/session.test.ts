@@ -8,6 +8,7 @@ import { fileStore, listSessions, parseSessionFile, serializeSession, writeFileA
 import { sessionKey } from '../../src/session/key.js';
 import { aesGcmSealer } from '../../src/session/seal.js';
 import type { SessionInfo } from '../../src/session/tokens.js';
+import { testAmbient } from '../support/ambient.js';
 
 const jwt = (claims: object): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
@@ -27,7 +28,7 @@ describe('file session store', () => {
 
   it('round-trips a session in a 0600 file inside a 0700 directory it creates', async () => {
     const dir = join(tempDir(), 'cache');
-    const store = fileStore(dir, undefined);
+    const store = fileStore(dir, undefined, testAmbient());
     const tokens = { idToken: 'id', refreshToken: 'rt', accessToken: 'at', accessTokenExpiresAt: 123 };
     await store.save(KEY, tokens, info);
     expect(await store.load(KEY)).toEqual(tokens);
@@ -43,23 +44,23 @@ describe('file session store', () => {
     const dir = tempDir();
     const sealer = aesGcmSealer(Buffer.alloc(32, 7));
     const tokens = { idToken: 'the-id-token', refreshToken: 'the-refresh-token' };
-    await fileStore(dir, sealer).save(KEY, tokens, info);
+    await fileStore(dir, sealer, testAmbient()).save(KEY, tokens, info);
     const text = readFileSync(join(dir, `${KEY}.json`), 'utf8');
     expect(text).not.toContain('the-id-token');
     expect(text).not.toContain('the-refresh-token');
-    expect(await fileStore(dir, sealer).load(KEY)).toEqual(tokens);
-    expect(await fileStore(dir, aesGcmSealer(Buffer.alloc(32, 8))).load(KEY)).toBeUndefined();
-    expect(await fileStore(dir, undefined).load(KEY)).toBeUndefined();
+    expect(await fileStore(dir, sealer, testAmbient()).load(KEY)).toEqual(tokens);
+    expect(await fileStore(dir, aesGcmSealer(Buffer.alloc(32, 8)), testAmbient()).load(KEY)).toBeUndefined();
+    expect(await fileStore(dir, undefined, testAmbient()).load(KEY)).toBeUndefined();
     expect(parseSessionFile(text, 'b'.repeat(64), sealer)).toBeUndefined(); // moved to another session's name
     expect((await listSessions(dir))[0]).toMatchObject({ info, storage: 'keyring' });
     const big = { idToken: 'x'.repeat(16384) };
-    await fileStore(dir, sealer).save(KEY, big, info);
-    expect(await fileStore(dir, sealer).load(KEY)).toEqual(big);
+    await fileStore(dir, sealer, testAmbient()).save(KEY, big, info);
+    expect(await fileStore(dir, sealer, testAmbient()).load(KEY)).toEqual(big);
   });
 
   it('treats a missing, truncated, corrupt or foreign file as absent', async () => {
     const dir = tempDir();
-    const store = fileStore(dir, undefined);
+    const store = fileStore(dir, undefined, testAmbient());
     expect(await store.load('missing')).toBeUndefined();
     const full = serializeSession(KEY, { idToken: 'id' }, info, undefined);
     for (const [name, content] of [
