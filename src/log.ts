@@ -23,7 +23,8 @@ export interface LoggerSettings {
   verbosity: number;
   /** false for --no-color or NO_COLOR (https://no-color.org). */
   color: boolean;
-  stderr: NodeJS.WriteStream;
+  /** Asked for at the first line: opening stderr costs a cache hit Node's net module when it is a pipe. */
+  stderr: () => NodeJS.WriteStream;
 }
 
 export const createLogger = ({ verbosity, color, stderr }: LoggerSettings): Logger => {
@@ -31,27 +32,27 @@ export const createLogger = ({ verbosity, color, stderr }: LoggerSettings): Logg
   const clearStatus = (): void => {
     if (!statusShown) return;
     statusShown = false;
-    stderr.write('\r\x1b[K');
+    stderr().write('\r\x1b[K');
   };
   const colorOn = (stream: NodeJS.WriteStream): boolean => color && Boolean(stream.isTTY);
   return {
     verbose: verbosity > 0,
     info: (message) => {
       clearStatus();
-      stderr.write(`kubectl-oidc: ${message}\n`);
+      stderr().write(`kubectl-oidc: ${message}\n`);
     },
     debug: (message) => {
       if (verbosity === 0) return;
       clearStatus();
-      stderr.write(`kubectl-oidc: [debug] ${message}\n`);
+      stderr().write(`kubectl-oidc: [debug] ${message}\n`);
     },
     status: (text) => {
-      if (!stderr.isTTY) return;
-      stderr.write(`\r\x1b[K${text}`);
+      if (!stderr().isTTY) return;
+      stderr().write(`\r\x1b[K${text}`);
       statusShown = true;
     },
     clearStatus,
-    emphasis: (text) => (colorOn(stderr) ? `\x1b[1m${text}\x1b[22m` : text),
+    emphasis: (text) => (colorOn(stderr()) ? `\x1b[1m${text}\x1b[22m` : text),
     colorOn,
   };
 };

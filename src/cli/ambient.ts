@@ -8,7 +8,7 @@ let current: Logger | undefined;
 
 /** The run's logger, made once its flags are read (-v, --no-color); a failure is reported through the same one. */
 export const runLogger = (verbosity: number, noColor = false): Logger => {
-  current = createLogger({ verbosity, color: !noColor && !process.env.NO_COLOR, stderr: process.stderr });
+  current = createLogger({ verbosity, color: !noColor && !process.env.NO_COLOR, stderr: () => process.stderr });
   return current;
 };
 

@@ -106,8 +106,18 @@ describe.skipIf(!enabled || !strace)('kills past the IdP answer lose no session'
             await victim.exited;
             if (!alive) continue;
             tally.killed += 1;
-            // On disk: the rotated token is in the session, or in a temp file of it.
-            const onDisk = cachedTokens(ws).refreshToken !== before || leftovers(ws).some((name) => name.includes('.json.'));
+            // On disk: the rotated token is in the session, or in a complete temp file of it (one the kill cut short
+            // between its creation and its write holds nothing).
+            const inTempFile = leftovers(ws)
+              .filter((name) => name.includes('.json.'))
+              .some((name) => {
+                try {
+                  return JSON.parse(readFileSync(join(ws.cacheDir, name), 'utf8')).tokens.refreshToken !== before;
+                } catch {
+                  return false;
+                }
+              });
+            const onDisk = cachedTokens(ws).refreshToken !== before || inTempFile;
             if (onDisk) tally.onDisk += 1;
             // A run without the password: a session that was lost needs a login, which then fails.
             if ((await run(PLUGIN_BIN, args, { env: ws.env })).code === 0) continue;
