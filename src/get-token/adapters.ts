@@ -63,6 +63,11 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
         return { tokens: refreshed, ...(known.idTokenOnRefresh === false ? { knownWithoutIdToken: true } : {}) };
       }),
     login: () => remembering(async () => (await import('../login/login.js')).login(provider, options, interactive)),
+    forAudience: async (subject) => {
+      const { exchangeForAudience } = await import('../oidc/token-exchange.js');
+      const { audience, extraScopes } = options.provider;
+      return remembering(() => exchangeForAudience(provider, subject.token, audience ?? '', options.useAccessToken, extraScopes));
+    },
   };
 };
 
@@ -90,6 +95,7 @@ const realAdapters = async (miss: Miss, execInfo: ExecInfo, ambient: Ambient): P
     store = lockedKeychain(err, interactive, ambient);
   }
   const dir = options.cache.tokenCacheDir;
+  let idp: Promise<Idp> | undefined;
   return {
     clock,
     log,
@@ -112,7 +118,8 @@ const realAdapters = async (miss: Miss, execInfo: ExecInfo, ambient: Ambient): P
       start: (key, seconds, reason) => startCooldown(dir, key, { seconds, reason, parent: process.ppid }, ambient),
       clear: (key) => clearCooldown(dir, key),
     },
-    idp: () => connect(options, store.persistent, interactive, ambient),
+    // One discovery for the run: an --oidc-audience session and the session it is exchanged from share the IdP.
+    idp: () => (idp ??= connect(options, store.persistent, interactive, ambient)),
     print: (token) => printCredential(options, execInfo, token, clock.now() / 1000),
     published: (key, token) =>
       publishHit(options, store.name, key, token, miss.run, log).catch((err: unknown) => log.debug(`no hit file: ${String(err)}`)),

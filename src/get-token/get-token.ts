@@ -31,6 +31,8 @@ export interface Idp {
   /** `keep` saves what must outlive the run the moment it arrives (a rotated refresh token). */
   refresh(tokens: TokenSet & { refreshToken: string }, keep: (tokens: TokenSet) => Promise<void>): Promise<Refreshed>;
   login(): Promise<TokenSet>;
+  /** The token of another session (--oidc-client-id's) for a token of --oidc-audience: no browser, no refresh token. */
+  forAudience(subject: CredentialToken): Promise<TokenSet>;
 }
 
 /** Everything the get-token use case decides with: the clock, the terminal, and the adapters it acts through. */
@@ -105,6 +107,13 @@ const obtainTokens = async (
     idp ??= await a.idp();
     return idp;
   };
+  if (options.provider.audience) {
+    // The session of the client itself, fresh (from the cache, or refreshed or logged in under its own lock, where
+    // every cluster's run waits for the one login), is exchanged: one login for every audience.
+    const subject = await credentialOf(subjectOptions(options), { ...a, missed: false, published: async () => undefined });
+    a.log.debug(`exchanging the session of ${options.provider.clientId} for a token for ${options.provider.audience}`);
+    return (await connect()).forAudience(subject);
+  }
   if (cached?.refreshToken) {
     try {
       a.log.debug('refreshing the token');
@@ -143,11 +152,17 @@ const obtainTokens = async (
   }
 };
 
+/** The options of the session an --oidc-audience session is exchanged from: the same, for the client itself. */
+const subjectOptions = (options: GetTokenOptions): GetTokenOptions => {
+  const { audience: _, ...provider } = options.provider;
+  return { ...options, provider, forceRefresh: false };
+};
+
 /**
- * The get-token use case. A fresh cached token is printed with no lock and no network. Otherwise one process per
- * session refreshes or logs in while the others wait for it and then read what it saved.
+ * The session's credential: a fresh cached token with no lock and no network. Otherwise one process per session
+ * refreshes, logs in or exchanges while the others wait for it and then read what it saved.
  */
-export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters): Promise<void> => {
+const credentialOf = async (options: GetTokenOptions, a: GetTokenAdapters): Promise<CredentialToken> => {
   const { store } = a;
   const key = sessionKey(options);
   const fresh = (tokens: TokenSet | undefined): CredentialToken | undefined => freshToken(tokens, options, a.clock.now() / 1000);
@@ -155,7 +170,7 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     const hit = fresh(await store.load(key));
     if (hit) {
       a.log.debug(`using the cached token (${store.name} storage)`);
-      return a.print(hit);
+      return hit;
     }
   }
 
@@ -175,7 +190,7 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
       const unexpired = token && isFresh(token, a.clock.now() / 1000, 0) ? token : undefined;
       if (unexpired) {
         a.log.debug(`${err.message}; using the cached token, which has not expired, rather than refreshing what cannot be saved`);
-        return a.print(unexpired);
+        return unexpired;
       }
       a.log.info(`${err.message}; the token will not be cached`);
       cacheable = false;
@@ -196,11 +211,12 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
     const shared = there && (sharedWithUs || !options.forceRefresh) && isFresh(there, a.clock.now() / 1000, margin) ? there : undefined;
     if (shared) {
       a.log.debug('using the token another process just obtained');
-      return a.print(shared);
+      return shared;
     }
     // The cool-down is about browser tabs and prompts: it holds back a login, never a refresh; machine grants never
     // open one.
-    const promptsAPerson = !MACHINE_GRANTS.has(options.login.grantType);
+    // An --oidc-audience session opens nothing itself: the session it is exchanged from has the cool-down.
+    const promptsAPerson = !MACHINE_GRANTS.has(options.login.grantType) && !options.provider.audience;
     const coolsDown = cacheable && promptsAPerson;
     const beforeLogin = async (): Promise<void> => {
       const cooldown = coolsDown ? await a.cooldown.read(key) : undefined;
@@ -234,8 +250,11 @@ export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters)
       // The login worked: kubectl still gets its token, and the next run logs in again.
       a.log.info(`${err instanceof PluginError ? err.message : String(err)}; the token is not cached`);
     }
-    a.print(token);
+    return token;
   } finally {
     await lock?.release();
   }
 };
+
+/** The get-token use case: the session's credential on stdout. */
+export const runGetToken = async (options: GetTokenOptions, a: GetTokenAdapters): Promise<void> => a.print(await credentialOf(options, a));

@@ -1,9 +1,14 @@
 import * as client from 'openid-client';
+import { PluginError } from '../errors.js';
+import { jwtClaims } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
 import type { Provider } from './provider.js';
-import { grantTokens, scopeOf } from './token-request.js';
+import { scopeOf, tokenRequest, toTokenSet } from './token-request.js';
+import { verifiedTokens } from './verify.js';
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 export interface TokenExchangeRequest {
   subjectToken: string;
@@ -16,7 +21,10 @@ export interface TokenExchangeRequest {
   extraScopes: string[];
 }
 
-/** RFC 8693 token exchange: another party's token (a CI job's, a service account's) for one of this IdP. */
+/**
+ * RFC 8693 token exchange: another party's token (a CI job's, a service account's, another client's session) for one of
+ * this IdP. An ID token issued in `access_token` (issued_token_type id_token, as RFC 8693 answers) is taken as the ID token.
+ */
 export const tokenExchange = async (provider: Provider, request: TokenExchangeRequest): Promise<TokenSet> => {
   const { config } = provider;
   const params = new URLSearchParams({ subject_token: request.subjectToken, subject_token_type: request.subjectTokenType });
@@ -26,5 +34,55 @@ export const tokenExchange = async (provider: Provider, request: TokenExchangeRe
   for (const resource of request.resources) params.append('resource', resource);
   for (const audience of request.audiences) params.append('audience', audience);
   if (request.extraScopes.length > 0) params.set('scope', scopeOf(request.extraScopes));
-  return grantTokens(provider, 'token-exchange', () => client.genericGrantRequest(config, TOKEN_EXCHANGE, params));
+  const response = await tokenRequest(provider, 'token-exchange', () => client.genericGrantRequest(config, TOKEN_EXCHANGE, params));
+  const tokens = toTokenSet(response, provider.clock.now());
+  if (!tokens.idToken && response.issued_token_type === ID_TOKEN_TYPE && response.access_token) {
+    tokens.idToken = response.access_token;
+    delete tokens.accessToken;
+    delete tokens.accessTokenExpiresAt;
+  }
+  return verifiedTokens(provider, tokens, 'the token answer (token-exchange grant)');
+};
+
+/**
+ * The token a session gives kubectl (its ID token, or its access token with --oidc-use-access-token) exchanged for one
+ * of the same kind whose audience is `audience`: one login for every cluster. Checked to be for that audience, and kept
+ * without a refresh token (the next one is exchanged again).
+ */
+export const exchangeForAudience = async (
+  provider: Provider,
+  subject: string,
+  audience: string,
+  accessToken: boolean,
+  extraScopes: string[],
+): Promise<TokenSet> => {
+  const type = accessToken ? ACCESS_TOKEN_TYPE : ID_TOKEN_TYPE;
+  const fix = `allow client ${provider.options.clientId} to exchange its tokens for audience ${audience} at the IdP (see docs/many-clusters.md)`;
+  const request = {
+    subjectToken: subject,
+    subjectTokenType: type,
+    requestedTokenType: type,
+    audiences: [audience],
+    resources: [],
+    extraScopes,
+  };
+  const { refreshToken: _, ...tokens } = await tokenExchange(provider, request).catch((err: unknown) => {
+    // The IdP's refusal (invalid_target, unauthorized_client, invalid_request): the trust between client and audience.
+    if (err instanceof PluginError && err.code === 'idp_error' && !err.hint)
+      throw new PluginError(err.code, err.message, fix, { cause: err });
+    throw err;
+  });
+  const issued = accessToken ? tokens.accessToken : tokens.idToken;
+  const what = accessToken ? 'an access token' : 'an ID token';
+  const aud = issued ? jwtClaims(issued)?.aud : undefined;
+  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.map(String) : [];
+  if (!issued) throw new PluginError('token_exchange', `the token exchange for audience ${audience} returned no ${what.slice(3)}`, fix);
+  if (!audiences.includes(audience)) {
+    throw new PluginError(
+      'token_exchange',
+      `the token exchange for audience ${audience} returned ${what} for ${audiences.join(', ') || 'no audience'}`,
+      fix,
+    );
+  }
+  return accessToken ? { ...tokens, accessTokenIsCredential: true } : tokens;
 };

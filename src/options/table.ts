@@ -136,6 +136,20 @@ export const OPTION_TABLE = [
     sessionKey: 'client',
   },
   {
+    name: 'oidc-audience',
+    section: 'provider',
+    kind: 'string',
+    group: 'provider',
+    key: 'audience',
+    value: '<audience>',
+    description:
+      "the cluster's audience (its kube-apiserver client ID) when it is not --oidc-client-id: the session of " +
+      '--oidc-client-id is exchanged for a token for it, so one login serves every cluster',
+    sessionKey: 'audience',
+    sessionKeyWhenSet: true,
+  },
+
+  {
     name: 'oidc-client-secret',
     section: 'provider',
     kind: 'string',

@@ -1,8 +1,8 @@
-import { createHash, generateKeyPair, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPair, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { SignJWT } from 'jose';
+import { jwtVerify, SignJWT } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { TestCertificates } from './certs.js';
 
@@ -49,6 +49,7 @@ export interface IdpCounts {
 
 /** The test IdP exchanges subject tokens of this form for tokens of the named user (RFC 8693). */
 export const SUBJECT_TOKEN_PREFIX = 'test-subject-token-for:';
+const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
 
 export interface TestIdp {
   issuer: string;
@@ -62,6 +63,11 @@ export interface TestIdp {
   revokeAccessToken(token: string): Promise<void>;
   /** Resolves when the IdP has answered a refresh of this subject's session (as its response leaves). */
   refreshAnswered(subject: string): Promise<void>;
+  /**
+   * The same token signed again as issued an hour ago, with 30 s left (as the staleIdTokens quirk issues them): a cached
+   * session aged without waiting for the clock.
+   */
+  aged(jwt: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +118,12 @@ export interface IdpSettings {
   idTokenTtl?: number;
   /** The issuer, when the IdP is reached through something in front of it (test/support/quirk-front.ts). */
   issuer?: string;
+  /**
+   * Audiences (the clusters' client IDs) that trust TEST_CLIENT_ID: its ID tokens are exchanged (RFC 8693,
+   * subject_token_type id_token) for ID tokens whose aud is the requested one of these, as Keycloak's standard token
+   * exchange or Okta's do for permitted audiences.
+   */
+  exchangeAudiences?: string[];
 }
 
 export const WEB_CLIENT_ID = 'kubectl-web';
@@ -470,24 +482,59 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     'resource',
     'scope',
   ];
+  const recordExchange = (params: Record<string, string | string[] | undefined>): void => {
+    counts.exchanges.push(
+      Object.fromEntries(
+        TOKEN_EXCHANGE_PARAMS.filter((name) => name !== 'subject_token' && params[name] !== undefined).map((name) => [
+          name,
+          ([] as string[]).concat(params[name]!),
+        ]),
+      ),
+    );
+  };
+  // One of this IdP's own ID tokens, issued to TEST_CLIENT_ID, for an ID token of a trusted audience: signed with the
+  // IdP's key like every other, its claims those of the subject's account, its aud the audience, its azp the client.
+  const exchangeIdToken = async (ctx: KoaContextWithOIDC, params: Record<string, string | string[] | undefined>, subject: string) => {
+    const refuse = (error: string, description: string): void => {
+      ctx.status = 400;
+      ctx.body = { error, error_description: description };
+    };
+    let sub: string;
+    try {
+      const { payload } = await jwtVerify(subject, createPublicKey(privateKey), { issuer, audience: TEST_CLIENT_ID });
+      sub = String(payload.sub);
+    } catch (err) {
+      return refuse('invalid_grant', `the subject token does not verify: ${(err as Error).message}`);
+    }
+    const audience = ([] as string[]).concat(params.audience ?? []);
+    if (audience.length !== 1 || !settings.exchangeAudiences?.includes(audience[0]!) || ctx.oidc.client?.clientId !== TEST_CLIENT_ID) {
+      return refuse('invalid_target', `client ${ctx.oidc.client?.clientId} may not exchange tokens for ${audience.join(', ')}`);
+    }
+    recordExchange(params);
+    const account = await configuration.findAccount!(ctx, sub);
+    const claims = await account!.claims('id_token', 'openid email profile groups', {}, []);
+    const now = Math.floor(Date.now() / 1000);
+    const idToken = await new SignJWT({ ...claims, azp: TEST_CLIENT_ID })
+      .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
+      .setIssuer(issuer)
+      .setAudience(audience[0]!)
+      .setIssuedAt(now)
+      .setExpirationTime(now + idTokenTtl)
+      .sign(privateKey);
+    ctx.body = { access_token: idToken, issued_token_type: ID_TOKEN_TYPE, token_type: 'N_A', expires_in: idTokenTtl };
+  };
   provider.registerGrantType(
     'urn:ietf:params:oauth:grant-type:token-exchange',
     async (ctx: KoaContextWithOIDC) => {
       const params = ctx.oidc.params as Record<string, string | string[] | undefined>;
       const subject = String(params.subject_token ?? '');
+      if (params.subject_token_type === ID_TOKEN_TYPE) return exchangeIdToken(ctx, params, subject);
       if (!subject.startsWith(SUBJECT_TOKEN_PREFIX) || !params.subject_token_type) {
         ctx.status = 400;
         ctx.body = { error: 'invalid_grant', error_description: 'the subject token is not one this IdP trusts' };
         return;
       }
-      counts.exchanges.push(
-        Object.fromEntries(
-          TOKEN_EXCHANGE_PARAMS.filter((name) => name !== 'subject_token' && params[name] !== undefined).map((name) => [
-            name,
-            ([] as string[]).concat(params[name]!),
-          ]),
-        ),
-      );
+      recordExchange(params);
       const account = await configuration.findAccount!(ctx, subject.slice(SUBJECT_TOKEN_PREFIX.length));
       const idToken = new provider.IdToken({ ...(await account!.claims('id_token', 'openid email profile groups', {}, [])) }, { ctx });
       (idToken as unknown as { scope: string }).scope = 'openid email profile groups';
@@ -516,6 +563,13 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       quirks = next;
     },
     refreshAnswered: (subject) => new Promise((resolve) => refreshWaiters.push({ subject, resolve })),
+    aged: (jwt) => {
+      const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ ...claims, iat: now - 3570, exp: now + 30 })
+        .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
+        .sign(privateKey);
+    },
     revokeAccessToken: async (token) => {
       await (await provider.AccessToken.find(token))?.destroy();
     },

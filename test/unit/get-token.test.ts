@@ -41,12 +41,19 @@ interface Setup {
   login?: () => Promise<TokenSet>;
   saveFails?: boolean;
   lockFails?: boolean;
+  /** With --oidc-audience: the session of the client itself, and what the IdP's exchange answers. */
+  subjectCached?: TokenSet;
+  exchange?: (subject: CredentialToken) => Promise<TokenSet>;
 }
 
 const world = (setup: Setup): World & { key: string; options: ReturnType<typeof parseGetTokenArgs> } => {
   const options = parseGetTokenArgs(['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl', ...(setup.args ?? [])]);
   const key = sessionKey(options);
   const saved = new Map<string, TokenSet>(setup.cached ? [[key, setup.cached]] : []);
+  if (setup.subjectCached) {
+    const { audience: _, ...provider } = options.provider;
+    saved.set(sessionKey({ ...options, provider }), setup.subjectCached);
+  }
   const cooldowns = new Map<string, Cooldown>(setup.cooldown ? [[key, setup.cooldown]] : []);
   const printed: CredentialToken[] = [];
   const said: string[] = [];
@@ -92,6 +99,10 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
           calls.push('login');
           return (setup.login ?? (async () => ({ idToken: idToken(3600, 'logged-in'), refreshToken: 'rt2' })))();
         },
+        forAudience: async (subject) => {
+          calls.push(`exchange ${subjectOf(subject)}`);
+          return (setup.exchange ?? (async () => ({ idToken: idToken(3600, 'cluster-b') })))(subject);
+        },
       };
     },
     print: (token) => void printed.push(token),
@@ -109,6 +120,71 @@ const subjectOf = (token: CredentialToken | undefined): unknown =>
   token && JSON.parse(Buffer.from(token.token.split('.')[1]!, 'base64url').toString()).sub;
 
 describe('get-token decides', () => {
+  describe('--oidc-audience: the session of --oidc-client-id, exchanged', () => {
+    const B = ['--oidc-audience=cluster-b'];
+
+    it("the client's own session fresh: one exchange under the audience session's lock, saved as its own session", async () => {
+      const w = world({ args: B, subjectCached: { idToken: idToken(3600, 'alice'), refreshToken: 'rt' } });
+      await runGetToken(w.options, w.adapters);
+      expect(w.calls).toEqual(['lock', 'discover', 'exchange alice', 'save', 'publish', 'release']);
+      expect(w.printed.map(subjectOf)).toEqual(['cluster-b']);
+      expect(w.saved.get(w.key)).toEqual({ idToken: expect.any(String) });
+      expect(w.saved.size).toBe(2); // the client's own session stays as it was
+    });
+
+    it('no session yet: one login for the client under its own lock, then the exchange; only the audience session is published', async () => {
+      const w = world({ args: B, interactive: true });
+      await runGetToken(w.options, w.adapters);
+      expect(w.calls).toEqual([
+        'lock',
+        'lock',
+        'discover',
+        'login',
+        'save',
+        'release',
+        'discover',
+        'exchange logged-in',
+        'save',
+        'publish',
+        'release',
+      ]);
+      expect(w.printed.map(subjectOf)).toEqual(['cluster-b']);
+    });
+
+    it("the client's session stale: refreshed, then exchanged — no browser", async () => {
+      const w = world({ args: B, subjectCached: { idToken: idToken(-10, 'alice'), refreshToken: 'rt' } });
+      await runGetToken(w.options, w.adapters);
+      expect(w.calls).toEqual([
+        'lock',
+        'lock',
+        'discover',
+        'refresh',
+        'save',
+        'release',
+        'discover',
+        'exchange refreshed',
+        'save',
+        'publish',
+        'release',
+      ]);
+    });
+
+    it('a fresh audience session is served from the cache: no exchange, no lock', async () => {
+      const w = world({ args: B, cached: { idToken: idToken(3600, 'cluster-b') } });
+      await runGetToken(w.options, w.adapters);
+      expect(w.calls).toEqual([]);
+      expect(w.printed.map(subjectOf)).toEqual(['cluster-b']);
+    });
+
+    it('a failed exchange is said as it is, and starts no cool-down (nothing was shown to a person)', async () => {
+      const refused = new PluginError('token_exchange', 'the token exchange for audience cluster-b returned an ID token for kubectl');
+      const w = world({ args: B, subjectCached: { idToken: idToken(3600) }, exchange: async () => Promise.reject(refused) });
+      await expect(runGetToken(w.options, w.adapters)).rejects.toBe(refused);
+      expect(w.cooldowns.size).toBe(0);
+      expect(w.printed).toEqual([]);
+    });
+  });
+
   it('a fresh cached token: printed with no lock and no IdP', async () => {
     const w = world({ cached: { idToken: idToken(3600) } });
     await runGetToken(w.options, w.adapters);
