@@ -2,8 +2,9 @@ import { constants } from 'node:fs';
 import { copyFile, readFile, realpath, stat } from 'node:fs/promises';
 import type { Ambient, Clock } from '../ambient.js';
 import { PluginError } from '../errors.js';
+import { unifiedDiff } from '../kubeconfig/diff.js';
 import { writeFileAtomic } from '../session/file-store.js';
-import { migrateKubeconfig, unifiedDiff } from './kubeconfig.js';
+import { migrateKubeconfig } from './kubeconfig.js';
 import { importKubeloginSession } from './kubelogin-cache.js';
 
 export interface MigrateRequest {

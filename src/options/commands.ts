@@ -7,6 +7,7 @@ import type { Command } from './table.js';
 export const COMMANDS = {
   'get-token': 'get-token',
   setup: 'setup',
+  login: 'login',
   logout: 'logout',
   clean: 'logout',
   status: 'status',

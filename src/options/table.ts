@@ -8,12 +8,22 @@ import { parseListenAddress } from './listen-address.js';
  */
 
 export type Kind = 'string' | 'boolean' | 'int' | 'list' | 'map' | 'choice' | 'level';
-export type Command = 'get-token' | 'setup' | 'logout' | 'status' | 'migrate';
+export type Command = 'get-token' | 'setup' | 'login' | 'logout' | 'status' | 'migrate';
 /** Where a row's value lands in the typed options (see types.ts). */
-export type Group = 'provider' | 'login' | 'cache' | 'run' | 'apiserver' | 'setup' | 'logout' | 'status' | 'migrate';
+export type Group = 'provider' | 'login' | 'cache' | 'run' | 'apiserver' | 'setup' | 'kubeconfig' | 'logout' | 'status' | 'migrate';
 
 /** Where a flag is listed in help, by purpose. */
-export type Section = 'provider' | 'login' | 'cache' | 'network' | 'token-exchange' | 'kubelogin' | 'output' | 'apiserver' | 'setup';
+export type Section =
+  | 'provider'
+  | 'login'
+  | 'cache'
+  | 'network'
+  | 'token-exchange'
+  | 'kubelogin'
+  | 'output'
+  | 'apiserver'
+  | 'setup'
+  | 'kubeconfig';
 
 export interface Row {
   /** Long name without dashes, e.g. oidc-issuer-url. */
@@ -78,7 +88,7 @@ const checkedAddress = (address: string): string => {
   return address;
 };
 
-const GET_TOKEN_FAMILY: readonly Command[] = ['get-token', 'setup', 'logout'];
+const GET_TOKEN_FAMILY: readonly Command[] = ['get-token', 'setup', 'login', 'logout'];
 /** os.homedir() without loading node:os on the cache-hit path (~0.4 ms): on POSIX it is $HOME when that is set. */
 export const homeDir = (env: NodeJS.ProcessEnv = process.env): string =>
   (process.platform !== 'win32' && env.HOME) || process.getBuiltinModule('node:os').homedir();
@@ -687,7 +697,7 @@ export const OPTION_TABLE = [
     value: '[level]',
     description: 'log level (1 = debug)',
     default: 0,
-    commands: ['get-token', 'setup', 'logout', 'status', 'migrate'],
+    commands: ['get-token', 'setup', 'login', 'logout', 'status', 'migrate'],
     kubeconfig: false,
     handOff: true,
   },
@@ -698,7 +708,7 @@ export const OPTION_TABLE = [
     group: 'run',
     key: 'noColor',
     description: 'no colour or bold on the terminal (as NO_COLOR=1 does)',
-    commands: ['get-token', 'setup'],
+    commands: ['get-token', 'setup', 'login'],
     kubeconfig: false,
   },
   // setup: kube-apiserver's side, and the report.
@@ -711,7 +721,7 @@ export const OPTION_TABLE = [
     value: '<claim>',
     description: "kube-apiserver's --oidc-username-claim",
     default: 'sub',
-    commands: ['setup'],
+    commands: ['setup', 'login'],
     env: false,
   },
   {
@@ -722,7 +732,7 @@ export const OPTION_TABLE = [
     key: 'usernamePrefix',
     value: '<prefix>',
     description: "kube-apiserver's --oidc-username-prefix (default: <issuer>#, none for email; - for none)",
-    commands: ['setup'],
+    commands: ['setup', 'login'],
     env: false,
   },
   {
@@ -733,7 +743,7 @@ export const OPTION_TABLE = [
     key: 'groupsClaim',
     value: '<claim>',
     description: "kube-apiserver's --oidc-groups-claim",
-    commands: ['setup'],
+    commands: ['setup', 'login'],
     env: false,
   },
   {
@@ -744,7 +754,7 @@ export const OPTION_TABLE = [
     key: 'groupsPrefix',
     value: '<prefix>',
     description: "kube-apiserver's --oidc-groups-prefix",
-    commands: ['setup'],
+    commands: ['setup', 'login'],
     env: false,
   },
   {
@@ -755,7 +765,7 @@ export const OPTION_TABLE = [
     key: 'requiredClaims',
     value: '<key=value>',
     description: "kube-apiserver's --oidc-required-claim (repeatable)",
-    commands: ['setup'],
+    commands: ['setup', 'login'],
     env: false,
   },
   {
@@ -767,7 +777,7 @@ export const OPTION_TABLE = [
     value: '<algs>',
     description: "kube-apiserver's --oidc-signing-algs",
     defaultDescription: 'RS256',
-    commands: ['setup'],
+    commands: ['setup', 'login'],
     env: false,
   },
   {
@@ -778,7 +788,7 @@ export const OPTION_TABLE = [
     key: 'authenticationConfigFile',
     value: '<file>',
     description: "judge with this AuthenticationConfiguration (kube-apiserver's --authentication-config) instead of the legacy flags",
-    commands: ['setup'],
+    commands: ['setup', 'login'],
     env: false,
   },
   {
@@ -825,6 +835,96 @@ export const OPTION_TABLE = [
     description: 'user name in the printed kubeconfig snippets',
     default: 'oidc',
     commands: ['setup'],
+    env: false,
+  },
+  // login: the kubeconfig it writes.
+  {
+    name: 'context',
+    section: 'kubeconfig',
+    kind: 'string',
+    group: 'kubeconfig',
+    key: 'context',
+    value: '<name>',
+    description: 'the kubeconfig context to write (its user gets the same name unless --user is given)',
+    required: true,
+    commands: ['login'],
+    env: false,
+  },
+  {
+    name: 'server',
+    section: 'kubeconfig',
+    kind: 'string',
+    group: 'kubeconfig',
+    key: 'server',
+    value: '<url>',
+    description: "the cluster's API server: a cluster of the context's name is written (or of --cluster's)",
+    commands: ['login'],
+    env: false,
+  },
+  {
+    name: 'cluster-ca',
+    section: 'kubeconfig',
+    kind: 'string',
+    path: true,
+    group: 'kubeconfig',
+    key: 'clusterCa',
+    value: '<file>',
+    description: "PEM file of the CA that signed the API server's certificate, written into the cluster as data",
+    commands: ['login'],
+    env: false,
+  },
+  {
+    name: 'cluster',
+    section: 'kubeconfig',
+    kind: 'string',
+    group: 'kubeconfig',
+    key: 'cluster',
+    value: '<name>',
+    description: 'the cluster the context uses: one already in the kubeconfig, or the name of the one --server writes',
+    commands: ['login'],
+    env: false,
+  },
+  {
+    name: 'user',
+    section: 'kubeconfig',
+    kind: 'string',
+    group: 'kubeconfig',
+    key: 'user',
+    value: '<name>',
+    description: 'the kubeconfig user to write (default: the context name)',
+    commands: ['login'],
+    env: false,
+  },
+  {
+    name: 'set-current',
+    section: 'kubeconfig',
+    kind: 'boolean',
+    group: 'kubeconfig',
+    key: 'setCurrent',
+    description: 'make the context the current one',
+    commands: ['login'],
+    env: false,
+  },
+  {
+    name: 'kubeconfig',
+    section: 'kubeconfig',
+    kind: 'string',
+    path: true,
+    group: 'kubeconfig',
+    key: 'kubeconfig',
+    value: '<file>',
+    description: 'the kubeconfig to write (default: the first file of $KUBECONFIG, else ~/.kube/config)',
+    commands: ['login'],
+    env: false,
+  },
+  {
+    name: 'dry-run',
+    section: 'kubeconfig',
+    kind: 'boolean',
+    group: 'kubeconfig',
+    key: 'dryRun',
+    description: 'log in and print the changes to the kubeconfig (and kuberc) as a diff, write nothing',
+    commands: ['login'],
     env: false,
   },
   // migrate.

@@ -23,7 +23,7 @@ type TakenBy<R, C extends Command> = R extends { commands: readonly (infer Cs)[]
   ? C extends Cs
     ? R
     : never
-  : C extends 'get-token' | 'setup' | 'logout'
+  : C extends 'get-token' | 'setup' | 'login' | 'logout'
     ? R
     : never;
 
@@ -50,4 +50,8 @@ export type GrantType = LoginOptions['grantType'];
 export type ApiserverFlags = OptionsOf<'apiserver', 'setup'>;
 export type SetupOptions = Simplify<{ getToken: GetTokenOptions; apiserver: ApiserverFlags } & OptionsOf<'setup', 'setup'>>;
 export type MigrateOptions = OptionsOf<'migrate', 'migrate'>;
+export type KubeconfigOptions = OptionsOf<'kubeconfig', 'login'>;
+export type LoginCommandOptions = Simplify<
+  { getToken: GetTokenOptions; apiserver: OptionsOf<'apiserver', 'login'>; kubeconfig: KubeconfigOptions } & OptionsOf<'setup', 'login'>
+>;
 export type StatusOptions = Simplify<{ cache: OptionsOf<'cache', 'status'> } & OptionsOf<'status', 'status'>>;
