@@ -6,6 +6,7 @@ import { currentLogger } from './ambient.js';
 import { registerCompletion } from './completion.js';
 import { registerGetToken } from './get-token.js';
 import { helpConfiguration, helpWidth } from './help.js';
+import { registerLogin } from './login.js';
 import { registerClean, registerLogout } from './logout.js';
 import { registerMigrate } from './migrate.js';
 import { printReport, reportFailure } from './report.js';
@@ -27,6 +28,7 @@ const registerVersion = (program: Command): void => {
 const REGISTER: Record<CommandName, (program: Command) => void> = {
   'get-token': registerGetToken,
   setup: registerSetup,
+  login: registerLogin,
   logout: registerLogout,
   clean: registerClean,
   status: registerStatus,

@@ -5,7 +5,7 @@ import type { GetTokenOptions } from '../options/types.js';
 import type { Cooldown } from '../session/cooldown.js';
 import { type CredentialToken, credentialToken, isFresh } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
-import { sessionKey } from '../session/key.js';
+import { exchangedFrom, sessionKey } from '../session/key.js';
 import type { Lock } from '../session/lock.js';
 import type { SessionStore, TokenSet } from '../session/tokens.js';
 import { freshToken } from './cache-hit.js';
@@ -110,7 +110,7 @@ const obtainTokens = async (
   if (options.provider.audience) {
     // The session of the client itself, fresh (from the cache, or refreshed or logged in under its own lock, where
     // every cluster's run waits for the one login), is exchanged: one login for every audience.
-    const subject = await credentialOf(subjectOptions(options), { ...a, missed: false, published: async () => undefined });
+    const subject = await credentialOf(exchangedFrom(options), { ...a, missed: false, published: async () => undefined });
     a.log.debug(`exchanging the session of ${options.provider.clientId} for a token for ${options.provider.audience}`);
     return (await connect()).forAudience(subject);
   }
@@ -150,12 +150,6 @@ const obtainTokens = async (
     if (kept && err instanceof PluginError && err.code === 'keys_unavailable') await keep(kept).catch(() => undefined);
     throw err;
   }
-};
-
-/** The options of the session an --oidc-audience session is exchanged from: the same, for the client itself. */
-const subjectOptions = (options: GetTokenOptions): GetTokenOptions => {
-  const { audience: _, ...provider } = options.provider;
-  return { ...options, provider, forceRefresh: false };
 };
 
 /**

@@ -1,9 +1,8 @@
-import { constants } from 'node:fs';
-import { copyFile, readFile, realpath, stat } from 'node:fs/promises';
-import type { Ambient, Clock } from '../ambient.js';
+import { readFile } from 'node:fs/promises';
+import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
 import { unifiedDiff } from '../kubeconfig/diff.js';
-import { writeFileAtomic } from '../session/file-store.js';
+import { backUp, writeInPlace } from '../kubeconfig/file.js';
 import { migrateKubeconfig } from './kubeconfig.js';
 import { importKubeloginSession } from './kubelogin-cache.js';
 
@@ -20,29 +19,6 @@ const readKubeconfig = async (file: string): Promise<string> => {
   } catch (err) {
     throw new PluginError('usage', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-};
-
-/**
- * A backup beside the file that never overwrites an earlier one, and is never written through a symlink planted at
- * its name: created exclusively, under another name when that one is taken.
- */
-const backUp = async (file: string, clock: Clock): Promise<string> => {
-  for (const backup of [`${file}.kubelogin-backup`, `${file}.kubelogin-backup-${clock.now()}`]) {
-    try {
-      await copyFile(file, backup, constants.COPYFILE_EXCL);
-      return backup;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  throw new PluginError('usage', `cannot back up ${file}: ${file}.kubelogin-backup and its dated alternative both exist`);
-};
-
-/** Writes the kubeconfig where it really is (a symlink stays a symlink, as kubectl keeps it), with the mode it had. */
-const writeInPlace = async (file: string, text: string): Promise<void> => {
-  const target = await realpath(file);
-  const { mode } = await stat(target);
-  await writeFileAtomic(target, text, mode & 0o7777);
 };
 
 /**
@@ -67,7 +43,7 @@ export const migrate = async (request: MigrateRequest, ambient: Ambient): Promis
       report += unifiedDiff(text, result.text, file, `${file}\t(migrated)`);
       continue;
     }
-    const backup = await backUp(file, ambient.clock);
+    const backup = await backUp(file, 'kubelogin-backup', ambient.clock);
     await writeInPlace(file, result.text);
     for (const user of result.users) {
       const imported = await importKubeloginSession(user.getTokenArgs, ambient);

@@ -621,7 +621,7 @@ export const OPTION_TABLE = [
     description: 'directory of the token cache',
     default: () => defaultCacheDir(),
     defaultDescription: '$KUBECACHEDIR/kubectl-oidc or ~/.kube/cache/kubectl-oidc',
-    commands: ['get-token', 'setup', 'logout', 'status'],
+    commands: ['get-token', 'setup', 'login', 'logout', 'status'],
   },
   {
     name: 'token-cache-storage',

@@ -33,3 +33,9 @@ export const sessionKey = (options: GetTokenOptions): string => {
   // @noble/hashes rather than node:crypto, whose loading alone would cost every cache hit ~6 ms.
   return bytesToHex(sha256(utf8ToBytes(JSON.stringify(fields))));
 };
+
+/** The options of the session an --oidc-audience session is exchanged from: the same, for the client itself. */
+export const exchangedFrom = (options: GetTokenOptions): GetTokenOptions => {
+  const { audience: _, ...provider } = options.provider;
+  return { ...options, provider, forceRefresh: false };
+};

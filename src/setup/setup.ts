@@ -7,7 +7,7 @@ import type { Provider } from '../oidc/provider.js';
 import type { GetTokenOptions, SetupOptions } from '../options/types.js';
 import { credentialToken, jwtClaims } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
-import { sessionKey } from '../session/key.js';
+import { exchangedFrom, sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
 import type { TokenSet } from '../session/tokens.js';
 import { type Finding, groupsFinding, groupsLikeClaim, issuerFindings, loginErrorFix, refreshFinding, tokenFindings } from './findings.js';
@@ -24,11 +24,13 @@ import { type ClusterTrust, type Snippets, snippets } from './snippets.js';
 export interface SetupResult {
   /** The report for stdout, as text or JSON; empty text when the issuer was never reached (there is nothing to show). */
   report: string;
+  /** What the report says, for a command that shows it its own way (login). */
+  checked: Report;
   /** Why the cluster would not take this login, as the one line for stderr; absent when all is well. */
   failure?: PluginError;
 }
 
-interface Report {
+export interface Report {
   issuer: string;
   checks: Finding[];
   /** The token get-token would hand to kubectl, decoded when it is a JWT. */
@@ -175,7 +177,8 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
     ...options.apiserver,
     signingAlgs: signingAlgs.length > 0 ? signingAlgs : ['RS256'],
     issuerUrl: o.provider.issuerUrl,
-    clientId: o.provider.clientId,
+    // The cluster's audience: --oidc-audience's exchanged token is the one kubectl will send.
+    clientId: o.provider.audience ?? o.provider.clientId,
   };
   const authenticators: JwtAuthenticator[] = options.authenticationConfigFile
     ? parseAuthenticationConfiguration(
@@ -200,7 +203,7 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
       { userName: options.kubeconfigUser, showSecrets: options.showSecrets, command: 'kubectl-oidc' },
       { ...cluster, ...(groupsClaim ? { suggestedGroupsClaim: groupsClaim } : {}) },
     );
-    return { report: formatted(), ...(failure ? { failure } : {}) };
+    return { report: formatted(), checked: report, ...(failure ? { failure } : {}) };
   };
   const formatted = (): string => (options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report, nowSec()));
   let reached = false;
@@ -212,6 +215,8 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
     import('../oidc/refresh.js'),
   ]);
   let tokens: TokenSet;
+  /** With --oidc-audience: the client's own session, which the audience's token was exchanged from. */
+  let subjectTokens: TokenSet | undefined;
   let provider: Provider;
   let jwks: IssuerInspection['jwks'];
   try {
@@ -234,11 +239,19 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
       }),
     );
     tokens = await login(provider, o);
+    if (o.provider.audience) {
+      // Judged and saved as get-token would use it: the client's session, exchanged for the cluster's audience.
+      const subject = credentialToken(tokens, o.useAccessToken);
+      if (!subject) throw new PluginError('login_failed', `the IdP returned no ${o.useAccessToken ? 'access' : 'ID'} token to exchange`);
+      subjectTokens = tokens;
+      const { exchangeForAudience } = await import('../oidc/token-exchange.js');
+      tokens = await exchangeForAudience(provider, subject.token, o.provider.audience, o.useAccessToken, o.provider.extraScopes);
+    }
   } catch (err) {
     if (!(err instanceof PluginError) || err.code === 'interrupted') throw err;
     report.error = `${err.message}${err.hint ? ` — ${err.hint}` : ''}`;
     // An issuer never reached has nothing to report and no configuration worth printing: the error is all.
-    if (!reached) return { report: options.output === 'json' ? formatted() : '', failure: err };
+    if (!reached) return { report: options.output === 'json' ? formatted() : '', checked: report, failure: err };
     const fix = loginErrorFix(err.code, err.message, plannedRedirectUris(o), o.provider.extraScopes);
     if (fix) report.checks.push({ level: 'error', check: 'registration', message: err.message, fix });
     report.untested = 'the login did not complete';
@@ -283,7 +296,7 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
       extraScopes: o.provider.extraScopes,
       usernameClaim: options.apiserver.usernameClaim,
       ...(options.apiserver.groupsClaim ? { groupsClaim: options.apiserver.groupsClaim } : {}),
-      hasRefreshToken: Boolean(tokens.refreshToken) || kind === 'access token',
+      hasRefreshToken: Boolean((subjectTokens ?? tokens).refreshToken) || kind === 'access token',
       ...(report.userinfo ? { userinfo: report.userinfo } : {}),
     }),
   );
@@ -320,6 +333,11 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
       });
     } else {
       const store = await openStore(o.cache, ambient);
+      if (subjectTokens) {
+        const from = exchangedFrom(o);
+        const expiresAt = credentialToken(subjectTokens, o.useAccessToken)?.expiresAt;
+        await store.save(sessionKey(from), subjectTokens, sessionInfo(from, subjectTokens, expiresAt, ambient.clock.now()));
+      }
       await store.save(sessionKey(o), tokens, sessionInfo(o, tokens, saved?.expiresAt, ambient.clock.now()));
     }
   }

@@ -5,7 +5,7 @@ import { OPTION_TABLE } from '../../src/options/table.js';
 describe('shell completion from the option table', () => {
   it('commands, then the flags of the command typed', () => {
     expect(complete([''])).toEqual({
-      candidates: ['get-token', 'setup', 'logout', 'clean', 'status', 'migrate', 'completion', 'version'],
+      candidates: ['get-token', 'setup', 'login', 'logout', 'clean', 'status', 'migrate', 'completion', 'version'],
       directive: 4,
     });
     expect(complete(['se']).candidates).toEqual(['setup']);

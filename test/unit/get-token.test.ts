@@ -4,7 +4,7 @@ import { PluginError } from '../../src/errors.js';
 import { type GetTokenAdapters, runGetToken } from '../../src/get-token/get-token.js';
 import type { Cooldown } from '../../src/session/cooldown.js';
 import type { CredentialToken } from '../../src/session/expiry.js';
-import { sessionKey } from '../../src/session/key.js';
+import { exchangedFrom, sessionKey } from '../../src/session/key.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
 import { recordingLogger } from '../support/ambient.js';
 
@@ -50,10 +50,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
   const options = parseGetTokenArgs(['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl', ...(setup.args ?? [])]);
   const key = sessionKey(options);
   const saved = new Map<string, TokenSet>(setup.cached ? [[key, setup.cached]] : []);
-  if (setup.subjectCached) {
-    const { audience: _, ...provider } = options.provider;
-    saved.set(sessionKey({ ...options, provider }), setup.subjectCached);
-  }
+  if (setup.subjectCached) saved.set(sessionKey(exchangedFrom(options)), setup.subjectCached);
   const cooldowns = new Map<string, Cooldown>(setup.cooldown ? [[key, setup.cooldown]] : []);
   const printed: CredentialToken[] = [];
   const said: string[] = [];

@@ -27,7 +27,14 @@ const entries = (args: string[] = ['get-token', '--oidc-issuer-url=https://idp.e
     list: 'users',
     item: {
       name: 'dev',
-      user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/usr/local/bin/kubectl-oidc', args, interactiveMode: 'IfAvailable' } },
+      user: {
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1',
+          command: '/usr/local/bin/kubectl-oidc',
+          args,
+          interactiveMode: 'IfAvailable',
+        },
+      },
     },
   },
   { list: 'contexts', item: { name: 'dev', context: { cluster: 'dev', user: 'dev' } } },
@@ -59,7 +66,12 @@ describe('writing kubeconfig entries', () => {
 
   it('replaces an entry of the same name in place, and switches the current context', () => {
     const once = writeEntries(HAND_WRITTEN, entries(), undefined, 'config').text;
-    const { text, changes } = writeEntries(once, entries(['get-token', '--oidc-issuer-url=https://idp.example', '--oidc-client-id=other']), 'dev', 'config');
+    const { text, changes } = writeEntries(
+      once,
+      entries(['get-token', '--oidc-issuer-url=https://idp.example', '--oidc-client-id=other']),
+      'dev',
+      'config',
+    );
     expect(changes).toEqual(['updated user dev', 'current context dev']);
     expect(changedLines(once, text)).toEqual([
       '-current-context: prod',
@@ -70,7 +82,10 @@ describe('writing kubeconfig entries', () => {
   });
 
   it('keeps a file that indents its lists, and CRLF line ends, as they are', () => {
-    const indented = HAND_WRITTEN.replace(/^- /gm, '  - ').replace(/^ {2}(cluster|context|user):/gm, '    $1:').replace(/^ {4}(server|token)/gm, '      $1').replace(/\n/g, '\r\n');
+    const indented = HAND_WRITTEN.replace(/^- /gm, '  - ')
+      .replace(/^ {2}(cluster|context|user):/gm, '    $1:')
+      .replace(/^ {4}(server|token)/gm, '      $1')
+      .replace(/\n/g, '\r\n');
     const { text } = writeEntries(indented, entries(), undefined, 'config');
     expect(changedLines(indented, text).filter((line) => line.startsWith('-'))).toEqual([]);
     expect(text.replace(/\r\n/g, '')).not.toContain('\n');
