@@ -21,7 +21,7 @@ interface Target {
 
 const labelOf = (info: Pick<SessionInfo, 'issuer' | 'clientId'> & Partial<SessionInfo>): string =>
   `${info.email ?? info.subject ?? 'session'}${info.account ? ` (account ${info.account})` : ''} ` +
-  `at ${info.issuer}, client ${info.clientId}`;
+  `at ${info.issuer}, client ${info.clientId}${info.audience ? ` for audience ${info.audience}` : ''}`;
 
 /** Revokes at the IdP (when it can), then removes the session under its lock, and says what happened. */
 const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: Target, ambient: Ambient): Promise<string> => {

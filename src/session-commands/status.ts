@@ -31,7 +31,7 @@ export const status = async (dir: string, output: 'table' | 'json', clock: Clock
     ['ISSUER', 'CLIENT', 'ACCOUNT', 'USER', 'EXPIRES', 'REFRESH', 'STORAGE'],
     ...sessions.map(({ info, storage }) => [
       info.issuer,
-      info.clientId,
+      info.audience ? `${info.clientId} → ${info.audience}` : info.clientId,
       info.account ?? '-',
       info.email ?? info.subject ?? '-',
       relative(info.expiresAt, now),

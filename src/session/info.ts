@@ -11,6 +11,7 @@ export const sessionInfo = (options: GetTokenOptions, tokens: TokenSet, expiresA
   return {
     issuer: options.provider.issuerUrl,
     clientId: options.provider.clientId,
+    ...(options.provider.audience ? { audience: options.provider.audience } : {}),
     ...(options.account ? { account: options.account } : {}),
     ...(subject ? { subject } : {}),
     ...(email ? { email } : {}),

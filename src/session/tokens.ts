@@ -14,6 +14,8 @@ export interface TokenSet {
 export interface SessionInfo {
   issuer: string;
   clientId: string;
+  /** --oidc-audience: the session holds the client's token exchanged for this audience. */
+  audience?: string;
   account?: string;
   subject?: string;
   email?: string;

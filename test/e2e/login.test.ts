@@ -132,4 +132,23 @@ describe.skipIf(!enabled)('kubectl-oidc login writes the kubeconfig', () => {
       await ws.cleanup();
     }
   });
+
+  it('a context with no cluster to use: one line naming what to pass, before any browser opens', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const authorizations = stack.idp.counts.authorization;
+      const result = await run(PLUGIN_BIN, loginArgs(ws.pluginArgs, ['--context=nowhere', `--kubeconfig=${join(ws.dir, 'none')}`]), {
+        env: ws.env,
+      });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toEqual([
+        `kubectl-oidc: ${join(ws.dir, 'none')} has no context nowhere to take the cluster from — pass --server <url> (and --cluster-ca <file>) to write the cluster, or --cluster <name> of one the kubeconfig has`,
+      ]);
+      expect(stack.idp.counts.authorization).toBe(authorizations);
+      expect(existsSync(join(ws.dir, 'none'))).toBe(false);
+    } finally {
+      await ws.cleanup();
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { startApiServer, type TestApiServer } from '../support/apiserver.js';
 import { makeCertificates, type TestCertificates } from '../support/certs.js';
 import { startIdp, type TestIdp } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
+import { run } from '../support/run.js';
 import { newWorkspace, parseWhoAmI, type Workspace } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
@@ -78,8 +79,11 @@ describe.skipIf(!enabled)('one browser login for many clusters: --oidc-audience'
     expect(new Set(idp.counts.exchanges.map((e) => `${e.subject_token_type} → ${e.requested_token_type}`))).toEqual(
       new Set(['urn:ietf:params:oauth:token-type:id_token → urn:ietf:params:oauth:token-type:id_token']),
     );
-    // Six sessions: the client's own and one per audience.
+    // Six sessions: the client's own and one per audience, which status tells apart.
     expect(ws.sessionFiles()).toHaveLength(6);
+    const status = await run(PLUGIN_BIN, ['status', `--token-cache-dir=${ws.cacheDir}`], { env: ws.env });
+    expect(status.stdout.split('\n').filter((line) => line.includes('alice@example.test'))).toHaveLength(6);
+    for (const audience of AUDIENCES) expect(status.stdout).toContain(`kubectl → ${audience} `);
 
     const second = snapshot();
     const round2 = await whoamiEverywhere();
