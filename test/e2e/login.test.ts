@@ -10,22 +10,8 @@ import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled();
 
-const HAND_WRITTEN = `# team clusters — do not reorder
-apiVersion: v1
-kind: Config
-clusters:
-- name: legacy   # decommission in Q3
-  cluster:
-    server: "https://legacy.invalid:6443"
-contexts:
-- name: legacy
-  context: {cluster: legacy, user: legacy-admin}
-current-context: legacy
-users:
-- name: legacy-admin
-  user:
-    token: 'static-token'   # rotate me
-`;
+/** A kubeconfig as people write them: comments, flow style, quoting (test/fixtures). */
+const HAND_WRITTEN = readFileSync(join(import.meta.dirname, '../fixtures/hand-written-kubeconfig.yaml'), 'utf8');
 
 const KUBERC = `apiVersion: kubectl.config.k8s.io/v1beta1
 kind: Preference

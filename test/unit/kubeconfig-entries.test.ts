@@ -1,25 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { unifiedDiff } from '../../src/kubeconfig/diff.js';
 import { type NamedEntry, writeEntries } from '../../src/kubeconfig/entries.js';
 
-const HAND_WRITTEN = `# my clusters — keep this comment
-apiVersion: v1
-kind: Config
-clusters:
-- name: prod   # the big one
-  cluster:
-    server: "https://prod.example:6443"
-contexts:
-- name: prod
-  context: {cluster: prod, user: admin}
-current-context: prod
-users:
-- name: admin
-  user:
-    token: 'static'   # rotate me
-preferences: {}
-`;
+const HAND_WRITTEN = readFileSync(join(import.meta.dirname, '../fixtures/hand-written-kubeconfig.yaml'), 'utf8');
 
 const entries = (args: string[] = ['get-token', '--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl']): NamedEntry[] => [
   { list: 'clusters', item: { name: 'dev', cluster: { server: 'https://dev.example:6443', 'certificate-authority-data': 'Q0E=' } } },
@@ -53,7 +39,7 @@ describe('writing kubeconfig entries', () => {
     expect(changed.length).toBeGreaterThan(10);
     expect(changed.filter((line) => line.startsWith('-'))).toEqual([]);
     const config = parse(text);
-    expect(config.users.map((u: { name: string }) => u.name)).toEqual(['admin', 'dev']);
+    expect(config.users.map((u: { name: string }) => u.name)).toEqual(['legacy-admin', 'dev']);
     expect(config.users[1]).toEqual(entries()[1]!.item);
     expect(config.contexts[1]).toEqual({ name: 'dev', context: { cluster: 'dev', user: 'dev' } });
     expect(text).toContain('  - --oidc-client-id=kubectl'); // kubectl's layout: lists at their key's indent
@@ -74,7 +60,7 @@ describe('writing kubeconfig entries', () => {
     );
     expect(changes).toEqual(['updated user dev', 'current context dev']);
     expect(changedLines(once, text)).toEqual([
-      '-current-context: prod',
+      '-current-context: legacy',
       '+current-context: dev',
       '-      - --oidc-client-id=kubectl',
       '+      - --oidc-client-id=other',
