@@ -23,9 +23,10 @@ const ownCommand = (): string => {
       // not here
     }
   }
-  // The compiled executable is its own process; Node runs bin/kubectl-oidc as the script.
+  // The compiled executable is the process itself (its argv[1] is inside Bun's virtual file system); Node runs
+  // bin/kubectl-oidc as its script.
   const script = process.argv[1];
-  return script && /kubectl-oidc(\.c?js)?$/.test(script) ? resolve(script) : process.execPath;
+  return process.versions.bun || !script ? process.execPath : resolve(script);
 };
 
 export const registerLogin = (program: Command): void => {

@@ -66,7 +66,7 @@ const clusterOf = async (options: LoginCommandOptions, text: string, file: strin
 };
 
 /** A file as it will be: its diff for --dry-run, else written (a backup of what was there first) and said. */
-const apply = async (file: string, before: string, after: string, dryRun: boolean, ambient: Ambient): Promise<string[]> => {
+const writeOrShow = async (file: string, before: string, after: string, dryRun: boolean, ambient: Ambient): Promise<string[]> => {
   if (after === before) return [];
   if (dryRun) return [unifiedDiff(before, after, file, `${file}\t(after login)`).trimEnd()];
   if (before === '') {
@@ -131,18 +131,18 @@ export const loginCommand = async (options: LoginCommandOptions, files: LoginFil
     { list: 'contexts', item: { name: k.context, context: { cluster: cluster.name, user } } },
   ];
   const written = writeEntries(before, entries, k.setCurrent ? k.context : undefined, files.kubeconfig);
-  out.push('', ...(await apply(files.kubeconfig, before, written.text, k.dryRun, ambient)));
+  out.push('', ...(await writeOrShow(files.kubeconfig, before, written.text, k.dryRun, ambient)));
   const where = k.dryRun ? `${files.kubeconfig} (dry run, not written)` : files.kubeconfig;
   out.push(`${where}: ${written.changes.length > 0 ? written.changes.join(', ') : 'already as it should be'}`);
 
   const kubercText = await readIfThere(files.kuberc);
   if (kubercText !== '') {
     const kuberc = allowInKuberc(kubercText, files.command, files.kuberc);
-    out.push(...(await apply(files.kuberc, kubercText, kuberc.text, k.dryRun, ambient)));
+    out.push(...(await writeOrShow(files.kuberc, kubercText, kuberc.text, k.dryRun, ambient)));
     if (kuberc.text !== kubercText)
       out.push(`${files.kuberc}: ${k.dryRun ? 'would add' : 'added'} ${files.command} to credentialPluginAllowlist`);
     if (kuberc.denied) out.push(`! ${kuberc.denied}`);
   }
-  if (!k.dryRun) out.push(`kubectl --context ${k.context} … now runs as this login${k.setCurrent ? ' (the current context)' : ''}`);
-  return { report: `${out.filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n')}\n`, failure: checked.failure };
+  if (!k.dryRun) out.push(`kubectl --context=${k.context} uses this session${k.setCurrent ? ' (the current context now)' : ''}`);
+  return { report: `${out.join('\n')}\n`, failure: checked.failure };
 };
