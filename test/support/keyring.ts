@@ -69,6 +69,28 @@ export const startSecretService = async (): Promise<SecretService> => {
       }
     }
   };
+  /** Whether a process still runs (a zombie that init has not reaped yet has ended). */
+  const running = (pid: number): boolean => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  /**
+   * Ends the daemons and waits until they have exited: a daemon still shutting down when the next one starts on the
+   * same HOME and bus can take the login collection with it (seen on a loaded machine: "Object does not exist at path
+   * /org/freedesktop/secrets/collection/login" two tests after an unlock).
+   */
+  const stopDaemons = async (): Promise<void> => {
+    const pids = keyringDaemons();
+    kill(pids);
+    const deadline = Date.now() + 10_000;
+    while (pids.some(running)) {
+      if (Date.now() > deadline) throw new Error(`gnome-keyring-daemon ${pids.join(', ')} did not exit within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
   await startUnlocked();
   return {
     env,
@@ -88,7 +110,7 @@ export const startSecretService = async (): Promise<SecretService> => {
       }
     },
     unlock: async () => {
-      kill(keyringDaemons());
+      await stopDaemons();
       await startUnlocked();
     },
     stop: () => {
