@@ -11,7 +11,6 @@ export const SECTION_HEADINGS: Record<Section, string> = {
   output: 'Output:',
   apiserver: 'kube-apiserver (what setup judges the token by):',
   setup: 'Setup:',
-  kubeconfig: 'Kubeconfig (what login writes):',
   kubelogin: "kubelogin's flags, accepted:",
 };
 export const SECTION_ORDER = Object.keys(SECTION_HEADINGS) as Section[];

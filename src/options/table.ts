@@ -13,17 +13,7 @@ export type Command = 'get-token' | 'setup' | 'login' | 'logout' | 'status' | 'm
 export type Group = 'provider' | 'login' | 'cache' | 'run' | 'apiserver' | 'setup' | 'kubeconfig' | 'logout' | 'status' | 'migrate';
 
 /** Where a flag is listed in help, by purpose. */
-export type Section =
-  | 'provider'
-  | 'login'
-  | 'cache'
-  | 'network'
-  | 'token-exchange'
-  | 'kubelogin'
-  | 'output'
-  | 'apiserver'
-  | 'setup'
-  | 'kubeconfig';
+export type Section = 'provider' | 'login' | 'cache' | 'network' | 'token-exchange' | 'kubelogin' | 'output' | 'apiserver' | 'setup';
 
 export interface Row {
   /** Long name without dashes, e.g. oidc-issuer-url. */
@@ -840,7 +830,6 @@ export const OPTION_TABLE = [
   // login: the kubeconfig it writes.
   {
     name: 'context',
-    section: 'kubeconfig',
     kind: 'string',
     group: 'kubeconfig',
     key: 'context',
@@ -852,7 +841,6 @@ export const OPTION_TABLE = [
   },
   {
     name: 'server',
-    section: 'kubeconfig',
     kind: 'string',
     group: 'kubeconfig',
     key: 'server',
@@ -863,7 +851,6 @@ export const OPTION_TABLE = [
   },
   {
     name: 'cluster-ca',
-    section: 'kubeconfig',
     kind: 'string',
     path: true,
     group: 'kubeconfig',
@@ -875,7 +862,6 @@ export const OPTION_TABLE = [
   },
   {
     name: 'cluster',
-    section: 'kubeconfig',
     kind: 'string',
     group: 'kubeconfig',
     key: 'cluster',
@@ -886,7 +872,6 @@ export const OPTION_TABLE = [
   },
   {
     name: 'user',
-    section: 'kubeconfig',
     kind: 'string',
     group: 'kubeconfig',
     key: 'user',
@@ -897,7 +882,6 @@ export const OPTION_TABLE = [
   },
   {
     name: 'set-current',
-    section: 'kubeconfig',
     kind: 'boolean',
     group: 'kubeconfig',
     key: 'setCurrent',
@@ -907,7 +891,6 @@ export const OPTION_TABLE = [
   },
   {
     name: 'kubeconfig',
-    section: 'kubeconfig',
     kind: 'string',
     path: true,
     group: 'kubeconfig',
@@ -919,7 +902,6 @@ export const OPTION_TABLE = [
   },
   {
     name: 'dry-run',
-    section: 'kubeconfig',
     kind: 'boolean',
     group: 'kubeconfig',
     key: 'dryRun',
