@@ -1,5 +1,5 @@
 #!/bin/sh
-# The core end-to-end files (and login and the many-clusters exchange) against the compiled linux/amd64 executable, with Node hidden from it: in a private mount
+# The core end-to-end files (and login, whose second case exchanges for an audience) against the compiled linux/amd64 executable, with Node hidden from it: in a private mount
 # namespace every `node` on PATH is /dev/null (not executable), and the test runner runs on a copy of node off PATH
 # (its workers, the test IdP and the browser driver use that copy through process.execPath). Needs root, or
 # unprivileged user namespaces. `.ci/run` runs it after the README's test command.
@@ -19,4 +19,4 @@ $namespace sh -c '
   exec "$runner" node_modules/vitest/vitest.mjs run "$@"
 ' sh "$runtime/test-runner" \
   test/e2e/kubectl-login.test.ts test/e2e/grants.test.ts test/e2e/keyring.test.ts test/e2e/sessions.test.ts \
-  test/e2e/hit-readers.test.ts test/e2e/login.test.ts test/e2e/many-clusters.test.ts
+  test/e2e/hit-readers.test.ts test/e2e/login.test.ts
