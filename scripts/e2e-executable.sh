@@ -1,8 +1,9 @@
 #!/bin/sh
 # The core end-to-end files (and login, whose second case exchanges for an audience) against the compiled linux/amd64
-# executable, with Node hidden from it: in a private mount namespace every `node` on PATH is /dev/null (not executable), and the test runner runs on a copy of node off PATH
-# (its workers, the test IdP and the browser driver use that copy through process.execPath). Needs root, or
-# unprivileged user namespaces. `.ci/run` runs it after the README's test command.
+# executable, with Node hidden from it: in a private mount namespace every `node` on PATH is /dev/null (not
+# executable), and the test runner runs on a copy of node off PATH (its workers, the test IdP and the browser driver use
+# that copy through process.execPath). Needs root, or unprivileged user namespaces. `.ci/run` runs it after the README's
+# test command.
 set -eu
 cd "$(dirname "$0")/.."
 node_modules/.bin/bun scripts/compile.mjs --target linux-amd64 >/dev/null
