@@ -2,9 +2,9 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { getTokenOptionsOf } from '../options/parse.js';
-import { homeDir } from '../options/table.js';
 import type { LoginCommandOptions } from '../options/types.js';
 import { ambientOf, runLogger } from './ambient.js';
+import { kubeconfigFiles, kubercFile } from './kube-files.js';
 import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
 
@@ -44,9 +44,8 @@ export const registerLogin = (program: Command): void => {
       ...groups.setup,
     } as LoginCommandOptions;
     const log = runLogger(options.getToken.verbose, options.getToken.noColor);
-    const kubeconfig =
-      options.kubeconfig.kubeconfig ?? (process.env.KUBECONFIG ?? '').split(delimiter).find(Boolean) ?? join(homeDir(), '.kube', 'config');
-    const kuberc = process.env.KUBERC || join(homeDir(), '.kube', 'kuberc');
+    const kubeconfig = kubeconfigFiles(options.kubeconfig.kubeconfig)[0]!;
+    const kuberc = kubercFile();
     const { loginCommand } = await import('../login-command/login-command.js');
     const { report, failure } = await loginCommand(options, { kubeconfig, kuberc, command: ownCommand() }, ambientOf(log));
     printReport(report);

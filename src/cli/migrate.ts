@@ -1,17 +1,9 @@
-import { delimiter, join } from 'node:path';
 import type { Command } from 'commander';
-import { homeDir } from '../options/table.js';
 import type { MigrateOptions } from '../options/types.js';
 import { ambientOf, runLogger } from './ambient.js';
+import { kubeconfigFiles } from './kube-files.js';
 import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
-
-/** The kubeconfig files kubectl would read: --kubeconfig, else $KUBECONFIG's list, else ~/.kube/config. */
-const kubeconfigFiles = (given: string | undefined): string[] => {
-  if (given) return [given];
-  const listed = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
-  return listed.length > 0 ? listed : [join(homeDir(), '.kube', 'config')];
-};
 
 export const registerMigrate = (program: Command): void => {
   const command = program

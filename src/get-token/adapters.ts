@@ -63,10 +63,11 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
         return { tokens: refreshed, ...(known.idTokenOnRefresh === false ? { knownWithoutIdToken: true } : {}) };
       }),
     login: () => remembering(async () => (await import('../login/login.js')).login(provider, options, interactive)),
-    forAudience: async (subject) => {
+    forAudience: async (subject, audience) => {
       const { exchangeForAudience } = await import('../oidc/token-exchange.js');
-      const { audience, extraScopes } = options.provider;
-      return remembering(() => exchangeForAudience(provider, subject.token, audience ?? '', options.useAccessToken, extraScopes));
+      return remembering(() =>
+        exchangeForAudience(provider, subject.token, audience, options.useAccessToken, options.provider.extraScopes),
+      );
     },
   };
 };

@@ -31,8 +31,8 @@ export interface Idp {
   /** `keep` saves what must outlive the run the moment it arrives (a rotated refresh token). */
   refresh(tokens: TokenSet & { refreshToken: string }, keep: (tokens: TokenSet) => Promise<void>): Promise<Refreshed>;
   login(): Promise<TokenSet>;
-  /** The token of another session (--oidc-client-id's) for a token of --oidc-audience: no browser, no refresh token. */
-  forAudience(subject: CredentialToken): Promise<TokenSet>;
+  /** The token of another session (--oidc-client-id's) for a token of `audience`: no browser, no refresh token. */
+  forAudience(subject: CredentialToken, audience: string): Promise<TokenSet>;
 }
 
 /** Everything the get-token use case decides with: the clock, the terminal, and the adapters it acts through. */
@@ -107,12 +107,13 @@ const obtainTokens = async (
     idp ??= await a.idp();
     return idp;
   };
-  if (options.provider.audience) {
+  const { audience } = options.provider;
+  if (audience) {
     // The session of the client itself, fresh (from the cache, or refreshed or logged in under its own lock, where
     // every cluster's run waits for the one login), is exchanged: one login for every audience.
     const subject = await credentialOf(exchangedFrom(options), { ...a, missed: false, published: async () => undefined });
-    a.log.debug(`exchanging the session of ${options.provider.clientId} for a token for ${options.provider.audience}`);
-    return (await connect()).forAudience(subject);
+    a.log.debug(`exchanging the session of ${options.provider.clientId} for a token for ${audience}`);
+    return (await connect()).forAudience(subject, audience);
   }
   if (cached?.refreshToken) {
     try {

@@ -1,6 +1,6 @@
 import { Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { PluginError } from '../errors.js';
-import { BOM, listsAtKeyIndent, textEdits } from './text-edits.js';
+import { textEdits, writtenAnew } from './text-edits.js';
 
 /** A named entry of a kubeconfig list: a cluster, a user or a context, as kubectl writes it. */
 export interface NamedEntry {
@@ -68,8 +68,5 @@ export const writeEntries = (text: string, entries: NamedEntry[], currentContext
   }
   const spliced = edits.apply();
   if (spliced !== undefined) return { text: spliced, changes };
-  let out = doc.toString({ indentSeq: !listsAtKeyIndent(text), flowCollectionPadding: false, lineWidth: 0 });
-  if (text.includes('\r\n')) out = out.replace(/\r?\n/g, '\r\n');
-  if (text.startsWith(BOM) && !out.startsWith(BOM)) out = `${BOM}${out}`;
-  return { text: out, changes };
+  return { text: writtenAnew(doc, text), changes };
 };

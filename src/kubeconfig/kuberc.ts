@@ -1,14 +1,13 @@
 import { isMap, isSeq, parseDocument, type YAMLMap } from 'yaml';
 import { PluginError } from '../errors.js';
-import { textEdits } from './text-edits.js';
+import { commandName } from './command-name.js';
+import { textEdits, writtenAnew } from './text-edits.js';
 
 export interface KubercChange {
   text: string;
   /** Why kubectl will not run the plugin whatever the allowlist says (a DenyAll policy), for the report. */
   denied?: string;
 }
-
-const basename = (path: string): string => path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 
 /**
  * kubectl ≥ 1.35 runs only the credential plugins a kuberc with `credentialPluginPolicy: Allowlist` lists: our command
@@ -29,17 +28,15 @@ export const allowInKuberc = (text: string, command: string, file: string): Kube
   const list = doc.get('credentialPluginAllowlist', true);
   const named = (entry: unknown): string[] =>
     isMap(entry) ? ['name', 'command'].map((key) => String((entry as YAMLMap).get(key) ?? '')) : [];
-  if (isSeq(list) && list.items.some((entry) => named(entry).some((name) => name === command || name === basename(command))))
+  if (isSeq(list) && list.items.some((entry) => named(entry).some((name) => name === command || name === commandName(command))))
     return { text };
   const entry = { name: command };
   const edits = textEdits(text);
   if (list === undefined) edits.appendKey('credentialPluginAllowlist', [entry]);
   else edits.appendItem(list, entry);
-  let out = edits.apply();
-  if (out === undefined) {
-    if (isSeq(list)) list.add(doc.createNode(entry));
-    else doc.set('credentialPluginAllowlist', [entry]);
-    out = doc.toString({ lineWidth: 0, indentSeq: false });
-  }
-  return { text: out };
+  const spliced = edits.apply();
+  if (spliced !== undefined) return { text: spliced };
+  if (isSeq(list)) list.add(doc.createNode(entry));
+  else doc.set('credentialPluginAllowlist', [entry]);
+  return { text: writtenAnew(doc, text) };
 };

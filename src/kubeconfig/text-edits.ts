@@ -1,10 +1,20 @@
 import { Document, isScalar, isSeq, type Node, type Scalar, visit, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ExecArgs } from '../options/kubeconfig-args.js';
 
-export const BOM = '\uFEFF';
+const BOM = '\uFEFF';
 
 /** Whether the file writes block lists at their key's indent ("- name:" under "users:"), as kubectl does, or further in. */
-export const listsAtKeyIndent = (text: string): boolean => /^[^\s#][^\n]*:\r?\n-\s/m.test(text);
+const listsAtKeyIndent = (text: string): boolean => /^[^\s#][^\n]*:\r?\n-\s/m.test(text);
+
+/** Whether to write lists at their key's indent: as the file does, or kubectl's way when the file indents none. */
+const kubectlLayout = (text: string): boolean => listsAtKeyIndent(text) || !/:\r?\n[ \t]+-\s/.test(text);
+
+/** The document written anew, in the file's own layout: list indentation, line ends and a byte order mark as they were. */
+export const writtenAnew = (doc: Document, text: string): string => {
+  let out = doc.toString({ indentSeq: !kubectlLayout(text), flowCollectionPadding: false, lineWidth: 0 });
+  if (text.includes('\r\n')) out = out.replace(/\r?\n/g, '\r\n');
+  return text.startsWith(BOM) && !out.startsWith(BOM) ? `${BOM}${out}` : out;
+};
 
 /** A scalar as YAML writes it in a flow or block context: plain where it can be, quoted where it must. */
 export const scalarText = (value: string, type?: Scalar['type']): string => {
@@ -44,7 +54,7 @@ const blockText = (value: unknown, indent: string, eol: string, indentSeq: boole
 export const textEdits = (text: string) => {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   // kubectl's own layout (lists at their key's indent) unless the file indents its lists.
-  const atKeyIndent = listsAtKeyIndent(text) || !/:\r?\n[ \t]+-\s/.test(text);
+  const atKeyIndent = kubectlLayout(text);
   const block = (value: unknown, indent: string): string => blockText(value, indent, eol, !atKeyIndent);
   const splices: { start: number; end: number; insert: string }[] = [];
   let unplaceable = false;

@@ -7,10 +7,10 @@ import { unifiedDiff } from '../kubeconfig/diff.js';
 import { type NamedEntry, writeEntries } from '../kubeconfig/entries.js';
 import { backUp, readIfThere, writeInPlace } from '../kubeconfig/file.js';
 import { allowInKuberc } from '../kubeconfig/kuberc.js';
-import { kubeconfigArgs } from '../options/kubeconfig-args.js';
+import { execConfig, kubeconfigArgs } from '../options/kubeconfig-args.js';
 import type { LoginCommandOptions } from '../options/types.js';
 import { writeFileAtomic } from '../session/file-store.js';
-import { type Report, setup } from '../setup/setup.js';
+import { briefText, setup } from '../setup/setup.js';
 
 export interface LoginFiles {
   kubeconfig: string;
@@ -23,19 +23,6 @@ export interface LoginResult {
   report: string;
   failure?: PluginError;
 }
-
-const MARK = { ok: '✓', warn: '!', error: '✗' } as const;
-
-/** setup's report, briefly: what is wrong or worth a look, and the verdict. */
-const brief = (checked: Report, audience: string): string[] => {
-  const lines = checked.checks
-    .filter((check) => check.level !== 'ok')
-    .flatMap((check) => [`  ${MARK[check.level]} ${check.check}: ${check.message}`, ...(check.fix ? [`      fix: ${check.fix}`] : [])]);
-  const v = checked.verdict;
-  if (v?.ok) lines.push(`  ✓ kube-apiserver (audience ${audience}) takes it: username ${v.username}, groups ${JSON.stringify(v.groups)}`);
-  else if (v) lines.push(`  ✗ kube-apiserver (audience ${audience}) would reject it: ${v.reason}`);
-  return lines;
-};
 
 /** The cluster the context uses: written from --server, or one the kubeconfig has (named, or the context's). */
 const clusterOf = async (options: LoginCommandOptions, text: string, file: string): Promise<{ name: string; entry?: NamedEntry }> => {
@@ -90,6 +77,7 @@ export const loginCommand = async (options: LoginCommandOptions, files: LoginFil
   const before = await readIfThere(files.kubeconfig);
   const cluster = await clusterOf(options, before, files.kubeconfig);
   const { args, env } = kubeconfigArgs(options.getToken);
+  const user = k.user ?? k.context;
   if (env.length > 0 && before !== '') {
     const { mode } = await stat(files.kubeconfig);
     if ((mode & 0o077) !== 0) {
@@ -108,26 +96,18 @@ export const loginCommand = async (options: LoginCommandOptions, files: LoginFil
       output: 'text',
       showSecrets: false,
       saveSession: !k.dryRun,
-      kubeconfigUser: k.user ?? k.context,
+      kubeconfigUser: user,
     },
     ambient,
   );
   const audience = options.getToken.provider.audience ?? options.getToken.provider.clientId;
-  const out = [`Issuer ${options.getToken.provider.issuerUrl}`, ...brief(checked.checked, audience)];
+  const out = briefText(checked.checked, audience);
   // A login that did not complete writes nothing: the kubeconfig would hold a user nobody has tried.
   if (!checked.checked.token) return { report: `${out.join('\n')}\n`, failure: checked.failure };
 
-  const user = k.user ?? k.context;
-  const exec = {
-    apiVersion: 'client.authentication.k8s.io/v1',
-    command: files.command,
-    args,
-    ...(env.length > 0 ? { env } : {}),
-    interactiveMode: 'IfAvailable',
-  };
   const entries: NamedEntry[] = [
     ...(cluster.entry ? [cluster.entry] : []),
-    { list: 'users', item: { name: user, user: { exec } } },
+    { list: 'users', item: { name: user, user: { exec: execConfig(files.command, args, env) } } },
     { list: 'contexts', item: { name: k.context, context: { cluster: cluster.name, user } } },
   ];
   const written = writeEntries(before, entries, k.setCurrent ? k.context : undefined, files.kubeconfig);

@@ -1,6 +1,7 @@
 import { type Document, isAlias, isMap, isNode, isSeq, type Node, parseDocument, visit, type YAMLMap, type YAMLSeq } from 'yaml';
 import { PluginError } from '../errors.js';
-import { BOM, listsAtKeyIndent, textEdits } from '../kubeconfig/text-edits.js';
+import { commandName } from '../kubeconfig/command-name.js';
+import { textEdits, writtenAnew } from '../kubeconfig/text-edits.js';
 import { type ExecArgs, kubeconfigArgs } from '../options/kubeconfig-args.js';
 import { fastParseGetToken } from '../options/parse.js';
 import { expandHome } from '../options/table.js';
@@ -20,11 +21,9 @@ export interface Migration {
   skipped: { name: string; why: string }[];
 }
 
-const basename = (path: string): string => path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1).replace(/\.exe$/i, '');
-
 /** The get-token arguments of a kubelogin exec (kubectl oidc-login get-token …, kubelogin get-token …), else undefined. */
 export const kubeloginArgs = (command: string, args: string[]): string[] | undefined => {
-  const name = basename(command);
+  const name = commandName(command);
   if ((name === 'kubelogin' || name === 'kubectl-oidc_login') && args[0] === 'get-token') return args.slice(1);
   if (name === 'kubectl' && args[0] === 'oidc-login' && args[1] === 'get-token') return args.slice(2);
   return undefined;
@@ -150,9 +149,5 @@ export const migrateKubeconfig = (text: string, command: string, file: string): 
   // has no place in the text as written), the document is written anew instead.
   const spliced = copied.alias ? undefined : edits.apply();
   if (spliced !== undefined) return { text: spliced, users: migrated, skipped };
-  // Written in the file's own layout (block lists, line ends and a byte order mark as they were).
-  let out = doc.toString({ indentSeq: !listsAtKeyIndent(text), flowCollectionPadding: false, lineWidth: 0 });
-  if (text.includes('\r\n')) out = out.replace(/\r?\n/g, '\r\n');
-  if (text.startsWith(BOM) && !out.startsWith(BOM)) out = `${BOM}${out}`;
-  return { text: out, users: migrated, skipped };
+  return { text: writtenAnew(doc, text), users: migrated, skipped };
 };

@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
-import { jwtClaims } from '../session/expiry.js';
+import { audienceList, credentialToken, jwtClaims } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
 import type { Provider } from './provider.js';
 import { scopeOf, tokenRequest, toTokenSet } from './token-request.js';
@@ -72,15 +72,14 @@ export const exchangeForAudience = async (
       throw new PluginError(err.code, err.message, fix, { cause: err });
     throw err;
   });
-  const issued = accessToken ? tokens.accessToken : tokens.idToken;
-  const what = accessToken ? 'an access token' : 'an ID token';
-  const aud = issued ? jwtClaims(issued)?.aud : undefined;
-  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.map(String) : [];
-  if (!issued) throw new PluginError('token_exchange', `the token exchange for audience ${audience} returned no ${what.slice(3)}`, fix);
+  const kind = accessToken ? 'access token' : 'ID token';
+  const issued = credentialToken(tokens, accessToken)?.token;
+  if (!issued) throw new PluginError('token_exchange', `the token exchange for audience ${audience} returned no ${kind}`, fix);
+  const audiences = audienceList(jwtClaims(issued)?.aud);
   if (!audiences.includes(audience)) {
     throw new PluginError(
       'token_exchange',
-      `the token exchange for audience ${audience} returned ${what} for ${audiences.join(', ') || 'no audience'}`,
+      `the token exchange for audience ${audience} returned an ${kind} for ${audiences.join(', ') || 'no audience'}`,
       fix,
     );
   }

@@ -10,6 +10,15 @@ export interface ExecArgs {
   local: Map<string, string>;
 }
 
+/** A kubeconfig user's exec section running `command` with these args and env, as setup prints it and login writes it. */
+export const execConfig = (command: string, args: string[], env: ExecArgs['env']): Record<string, unknown> => ({
+  apiVersion: 'client.authentication.k8s.io/v1',
+  interactiveMode: 'IfAvailable',
+  command,
+  args,
+  ...(env.length > 0 ? { env } : {}),
+});
+
 /** Why a row's value may suit only this machine (a path: the same file is needed wherever the kubeconfig goes). */
 const localWhy = (row: Row, value: string): string | undefined =>
   row.local ? row.local(value) : row.path ? `a path on this machine: every machine using this kubeconfig needs ${value}` : undefined;

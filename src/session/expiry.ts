@@ -12,6 +12,9 @@ export const jwtClaims = (jwt: string): Record<string, unknown> | undefined => {
   }
 };
 
+/** A JWT's `aud` as a list: one string or an array of them. */
+export const audienceList = (aud: unknown): string[] => (typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.map(String) : []);
+
 export const jwtExpiry = (jwt: string): number | undefined => {
   const exp = jwtClaims(jwt)?.exp;
   return typeof exp === 'number' ? exp : undefined;

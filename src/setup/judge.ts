@@ -1,6 +1,7 @@
 import { evaluate } from '@marcbachmann/cel-js';
 import { parse as parseYaml } from 'yaml';
 import { PluginError } from '../errors.js';
+import { audienceList } from '../session/expiry.js';
 
 /**
  * How kube-apiserver turns an ID token into a user, for both ways of configuring it: the legacy --oidc-* flags and
@@ -203,8 +204,6 @@ const checkRules = (rules: { expression: string; message?: string }[], context: 
       throw new Rejection(`oidc: error evaluating ${what}: validation expression '${rule.expression}' failed: ${rule.message ?? ''}`);
   }
 };
-
-const audienceList = (aud: unknown): string[] => (typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.map(String) : []);
 
 /** Judges one token as the API server would: the first authenticator whose issuer URL equals `iss` byte for byte. */
 export const judge = (token: TokenFacts, authenticators: JwtAuthenticator[], nowSec: number): Verdict => {

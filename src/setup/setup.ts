@@ -69,12 +69,20 @@ export const readableTime = (seconds: number, nowSec: number): string => {
 
 const MARK = { ok: '✓', warn: '!', error: '✗' } as const;
 
+const checkLines = (checks: Finding[]): string[] =>
+  checks.flatMap((f) => [`  ${MARK[f.level]} ${f.check}: ${f.message}`, ...(f.fix ? [`      fix: ${f.fix}`] : [])]);
+
+/** The report briefly (login's): what is wrong or worth a look, and the verdict for the cluster's audience. */
+export const briefText = (report: Report, audience: string): string[] => {
+  const out = [`Issuer ${report.issuer}`, ...checkLines(report.checks.filter((check) => check.level !== 'ok'))];
+  const v = report.verdict;
+  if (v?.ok) out.push(`  ✓ kube-apiserver (audience ${audience}) takes it: username ${v.username}, groups ${JSON.stringify(v.groups)}`);
+  else if (v) out.push(`  ✗ kube-apiserver (audience ${audience}) would reject it: ${v.reason}`);
+  return out;
+};
+
 const formatText = (report: Report, nowSec: number): string => {
-  const out: string[] = [`Issuer ${report.issuer}`];
-  for (const f of report.checks) {
-    out.push(`  ${MARK[f.level]} ${f.check}: ${f.message}`);
-    if (f.fix) out.push(`      fix: ${f.fix}`);
-  }
+  const out: string[] = [`Issuer ${report.issuer}`, ...checkLines(report.checks)];
   if (report.error) out.push('', `✗ ${report.error}`);
   if (report.token) {
     const title = report.token.kind === 'ID token' ? 'ID token' : 'Access token';

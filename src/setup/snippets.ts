@@ -1,5 +1,5 @@
 import { Document, type Scalar, stringify, type YAMLSeq } from 'yaml';
-import { kubeconfigArgs } from '../options/kubeconfig-args.js';
+import { execConfig, kubeconfigArgs } from '../options/kubeconfig-args.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { shellQuote } from '../shell-quote.js';
 import { type LegacyFlags, legacyUsernamePrefix } from './judge.js';
@@ -50,13 +50,7 @@ export const snippets = (
       {
         name: settings.userName,
         user: {
-          exec: {
-            apiVersion: 'client.authentication.k8s.io/v1',
-            interactiveMode: 'IfAvailable',
-            command: settings.command,
-            args,
-            ...(env.length ? { env } : {}),
-          },
+          exec: execConfig(settings.command, args, env),
         },
       },
     ],

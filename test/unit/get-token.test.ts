@@ -96,8 +96,8 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
           calls.push('login');
           return (setup.login ?? (async () => ({ idToken: idToken(3600, 'logged-in'), refreshToken: 'rt2' })))();
         },
-        forAudience: async (subject) => {
-          calls.push(`exchange ${subjectOf(subject)}`);
+        forAudience: async (subject, audience) => {
+          calls.push(`exchange ${subjectOf(subject)} for ${audience}`);
           return (setup.exchange ?? (async () => ({ idToken: idToken(3600, 'cluster-b') })))(subject);
         },
       };
@@ -123,7 +123,7 @@ describe('get-token decides', () => {
     it("the client's own session fresh: one exchange under the audience session's lock, saved as its own session", async () => {
       const w = world({ args: B, subjectCached: { idToken: idToken(3600, 'alice'), refreshToken: 'rt' } });
       await runGetToken(w.options, w.adapters);
-      expect(w.calls).toEqual(['lock', 'discover', 'exchange alice', 'save', 'publish', 'release']);
+      expect(w.calls).toEqual(['lock', 'discover', 'exchange alice for cluster-b', 'save', 'publish', 'release']);
       expect(w.printed.map(subjectOf)).toEqual(['cluster-b']);
       expect(w.saved.get(w.key)).toEqual({ idToken: expect.any(String) });
       expect(w.saved.size).toBe(2); // the client's own session stays as it was
@@ -140,7 +140,7 @@ describe('get-token decides', () => {
         'save',
         'release',
         'discover',
-        'exchange logged-in',
+        'exchange logged-in for cluster-b',
         'save',
         'publish',
         'release',
@@ -159,7 +159,7 @@ describe('get-token decides', () => {
         'save',
         'release',
         'discover',
-        'exchange refreshed',
+        'exchange refreshed for cluster-b',
         'save',
         'publish',
         'release',
