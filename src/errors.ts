@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'idp_error'
   | 'keys_unavailable'
   | 'login_failed'
+  /** A refresh asked for on its own (setup's check): the session has no refresh token, or the answer no ID token. */
+  | 'no_refresh_token'
+  | 'no_id_token'
   /** setup: kube-apiserver would not take the token, or the report found an error. */
   | 'rejected'
   | 'exec_info'

@@ -1,6 +1,6 @@
-import { Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type Alias, Document, isMap, isScalar, isSeq, type Node, parseDocument, visit, type YAMLMap, type YAMLSeq } from 'yaml';
 import { PluginError } from '../errors.js';
-import { textEdits, writtenAnew } from './text-edits.js';
+import { quoteAmbiguous, textEdits, writtenAnew } from './text-edits.js';
 
 /** A named entry of a kubeconfig list: a cluster, a user or a context, as kubectl writes it. */
 export interface NamedEntry {
@@ -17,6 +17,25 @@ export interface EntriesWritten {
 const NEW_KUBECONFIG = { apiVersion: 'v1', kind: 'Config', clusters: [], contexts: [], users: [], preferences: {} };
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+const within = (node: Node | undefined, outer: Node): boolean =>
+  Boolean(node?.range && outer.range && node.range[0] >= outer.range[0] && node.range[1] <= outer.range[1]);
+
+/**
+ * Before an entry is replaced, every alias elsewhere of an anchor inside it (`context: *ctx` in another context) gets
+ * its own copy of what it stands for: the anchor goes with the old entry, and kubectl would refuse the whole file.
+ */
+const detachAliases = (doc: Document, entry: YAMLMap, edits: ReturnType<typeof textEdits>): void => {
+  visit(doc, {
+    Alias: (_key, alias: Alias) => {
+      const source = alias.resolve(doc);
+      if (!source || !within(source, entry) || within(alias, entry)) return undefined;
+      const value = source.toJS(doc);
+      edits.replaceInFlow(alias, value);
+      return doc.createNode(value);
+    },
+  });
+};
 
 /**
  * Adds or replaces named clusters, users and contexts (and the current context) in a kubeconfig's text. Edits are
@@ -39,6 +58,7 @@ export const writeEntries = (text: string, entries: NamedEntry[], currentContext
       : undefined;
     if (existing && same(existing.toJSON(), item)) continue;
     if (existing) {
+      detachAliases(doc, existing, edits);
       edits.replaceItem(existing, item);
       (list as YAMLSeq).set((list as YAMLSeq).items.indexOf(existing), doc.createNode(item));
       changes.push(`updated ${kind} ${item.name}`);
@@ -63,7 +83,7 @@ export const writeEntries = (text: string, entries: NamedEntry[], currentContext
   }
   if (changes.length === 0) return { text, changes };
   if (fresh) {
-    const created = new Document({ ...NEW_KUBECONFIG, ...(doc.toJSON() as object) });
+    const created = quoteAmbiguous(new Document({ ...NEW_KUBECONFIG, ...(doc.toJSON() as object) }));
     return { text: created.toString({ lineWidth: 0, indentSeq: false }), changes };
   }
   const spliced = edits.apply();

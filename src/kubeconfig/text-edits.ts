@@ -1,4 +1,4 @@
-import { Document, isScalar, isSeq, type Node, type Scalar, visit, type YAMLMap, type YAMLSeq } from 'yaml';
+import { Document, isScalar, isSeq, type Node, parse, type Scalar, visit, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ExecArgs } from '../options/kubeconfig-args.js';
 
 const BOM = '\uFEFF';
@@ -9,23 +9,50 @@ const listsAtKeyIndent = (text: string): boolean => /^[^\s#][^\n]*:\r?\n-\s/m.te
 /** Whether to write lists at their key's indent: as the file does, or kubectl's way when the file indents none. */
 const kubectlLayout = (text: string): boolean => listsAtKeyIndent(text) || !/:\r?\n[ \t]+-\s/.test(text);
 
+/** Integers as Go's strconv reads them with base 0 (go-yaml v2, kubectl's reader, does): 0b…, 0o…, 0x…, 1_000. */
+const GO_INTEGER = /^[-+]?(?:0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$/;
+
+/**
+ * Whether a string written plain would be read as something else by kubectl, which reads YAML 1.1 (yes/no/on/off/y/n,
+ * ~ and null, 0b…/0x…/0o…, 1_000, sexagesimal 1:20) or by a YAML 1.2 reader.
+ */
+const ambiguous = (value: string): boolean => {
+  try {
+    return GO_INTEGER.test(value) || typeof parse(value, { version: '1.1' }) !== 'string' || typeof parse(value) !== 'string';
+  } catch {
+    return true;
+  }
+};
+
+/** Quotes every plain string scalar of a document that a YAML 1.1 reader would take for a bool, null or number. */
+export const quoteAmbiguous = (doc: Document): Document => {
+  visit(doc, {
+    Scalar: (_key, node) => {
+      if (typeof node.value === 'string' && (node.type === undefined || node.type === 'PLAIN') && ambiguous(node.value)) {
+        node.type = 'QUOTE_DOUBLE';
+      }
+    },
+  });
+  return doc;
+};
+
 /** The document written anew, in the file's own layout: list indentation, line ends and a byte order mark as they were. */
 export const writtenAnew = (doc: Document, text: string): string => {
-  let out = doc.toString({ indentSeq: !kubectlLayout(text), flowCollectionPadding: false, lineWidth: 0 });
+  let out = quoteAmbiguous(doc).toString({ indentSeq: !kubectlLayout(text), flowCollectionPadding: false, lineWidth: 0 });
   if (text.includes('\r\n')) out = out.replace(/\r?\n/g, '\r\n');
   return text.startsWith(BOM) && !out.startsWith(BOM) ? `${BOM}${out}` : out;
 };
 
 /** A scalar as YAML writes it in a flow or block context: plain where it can be, quoted where it must. */
 export const scalarText = (value: string, type?: Scalar['type']): string => {
-  const doc = new Document(value);
+  const doc = quoteAmbiguous(new Document(value));
   if (type && type !== 'PLAIN') (doc.contents as Scalar).type = type;
   return doc.toString({ lineWidth: 0 }).replace(/\r?\n$/, '');
 };
 
 /** A list or mapping as YAML writes it in flow style, quoting what must be quoted there (a comma, a bracket). */
 export const flowText = (value: unknown): string => {
-  const doc = new Document(value);
+  const doc = quoteAmbiguous(new Document(value));
   visit(doc, {
     Map: (_key, node) => {
       node.flow = true;
@@ -44,7 +71,7 @@ export const flowText = (value: unknown): string => {
  */
 /** A mapping in block style, its lines after the first indented by `indent` (the first follows a "- " or a key). */
 const blockText = (value: unknown, indent: string, eol: string, indentSeq: boolean): string =>
-  new Document(value)
+  quoteAmbiguous(new Document(value))
     .toString({ lineWidth: 0, indentSeq, flowCollectionPadding: false })
     .replace(/\r?\n$/, '')
     .split('\n')
@@ -73,6 +100,14 @@ export const textEdits = (text: string) => {
         return;
       }
       splices.push({ start: node.range[0], end: node.range[1], insert: scalarText(value, node.type) });
+    },
+    /** A node (an alias) written in its place as the value it stands for, in flow style. */
+    replaceInFlow(node: Node, value: unknown): void {
+      if (!node.range) {
+        unplaceable = true;
+        return;
+      }
+      splices.push({ start: node.range[0], end: node.range[1], insert: flowText(value) });
     },
     replaceSeq(seq: YAMLSeq, values: string[]): void {
       if (!seq.range) {

@@ -1,15 +1,15 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
+import { interruption } from '../interrupt.js';
 import { unifiedDiff } from '../kubeconfig/diff.js';
-import { type NamedEntry, writeEntries } from '../kubeconfig/entries.js';
-import { backUp, readIfThere, writeInPlace } from '../kubeconfig/file.js';
+import { type EntriesWritten, type NamedEntry, writeEntries } from '../kubeconfig/entries.js';
+import { readIfThere } from '../kubeconfig/file.js';
 import { allowInKuberc } from '../kubeconfig/kuberc.js';
-import { execConfig, kubeconfigArgs } from '../options/kubeconfig-args.js';
+import { editUnderKubectlLock } from '../kubeconfig/locked-file.js';
+import { type ExecArgs, execConfig, kubeconfigArgs } from '../options/kubeconfig-args.js';
 import type { LoginCommandOptions } from '../options/types.js';
-import { writeFileAtomic } from '../session/file-store.js';
 import { briefText, setup } from '../setup/setup.js';
 
 export interface LoginFiles {
@@ -25,18 +25,16 @@ export interface LoginResult {
 }
 
 /** The cluster the context uses: written from --server, or one the kubeconfig has (named, or the context's). */
-const clusterOf = async (options: LoginCommandOptions, text: string, file: string): Promise<{ name: string; entry?: NamedEntry }> => {
+const clusterOf = (
+  options: LoginCommandOptions,
+  caData: string | undefined,
+  text: string,
+  file: string,
+): { name: string; entry?: NamedEntry } => {
   const k = options.kubeconfig;
   if (k.server) {
-    let ca: string | undefined;
-    if (k.clusterCa) {
-      const pem = await readFile(k.clusterCa, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new PluginError('usage', `cannot read --cluster-ca ${k.clusterCa}: ${err.code ?? err.message}`);
-      });
-      ca = Buffer.from(pem).toString('base64');
-    }
     const name = k.cluster ?? k.context;
-    const cluster = { server: k.server, ...(ca ? { 'certificate-authority-data': ca } : {}) };
+    const cluster = { server: k.server, ...(caData ? { 'certificate-authority-data': caData } : {}) };
     return { name, entry: { list: 'clusters', item: { name, cluster } } };
   }
   const config = (parseDocument(text).toJSON() ?? {}) as {
@@ -52,42 +50,62 @@ const clusterOf = async (options: LoginCommandOptions, text: string, file: strin
   );
 };
 
-/** A file as it will be: its diff for --dry-run, else written (a backup of what was there first) and said. */
-const writeOrShow = async (file: string, before: string, after: string, dryRun: boolean, ambient: Ambient): Promise<string[]> => {
-  if (after === before) return [];
-  if (dryRun) return [unifiedDiff(before, after, file, `${file}\t(after login)`).trimEnd()];
-  if (before === '') {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(file, after, 0o600);
-    return [];
+const readClusterCa = async (options: LoginCommandOptions): Promise<string | undefined> => {
+  const { clusterCa } = options.kubeconfig;
+  if (!clusterCa) return undefined;
+  const pem = await readFile(clusterCa, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new PluginError('usage', `cannot read --cluster-ca ${clusterCa}: ${err.code ?? err.message}`);
+  });
+  return Buffer.from(pem).toString('base64');
+};
+
+/** The user, cluster and context to write, and the current context: from the options and the file as it is now. */
+const entriesFor = (options: LoginCommandOptions, files: LoginFiles, caData: string | undefined, exec: Record<string, unknown>) => {
+  const k = options.kubeconfig;
+  const user = k.user ?? k.context;
+  return (text: string): EntriesWritten => {
+    const cluster = clusterOf(options, caData, text, files.kubeconfig);
+    const entries: NamedEntry[] = [
+      ...(cluster.entry ? [cluster.entry] : []),
+      { list: 'users', item: { name: user, user: { exec } } },
+      { list: 'contexts', item: { name: k.context, context: { cluster: cluster.name, user } } },
+    ];
+    return writeEntries(text, entries, k.setCurrent ? k.context : undefined, files.kubeconfig);
+  };
+};
+
+/** The secrets a user's exec would carry in its env, only with --write-secrets, and only into a file no one else reads. */
+const secretsToWrite = async (options: LoginCommandOptions, file: string, env: ExecArgs['env']): Promise<ExecArgs['env']> => {
+  if (!options.kubeconfig.writeSecrets || env.length === 0) return [];
+  const mode = await stat(file).then(
+    (s) => s.mode,
+    () => undefined,
+  );
+  if (mode !== undefined && (mode & 0o077) !== 0) {
+    throw new PluginError(
+      'usage',
+      `${file} can be read by others (mode ${(mode & 0o777).toString(8)}), and --write-secrets would put a secret in it`,
+      `chmod 600 ${file}, or leave out --write-secrets and give kubectl the secret in its environment`,
+    );
   }
-  const backup = await backUp(file, 'kubectl-oidc-backup', ambient.clock);
-  await writeInPlace(file, after);
-  return [`  (backup of ${file}: ${backup})`];
+  return env;
 };
 
 /**
- * `kubectl-oidc login`: logs in with setup's checks and verdict (shown briefly) and keeps the session, then writes the
- * user (this executable, by absolute path), the cluster when given and the context into the kubeconfig, and our entry
- * into a kuberc that allowlists credential plugins. With --oidc-audience the session saved is the exchanged one too:
- * the first kubectl command makes no request to the IdP.
+ * `kubectl-oidc login`: the session from the session service (a valid one reused, unless --force-login) with setup's
+ * checks and verdict (shown briefly), then the user (this executable, by absolute path), the cluster when given and the
+ * context written into the kubeconfig, and our entry into a kuberc that allowlists credential plugins — each file
+ * under kubectl's lock, read again under it after the login, only our entries changed. With --oidc-audience the
+ * exchanged session is saved too: the first kubectl command makes no request to the IdP.
  */
 export const loginCommand = async (options: LoginCommandOptions, files: LoginFiles, ambient: Ambient): Promise<LoginResult> => {
   const k = options.kubeconfig;
-  const before = await readIfThere(files.kubeconfig);
-  const cluster = await clusterOf(options, before, files.kubeconfig);
-  const { args, env } = kubeconfigArgs(options.getToken);
+  const caData = await readClusterCa(options);
+  // A context with no cluster to use is a usage error before any browser opens.
+  clusterOf(options, caData, await readIfThere(files.kubeconfig), files.kubeconfig);
+  const { args, env: secrets } = kubeconfigArgs(options.getToken);
+  const env = await secretsToWrite(options, files.kubeconfig, secrets);
   const user = k.user ?? k.context;
-  if (env.length > 0 && before !== '') {
-    const { mode } = await stat(files.kubeconfig);
-    if ((mode & 0o077) !== 0) {
-      throw new PluginError(
-        'usage',
-        `${files.kubeconfig} can be read by others (mode ${(mode & 0o777).toString(8)}), and the user would carry a secret`,
-        `chmod 600 ${files.kubeconfig}, or pass the secret from a file (--oidc-client-secret-file)`,
-      );
-    }
-  }
   const checked = await setup(
     {
       getToken: options.getToken,
@@ -95,7 +113,8 @@ export const loginCommand = async (options: LoginCommandOptions, files: LoginFil
       ...(options.authenticationConfigFile ? { authenticationConfigFile: options.authenticationConfigFile } : {}),
       output: 'text',
       showSecrets: false,
-      saveSession: !k.dryRun,
+      saveSession: true,
+      forceLogin: options.forceLogin,
       kubeconfigUser: user,
     },
     ambient,
@@ -105,20 +124,52 @@ export const loginCommand = async (options: LoginCommandOptions, files: LoginFil
   // A login that did not complete writes nothing: the kubeconfig would hold a user nobody has tried.
   if (!checked.checked.token) return { report: `${out.join('\n')}\n`, failure: checked.failure };
 
-  const entries: NamedEntry[] = [
-    ...(cluster.entry ? [cluster.entry] : []),
-    { list: 'users', item: { name: user, user: { exec: execConfig(files.command, args, env) } } },
-    { list: 'contexts', item: { name: k.context, context: { cluster: cluster.name, user } } },
-  ];
-  const written = writeEntries(before, entries, k.setCurrent ? k.context : undefined, files.kubeconfig);
-  out.push('', ...(await writeOrShow(files.kubeconfig, before, written.text, k.dryRun, ambient)));
+  const entries = entriesFor(options, files, caData, execConfig(files.command, args, env));
+  const edit = { ...ambient, waitMs: 10_000, signal: interruption(ambient.log), backupSuffix: 'kubectl-oidc-backup' };
+  let written: EntriesWritten | undefined;
+  out.push('');
+  if (k.dryRun) {
+    const before = await readIfThere(files.kubeconfig);
+    written = entries(before);
+    if (written.text !== before)
+      out.push(unifiedDiff(before, written.text, files.kubeconfig, `${files.kubeconfig}\t(after login)`).trimEnd());
+  } else {
+    const edited = await editUnderKubectlLock(
+      files.kubeconfig,
+      (text) => {
+        written = entries(text);
+        return written.text;
+      },
+      edit,
+    );
+    if (edited.backup) out.push(`  (backup of ${files.kubeconfig}: ${edited.backup})`);
+  }
   const where = k.dryRun ? `${files.kubeconfig} (dry run, not written)` : files.kubeconfig;
-  out.push(`${where}: ${written.changes.length > 0 ? written.changes.join(', ') : 'already as it should be'}`);
+  out.push(`${where}: ${written && written.changes.length > 0 ? written.changes.join(', ') : 'already as it should be'}`);
+  const unwritten = secrets.filter((secret) => !env.includes(secret)).map((secret) => secret.name);
+  if (unwritten.length > 0) {
+    out.push(
+      `! the kubeconfig carries no secret: kubectl needs ${unwritten.join(', ')} in its environment (or run login with --write-secrets)`,
+    );
+  }
 
   const kubercText = await readIfThere(files.kuberc);
   if (kubercText !== '') {
-    const kuberc = allowInKuberc(kubercText, files.command, files.kuberc);
-    out.push(...(await writeOrShow(files.kuberc, kubercText, kuberc.text, k.dryRun, ambient)));
+    let kuberc = allowInKuberc(kubercText, files.command, files.kuberc);
+    if (k.dryRun) {
+      if (kuberc.text !== kubercText)
+        out.push(unifiedDiff(kubercText, kuberc.text, files.kuberc, `${files.kuberc}\t(after login)`).trimEnd());
+    } else if (kuberc.text !== kubercText) {
+      const edited = await editUnderKubectlLock(
+        files.kuberc,
+        (text) => {
+          kuberc = allowInKuberc(text, files.command, files.kuberc);
+          return kuberc.text;
+        },
+        edit,
+      );
+      if (edited.backup) out.push(`  (backup of ${files.kuberc}: ${edited.backup})`);
+    }
     if (kuberc.text !== kubercText)
       out.push(`${files.kuberc}: ${k.dryRun ? 'would add' : 'added'} ${files.command} to credentialPluginAllowlist`);
     if (kuberc.denied) out.push(`! ${kuberc.denied}`);

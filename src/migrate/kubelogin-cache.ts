@@ -4,9 +4,6 @@ import type { Ambient } from '../ambient.js';
 import { kubeconfigOptionsOf } from '../options/parse.js';
 import { expandHome, kubeCacheDir } from '../options/table.js';
 import { jwtClaims } from '../session/expiry.js';
-import { sessionInfo } from '../session/info.js';
-import { sessionKey } from '../session/key.js';
-import { openStore } from '../session/open-store.js';
 
 /** kubelogin's token cache directory for these get-token arguments: its --token-cache-dir, else its default. */
 const kubeloginCacheDir = (args: string[]): string => {
@@ -57,8 +54,13 @@ export const importKubeloginSession = async (getTokenArgs: string[], ambient: Am
   const dir = kubeloginCacheDir(getTokenArgs);
   const found = await findSession(dir, options.provider.issuerUrl, options.provider.clientId);
   if (!found) return `no kubelogin session of it in ${dir} (kubelogin's keyring entries are not read)`;
-  const store = await openStore(options.cache, ambient);
+  const [{ sessionAdapters }, { adopt }] = await Promise.all([import('../sessions/adapters.js'), import('../sessions/obtain.js')]);
+  const session = await sessionAdapters(
+    options,
+    { interactive: false, run: { args: ['get-token', ...getTokenArgs], env: process.env } },
+    ambient,
+  );
   const tokens = { idToken: found.idToken, ...(found.refreshToken ? { refreshToken: found.refreshToken } : {}) };
-  await store.save(sessionKey(options), tokens, sessionInfo(options, tokens, found.exp || undefined, ambient.clock.now()));
-  return `imported its kubelogin session from ${found.file} (${store.name} storage)`;
+  if (!(await adopt(options, session, tokens))) return `its session is already in kubectl-oidc's cache (${session.store.name} storage)`;
+  return `imported its kubelogin session from ${found.file} (${session.store.name} storage)`;
 };

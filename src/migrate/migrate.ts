@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
+import { interruption } from '../interrupt.js';
 import { unifiedDiff } from '../kubeconfig/diff.js';
-import { backUp, writeInPlace } from '../kubeconfig/file.js';
+import { editUnderKubectlLock } from '../kubeconfig/locked-file.js';
 import { migrateKubeconfig } from './kubeconfig.js';
 import { importKubeloginSession } from './kubelogin-cache.js';
 
@@ -33,7 +34,22 @@ export const migrate = async (request: MigrateRequest, ambient: Ambient): Promis
     plans.push({ file, text, result: migrateKubeconfig(text, request.command, file) });
   }
   let report = '';
-  for (const { file, text, result } of plans) {
+  const backups = new Map<string, string>();
+  for (const plan of plans) {
+    const { file, text } = plan;
+    let { result } = plan;
+    if (!request.dryRun && result.users.length > 0) {
+      // Under kubectl's lock, from the file as it is then: what another writer added since the check above stays.
+      const edited = await editUnderKubectlLock(
+        file,
+        (current) => {
+          result = migrateKubeconfig(current, request.command, file);
+          return result.text;
+        },
+        { ...ambient, waitMs: 10_000, signal: interruption(ambient.log), backupSuffix: 'kubelogin-backup' },
+      );
+      backups.set(file, edited.backup ?? '');
+    }
     for (const { name, why } of result.skipped) report += `skipped user "${name}" in ${file}: ${why}; migrate it by hand\n`;
     if (result.users.length === 0) {
       if (result.skipped.length === 0) report += `nothing to migrate in ${file}\n`;
@@ -43,8 +59,7 @@ export const migrate = async (request: MigrateRequest, ambient: Ambient): Promis
       report += unifiedDiff(text, result.text, file, `${file}\t(migrated)`);
       continue;
     }
-    const backup = await backUp(file, 'kubelogin-backup', ambient.clock);
-    await writeInPlace(file, result.text);
+    const backup = backups.get(file);
     for (const user of result.users) {
       const imported = await importKubeloginSession(user.getTokenArgs, ambient);
       report += `migrated user "${user.name}" in ${file} (${user.was} → ${request.command} get-token; backup ${backup}); ${imported}\n`;

@@ -21,8 +21,6 @@ export interface Provider extends Ambient {
   configurationWith(auth: client.ClientAuth): client.Configuration;
   /** The IdP's keys as last seen (cached with the discovery document); replaced when a key is missing from them. */
   jwks?: JSONWebKeySet;
-  /** Whether ID tokens are verified as they arrive (setup judges them itself, as kube-apiserver would, and reports). */
-  verifyIdTokens: boolean;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -92,11 +90,8 @@ export const discover = async (
   options: ProviderOptions,
   memory: IssuerMemory,
   ambient: Ambient,
-  /**
-   * setup reports a discovery document that names another issuer itself, and an ID token that does not verify, and
-   * goes on to show what follows.
-   */
-  { reportMismatch = false, verifyIdTokens = true } = {},
+  /** setup reports a discovery document that names another issuer itself, and goes on to show what follows. */
+  { reportMismatch = false } = {},
 ): Promise<Discovery> => {
   const issuer = parseIssuer(options.issuerUrl);
   const { clock, log } = ambient;
@@ -115,7 +110,6 @@ export const discover = async (
       fetch,
       options,
       authenticator,
-      verifyIdTokens,
       clock,
       log,
       ...(memory.jwks ? { jwks: memory.jwks } : {}),

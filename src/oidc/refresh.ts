@@ -1,7 +1,9 @@
 import * as client from 'openid-client';
+import { PluginError } from '../errors.js';
 import { jwtExpiry } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
 import { clientAuthenticator, isSecretMethod } from './client-auth.js';
+import { failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
 import { authenticated, scopeOf, tokenRequest, toTokenSet } from './token-request.js';
 import { AnswerRejected, verifiedTokens } from './verify.js';
@@ -57,22 +59,53 @@ const refreshOnce = async (
   }
 };
 
+export interface RefreshRequest {
+  /** Whether the credential is the ID token: the refresh then asks for the scope again (see below). */
+  wantIdToken: boolean;
+  /** False once this IdP refused a refresh that named a scope (remembered per issuer and client): none is sent. */
+  sendScope?: boolean;
+  keepRotated?: KeepRotated;
+}
+
+export interface RefreshAnswer {
+  tokens: TokenSet;
+  /** The IdP answered invalid_scope to a refresh that named a scope, and took the same refresh without one. */
+  scopeRefused: boolean;
+}
+
+const invalidScope = (err: unknown): boolean =>
+  err instanceof PluginError &&
+  (failedAnswerOf(err)?.error === 'invalid_scope' ||
+    (err.cause instanceof client.ResponseBodyError && err.cause.error === 'invalid_scope'));
+
 /**
  * One request to the token endpoint; the refresh token is kept when the IdP does not rotate it. A refresh answer may
  * omit the ID token (OpenID Connect Core §12.2); some IdPs send it only when the openid scope is asked for again, so a
- * refresh that wants one carries the scope (RFC 6749 §6 allows the original scope there): one request serves every
- * kind of IdP. The caller sees whether an ID token came. An ID token that came is verified against the IdP's keys
- * (kube-apiserver will, and the cache must never hold a forged one).
+ * refresh that wants one carries the scope — the one the IdP granted, never more (RFC 6749 §6): node oidc-provider
+ * drops offline_access from a login without a consent prompt and refuses a refresh that asks for it again. Sessions
+ * saved before the grant was kept send the scope asked for; an IdP that still answers invalid_scope gets the same
+ * refresh once more without a scope, and the caller remembers not to send one. An ID token that came is verified
+ * against the IdP's keys (kube-apiserver will, and the cache must never hold a forged one).
  */
 export const refresh = async (
   provider: Provider,
   previous: TokenSet & { refreshToken: string },
-  wantIdToken: boolean,
-  keepRotated?: KeepRotated,
-): Promise<TokenSet> => {
-  const scope = wantIdToken ? scopeOf(provider.options.extraScopes) : undefined;
+  { wantIdToken, sendScope = true, keepRotated }: RefreshRequest,
+): Promise<RefreshAnswer> => {
+  const scope = wantIdToken && sendScope ? (previous.scope ?? scopeOf(provider.options.extraScopes)) : undefined;
+  let answered: TokenSet;
+  let scopeRefused = false;
+  try {
+    answered = await refreshOnce(provider, previous, scope, keepRotated);
+  } catch (err) {
+    // invalid_scope spends no refresh token: the same one is good for the request without a scope.
+    if (!scope || !invalidScope(err)) throw err;
+    provider.log.debug(`the IdP refused the refresh's scope "${scope}"; refreshing without one`);
+    answered = await refreshOnce(provider, previous, undefined, keepRotated);
+    scopeRefused = true;
+  }
   // Whatever happens to the ID token (a forgery, keys that cannot be fetched, a signal), the rotated refresh token is kept.
-  return verifiedTokens(provider, await refreshOnce(provider, previous, scope, keepRotated), 'the refresh answer');
+  return { tokens: await verifiedTokens(provider, answered, 'the refresh answer'), scopeRefused };
 };
 
 const expired = (tokens: TokenSet, nowSec: number): boolean => {
@@ -98,7 +131,7 @@ export const revokeRefreshToken = async (provider: Provider, tokens: TokenSet & 
     !advertised.includes('none');
   let current: TokenSet & { refreshToken: string } = tokens;
   if (bearerOnly && expired(tokens, provider.clock.now() / 1000)) {
-    const refreshed = await refresh(provider, tokens, false);
+    const { tokens: refreshed } = await refresh(provider, tokens, { wantIdToken: false });
     current = { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken };
   }
   const remembered = provider.authenticator.method();

@@ -18,6 +18,9 @@ export const toTokenSet = (response: client.TokenEndpointResponse, nowMs: number
   // An IdP that does not rotate refresh tokens returns none on refresh: the old one stays valid.
   const refreshToken = response.refresh_token ?? previous?.refreshToken;
   if (refreshToken) tokens.refreshToken = refreshToken;
+  // A refresh answer without a scope granted what the refresh asked for, which was at most the previous grant.
+  const scope = typeof response.scope === 'string' ? response.scope : previous?.scope;
+  if (scope) tokens.scope = scope;
   if (typeof response.expires_in === 'number') tokens.accessTokenExpiresAt = Math.floor(nowMs / 1000) + response.expires_in;
   return tokens;
 };

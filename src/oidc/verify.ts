@@ -61,13 +61,17 @@ export const idTokenSignatureProblem = async (provider: Provider, idToken: strin
  * what is missing.
  */
 export class AnswerRejected extends PluginError {
+  /** The whole answer, its ID token unverified: for setup to judge as kube-apiserver would, never to keep or print. */
+  readonly unverified: TokenSet | undefined;
+
   constructor(
     code: 'idp_error' | 'keys_unavailable' | 'interrupted',
     message: string,
     readonly keep: TokenSet,
-    options: { hint?: string; cause?: unknown; exitCode?: number } = {},
+    options: { hint?: string; cause?: unknown; exitCode?: number; unverified?: TokenSet } = {},
   ) {
     super(code, message, options.hint, options);
+    this.unverified = options.unverified;
   }
 }
 
@@ -76,7 +80,7 @@ export class AnswerRejected extends PluginError {
  * a forged or foreign-signed token is never cached or printed. `what` names the answer ("the refresh answer").
  */
 export const verifiedTokens = async (provider: Provider, tokens: TokenSet, what: string): Promise<TokenSet> => {
-  if (!tokens.idToken || !provider.verifyIdTokens) return tokens;
+  if (!tokens.idToken) return tokens;
   const { idToken, ...keep } = tokens;
   let problem: string | undefined;
   try {
@@ -89,9 +93,9 @@ export const verifiedTokens = async (provider: Provider, tokens: TokenSet, what:
       'keys_unavailable',
       `the ID token of ${what} cannot be verified: ${err instanceof Error ? err.message : String(err)}`,
       keep,
-      { hint: 'the session is kept; run the command again once the IdP serves its keys', cause: err },
+      { hint: 'the session is kept; run the command again once the IdP serves its keys', cause: err, unverified: tokens },
     );
   }
-  if (problem) throw new AnswerRejected('idp_error', `the ID token of ${what} does not verify: ${problem}`, keep);
+  if (problem) throw new AnswerRejected('idp_error', `the ID token of ${what} does not verify: ${problem}`, keep, { unverified: tokens });
   return tokens;
 };

@@ -816,6 +816,16 @@ export const OPTION_TABLE = [
     env: false,
   },
   {
+    name: 'force-login',
+    section: 'setup',
+    kind: 'boolean',
+    group: 'setup',
+    key: 'forceLogin',
+    description: 'log in again even when the session cache holds a valid session (as --force-refresh refreshes)',
+    commands: ['setup', 'login'],
+    env: false,
+  },
+  {
     name: 'kubeconfig-user',
     section: 'setup',
     kind: 'string',
@@ -906,6 +916,17 @@ export const OPTION_TABLE = [
     group: 'kubeconfig',
     key: 'dryRun',
     description: 'log in and print the changes to the kubeconfig (and kuberc) as a diff, write nothing',
+    commands: ['login'],
+    env: false,
+  },
+  {
+    name: 'write-secrets',
+    kind: 'boolean',
+    group: 'kubeconfig',
+    key: 'writeSecrets',
+    description:
+      "write the secrets this login was given (client secret, password, token to exchange) into the user's exec env " +
+      '(only into a kubeconfig no one else can read); without it, kubectl must have them in its environment',
     commands: ['login'],
     env: false,
   },

@@ -12,6 +12,8 @@ export interface ClientFacts {
   clientAuth?: string;
   /** Whether a refresh that asked for the openid scope got an ID token back. */
   idTokenOnRefresh?: boolean;
+  /** False: the IdP refused a refresh that named a scope (invalid_scope) and took it without one. */
+  refreshScope?: boolean;
 }
 
 /**

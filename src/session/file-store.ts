@@ -10,7 +10,7 @@ import type { SessionInfo, SessionStore, StoredSession, TokenSet } from './token
 
 const PLAIN = 'kubectl-oidc/session/v1';
 const SEALED = 'kubectl-oidc/session-sealed/v1';
-const TOKEN_FIELDS = ['idToken', 'accessToken', 'refreshToken'] as const;
+const TOKEN_FIELDS = ['idToken', 'accessToken', 'refreshToken', 'scope'] as const;
 const SESSION_FILE = /^([0-9a-f]{64})\.json$/;
 
 interface SessionFile {
@@ -237,10 +237,14 @@ export const listSessions = async (dir: string): Promise<StoredSession[]> => {
   return sessions;
 };
 
-export const noStore = (): SessionStore => ({
-  name: 'none',
-  persistent: false,
-  load: async () => undefined,
-  save: async () => undefined,
-  remove: async () => false,
-});
+/** No storage: a session lives as long as the process (setup's refresh check reads what its login obtained). */
+export const noStore = (): SessionStore => {
+  const held = new Map<string, TokenSet>();
+  return {
+    name: 'none',
+    persistent: false,
+    load: async (key) => held.get(key),
+    save: async (key, tokens) => void held.set(key, tokens),
+    remove: async (key) => held.delete(key),
+  };
+};

@@ -108,7 +108,7 @@ const takeOver = async (dir: string, seen: Owner | 'ownerless', { clock, log }: 
 };
 
 /** Waits `ms`, or less when the signal fires; its listener goes with it (a long wait polls hundreds of times). */
-const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
+export const delay = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);

@@ -8,6 +8,11 @@ export interface TokenSet {
   accessTokenExpiresAt?: number;
   /** The session's credential is its access token (client credentials without an ID token). */
   accessTokenIsCredential?: boolean;
+  /**
+   * The scope the IdP granted, when its answer said (RFC 6749 §5.1: omitted when it is the one asked for). A refresh asks
+   * for no more (§6): an IdP that dropped offline_access refuses a refresh that asks for it again.
+   */
+  scope?: string;
 }
 
 /** What `status` shows about a session: never a token. Kept beside the tokens, readable without the keychain. */

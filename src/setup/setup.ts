@@ -4,12 +4,11 @@ import { PluginError } from '../errors.js';
 import { listenPlan, redirectTarget } from '../loopback/redirect.js';
 import type { IssuerInspection } from '../oidc/inspect.js';
 import type { Provider } from '../oidc/provider.js';
+import { kubeconfigArgs } from '../options/kubeconfig-args.js';
 import type { GetTokenOptions, SetupOptions } from '../options/types.js';
 import { credentialToken, jwtClaims } from '../session/expiry.js';
-import { sessionInfo } from '../session/info.js';
-import { exchangedFrom, sessionKey } from '../session/key.js';
-import { openStore } from '../session/open-store.js';
 import type { TokenSet } from '../session/tokens.js';
+import type { Obtained, SessionAdapters } from '../sessions/obtain.js';
 import { type Finding, groupsFinding, groupsLikeClaim, issuerFindings, loginErrorFix, refreshFinding, tokenFindings } from './findings.js';
 import {
   type JwtAuthenticator,
@@ -216,19 +215,24 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
   const formatted = (): string => (options.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report, nowSec()));
   let reached = false;
 
-  const [{ discover }, { inspectIssuer, signatureProblem, userinfo }, { login }, { refresh }] = await Promise.all([
-    import('../oidc/provider.js'),
-    import('../oidc/inspect.js'),
-    import('../login/login.js'),
-    import('../oidc/refresh.js'),
-  ]);
+  const [{ discover }, { inspectIssuer, signatureProblem, userinfo }, { sessionAdapters }, { obtain }, { AnswerRejected }] =
+    await Promise.all([
+      import('../oidc/provider.js'),
+      import('../oidc/inspect.js'),
+      import('../sessions/adapters.js'),
+      import('../sessions/obtain.js'),
+      import('../oidc/verify.js'),
+    ]);
+  // The tokens come from the session service, as get-token's do: a valid session is reused (unless --force-login), a
+  // new one saved with its lock, cool-down and hit file. Without --save-session they live as long as this process.
+  const sessionOptions: GetTokenOptions = options.saveSession ? o : { ...o, cache: { ...o.cache, tokenCacheStorage: 'none' } };
+  let obtained: Obtained | undefined;
   let tokens: TokenSet;
-  /** With --oidc-audience: the client's own session, which the audience's token was exchanged from. */
-  let subjectTokens: TokenSet | undefined;
   let provider: Provider;
   let jwks: IssuerInspection['jwks'];
+  let session: SessionAdapters;
   try {
-    const discovery = await discover(o.provider, {}, ambient, { reportMismatch: true, verifyIdTokens: false });
+    const discovery = await discover(o.provider, {}, ambient, { reportMismatch: true });
     reached = true;
     provider = discovery.provider;
     const inspection = await inspectIssuer(provider, discovery.fetched);
@@ -246,14 +250,22 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
         apiserverAlgs: legacy.signingAlgs,
       }),
     );
-    tokens = await login(provider, o);
-    if (o.provider.audience) {
-      // Judged and saved as get-token would use it: the client's session, exchanged for the cluster's audience.
-      const subject = credentialToken(tokens, o.useAccessToken);
-      if (!subject) throw new PluginError('login_failed', `the IdP returned no ${o.useAccessToken ? 'access' : 'ID'} token to exchange`);
-      subjectTokens = tokens;
-      const { exchangeForAudience } = await import('../oidc/token-exchange.js');
-      tokens = await exchangeForAudience(provider, subject.token, o.provider.audience, o.useAccessToken, o.provider.extraScopes);
+    session = await sessionAdapters(
+      sessionOptions,
+      {
+        interactive: Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY),
+        askedByPerson: true,
+        run: { args: kubeconfigArgs(o).args, env: process.env },
+      },
+      ambient,
+    );
+    try {
+      obtained = await obtain(sessionOptions, session, options.forceLogin ? { renew: 'login' } : {});
+      tokens = obtained.tokens;
+    } catch (err) {
+      // An answer whose ID token does not verify is judged all the same (kube-apiserver would refuse it), and kept nowhere.
+      if (!(err instanceof AnswerRejected) || !err.unverified) throw err;
+      tokens = err.unverified;
     }
   } catch (err) {
     if (!(err instanceof PluginError) || err.code === 'interrupted') throw err;
@@ -265,6 +277,8 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
     report.untested = 'the login did not complete';
     return done(err);
   }
+  /** With --oidc-audience: the client's own session, which the audience's token was exchanged from. */
+  const subjectTokens = obtained?.subject?.tokens;
 
   const kind = o.useAccessToken || tokens.accessTokenIsCredential ? 'access token' : 'ID token';
   const credential = credentialToken(tokens, o.useAccessToken);
@@ -308,19 +322,23 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
       ...(report.userinfo ? { userinfo: report.userinfo } : {}),
     }),
   );
-  if (tokens.refreshToken && kind === 'ID token') {
-    // What every later refresh will do: one refresh now (its rotated refresh token is the one kept).
+  if (obtained?.via === 'login' && tokens.refreshToken && kind === 'ID token') {
+    // What every later refresh will do: one refresh now, through the session service (its answer is the one kept).
     try {
-      const refreshed = await refresh(provider, { ...tokens, refreshToken: tokens.refreshToken }, true);
-      report.checks.push(refreshFinding(Boolean(refreshed.idToken), credential.expiresAt, nowSec()));
-      tokens = { ...refreshed, ...(refreshed.idToken ? {} : tokens.idToken ? { idToken: tokens.idToken } : {}) };
+      tokens = (await obtain(sessionOptions, session, { renew: 'refresh' })).tokens;
+      report.checks.push(refreshFinding(true, credential.expiresAt, nowSec()));
     } catch (err) {
-      report.checks.push({
-        level: 'warn',
-        check: 'refresh',
-        message: `a refresh right after the login failed: ${err instanceof PluginError ? err.message : String(err)}`,
-        fix: 'allow the refresh_token grant for this client at the IdP',
-      });
+      if (err instanceof PluginError && err.code === 'interrupted') throw err;
+      report.checks.push(
+        err instanceof PluginError && err.code === 'no_id_token'
+          ? refreshFinding(false, credential.expiresAt, nowSec())
+          : {
+              level: 'warn',
+              check: 'refresh',
+              message: `a refresh right after the login failed: ${err instanceof PluginError ? err.message : String(err)}`,
+              fix: 'allow the refresh_token grant for this client at the IdP',
+            },
+      );
     }
   }
   const verdict = report.verdict;
@@ -328,26 +346,13 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
     const groupsClaim = groupsLikeClaim(claims);
     if (groupsClaim) report.checks.push(groupsFinding(groupsClaim, claims[groupsClaim]));
   }
-  if (options.saveSession) {
-    // The session get-token will use: never one whose token does not verify (get-token verifies what it caches).
-    const saved = credentialToken(tokens, o.useAccessToken);
-    const unverified = saved ? await signatureProblem(saved.token, jwks) : 'no token to save';
-    if (unverified) {
-      report.checks.push({
-        level: 'error',
-        check: 'session',
-        message: `the session was not saved: its token does not verify (${unverified})`,
-        fix: 'fix the signing keys at the IdP, then run setup again',
-      });
-    } else {
-      const store = await openStore(o.cache, ambient);
-      if (subjectTokens) {
-        const from = exchangedFrom(o);
-        const expiresAt = credentialToken(subjectTokens, o.useAccessToken)?.expiresAt;
-        await store.save(sessionKey(from), subjectTokens, sessionInfo(from, subjectTokens, expiresAt, ambient.clock.now()));
-      }
-      await store.save(sessionKey(o), tokens, sessionInfo(o, tokens, saved?.expiresAt, ambient.clock.now()));
-    }
+  if (!obtained && options.saveSession) {
+    report.checks.push({
+      level: 'error',
+      check: 'session',
+      message: 'the session was not saved: its token does not verify',
+      fix: 'fix the signing keys at the IdP, then run setup again',
+    });
   }
   const errors = report.checks.filter((f) => f.level === 'error');
   const problem = verdict.ok

@@ -114,6 +114,32 @@ describe.skipIf(!enabled)('sessions shared by many kubectl processes', () => {
     }
   });
 
+  it('a login that asked for offline_access without consent (the IdP drops it): 12 kubectl after expiry → 1 refresh, no login', async () => {
+    // node oidc-provider's default: offline_access only with prompt=consent. The grant is narrower than the request.
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'olga' }, extraArgs: ['--oidc-extra-scope=offline_access'] });
+    try {
+      stack.idp.setQuirks({ staleIdTokens: true });
+      expect((await ws.kubectl()).code).toBe(0);
+      stack.idp.setQuirks({});
+      const granted = cachedTokens(ws).scope!;
+      expect(granted.split(' ')).toContain('openid');
+      expect(granted.split(' ')).not.toContain('offline_access');
+      const before = snapshot(stack);
+      const scopesBefore = stack.idp.counts.refreshScopes.length;
+      const { results } = await parallelKubectl(ws, 12);
+      for (const result of results) {
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stderr).not.toContain('open this URL');
+      }
+      expect(delta(stack, before)).toEqual({ authorization: 0, logins: 0, codes: 0, refreshes: 1 });
+      // The refresh asked for what was granted (its ID token needs openid), never for what the IdP dropped.
+      expect(stack.idp.counts.refreshScopes.slice(scopesBefore)).toEqual([granted]);
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+
   it.each([5, 20])(
     '50 parallel get-token after a %i s token expired: one refresh grant, one credential while it lasts',
     async (lifetime) => {

@@ -45,6 +45,8 @@ export interface IdpCounts {
   revocations: number;
   /** Token requests left unanswered by the stallGrants quirk. */
   stalled: number;
+  /** The scope parameter of each refresh request, in order (null: none sent). */
+  refreshScopes: (string | null)[];
 }
 
 /** The test IdP exchanges subject tokens of this form for tokens of the named user (RFC 8693). */
@@ -296,6 +298,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
     refusedClientAuth: 0,
     revocations: 0,
     stalled: 0,
+    refreshScopes: [],
   };
   provider.on('authorization.success', () => {
     counts.logins += 1;
@@ -317,6 +320,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       const text = Buffer.concat(chunks).toString('utf8');
       (ctx.request as unknown as { body: string }).body = text;
       form = new URLSearchParams(text);
+      if (form.get('grant_type') === 'refresh_token') counts.refreshScopes.push(form.get('scope'));
       if (quirks.stallGrants?.includes(form.get('grant_type') ?? '')) {
         counts.stalled += 1;
         await new Promise(() => undefined);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
 import { PluginError } from '../../src/errors.js';
-import { type GetTokenAdapters, runGetToken } from '../../src/get-token/get-token.js';
 import type { Cooldown } from '../../src/session/cooldown.js';
 import type { CredentialToken } from '../../src/session/expiry.js';
 import { exchangedFrom, sessionKey } from '../../src/session/key.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
+import { type ObtainRequest, obtain, type SessionAdapters } from '../../src/sessions/obtain.js';
 import { recordingLogger } from '../support/ambient.js';
 
 // The get-token use case's decisions, with its clock, terminal and adapters in memory: milliseconds per case. The
@@ -16,6 +16,13 @@ const NOW = 1_800_000_000_000;
 const KUBECTL_PID = 4242;
 const jwt = (claims: object): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 const idToken = (expiresInSec: number, sub = 'alice'): string => jwt({ sub, exp: NOW / 1000 + expiresInSec });
+
+/** The session service's adapters, and where get-token prints its credential. */
+type GetTokenAdapters = SessionAdapters & { print(token: CredentialToken): void };
+
+/** get-token as the command runs it: the session service's credential, printed. */
+const runGetToken = async (options: Parameters<typeof obtain>[0], a: GetTokenAdapters, request?: ObtainRequest): Promise<void> =>
+  a.print((await obtain(options, a, request)).token);
 
 interface World {
   adapters: GetTokenAdapters;

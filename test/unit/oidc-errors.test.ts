@@ -160,7 +160,7 @@ const provider = async (scenario: string, requestTimeoutSec = 20): Promise<Provi
 const LONG_URL = 'https://sso.example.com/realms/kubernetes/protocol/openid-connect/token';
 const REFRESH_TOKEN = 'rt-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEF';
 const refreshing = async (scenario: string, requestTimeoutSec?: number): Promise<PluginError> =>
-  failure(refresh(await provider(scenario, requestTimeoutSec), { refreshToken: REFRESH_TOKEN }, true));
+  failure(refresh(await provider(scenario, requestTimeoutSec), { refreshToken: REFRESH_TOKEN }, { wantIdToken: true }));
 
 describe('IdP failures become one line that names the request and what to do', () => {
   it('a refused connection', async () => {

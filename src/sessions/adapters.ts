@@ -2,17 +2,17 @@ import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
-import type { ExecInfo } from '../hit/exec-credential.js';
+import type { Invocation } from '../hit/publish-hit.js';
 import { publishHit } from '../hit/publish-hit.js';
 import { interruption } from '../interrupt.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
 import { type ClientFacts, type IssuerRecord, readDiscovery, writeDiscovery } from '../session/discovery-cache.js';
+import { noStore } from '../session/file-store.js';
 import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionStore } from '../session/tokens.js';
-import { type Miss, printCredential } from './cache-hit.js';
-import { type GetTokenAdapters, type Idp, runGetToken } from './get-token.js';
+import type { Idp, SessionAdapters } from './obtain.js';
 
 /** The IdP as the options describe it: discovery (from the cache when it is fresh), then refresh or the chosen login. */
 const connect = async (options: GetTokenOptions, persistent: boolean, interactive: boolean, ambient: Ambient): Promise<Idp> => {
@@ -58,7 +58,12 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
       remembering(async () => {
         const { refresh } = await import('../oidc/refresh.js');
         const wantIdToken = !options.useAccessToken;
-        const refreshed = await refresh(provider, tokens, wantIdToken, (refreshToken) => keep({ refreshToken }));
+        const { tokens: refreshed, scopeRefused } = await refresh(provider, tokens, {
+          wantIdToken,
+          sendScope: known.refreshScope !== false,
+          keepRotated: (refreshToken) => keep({ refreshToken }),
+        });
+        if (scopeRefused) learned.refreshScope = false;
         if (wantIdToken) learned.idTokenOnRefresh = Boolean(refreshed.idToken);
         return { tokens: refreshed, ...(known.idTokenOnRefresh === false ? { knownWithoutIdToken: true } : {}) };
       }),
@@ -79,18 +84,33 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
 const lockedKeychain = (locked: PluginError, interactive: boolean, ambient: Ambient): SessionStore => {
   if (!interactive) throw locked;
   ambient.log.info(`${locked.message}; logging in, without caching this token`);
-  return { name: 'keyring', persistent: false, load: async () => undefined, save: async () => undefined, remove: async () => false };
+  return { ...noStore(), name: 'keyring' };
 };
 
-/** The session cache, lock, IdP and stdout, from what the fast path found (or did not look for), with the entry's clock and logger. */
-const realAdapters = async (miss: Miss, execInfo: ExecInfo, ambient: Ambient): Promise<GetTokenAdapters> => {
-  const { options } = miss;
+export interface SessionSettings {
+  /** Whether a person at a terminal runs this (kubectl's exec info says, else the terminal). */
+  interactive: boolean;
+  /** A command a person ran to log in (setup, login): a cool-down never holds it back. */
+  askedByPerson?: boolean;
+  /** The kubectl command that ran this process, when one did. */
+  parent?: number;
+  /** The get-token run whose hit file a new credential is published for. */
+  run: Invocation;
+  /** The store, when the caller has opened it already (the fast path's miss), or why the keychain could not be asked. */
+  store?: SessionStore;
+  locked?: PluginError;
+  /** Whether the caller has just looked in the store and found no fresh token. */
+  missed?: boolean;
+}
+
+/** The session cache, lock, cool-down, IdP and hit file of these options, with the entry's clock and logger. */
+export const sessionAdapters = async (options: GetTokenOptions, settings: SessionSettings, ambient: Ambient): Promise<SessionAdapters> => {
   const { clock, log } = ambient;
-  const interactive = execInfo.interactive ?? (Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY));
+  const { interactive } = settings;
   let store: SessionStore;
   try {
-    if (miss.locked) throw miss.locked;
-    store = miss.store ?? (await openStore(options.cache, ambient));
+    if (settings.locked) throw settings.locked;
+    store = settings.store ?? (await openStore(options.cache, ambient));
   } catch (err) {
     if (!(err instanceof PluginError && err.code === 'keychain_locked')) throw err;
     store = lockedKeychain(err, interactive, ambient);
@@ -102,10 +122,10 @@ const realAdapters = async (miss: Miss, execInfo: ExecInfo, ambient: Ambient): P
     log,
     startedAt: performance.timeOrigin,
     interactive,
-    // kubectl says it ran us (KUBERNETES_EXEC_INFO): our parent is that kubectl command; a shell's is not.
-    ...(execInfo.interactive === undefined ? {} : { parent: process.ppid }),
+    ...(settings.askedByPerson ? { askedByPerson: true } : {}),
+    ...(settings.parent === undefined ? {} : { parent: settings.parent }),
     store,
-    missed: miss.store !== undefined,
+    missed: settings.missed ?? false,
     lock: (key) =>
       acquireLock(join(dir, `${key}.lock`), {
         timeoutMs: (options.login.authenticationTimeoutSec + 60) * 1000,
@@ -121,12 +141,7 @@ const realAdapters = async (miss: Miss, execInfo: ExecInfo, ambient: Ambient): P
     },
     // One discovery for the run: an --oidc-audience session and the session it is exchanged from share the IdP.
     idp: () => (idp ??= connect(options, store.persistent, interactive, ambient)),
-    print: (token) => printCredential(options, execInfo, token, clock.now() / 1000),
     published: (key, token) =>
-      publishHit(options, store.name, key, token, miss.run, log).catch((err: unknown) => log.debug(`no hit file: ${String(err)}`)),
+      publishHit(options, store.name, key, token, settings.run, log).catch((err: unknown) => log.debug(`no hit file: ${String(err)}`)),
   };
 };
-
-/** get-token with the real adapters. */
-export const getToken = async (miss: Miss, execInfo: ExecInfo, ambient: Ambient): Promise<void> =>
-  runGetToken(miss.options, await realAdapters(miss, execInfo, ambient));
