@@ -47,21 +47,31 @@ export const SEPARATOR = '\x1f';
  * never hit (with klog's -v2 and -v=2 forms), and help.
  */
 export const UNJUDGED: readonly string[] = [
-  ...GET_TOKEN_ROWS.filter((row) => row.handOff || row.neverHit).flatMap(flagPatterns),
+  ...GET_TOKEN_ROWS.filter((row) => row.handOff || row.neverHit || row.identity).flatMap(flagPatterns),
   '-h',
   '--help',
 ];
 export const isUnjudged: (arg: string) => boolean = matchesAny(UNJUDGED);
+/** A flag that names whom the session is for: a run that has one gets no hit file (no reader would answer it). */
+export const namesIdentity: (arg: string) => boolean = matchesAny(GET_TOKEN_ROWS.filter((row) => row.identity).flatMap(flagPatterns));
 
 /** The environment's --force-refresh: its variable set to anything but a word for false. */
 export const FORCE_REFRESH_VARIABLE = envName('force-refresh');
 /** The spellings of false the launcher knows; any other value (a true, a mistake) goes to the full program. */
 export const FALSE_SPELLINGS: readonly string[] = ['', 'false', 'False', 'FALSE', '0', 'no', 'No', 'NO', 'off', 'Off', 'OFF'];
 
-/** Whether the environment asks for a new token, as --force-refresh does: never answered from a hit, never published. */
+/** The variables that name whom a session is for (a token to exchange): a run with one set is never answered from a hit. */
+export const IDENTITY_ENVIRONMENT: readonly string[] = GET_TOKEN_ROWS.filter((row) => row.identity && row.env !== false).map((row) =>
+  envName(row.name),
+);
+
+/**
+ * Whether the environment asks for a new token, as --force-refresh does, or names whom the session is for: never
+ * answered from a hit, never published.
+ */
 export const forcedByEnvironment = (env: NodeJS.ProcessEnv): boolean => {
   const value = env[FORCE_REFRESH_VARIABLE];
-  return value !== undefined && !FALSE_SPELLINGS.includes(value);
+  return (value !== undefined && !FALSE_SPELLINGS.includes(value)) || IDENTITY_ENVIRONMENT.some((name) => env[name] !== undefined);
 };
 
 const oneLine = (values: readonly string[]): string | undefined =>

@@ -188,7 +188,9 @@ export const textEdits = (text: string) => {
     apply(): string | undefined {
       if (unplaceable) return undefined;
       let out = text;
-      for (const { start, end, insert } of [...splices].sort((a, b) => b.start - a.start)) {
+      // From the end backwards; insertions at one place in reverse, so that they read in the order they were made.
+      const order = splices.map((splice, index) => ({ ...splice, index })).sort((a, b) => b.start - a.start || b.index - a.index);
+      for (const { start, end, insert } of order) {
         out = out.slice(0, start) + insert + out.slice(end);
       }
       return out;

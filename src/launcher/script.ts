@@ -3,6 +3,7 @@ import {
   FORCE_REFRESH_VARIABLE,
   HIT_ENVIRONMENT,
   HIT_FORMAT,
+  IDENTITY_ENVIRONMENT,
   SECRET_ENVIRONMENT,
   SECRET_FLAGS,
   SEPARATOR,
@@ -48,6 +49,7 @@ full_path() { exec "$node" ${shellQuote(settings.entry)} "$@"; }`;
 ${fullPath}
 [ "\${1-}" = get-token ] || full_path "$@"
 case \${${FORCE_REFRESH_VARIABLE}+set} in set) case $${FORCE_REFRESH_VARIABLE} in ${FALSE_SPELLINGS.map((word) => word || "''").join('|')}) ;; *) full_path "$@" ;; esac ;; esac
+${IDENTITY_ENVIRONMENT.map((name) => `[ -z "\${${name}+set}" ] || full_path "$@"`).join('\n')}
 args=
 dir=
 want=

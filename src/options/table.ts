@@ -64,6 +64,11 @@ export interface Row {
   readonly handOff?: boolean;
   /** Asks for more than a cached credential (--force-refresh): no hit reader answers a run that has it. */
   readonly neverHit?: true;
+  /**
+   * Names whom the tokens are for (a token to exchange, or its file): a session is keyed on a hash of the value, and no
+   * hit reader answers a run that has it, by flag or variable (a hit file records that a secret was given, not which).
+   */
+  readonly identity?: true;
   /** A file or directory: `~` and `~/…` stand for the home directory, as in kubelogin (kubeconfigs carry `~/.kube/…`). */
   readonly path?: true;
   /**
@@ -392,6 +397,9 @@ export const OPTION_TABLE = [
     value: '<token>',
     description: 'token exchange: the token to exchange (prefer the environment variable or a file)',
     secret: true,
+    sessionKey: 'subject',
+    sessionKeyWhenSet: true,
+    identity: true,
   },
   {
     name: 'token-exchange-subject-token-file',
@@ -403,6 +411,7 @@ export const OPTION_TABLE = [
     value: '<file>',
     description: 'token exchange: read the token to exchange from this file (e.g. a projected service-account token), on every run',
     readInto: 'tokenExchangeSubjectToken',
+    identity: true,
   },
   {
     name: 'token-exchange-subject-token-type',
@@ -423,6 +432,9 @@ export const OPTION_TABLE = [
     value: '<token>',
     description: 'token exchange: the token of the party acting for the subject (prefer the environment variable or a file)',
     secret: true,
+    sessionKey: 'actor',
+    sessionKeyWhenSet: true,
+    identity: true,
   },
   {
     name: 'token-exchange-actor-token-file',
@@ -434,6 +446,7 @@ export const OPTION_TABLE = [
     value: '<file>',
     description: 'token exchange: read the actor token from this file',
     readInto: 'tokenExchangeActorToken',
+    identity: true,
   },
   {
     name: 'token-exchange-actor-token-type',

@@ -11,13 +11,15 @@ const byName = ([a]: [string, string], [b]: [string, string]): number => (a < b 
 
 /** A value in a canonical form: the same settings in any flag order (or scope order) give the same key. */
 const canonical = (row: Row, value: unknown): unknown => {
+  if (row.identity) return bytesToHex(sha256(utf8ToBytes(String(value))));
   if (row.kind === 'list') return [...(value as string[])].sort();
   if (row.kind === 'map') return Object.entries(value as Record<string, string>).sort(byName);
   return value ?? '';
 };
 
 /**
- * A stable name for a session: every option the table marks as making the tokens different, in table order. The
+ * A stable name for a session: every option the table marks as making the tokens different, in table order (a token
+ * that names whom the session is for, as its hash: two subjects never share a session). The
  * JSON layout is that of version 1 of the key, so that sessions cached by earlier releases are found.
  */
 export const sessionKey = (options: GetTokenOptions): string => {

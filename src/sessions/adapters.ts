@@ -5,6 +5,7 @@ import { PluginError } from '../errors.js';
 import type { Invocation } from '../hit/publish-hit.js';
 import { publishHit } from '../hit/publish-hit.js';
 import { interruption } from '../interrupt.js';
+import type { IssuerMetadata } from '../oidc/provider.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
 import { type ClientFacts, type IssuerRecord, readDiscovery, writeDiscovery } from '../session/discovery-cache.js';
@@ -15,7 +16,13 @@ import type { SessionStore } from '../session/tokens.js';
 import type { Idp, SessionAdapters } from './obtain.js';
 
 /** The IdP as the options describe it: discovery (from the cache when it is fresh), then refresh or the chosen login. */
-const connect = async (options: GetTokenOptions, persistent: boolean, interactive: boolean, ambient: Ambient): Promise<Idp> => {
+const connect = async (
+  options: GetTokenOptions,
+  persistent: boolean,
+  interactive: boolean,
+  seen: IssuerSeen | undefined,
+  ambient: Ambient,
+): Promise<Idp> => {
   const { discover } = await import('../oidc/provider.js');
   const dir = options.cache.tokenCacheDir;
   const issuer = options.provider.issuerUrl;
@@ -25,9 +32,9 @@ const connect = async (options: GetTokenOptions, persistent: boolean, interactiv
   const { provider, fetched } = await discover(
     options.provider,
     {
-      metadata: record.metadata,
+      metadata: seen?.metadata ?? record.metadata,
       clientAuth: known.clientAuth,
-      jwks: record.jwks as JSONWebKeySet | undefined,
+      jwks: (seen?.jwks ?? record.jwks) as JSONWebKeySet | undefined,
     },
     ambient,
   );
@@ -87,6 +94,12 @@ const lockedKeychain = (locked: PluginError, interactive: boolean, ambient: Ambi
   return { ...noStore(), name: 'keyring' };
 };
 
+/** What the caller has just fetched of the issuer (setup's inspection): not asked for again. */
+export interface IssuerSeen {
+  metadata: IssuerMetadata;
+  jwks?: { keys: unknown[] };
+}
+
 export interface SessionSettings {
   /** Whether a person at a terminal runs this (kubectl's exec info says, else the terminal). */
   interactive: boolean;
@@ -101,6 +114,8 @@ export interface SessionSettings {
   locked?: PluginError;
   /** Whether the caller has just looked in the store and found no fresh token. */
   missed?: boolean;
+  /** The discovery document and keys the caller fetched a moment ago. */
+  seen?: IssuerSeen;
 }
 
 /** The session cache, lock, cool-down, IdP and hit file of these options, with the entry's clock and logger. */
@@ -140,7 +155,7 @@ export const sessionAdapters = async (options: GetTokenOptions, settings: Sessio
       clear: (key) => clearCooldown(dir, key),
     },
     // One discovery for the run: an --oidc-audience session and the session it is exchanged from share the IdP.
-    idp: () => (idp ??= connect(options, store.persistent, interactive, ambient)),
+    idp: () => (idp ??= connect(options, store.persistent, interactive, settings.seen, ambient)),
     published: (key, token) =>
       publishHit(options, store.name, key, token, settings.run, log).catch((err: unknown) => log.debug(`no hit file: ${String(err)}`)),
   };

@@ -256,6 +256,10 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
         interactive: Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY),
         askedByPerson: true,
         run: { args: kubeconfigArgs(o).args, env: process.env },
+        // The document and keys just inspected: the login asks the IdP for neither again.
+        ...(discovery.fetched
+          ? { seen: { metadata: discovery.fetched.metadata, ...(Array.isArray(jwks?.keys) ? { jwks: jwks as { keys: unknown[] } } : {}) } }
+          : {}),
       },
       ambient,
     );

@@ -20,7 +20,7 @@ import {
   type TestIdp,
 } from '../support/idp.js';
 import { writeKubeconfig } from '../support/kubeconfig.js';
-import { BROWSER_DRIVER, PLUGIN_BIN } from '../support/paths.js';
+import { BROWSER_DRIVER, PLUGIN_BIN, PLUGIN_IS_EXECUTABLE, writeTestLauncher } from '../support/paths.js';
 import { freePort, start } from '../support/process.js';
 import { type RunResult, run } from '../support/run.js';
 import { startTerminal, type Terminal } from '../support/terminal.js';
@@ -182,6 +182,52 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       const none = await run(PLUGIN_BIN, args, { env: ws.env });
       expect(none.code).toBe(2);
       expect(lastLine(none)).toMatch(/^kubectl-oidc: --grant-type=token-exchange needs the token to exchange — /);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('token exchange: two subjects never share a session — by variable or by file, through the sh launcher and the entry', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const args = [
+        'get-token',
+        `--oidc-issuer-url=${stack.idp.issuer}`,
+        `--oidc-client-id=${TEST_CLIENT_ID}`,
+        '--grant-type=token-exchange',
+        '--oidc-extra-scope=email',
+        `--certificate-authority=${stack.certs.caFile}`,
+        `--token-cache-dir=${ws.cacheDir}`,
+      ];
+      // npm's sh launcher in front of Node's entry (the executable's run has the executable alone).
+      const readers = PLUGIN_IS_EXECUTABLE ? [PLUGIN_BIN] : [PLUGIN_BIN, await writeTestLauncher(ws.dir, process.execPath)];
+      const emailOf = (stdout: string): unknown =>
+        JSON.parse(Buffer.from((JSON.parse(stdout) as { status: { token: string } }).status.token.split('.')[1]!, 'base64url').toString())
+          .email;
+      const subjectFile = join(ws.dir, 'subject-token');
+      const ask = async (reader: string, subject: { env?: string; file?: string }): Promise<unknown> => {
+        if (subject.file) writeFileSync(subjectFile, `${SUBJECT_TOKEN_PREFIX}${subject.file}\n`);
+        const result = await run(reader, [...args, ...(subject.file ? [`--token-exchange-subject-token-file=${subjectFile}`] : [])], {
+          env: {
+            ...ws.env,
+            ...(subject.env ? { KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN: `${SUBJECT_TOKEN_PREFIX}${subject.env}` } : {}),
+          },
+        });
+        expect(result.code, result.stderr).toBe(0);
+        return emailOf(result.stdout);
+      };
+      for (const reader of readers) {
+        // Twice each: the second run of a subject is served from its own session (and no hit may serve another's).
+        expect(await ask(reader, { env: 'alice' })).toBe('alice@example.test');
+        expect(await ask(reader, { env: 'alice' })).toBe('alice@example.test');
+        expect(await ask(reader, { env: 'mallory' })).toBe('mallory@example.test');
+        expect(await ask(reader, { env: 'alice' })).toBe('alice@example.test');
+        expect(await ask(reader, { file: 'carol' })).toBe('carol@example.test');
+        expect(await ask(reader, { file: 'dave' })).toBe('dave@example.test');
+      }
+      // Four subjects, four sessions; the second reader found each in the cache the first one left.
+      expect(ws.sessionFiles()).toHaveLength(4);
+      expect(stack.idp.counts.exchanges.length).toBeGreaterThanOrEqual(4);
     } finally {
       await ws.cleanup();
     }

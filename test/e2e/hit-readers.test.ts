@@ -65,6 +65,24 @@ const CASES: Case[] = [
     recordsItsEnvironment: true,
   },
   {
+    name: 'a token to exchange in the environment, even with a hit file written for that environment (a hit cannot tell subjects apart)',
+    served: false,
+    env: (env) => ({ ...env, KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN: 'alice-token' }),
+    recordsItsEnvironment: true,
+  },
+  {
+    name: 'a token to exchange as a flag, even with a hit file written for those arguments',
+    served: false,
+    args: (args) => [...args, '--token-exchange-subject-token=alice-token'],
+    recordsItsArguments: true,
+  },
+  {
+    name: 'a file of the token to exchange (its content may have changed), even with a hit file written for those arguments',
+    served: false,
+    args: (args) => [...args, '--token-exchange-subject-token-file=/var/run/secrets/tokens/subject'],
+    recordsItsArguments: true,
+  },
+  {
     name: 'a secret given with another value (secrets are blanked)',
     served: true,
     args: (args) => args.map((arg) => (arg.startsWith('--oidc-client-secret=') ? '--oidc-client-secret=other' : arg)),

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, TEST_CLIENT_ID } from '../support/idp.js';
+import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { run } from '../support/run.js';
-import { cachedTokens, newWorkspace, parseWhoAmI, useStack } from './harness.js';
+import { cachedTokens, newWorkspace, PASSWORD_LOGIN, parseWhoAmI, useStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 /**
@@ -73,6 +73,33 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
       expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(1);
       expect(stack.idp.counts.discovery - discoveries).toBe(1); // the refresh used the cached document
       expect(result.stderr).toBe('');
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+
+  it('a server that refuses any scope on refresh (invalid_scope): the same refresh once more without one, remembered', async () => {
+    const ws = newWorkspace(stack, { extraArgs: PASSWORD_LOGIN, env: { KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
+    try {
+      stack.idp.setQuirks({ staleIdTokens: true }); // every token inside the margin: each run refreshes
+      expect((await ws.plugin()).code).toBe(0);
+      stack.idp.setQuirks({ staleIdTokens: true, refuseScopedRefresh: true });
+      const passwords = stack.idp.counts.grants.password ?? 0;
+      const scopes = stack.idp.counts.refreshScopes.length;
+      const first = await ws.plugin();
+      expect(first.code, first.stderr).toBe(0);
+      const [asked, retried] = stack.idp.counts.refreshScopes.slice(scopes);
+      expect(asked).toContain('openid');
+      expect(retried).toBeNull();
+      expect(stack.idp.counts.refreshScopes.slice(scopes)).toHaveLength(2);
+      const record = readdirSync(ws.cacheDir).find((name) => name.startsWith('discovery-'));
+      expect(JSON.parse(readFileSync(join(ws.cacheDir, record!), 'utf8')).clients[TEST_CLIENT_ID]).toMatchObject({ refreshScope: false });
+      // Learned: the next refresh is one request, without a scope.
+      const second = await ws.plugin();
+      expect(second.code, second.stderr).toBe(0);
+      expect(stack.idp.counts.refreshScopes.slice(scopes + 2)).toEqual([null]);
+      expect((stack.idp.counts.grants.password ?? 0) - passwords).toBe(0); // never a new login
     } finally {
       stack.idp.setQuirks({});
       await ws.cleanup();

@@ -1,12 +1,14 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startApiServer, type TestApiServer } from '../support/apiserver.js';
+import { TEST_PASSWORD } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
+import { start } from '../support/process.js';
 import { run } from '../support/run.js';
-import { newWorkspace, parseWhoAmI, useStack } from './harness.js';
-import { e2eEnabled } from './requirements.js';
+import { newWorkspace, PASSWORD_LOGIN, parseWhoAmI, useStack } from './harness.js';
+import { e2eEnabled, KUBECTL } from './requirements.js';
 
 const enabled = e2eEnabled();
 
@@ -48,7 +50,8 @@ describe.skipIf(!enabled)('kubectl-oidc login writes the kubeconfig', () => {
       writeFileSync(kuberc, KUBERC);
       const args = loginArgs(ws.pluginArgs, ['--context=dev', `--server=${stack.api.url}`, `--kubeconfig=${file}`, '--set-current']);
 
-      // --dry-run: the login and its verdict, the diff, and not one byte written.
+      // --dry-run: the login and its verdict, the diff, and not one byte of the kubeconfig or kuberc written; the session
+      // it logged in with is kept, so the real login asks no second time.
       const dry = await run(PLUGIN_BIN, [...args, '--dry-run'], { env: ws.env });
       expect(dry.code, dry.stderr).toBe(0);
       expect(dry.stdout).toContain('✓ kube-apiserver (audience kubectl) takes it: username alice@example.test');
@@ -58,10 +61,12 @@ describe.skipIf(!enabled)('kubectl-oidc login writes the kubeconfig', () => {
       expect(readFileSync(file, 'utf8')).toBe(HAND_WRITTEN);
       expect(readFileSync(kuberc, 'utf8')).toBe(KUBERC);
       expect(readdirSync(ws.dir).filter((name) => name.includes('backup'))).toEqual([]);
-      expect(ws.sessionFiles()).toEqual([]);
+      expect(ws.sessionFiles()).toHaveLength(1);
 
+      const authorizations = stack.idp.counts.authorization;
       const result = await run(PLUGIN_BIN, args, { env: ws.env });
       expect(result.code, result.stderr).toBe(0);
+      expect(stack.idp.counts.authorization).toBe(authorizations);
       expect(result.stdout).toContain(`${file}: added cluster dev, added user dev, added context dev, current context dev`);
       const after = readFileSync(file, 'utf8');
       // Every line that was there is still there, in order; only the current context changed.
@@ -114,6 +119,171 @@ describe.skipIf(!enabled)('kubectl-oidc login writes the kubeconfig', () => {
       expect(parseWhoAmI(whoami.stdout).username).toBe('bob@example.test');
       expect(stack.idp.counts.requests).toBe(before);
       expect(clusterB.outcomes.at(-1)).toMatchObject({ ok: true });
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('six parallel logins for six contexts beside twenty kubectl set-context: one browser login, every context kept', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'pia' } });
+    try {
+      const file = join(ws.dir, 'shared-config');
+      writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+      const before = { authorization: stack.idp.counts.authorization, logins: stack.idp.counts.logins };
+      const logins = Array.from({ length: 6 }, (_, i) =>
+        run(PLUGIN_BIN, loginArgs(ws.pluginArgs, [`--context=team-${i}`, `--server=${stack.api.url}`, `--kubeconfig=${file}`]), {
+          env: ws.env,
+        }),
+      );
+      // kubectl refuses to write while <file>.lock exists ("file exists"): a person runs it again, and so does this.
+      let refusals = 0;
+      const setContext = async (i: number): Promise<void> => {
+        for (let attempt = 0; attempt < 200; attempt++) {
+          const result = await run(KUBECTL, ['config', 'set-context', `kubectl-${i}`, '--cluster=legacy', '--user=legacy-admin'], {
+            env: { ...ws.env, KUBECONFIG: file },
+          });
+          if (result.code === 0) return;
+          expect(result.stderr).toMatch(/shared-config\.lock: file exists/);
+          refusals += 1;
+        }
+        throw new Error(`kubectl set-context kubectl-${i} never found the kubeconfig unlocked`);
+      };
+      const [results] = await Promise.all([Promise.all(logins), Promise.all(Array.from({ length: 20 }, (_, i) => setContext(i)))]);
+      for (const result of results) expect(result.code, result.stderr).toBe(0);
+      const names = (parse(readFileSync(file, 'utf8')).contexts as { name: string }[]).map((c) => c.name).sort();
+      expect(names).toEqual(
+        ['legacy', ...Array.from({ length: 6 }, (_, i) => `team-${i}`), ...Array.from({ length: 20 }, (_, i) => `kubectl-${i}`)].sort(),
+      );
+      // One session for the six: the browser opened once (and the plugin's preflight asked /auth once).
+      expect({
+        authorization: stack.idp.counts.authorization - before.authorization,
+        logins: stack.idp.counts.logins - before.logins,
+      }).toEqual({
+        authorization: 2,
+        logins: 1,
+      });
+      expect(existsSync(`${file}.lock`)).toBe(false);
+      const listed = await run(KUBECTL, ['config', 'get-contexts', '-o', 'name'], { env: { ...ws.env, KUBECONFIG: file } });
+      expect(listed.code, listed.stderr).toBe(0);
+      console.log(`6 logins + 20 kubectl set-context: ${names.length} contexts, kubectl refused by the lock ${refusals} time(s)`);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it("kubectl's lock held: the login waits without writing (one line), and writes once it is released", async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'lou' } });
+    try {
+      const file = join(ws.dir, 'config');
+      writeFileSync(file, HAND_WRITTEN, { mode: 0o600 });
+      writeFileSync(`${file}.lock`, ''); // as kubectl holds it while it writes
+      const login = start(
+        PLUGIN_BIN,
+        loginArgs(ws.pluginArgs, ['--context=locked', `--server=${stack.api.url}`, `--kubeconfig=${file}`]),
+        ws.env,
+      );
+      await login.waitForStderr(/config\.lock is held \(kubectl is writing .*\); waiting for it/);
+      expect(readFileSync(file, 'utf8')).toBe(HAND_WRITTEN);
+      expect(readdirSync(ws.dir).filter((name) => name.includes('backup'))).toEqual([]);
+      rmSync(`${file}.lock`);
+      expect(await login.exited, login.stderr()).toBe(0);
+      expect((parse(readFileSync(file, 'utf8')).contexts as { name: string }[]).map((c) => c.name)).toEqual(['legacy', 'locked']);
+      expect(existsSync(`${file}.lock`)).toBe(false);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('anchors shared with the replaced entry, and names YAML 1.1 reads as bools and numbers: kubectl loads the file it wrote', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'yuki' } });
+    try {
+      const file = join(ws.dir, 'config');
+      const ca = Buffer.from(stack.certs.caPem).toString('base64');
+      writeFileSync(
+        file,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters:',
+          '- name: shared',
+          '  cluster:',
+          `    server: ${stack.api.url}`,
+          `    certificate-authority-data: ${ca}`,
+          'users:',
+          '- name: shared',
+          '  user: {token: static}',
+          'contexts:',
+          '- name: dev',
+          '  context: &ctx',
+          '    cluster: shared',
+          '    user: shared',
+          '- name: staging',
+          '  context: *ctx',
+          '',
+        ].join('\n'),
+        { mode: 0o600 },
+      );
+      const names = ['dev', 'yes', 'on', 'n', '1_000', '0b101'];
+      for (const name of names) {
+        const result = await run(
+          PLUGIN_BIN,
+          loginArgs(ws.pluginArgs, [`--context=${name}`, `--server=${stack.api.url}`, `--kubeconfig=${file}`]),
+          {
+            env: ws.env,
+          },
+        );
+        expect(result.code, result.stderr).toBe(0);
+      }
+      const listed = await run(KUBECTL, ['config', 'get-contexts', '-o', 'name'], { env: { ...ws.env, KUBECONFIG: file } });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout.trim().split('\n').sort()).toEqual([...names, 'staging'].sort());
+      const staging = await run(KUBECTL, ['config', 'view', '-o', 'jsonpath={.contexts[?(@.name=="staging")].context.cluster}'], {
+        env: { ...ws.env, KUBECONFIG: file },
+      });
+      expect(staging.stdout).toBe('shared');
+      const whoami = await run(KUBECTL, ['--context=on', 'auth', 'whoami', '-o', 'json'], { env: { ...ws.env, KUBECONFIG: file } });
+      expect(whoami.code, whoami.stderr).toBe(0);
+      expect(parseWhoAmI(whoami.stdout).username).toBe('yuki@example.test');
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('no secret from the environment in the kubeconfig or its backups unless --write-secrets; at most two 0600 backups', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const file = join(ws.dir, 'config');
+      writeFileSync(file, HAND_WRITTEN, { mode: 0o644 });
+      const env = { ...ws.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD };
+      for (let i = 0; i < 5; i++) {
+        const result = await run(
+          PLUGIN_BIN,
+          loginArgs(ws.pluginArgs, [...PASSWORD_LOGIN, `--context=machine-${i}`, `--server=${stack.api.url}`, `--kubeconfig=${file}`]),
+          { env },
+        );
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toContain('! the kubeconfig carries no secret: kubectl needs KUBECTL_OIDC_PASSWORD in its environment');
+      }
+      const written = readdirSync(ws.dir).filter((name) => name.startsWith('config'));
+      expect(written.sort()).toEqual(['config', 'config.kubectl-oidc-backup', 'config.kubectl-oidc-backup-previous']);
+      for (const name of written) expect(readFileSync(join(ws.dir, name), 'utf8')).not.toContain(TEST_PASSWORD);
+      for (const name of written.slice(1)) expect(statSync(join(ws.dir, name)).mode & 0o777).toBe(0o600);
+      // Asked for, into a file others can read: refused before any login; into a 0600 file: written.
+      const withSecret = loginArgs(ws.pluginArgs, [
+        ...PASSWORD_LOGIN,
+        '--context=m',
+        `--server=${stack.api.url}`,
+        `--kubeconfig=${file}`,
+        '--write-secrets',
+      ]);
+      const refused = await run(PLUGIN_BIN, withSecret, { env });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('can be read by others (mode 644), and --write-secrets would put a secret in it');
+      chmodSync(file, 0o600);
+      const accepted = await run(PLUGIN_BIN, withSecret, { env });
+      expect(accepted.code, accepted.stderr).toBe(0);
+      const user = parse(readFileSync(file, 'utf8')).users.find((u: { name: string }) => u.name === 'm').user.exec;
+      expect(user.env).toEqual([{ name: 'KUBECTL_OIDC_PASSWORD', value: TEST_PASSWORD }]);
     } finally {
       await ws.cleanup();
     }

@@ -108,6 +108,47 @@ describe.skipIf(!enabled)('one browser login for many clusters: --oidc-audience'
     expect(since(third)).toMatchObject({ logins: 0, authorization: 0, codes: 0, refreshes: 1, exchanges: 5 });
   });
 
+  it('kubectl oidc login for each of five clusters: 1 browser login and 5 exchanges; then kubectl in every context asks nothing', async () => {
+    const fresh = newWorkspace({ certs, idp, api: clusters[0]! }, { driverEnv: { DRIVER_LOGIN: 'ivan' } });
+    try {
+      const file = join(fresh.dir, 'config');
+      const before = snapshot();
+      for (const [i, audience] of AUDIENCES.entries()) {
+        const result = await run(
+          PLUGIN_BIN,
+          [
+            'login',
+            ...fresh.pluginArgs.slice(1),
+            '--oidc-username-claim=email',
+            `--oidc-audience=${audience}`,
+            `--context=${audience}`,
+            `--server=${clusters[i]!.url}`,
+            `--cluster-ca=${certs.caFile}`,
+            `--kubeconfig=${file}`,
+          ],
+          { env: fresh.env },
+        );
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toContain(`✓ kube-apiserver (audience ${audience}) takes it: username ivan@example.test`);
+      }
+      const logins = since(before);
+      expect(logins).toMatchObject({ logins: 1, codes: 1, exchanges: 5 });
+      console.log(`five logins through kubectl oidc login: ${JSON.stringify(logins)}`);
+
+      const after = snapshot();
+      const results = await Promise.all(
+        AUDIENCES.map((context) => fresh.kubectl(['--kubeconfig', file, '--context', context, 'auth', 'whoami', '-o', 'json'])),
+      );
+      for (const result of results) {
+        expect(result.code, result.stderr).toBe(0);
+        expect(parseWhoAmI(result.stdout).username).toBe('ivan@example.test');
+      }
+      expect(since(after)).toMatchObject({ requests: 0 });
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
   it('an audience the IdP does not let the client exchange for: one line naming the request, the IdP error and the fix', async () => {
     const result = await ws.plugin(['--oidc-audience=cluster-unknown']);
     expect(result.code).toBe(1);

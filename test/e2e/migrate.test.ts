@@ -150,8 +150,11 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
       expect(statSync(target).mode & 0o777).toBe(0o640);
       expect(existsSync(planted)).toBe(false);
       const [, backup] = /backup (\S+)\)/.exec(migrated.stdout) ?? [];
-      expect(backup).toMatch(new RegExp(`^${link}\\.kubelogin-backup-\\d+$`));
+      // The name of the original's backup is taken (by the symlink): the text is kept beside it, 0600, never through it.
+      expect(backup).toBe(`${link}.kubelogin-backup-previous`);
       expect(readFileSync(backup!, 'utf8')).toBe(text);
+      expect(statSync(backup!).mode & 0o777).toBe(0o600);
+      expect(lstatSync(`${link}.kubelogin-backup`).isSymbolicLink()).toBe(true);
     } finally {
       await ws.cleanup();
     }

@@ -104,6 +104,8 @@ export interface IdpQuirks {
   foreignIdTokens?: boolean;
   /** A key rotation: ID tokens signed with a second key (kid "rotated-key"), which the JWKS now publishes too. */
   rotatedKey?: boolean;
+  /** Refresh requests that name a scope are refused with invalid_scope, as servers that allow no scope there answer. */
+  refuseScopedRefresh?: boolean;
 }
 
 export interface IdpSettings {
@@ -321,6 +323,13 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       (ctx.request as unknown as { body: string }).body = text;
       form = new URLSearchParams(text);
       if (form.get('grant_type') === 'refresh_token') counts.refreshScopes.push(form.get('scope'));
+      if (form.get('grant_type') === 'refresh_token' && form.has('scope') && quirks.refuseScopedRefresh) {
+        counts.grants.refresh_token = (counts.grants.refresh_token ?? 0) + 1;
+        counts.tokenErrors += 1;
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_scope', error_description: 'a refresh may not name a scope here' };
+        return;
+      }
       if (quirks.stallGrants?.includes(form.get('grant_type') ?? '')) {
         counts.stalled += 1;
         await new Promise(() => undefined);

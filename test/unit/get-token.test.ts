@@ -5,7 +5,7 @@ import type { Cooldown } from '../../src/session/cooldown.js';
 import type { CredentialToken } from '../../src/session/expiry.js';
 import { exchangedFrom, sessionKey } from '../../src/session/key.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
-import { type ObtainRequest, obtain, type SessionAdapters } from '../../src/sessions/obtain.js';
+import { adopt, type ObtainRequest, obtain, type SessionAdapters } from '../../src/sessions/obtain.js';
 import { recordingLogger } from '../support/ambient.js';
 
 // The get-token use case's decisions, with its clock, terminal and adapters in memory: milliseconds per case. The
@@ -507,5 +507,83 @@ describe('get-token decides', () => {
     const w = world({ persistent: false, cooldown });
     await runGetToken(w.options, w.adapters);
     expect(w.calls).toEqual(['discover', 'login', 'save']);
+  });
+});
+
+describe('the session service for the commands that log a person in (setup, login) and migrate', () => {
+  it('a valid session is reused: setup and login get it with no lock and no IdP, as get-token does', async () => {
+    const w = world({ cached: { idToken: idToken(3600), refreshToken: 'rt' } });
+    const got = await obtain(w.options, w.adapters);
+    expect(got).toMatchObject({ via: 'cache', tokens: { refreshToken: 'rt' } });
+    expect(w.calls).toEqual([]);
+  });
+
+  it("renew 'login' (--force-login): a new login under the lock whatever the session holds, never a refresh", async () => {
+    const w = world({ cached: { idToken: idToken(3600), refreshToken: 'rt' } });
+    const got = await obtain(w.options, w.adapters, { renew: 'login' });
+    expect(got.via).toBe('login');
+    expect(w.calls).toEqual(['lock', 'discover', 'login', 'save', 'publish', 'release']);
+  });
+
+  it("renew 'login' with --oidc-audience: the client's session logged in anew, then exchanged", async () => {
+    const w = world({ args: ['--oidc-audience=cluster-b'], subjectCached: { idToken: idToken(3600), refreshToken: 'rt' } });
+    const got = await obtain(w.options, w.adapters, { renew: 'login' });
+    expect(got).toMatchObject({ via: 'exchange', subject: { via: 'login' } });
+    expect(w.calls).toEqual([
+      'lock',
+      'lock',
+      'discover',
+      'login',
+      'save',
+      'release',
+      'discover',
+      'exchange logged-in for cluster-b',
+      'save',
+      'publish',
+      'release',
+    ]);
+  });
+
+  it("renew 'refresh' (setup's check): one refresh even of a token just obtained; its failures are the caller's, never a login", async () => {
+    const fresh = world({ cached: { idToken: jwt({ sub: 'new', iat: NOW / 1000, exp: NOW / 1000 + 3600 }), refreshToken: 'rt' } });
+    expect(await obtain(fresh.options, fresh.adapters, { renew: 'refresh' })).toMatchObject({ via: 'refresh' });
+    expect(fresh.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'publish', 'release']);
+
+    const noIdToken = world({
+      cached: { idToken: idToken(3600), refreshToken: 'rt' },
+      refresh: async () => ({ accessToken: 'at', refreshToken: 'rt-rotated' }),
+    });
+    await expect(obtain(noIdToken.options, noIdToken.adapters, { renew: 'refresh' })).rejects.toMatchObject({ code: 'no_id_token' });
+    expect(noIdToken.calls).toEqual(['lock', 'discover', 'refresh', 'save', 'release']);
+    expect(noIdToken.saved.get(noIdToken.key)).toMatchObject({ idToken: idToken(3600), refreshToken: 'rt-rotated' });
+
+    const refused = world({
+      cached: { idToken: idToken(3600), refreshToken: 'rt' },
+      refresh: async () => {
+        throw new PluginError('idp_error', 'the token refresh failed: the IdP answered invalid_grant');
+      },
+    });
+    await expect(obtain(refused.options, refused.adapters, { renew: 'refresh' })).rejects.toMatchObject({ code: 'idp_error' });
+    expect(refused.calls).not.toContain('login');
+    expect(refused.said).toEqual([]);
+  });
+
+  it('a cool-down left by background runs does not hold back a person who runs setup or login', async () => {
+    const cooldown = { until: NOW + 30_000, reason: 'the login was abandoned', at: NOW - 5000, parent: 1 };
+    const background = world({ cooldown });
+    await expect(obtain(background.options, background.adapters)).rejects.toMatchObject({ code: 'login_cooldown' });
+    const person = world({ cooldown });
+    const got = await obtain(person.options, { ...person.adapters, askedByPerson: true });
+    expect(got.via).toBe('login');
+  });
+
+  it("adopt (migrate's import): saved under the lock and published, unless the session holds one already", async () => {
+    const empty = world({});
+    expect(await adopt(empty.options, empty.adapters, { idToken: idToken(3600, 'imported'), refreshToken: 'k-rt' })).toBe(true);
+    expect(empty.calls).toEqual(['lock', 'save', 'publish', 'release']);
+    const ours = world({ cached: { idToken: idToken(-10), refreshToken: 'our-rt' } });
+    expect(await adopt(ours.options, ours.adapters, { idToken: idToken(3600, 'imported'), refreshToken: 'k-rt' })).toBe(false);
+    expect(ours.calls).toEqual(['lock', 'release']);
+    expect(ours.saved.get(ours.key)).toMatchObject({ refreshToken: 'our-rt' });
   });
 });

@@ -87,4 +87,57 @@ describe('writing kubeconfig entries', () => {
     expect(parse(flow.text).users).toEqual([entries()[1]!.item]);
     expect(() => writeEntries('- a list', entries(), undefined, 'config')).toThrow(/not a kubeconfig/);
   });
+
+  it('an entry whose anchor other entries use: they get their own copy before it is replaced, and the file still parses', () => {
+    const anchored = [
+      'apiVersion: v1',
+      'kind: Config',
+      'contexts:',
+      '- name: dev',
+      '  context: &ctx',
+      '    cluster: shared',
+      '    user: shared',
+      '- name: staging',
+      '  context: *ctx',
+      '- name: prod',
+      '  context:',
+      '    <<: *ctx',
+      '    namespace: prod',
+      'users: []',
+      '',
+    ].join('\n');
+    const { text } = writeEntries(
+      anchored,
+      [{ list: 'contexts', item: { name: 'dev', context: { cluster: 'dev', user: 'dev' } } }],
+      undefined,
+      'config',
+    );
+    expect(parse(text, { merge: true }).contexts).toEqual([
+      { name: 'dev', context: { cluster: 'dev', user: 'dev' } },
+      { name: 'staging', context: { cluster: 'shared', user: 'shared' } },
+      { name: 'prod', context: { cluster: 'shared', user: 'shared', namespace: 'prod' } },
+    ]);
+    expect(text).not.toContain('*ctx');
+    // Only the replaced entry and the aliases changed.
+    expect(text.split('\n').slice(0, 3)).toEqual(['apiVersion: v1', 'kind: Config', 'contexts:']);
+  });
+
+  it('names a YAML 1.1 reader (kubectl) would take for a bool, null or number are quoted, in splices and in new files', () => {
+    const names = ['yes', 'on', 'n', 'Y', 'off', '~', 'null', '1_000', '0b101', '0x1F', '0o17', '1:20', '12', '1e3', 'dev'];
+    const written = (text: string) =>
+      writeEntries(
+        text,
+        names.map((name) => ({ list: 'contexts' as const, item: { name, context: { cluster: name, user: name } } })),
+        'on',
+        'config',
+      ).text;
+    for (const text of [written(HAND_WRITTEN), written('')]) {
+      const yaml11 = parse(text, { version: '1.1' });
+      const contexts = (yaml11.contexts as { name: unknown; context: { cluster: unknown } }[]).slice(-names.length);
+      expect(contexts.map((c) => c.name)).toEqual(names);
+      expect(contexts.map((c) => c.context.cluster)).toEqual(names);
+      expect(yaml11['current-context']).toBe('on');
+      expect(text).toContain('name: dev'); // what needs no quotes is written plain
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
+import { fastParseGetToken } from '../../src/options/parse.js';
 import { credentialToken, isFresh, jwtExpiry } from '../../src/session/expiry.js';
 import { fileStore, listSessions, parseSessionFile, serializeSession, writeFileAtomic } from '../../src/session/file-store.js';
 import { sessionKey } from '../../src/session/key.js';
@@ -166,5 +167,34 @@ describe('session key', () => {
     ['--certificate-authority=/etc/ca.pem'],
   ])('differs when %s changes', (flag) => {
     expect(sessionKey(parseGetTokenArgs([...base, flag]))).not.toBe(sessionKey(parseGetTokenArgs(base)));
+  });
+
+  it('follows whom the tokens are for: the token to exchange (flag, variable or file content), the actor, the username', () => {
+    const exchange = [...base, '--grant-type=token-exchange'];
+    const keyOf = (args: string[], env: NodeJS.ProcessEnv = {}): string => sessionKey(fastParseGetToken([...exchange, ...args], env)!);
+    const alice = keyOf(['--token-exchange-subject-token=alice-token']);
+    expect(keyOf(['--token-exchange-subject-token=mallory-token'])).not.toBe(alice);
+    expect(keyOf([], { KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN: 'alice-token' })).toBe(alice);
+    expect(keyOf([], { KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN: 'mallory-token' })).not.toBe(alice);
+    const file = join(mkdtempSync(join(tmpdir(), 'kubectl-oidc-unit-')), 'subject');
+    try {
+      writeFileSync(file, 'carol-token\n');
+      const carol = keyOf([`--token-exchange-subject-token-file=${file}`]);
+      writeFileSync(file, 'dave-token\n');
+      expect(keyOf([`--token-exchange-subject-token-file=${file}`])).not.toBe(carol);
+      writeFileSync(file, 'alice-token\n');
+      expect(keyOf([`--token-exchange-subject-token-file=${file}`])).toBe(alice); // the same subject, however given
+    } finally {
+      rmSync(join(file, '..'), { recursive: true, force: true });
+    }
+    const withActor = keyOf(['--token-exchange-subject-token=alice-token', '--token-exchange-actor-token=bot-1']);
+    expect(keyOf(['--token-exchange-subject-token=alice-token', '--token-exchange-actor-token=bot-2'])).not.toBe(withActor);
+    expect(withActor).not.toBe(alice);
+    const password = [...base, '--grant-type=password'];
+    expect(sessionKey(parseGetTokenArgs([...password, '--username=alice']))).not.toBe(
+      sessionKey(parseGetTokenArgs([...password, '--username=mallory'])),
+    );
+    // Sessions without a token to exchange keep their names.
+    expect(sessionKey(parseGetTokenArgs(exchange))).toBe(sessionKey(parseGetTokenArgs(exchange)));
   });
 });
