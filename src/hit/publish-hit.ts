@@ -6,7 +6,7 @@ import { type CredentialToken, credentialToken, marginFor } from '../session/exp
 import type { SessionStore } from '../session/tokens.js';
 import { API_VERSION_V1, API_VERSION_V1BETA1, formatExecCredential } from './exec-credential.js';
 import { removeHitFiles, writeHitFile } from './hit-file.js';
-import { argsSignature, envSignature, forcedByEnvironment, hitDir, namesIdentity } from './signature.js';
+import { argsSignature, envSignature, forcedByEnvironment, hitDir } from './signature.js';
 
 /** The command line and environment of a run, as a hit file records them. */
 export interface Invocation {
@@ -28,7 +28,7 @@ export const publishHit = async (
   const args = argsSignature(run.args);
   const env = envSignature(run.env);
   // A hit for this environment would serve the next run that asks for a new token, or another subject's.
-  if (forcedByEnvironment(run.env) || run.args.some(namesIdentity)) return;
+  if (forcedByEnvironment(run.env)) return;
   if (!dir || args === undefined || env === undefined || token.expiresAt === undefined) return;
   const margin = marginFor(token, options.cache.tokenExpiryMarginSec);
   const expiry = new Date((token.expiresAt - margin) * 1000);

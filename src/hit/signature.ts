@@ -94,10 +94,10 @@ const withoutSecrets = (args: readonly string[]): string[] => {
 
 /**
  * The arguments a hit stands for (those of a plain run: debug and --force-refresh left out; secrets blanked);
- * undefined if they do not fit on a line.
+ * undefined if they do not fit on a line, or name whom the session is for (no hit can stand for that).
  */
 export const argsSignature = (args: readonly string[]): string | undefined =>
-  oneLine(withoutSecrets(args.filter((arg) => !isUnjudged(arg))));
+  args.some(namesIdentity) ? undefined : oneLine(withoutSecrets(args.filter((arg) => !isUnjudged(arg))));
 
 /** The environment a hit stands for: each variable unset ("u") or set ("s" and its value, none for a secret). */
 export const envSignature = (env: NodeJS.ProcessEnv): string | undefined =>

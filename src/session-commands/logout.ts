@@ -1,14 +1,7 @@
-import { join } from 'node:path';
 import type { Ambient } from '../ambient.js';
-import { PluginError } from '../errors.js';
-import { removeHitFiles } from '../hit/hit-file.js';
-import { hitDir } from '../hit/signature.js';
-import { interruption } from '../interrupt.js';
 import type { GetTokenOptions } from '../options/types.js';
-import { clearCooldown } from '../session/cooldown.js';
 import { listSessions, sweepLeftovers } from '../session/file-store.js';
 import { sessionKey } from '../session/key.js';
-import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
 import type { SessionInfo, SessionStore } from '../session/tokens.js';
 
@@ -23,47 +16,23 @@ const labelOf = (info: Pick<SessionInfo, 'issuer' | 'clientId'> & Partial<Sessio
   `${info.email ?? info.subject ?? 'session'}${info.account ? ` (account ${info.account})` : ''} ` +
   `at ${info.issuer}, client ${info.clientId}${info.audience ? ` for audience ${info.audience}` : ''}`;
 
-/** Revokes at the IdP (when it can), then removes the session under its lock, and says what happened. */
+/** Revokes at the IdP (when it can), then removes the session under its lock — through the session service — and says so. */
 const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: Target, ambient: Ambient): Promise<string> => {
-  const dir = options.cache.tokenCacheDir;
-  const lock = await acquireLock(join(dir, `${target.key}.lock`), { timeoutMs: 10_000, signal: interruption(ambient.log), ...ambient });
-  try {
-    // The refresh token to revoke may be the newest one, left in a temp file by a run that was killed.
-    await store.recover?.(target.key).catch(() => undefined);
-    const tokens = await store.load(target.key);
-    let revocation = 'no refresh token to revoke';
-    if (tokens?.refreshToken) {
-      try {
-        const { discover } = await import('../oidc/provider.js');
-        const { revokeRefreshToken } = await import('../oidc/refresh.js');
-        // The TLS settings of this command; the client secret only for the client it belongs to.
-        const { provider: idp } = await discover(
-          {
-            ...options.provider,
-            issuerUrl: target.issuer,
-            clientId: target.clientId,
-            clientSecret: target.clientId === options.provider.clientId ? options.provider.clientSecret : undefined,
-          },
-          {},
-          ambient,
-        );
-        revocation = (await revokeRefreshToken(idp, { ...tokens, refreshToken: tokens.refreshToken }))
-          ? 'revoked the refresh token at the IdP'
-          : 'the IdP offers no revocation endpoint, so the refresh token stays valid until it expires';
-      } catch (err) {
-        if (err instanceof PluginError && err.code === 'interrupted') throw err;
-        revocation = `could not revoke the refresh token (${err instanceof PluginError ? err.message : String(err)})`;
-      }
-    } else if (!tokens) {
-      revocation = 'its tokens were unreadable, so nothing was revoked';
-    }
-    const removed = await store.remove(target.key);
-    await removeHitFiles([dir, hitDir('keyring', dir, process.env)], target.key);
-    await clearCooldown(dir, target.key);
-    return `${removed ? 'removed' : 'found no'} ${target.label} (${store.name} storage); ${revocation}`;
-  } finally {
-    await lock.release();
-  }
+  const [{ sessionAdapters }, { forget }] = await Promise.all([import('../sessions/adapters.js'), import('../sessions/forget.js')]);
+  // The TLS settings of this command; the client secret only for the client it belongs to.
+  const provider = {
+    ...options.provider,
+    issuerUrl: target.issuer,
+    clientId: target.clientId,
+    clientSecret: target.clientId === options.provider.clientId ? options.provider.clientSecret : undefined,
+  };
+  const session = await sessionAdapters(
+    { ...options, provider },
+    { interactive: false, store, run: { args: [], env: process.env }, lockTimeoutMs: 10_000 },
+    ambient,
+  );
+  const { removed, revocation } = await forget(target.key, session);
+  return `${removed ? 'removed' : 'found no'} ${target.label} (${store.name} storage); ${revocation}`;
 };
 
 /** Logs out of one session or all of them; answers the report, a line per session. */

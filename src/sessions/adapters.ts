@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
+import { removeHitFiles } from '../hit/hit-file.js';
 import type { Invocation } from '../hit/publish-hit.js';
 import { publishHit } from '../hit/publish-hit.js';
+import { hitDir } from '../hit/signature.js';
 import { interruption } from '../interrupt.js';
 import type { IssuerMetadata } from '../oidc/provider.js';
 import type { GetTokenOptions } from '../options/types.js';
@@ -75,6 +77,7 @@ const connect = async (
         return { tokens: refreshed, ...(known.idTokenOnRefresh === false ? { knownWithoutIdToken: true } : {}) };
       }),
     login: () => remembering(async () => (await import('../login/login.js')).login(provider, options, interactive)),
+    revoke: (tokens) => remembering(async () => (await import('../oidc/refresh.js')).revokeRefreshToken(provider, tokens)),
     forAudience: async (subject, audience) => {
       const { exchangeForAudience } = await import('../oidc/token-exchange.js');
       return remembering(() =>
@@ -116,6 +119,8 @@ export interface SessionSettings {
   missed?: boolean;
   /** The discovery document and keys the caller fetched a moment ago. */
   seen?: IssuerSeen;
+  /** How long to wait for the session's lock (default: as long as a login may take, and a minute). */
+  lockTimeoutMs?: number;
 }
 
 /** The session cache, lock, cool-down, IdP and hit file of these options, with the entry's clock and logger. */
@@ -143,7 +148,7 @@ export const sessionAdapters = async (options: GetTokenOptions, settings: Sessio
     missed: settings.missed ?? false,
     lock: (key) =>
       acquireLock(join(dir, `${key}.lock`), {
-        timeoutMs: (options.login.authenticationTimeoutSec + 60) * 1000,
+        timeoutMs: settings.lockTimeoutMs ?? (options.login.authenticationTimeoutSec + 60) * 1000,
         signal: interruption(log),
         clock,
         log,
@@ -158,5 +163,6 @@ export const sessionAdapters = async (options: GetTokenOptions, settings: Sessio
     idp: () => (idp ??= connect(options, store.persistent, interactive, settings.seen, ambient)),
     published: (key, token) =>
       publishHit(options, store.name, key, token, settings.run, log).catch((err: unknown) => log.debug(`no hit file: ${String(err)}`)),
+    unpublish: (key) => removeHitFiles([dir, hitDir('keyring', dir, settings.run.env)], key),
   };
 };

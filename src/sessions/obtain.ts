@@ -33,6 +33,8 @@ export interface Idp {
   login(): Promise<TokenSet>;
   /** The token of another session (--oidc-client-id's) for a token of `audience`: no browser, no refresh token. */
   forAudience(subject: CredentialToken, audience: string): Promise<TokenSet>;
+  /** RFC 7009 revocation of the refresh token (logout); false when the IdP has no revocation endpoint. */
+  revoke(tokens: TokenSet & { refreshToken: string }): Promise<boolean>;
 }
 
 /** Everything the session service decides with: the clock, the terminal, and the adapters it acts through. */
@@ -59,6 +61,8 @@ export interface SessionAdapters {
   idp(): Promise<Idp>;
   /** A credential just obtained and cached, for the launcher's hit file (best effort: a failure only costs speed). */
   published(key: string, token: CredentialToken): Promise<void>;
+  /** The session's hit files removed wherever a reader would look (logout). */
+  unpublish(key: string): Promise<void>;
   /** The user's terminal (stderr). */
   log: Logger;
 }

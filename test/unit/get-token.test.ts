@@ -5,6 +5,7 @@ import type { Cooldown } from '../../src/session/cooldown.js';
 import type { CredentialToken } from '../../src/session/expiry.js';
 import { exchangedFrom, sessionKey } from '../../src/session/key.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
+import { forget } from '../../src/sessions/forget.js';
 import { adopt, type ObtainRequest, obtain, type SessionAdapters } from '../../src/sessions/obtain.js';
 import { recordingLogger } from '../support/ambient.js';
 
@@ -51,6 +52,7 @@ interface Setup {
   /** With --oidc-audience: the session of the client itself, and what the IdP's exchange answers. */
   subjectCached?: TokenSet;
   exchange?: (subject: CredentialToken) => Promise<TokenSet>;
+  revoke?: () => Promise<boolean>;
 }
 
 const world = (setup: Setup): World & { key: string; options: ReturnType<typeof parseGetTokenArgs> } => {
@@ -103,6 +105,10 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
           calls.push('login');
           return (setup.login ?? (async () => ({ idToken: idToken(3600, 'logged-in'), refreshToken: 'rt2' })))();
         },
+        revoke: async () => {
+          calls.push('revoke');
+          return (setup.revoke ?? (async () => true))();
+        },
         forAudience: async (subject, audience) => {
           calls.push(`exchange ${subjectOf(subject)} for ${audience}`);
           return (setup.exchange ?? (async () => ({ idToken: idToken(3600, 'cluster-b') })))(subject);
@@ -111,6 +117,7 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
     },
     print: (token) => void printed.push(token),
     published: async () => void calls.push('publish'),
+    unpublish: async () => void calls.push('unpublish'),
     log: recordingLogger(said),
   };
   return { adapters, printed, said, calls, saved, cooldowns, key, options };
@@ -585,5 +592,24 @@ describe('the session service for the commands that log a person in (setup, logi
     expect(await adopt(ours.options, ours.adapters, { idToken: idToken(3600, 'imported'), refreshToken: 'k-rt' })).toBe(false);
     expect(ours.calls).toEqual(['lock', 'release']);
     expect(ours.saved.get(ours.key)).toMatchObject({ refreshToken: 'our-rt' });
+  });
+
+  it('forget (logout): revoked and removed under the lock, hit files and cool-down too; a refusal to revoke still removes', async () => {
+    const w = world({ cached: { idToken: idToken(3600), refreshToken: 'rt' }, cooldown: { until: NOW + 30_000, reason: 'x', at: NOW } });
+    expect(await forget(w.key, w.adapters)).toEqual({ removed: true, revocation: 'revoked the refresh token at the IdP' });
+    expect(w.calls).toEqual(['lock', 'discover', 'revoke', 'unpublish', 'release']);
+    expect(w.saved.size).toBe(0);
+    expect(w.cooldowns.size).toBe(0);
+    const refused = world({
+      cached: { idToken: idToken(3600), refreshToken: 'rt' },
+      revoke: async () => {
+        throw new PluginError('idp_error', 'the revocation request failed: HTTP 401');
+      },
+    });
+    expect(await forget(refused.key, refused.adapters)).toEqual({
+      removed: true,
+      revocation: 'could not revoke the refresh token (the revocation request failed: HTTP 401)',
+    });
+    expect(refused.saved.size).toBe(0);
   });
 });

@@ -33,12 +33,15 @@ describe('hit signatures', () => {
     expect(
       fields(argsSignature(['get-token', '--oidc-client-secret=s3cret', '-v', '--password', 'hunter2', '--username=u', '--force-refresh'])),
     ).toEqual(['get-token', '--oidc-client-secret=', '--password', '', '--username=u']);
-    expect(fields(argsSignature(['get-token', '--token-exchange-subject-token', 'eyJ.x.y', '--oidc-client-id=c']))).toEqual([
+    expect(fields(argsSignature(['get-token', '--password', 'hunter2', '--oidc-client-id=c']))).toEqual([
       'get-token',
-      '--token-exchange-subject-token',
+      '--password',
       '',
       '--oidc-client-id=c',
     ]);
+    // A token to exchange names whom the session is for: no hit stands for it, whatever its value.
+    expect(argsSignature(['get-token', '--token-exchange-subject-token', 'eyJ.x.y', '--oidc-client-id=c'])).toBeUndefined();
+    expect(argsSignature(['get-token', '--token-exchange-subject-token-file=/t', '--oidc-client-id=c'])).toBeUndefined();
     expect(argsSignature(['get-token', '--username=a\nb'])).toBeUndefined();
   });
 
