@@ -40,7 +40,10 @@ const connect = async (
     },
     ambient,
   );
-  if (fetched && persistent) await writeDiscovery(dir, issuer, fetched, ambient);
+  // Fetched now, by this run or by the caller a moment ago: kept for the next runs — never a document that names
+  // another issuer (setup goes on with one to report it; get-token must refuse it).
+  const fresh = fetched ?? (seen?.metadata.issuer === issuer ? seen : undefined);
+  if (fresh && persistent) await writeDiscovery(dir, issuer, fresh, ambient);
   /**
    * What this run learned is kept with the issuer: the client authentication that worked (so that the next run does
    * not try one that fails), whether refreshes bring ID tokens, and the keys fetched for a key the cached ones lacked.
@@ -100,6 +103,8 @@ const lockedKeychain = (locked: PluginError, interactive: boolean, ambient: Ambi
 /** What the caller has just fetched of the issuer (setup's inspection): not asked for again. */
 export interface IssuerSeen {
   metadata: IssuerMetadata;
+  /** How long the document may be reused, from its HTTP headers. */
+  maxAgeSec: number;
   jwks?: { keys: unknown[] };
 }
 

@@ -258,7 +258,13 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
         run: { args: kubeconfigArgs(o).args, env: process.env },
         // The document and keys just inspected: the login asks the IdP for neither again.
         ...(discovery.fetched
-          ? { seen: { metadata: discovery.fetched.metadata, ...(Array.isArray(jwks?.keys) ? { jwks: jwks as { keys: unknown[] } } : {}) } }
+          ? {
+              seen: {
+                metadata: discovery.fetched.metadata,
+                maxAgeSec: discovery.fetched.maxAgeSec,
+                ...(Array.isArray(jwks?.keys) ? { jwks: jwks as { keys: unknown[] } } : {}),
+              },
+            }
           : {}),
       },
       ambient,
