@@ -824,7 +824,7 @@ export const OPTION_TABLE = [
     kind: 'boolean',
     group: 'setup',
     key: 'saveSession',
-    description: 'keep the tokens of this login in the session cache, as get-token would',
+    description: 'use the session cache as get-token does: a valid session is reused (--force-login logs in anew), a new one kept',
     commands: ['setup'],
     env: false,
   },

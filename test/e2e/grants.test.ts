@@ -24,7 +24,7 @@ import { BROWSER_DRIVER, PLUGIN_BIN, PLUGIN_IS_EXECUTABLE, writeTestLauncher } f
 import { freePort, start } from '../support/process.js';
 import { type RunResult, run } from '../support/run.js';
 import { startTerminal, type Terminal } from '../support/terminal.js';
-import { newWorkspace, parseWhoAmI, type Stack, type Workspace } from './harness.js';
+import { issuerArgs, newWorkspace, parseWhoAmI, type Stack, type Workspace } from './harness.js';
 import { e2eEnabled, KUBECTL, tmuxAvailable } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -190,15 +190,7 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
   it('token exchange: two subjects never share a session — by variable or by file, through the sh launcher and the entry', async () => {
     const ws = newWorkspace(stack);
     try {
-      const args = [
-        'get-token',
-        `--oidc-issuer-url=${stack.idp.issuer}`,
-        `--oidc-client-id=${TEST_CLIENT_ID}`,
-        '--grant-type=token-exchange',
-        '--oidc-extra-scope=email',
-        `--certificate-authority=${stack.certs.caFile}`,
-        `--token-cache-dir=${ws.cacheDir}`,
-      ];
+      const args = [...issuerArgs(stack, ws), '--grant-type=token-exchange', '--oidc-extra-scope=email'];
       // npm's sh launcher in front of Node's entry (the executable's run has the executable alone).
       const readers = PLUGIN_IS_EXECUTABLE ? [PLUGIN_BIN] : [PLUGIN_BIN, await writeTestLauncher(ws.dir, process.execPath)];
       const emailOf = (stdout: string): unknown =>

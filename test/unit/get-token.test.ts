@@ -127,6 +127,21 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
 const keeping = (code: PluginError['code'], message: string, keep: TokenSet): PluginError =>
   Object.assign(new PluginError(code, message), { keep });
 
+/** The client's session logged in under its own lock, then exchanged under the audience session's lock. */
+const LOGIN_THEN_EXCHANGE = [
+  'lock',
+  'lock',
+  'discover',
+  'login',
+  'save',
+  'release',
+  'discover',
+  'exchange logged-in for cluster-b',
+  'save',
+  'publish',
+  'release',
+];
+
 const subjectOf = (token: CredentialToken | undefined): unknown =>
   token && JSON.parse(Buffer.from(token.token.split('.')[1]!, 'base64url').toString()).sub;
 
@@ -146,19 +161,7 @@ describe('get-token decides', () => {
     it('no session yet: one login for the client under its own lock, then the exchange; only the audience session is published', async () => {
       const w = world({ args: B, interactive: true });
       await runGetToken(w.options, w.adapters);
-      expect(w.calls).toEqual([
-        'lock',
-        'lock',
-        'discover',
-        'login',
-        'save',
-        'release',
-        'discover',
-        'exchange logged-in for cluster-b',
-        'save',
-        'publish',
-        'release',
-      ]);
+      expect(w.calls).toEqual(LOGIN_THEN_EXCHANGE);
       expect(w.printed.map(subjectOf)).toEqual(['cluster-b']);
     });
 
@@ -536,19 +539,7 @@ describe('the session service for the commands that log a person in (setup, logi
     const w = world({ args: ['--oidc-audience=cluster-b'], subjectCached: { idToken: idToken(3600), refreshToken: 'rt' } });
     const got = await obtain(w.options, w.adapters, { renew: 'login' });
     expect(got).toMatchObject({ via: 'exchange', subject: { via: 'login' } });
-    expect(w.calls).toEqual([
-      'lock',
-      'lock',
-      'discover',
-      'login',
-      'save',
-      'release',
-      'discover',
-      'exchange logged-in for cluster-b',
-      'save',
-      'publish',
-      'release',
-    ]);
+    expect(w.calls).toEqual(LOGIN_THEN_EXCHANGE);
   });
 
   it("renew 'refresh' (setup's check): one refresh even of a token just obtained; its failures are the caller's, never a login", async () => {
