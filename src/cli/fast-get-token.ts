@@ -2,6 +2,7 @@ import { cacheAdapters, type Miss, serveFromCache } from '../get-token/cache-hit
 import { parseExecInfo } from '../hit/exec-credential.js';
 import { fastParseGetToken } from '../options/parse.js';
 import { ambientOf, runLogger } from './ambient.js';
+import { startEnvironment } from './environment.js';
 
 /**
  * Serves kubectl from the cache without loading commander or any network code. Answers 'served', or what a refresh or
@@ -11,7 +12,7 @@ export const fastGetToken = async (args: string[]): Promise<'served' | Miss | un
   const options = fastParseGetToken(args, process.env);
   if (!options) return undefined;
   try {
-    const run = { args: ['get-token', ...args], env: process.env };
+    const run = { args: ['get-token', ...args], env: startEnvironment };
     return await serveFromCache(
       options,
       run,

@@ -1,4 +1,5 @@
 import type { Miss } from '../get-token/cache-hit.js';
+import { forgetSecretVariables } from './environment.js';
 import { fastGetToken } from './fast-get-token.js';
 
 // kubectl runs `get-token` before every command. This module and what it imports serve a cache hit from the session
@@ -15,8 +16,10 @@ const serve = async (rest: Rest): Promise<void> => {
   if (fast === 'served') return;
   // A reader of stdout that went away (a closed pipe) ends the run quietly with status 1, never with a stack trace.
   process.stdout.on('error', () => process.exit(1));
-  if (fast) await (await rest.getToken()).runGetToken(fast);
-  else await (await rest.cli()).run(process.argv);
+  if (fast) {
+    forgetSecretVariables();
+    await (await rest.getToken()).runGetToken(fast);
+  } else await (await rest.cli()).run(process.argv);
   // Exit explicitly: keep-alive sockets of the HTTP client must not hold kubectl up once the answer is written.
   // The empty write's callback fires only after everything before it has been flushed.
   process.stdout.write('', (err) => process.exit(err ? 1 : (process.exitCode ?? 0)));

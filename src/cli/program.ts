@@ -4,6 +4,7 @@ import { COMMANDS, type CommandName, isCommand } from '../options/commands.js';
 import { complete, formatCompletion } from '../options/completion.js';
 import { currentLogger } from './ambient.js';
 import { registerCompletion } from './completion.js';
+import { forgetSecretVariables } from './environment.js';
 import { registerGetToken } from './get-token.js';
 import { helpConfiguration, helpWidth } from './help.js';
 import { registerLogin } from './login.js';
@@ -91,6 +92,8 @@ export const run = async (argv: string[]): Promise<void> => {
   // Cobra's protocol for shell completion (kubectl_complete-oidc and our scripts): the words to complete, as typed.
   if (argv[2] === '__complete') return printReport(formatCompletion(complete(argv.slice(3))));
   const program = buildProgram(argv[2]);
+  // The command's options are read (from flags and variables) before its action: then no child needs the secrets.
+  program.hook('preAction', forgetSecretVariables);
   try {
     const command = program.commands.find((c) => c.name() === argv[2]);
     if (command) {

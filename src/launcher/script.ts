@@ -77,7 +77,10 @@ if [ -z "$dir" ]; then
   # Without HOME the sessions are in the account's home, which only the full program knows.
   if [ -n "\${KUBECACHEDIR-}" ]; then dir=$KUBECACHEDIR/kubectl-oidc; elif [ -n "\${HOME-}" ]; then dir=$HOME/.kube/cache/kubectl-oidc; else full_path "$@"; fi
 fi
-case \${KUBERNETES_EXEC_INFO-} in
+# Only the top-level apiVersion decides: kubectl (Go) writes it before "spec", whose cluster config may carry its own.
+# Anything else goes to the full program, which parses the JSON.
+top_=\${KUBERNETES_EXEC_INFO%%'"spec"'*}
+case $top_ in
   '') version=v1beta1 ;;
   *'"apiVersion":"client.authentication.k8s.io/v1beta1"'*) version=v1beta1 ;;
   *'"apiVersion":"client.authentication.k8s.io/v1"'*) version=v1 ;;

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { importJWK, type JWK, SignJWT } from 'jose';
@@ -24,7 +24,7 @@ import { BROWSER_DRIVER, PLUGIN_BIN, PLUGIN_IS_EXECUTABLE, writeTestLauncher } f
 import { freePort, start } from '../support/process.js';
 import { type RunResult, run } from '../support/run.js';
 import { startTerminal, type Terminal } from '../support/terminal.js';
-import { issuerArgs, newWorkspace, parseWhoAmI, type Stack, type Workspace } from './harness.js';
+import { issuerArgs, newWorkspace, parseWhoAmI, pluginAsKubectl, type Stack, type Workspace } from './harness.js';
 import { e2eEnabled, KUBECTL, tmuxAvailable } from './requirements.js';
 
 const enabled = e2eEnabled();
@@ -220,6 +220,38 @@ describe.skipIf(!enabled)('logins without a local browser, and for machines', ()
       // Four subjects, four sessions; the second reader found each in the cache the first one left.
       expect(ws.sessionFiles()).toHaveLength(4);
       expect(stack.idp.counts.exchanges.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('no child gets a secret: the browser command and the system opener ($BROWSER through xdg-open) run without them', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'cher' } });
+    try {
+      const browserCommand = ws.pluginArgs.find((arg) => arg.startsWith('--browser-command='))!.slice('--browser-command='.length);
+      const dump = join(ws.dir, 'child-env');
+      const recorder = join(ws.dir, 'record-env.sh');
+      writeFileSync(recorder, `#!/bin/sh\nenv > '${dump}'\nexec '${browserCommand}' "$@"\n`, { mode: 0o755 });
+      const secrets = {
+        KUBECTL_OIDC_PASSWORD: 'password-0123456789',
+        KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN: 'subject-token-0123456789',
+        KUBECTL_OIDC_TOKEN_EXCHANGE_ACTOR_TOKEN: 'actor-token-0123456789',
+      };
+      const withoutBrowser = ws.pluginArgs.filter((arg) => !arg.startsWith('--browser-command='));
+      for (const [how, args, env] of [
+        ['--browser-command', [...withoutBrowser, `--browser-command=${recorder}`], {}],
+        ['the system opener', [...withoutBrowser, '--account=opener'], { BROWSER: recorder }],
+      ] as const) {
+        rmSync(dump, { force: true });
+        const result = await run('sh', pluginAsKubectl([...args]), { env: { ...ws.env, ...secrets, ...env } });
+        expect(result.code, `${how}: ${result.stderr}`).toBe(0);
+        const childEnv = readFileSync(dump, 'utf8');
+        expect(childEnv, how).toContain(`HOME=${ws.dir}`); // the rest of the environment is there
+        for (const [name, value] of Object.entries(secrets)) {
+          expect(childEnv, `${how}: ${name}`).not.toContain(name);
+          expect(childEnv, `${how}: ${name}`).not.toContain(value);
+        }
+      }
     } finally {
       await ws.cleanup();
     }

@@ -65,6 +65,21 @@ const CASES: Case[] = [
     recordsItsEnvironment: true,
   },
   {
+    name: 'exec info v1 whose cluster config (provideClusterInfo, an exec extension) names v1beta1: the top level decides',
+    served: true,
+    env: (env) => ({
+      ...env,
+      KUBERNETES_EXEC_INFO: JSON.stringify({
+        kind: 'ExecCredential',
+        apiVersion: 'client.authentication.k8s.io/v1',
+        spec: {
+          cluster: { server: 'https://cluster.example', config: { apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'Config' } },
+          interactive: false,
+        },
+      }),
+    }),
+  },
+  {
     name: 'a token to exchange in the environment, even with a hit file written for that environment (a hit cannot tell subjects apart)',
     served: false,
     env: (env) => ({ ...env, KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN: 'alice-token' }),
