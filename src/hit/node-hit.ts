@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultCacheDir, expandHome } from '../options/table.js';
 import { API_VERSION_V1, parseExecInfo } from './exec-credential.js';
@@ -79,7 +79,8 @@ export const findHit = (args: readonly string[], env: NodeJS.ProcessEnv, nowSec:
   const envLine = envSignature(env);
   if (!version || argsLine === undefined || envLine === undefined) return undefined;
   const signatures = { args: argsLine, env: envLine };
-  for (const dir of hitDirs(args, env)) {
+  const dirs = hitDirs(args, env);
+  for (const dir of dirs) {
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -88,6 +89,8 @@ export const findHit = (args: readonly string[], env: NodeJS.ProcessEnv, nowSec:
     }
     for (const name of names) {
       if (!name.endsWith('.hit')) continue;
+      // A hit stands for a session the cache still has: once logged out, a hit file left anywhere is dead.
+      if (!existsSync(join(dirs[0]!, `${name.slice(0, -'.hit'.length)}.json`))) continue;
       const text = readOwnFile(join(dir, name));
       const line = text && hitLine(text, signatures, version, nowSec);
       if (line) return line;

@@ -38,6 +38,16 @@ export const hitDir = (storage: Storage, cacheDir: string, env: NodeJS.ProcessEn
   return join(env.XDG_RUNTIME_DIR, 'kubectl-oidc');
 };
 
+/**
+ * Every directory a session's hit file may be in, for a logout to clear: the cache directory, the per-user tmpfs as
+ * this run names it, and that tmpfs's usual place (a kubectl run with XDG_RUNTIME_DIR set wrote there; this one may not
+ * have it). Readers also refuse a hit whose session file is gone, wherever the hit file was left.
+ */
+export const hitDirsToClear = (cacheDir: string, env: NodeJS.ProcessEnv, uid = process.getuid?.()): string[] => {
+  const usual = uid === undefined ? undefined : join('/run/user', String(uid), 'kubectl-oidc');
+  return [...new Set([cacheDir, hitDir('keyring', cacheDir, env), usual].filter((dir): dir is string => dir !== undefined))];
+};
+
 /** Joins the fields of a signature: the ASCII unit separator, which no flag or path contains in practice. */
 export const SEPARATOR = '\x1f';
 

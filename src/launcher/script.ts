@@ -26,7 +26,8 @@ const resolveSelf = `  self=$0
  * The installed `kubectl-oidc` on Linux and macOS: a POSIX sh script (dash, bash --posix, macOS /bin/sh) that answers a
  * cache hit from the session's hit file with builtins, `date +%s` and `ls -ln`, and execs the full program (Node, or
  * the compiled executable beside it in a release archive) for anything else. A hit means: `get-token`, arguments and environment byte for byte those the file was written for (secrets blanked),
- * nothing it cannot judge (UNJUDGED: -v, --force-refresh, --help), a regular file we own, exactly 0600 (no ACL), of exactly six
+ * nothing it cannot judge (UNJUDGED: -v, --force-refresh, --help), a session file of its name in the cache directory (a
+ * logout removes that first), a regular file we own, exactly 0600 (no ACL), of exactly six
  * lines, a credential still fresh (an expiry of 1 to 12 digits), an apiVersion it has. Node's reader
  * (hit/node-hit.ts) keeps the same contract; test/e2e/hit-readers.test.ts holds both to one table of cases.
  */
@@ -89,6 +90,9 @@ esac
 now=
 for file in "$dir"/*.hit \${XDG_RUNTIME_DIR:+"$XDG_RUNTIME_DIR"/kubectl-oidc/*.hit}; do
   [ -f "$file" ] && [ -O "$file" ] || continue
+  # A hit stands for a session the cache still has: once logged out, a hit file left anywhere is dead.
+  key_=\${file##*/}
+  [ -f "$dir/\${key_%.hit}.json" ] || continue
   extra_=
   { IFS= read -r format_ && IFS= read -r until_ && IFS= read -r args_ && IFS= read -r env_ &&
     IFS= read -r v1_ && IFS= read -r v1beta1_ && ! IFS= read -r extra_ && [ -z "$extra_" ]; } 2>/dev/null <"$file" || continue

@@ -14,6 +14,8 @@ export interface ClientFacts {
   idTokenOnRefresh?: boolean;
   /** False: the IdP refused a refresh that named a scope (invalid_scope) and took it without one. */
   refreshScope?: boolean;
+  /** Whether the IdP's last refresh answer brought a new refresh token (the old one then is spent). */
+  refreshRotates?: boolean;
 }
 
 /**

@@ -5,7 +5,7 @@ import { PluginError } from '../errors.js';
 import { removeHitFiles } from '../hit/hit-file.js';
 import type { Invocation } from '../hit/publish-hit.js';
 import { publishHit } from '../hit/publish-hit.js';
-import { hitDir } from '../hit/signature.js';
+import { hitDirsToClear } from '../hit/signature.js';
 import { interruption } from '../interrupt.js';
 import type { IssuerMetadata } from '../oidc/provider.js';
 import type { GetTokenOptions } from '../options/types.js';
@@ -66,8 +66,17 @@ const connect = async (
     }
   };
   return {
-    refresh: (tokens, keep) =>
+    refresh: (tokens, keep, unkeepable) =>
       remembering(async () => {
+        // A refresh token the IdP may rotate is spent by the refresh: with nowhere to keep its successor, the session
+        // would be lost. Only an IdP seen not to rotate is asked.
+        if (unkeepable && known.refreshRotates !== false) {
+          throw new PluginError(
+            'cache',
+            `${unkeepable}: the session's refresh token is not spent on an answer that could not be kept`,
+            'pass --token-cache-dir=<a writable directory> (or set KUBECACHEDIR), or make room where the cache is',
+          );
+        }
         const { refresh } = await import('../oidc/refresh.js');
         const wantIdToken = !options.useAccessToken;
         const { tokens: refreshed, scopeRefused } = await refresh(provider, tokens, {
@@ -76,6 +85,7 @@ const connect = async (
           keepRotated: (refreshToken) => keep({ refreshToken }),
         });
         if (scopeRefused) learned.refreshScope = false;
+        learned.refreshRotates = refreshed.refreshToken !== tokens.refreshToken;
         if (wantIdToken) learned.idTokenOnRefresh = Boolean(refreshed.idToken);
         return { tokens: refreshed, ...(known.idTokenOnRefresh === false ? { knownWithoutIdToken: true } : {}) };
       }),
@@ -168,6 +178,6 @@ export const sessionAdapters = async (options: GetTokenOptions, settings: Sessio
     idp: () => (idp ??= connect(options, store.persistent, interactive, settings.seen, ambient)),
     published: (key, token) =>
       publishHit(options, store.name, key, token, settings.run, log).catch((err: unknown) => log.debug(`no hit file: ${String(err)}`)),
-    unpublish: (key) => removeHitFiles([dir, hitDir('keyring', dir, settings.run.env)], key),
+    unpublish: (key) => removeHitFiles(hitDirsToClear(dir, settings.run.env), key),
   };
 };

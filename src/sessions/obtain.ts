@@ -28,8 +28,12 @@ const keptBy = (err: unknown): TokenSet | undefined =>
 
 /** The identity provider, discovered on first use. Its failures are PluginErrors, some of them KeepingErrors. */
 export interface Idp {
-  /** `keep` saves what must outlive the run the moment it arrives (a rotated refresh token). */
-  refresh(tokens: TokenSet & { refreshToken: string }, keep: (tokens: TokenSet) => Promise<void>): Promise<Refreshed>;
+  /**
+   * `keep` saves what must outlive the run the moment it arrives (a rotated refresh token). `unkeepable`: why nothing
+   * the refresh brings could be kept (a cache that cannot be locked or written); a refresh token that may rotate is then
+   * not spent.
+   */
+  refresh(tokens: TokenSet & { refreshToken: string }, keep: (tokens: TokenSet) => Promise<void>, unkeepable?: string): Promise<Refreshed>;
   login(): Promise<TokenSet>;
   /** The token of another session (--oidc-client-id's) for a token of `audience`: no browser, no refresh token. */
   forAudience(subject: CredentialToken, audience: string): Promise<TokenSet>;
@@ -126,6 +130,7 @@ const obtainTokens = async (
   request: ObtainRequest,
   keep: (tokens: TokenSet) => Promise<void>,
   beforeLogin: () => Promise<void>,
+  unkeepable: string | undefined,
 ): Promise<Omit<Obtained, 'token'>> => {
   let idp: Idp | undefined;
   const connect = async (): Promise<Idp> => {
@@ -144,8 +149,10 @@ const obtainTokens = async (
   if (cached?.refreshToken && request.renew !== 'login') {
     try {
       a.log.debug('refreshing the token');
-      const { tokens, knownWithoutIdToken } = await (await connect()).refresh({ ...cached, refreshToken: cached.refreshToken }, (rotated) =>
-        keep({ ...cached, ...rotated }),
+      const { tokens, knownWithoutIdToken } = await (await connect()).refresh(
+        { ...cached, refreshToken: cached.refreshToken },
+        (rotated) => keep({ ...cached, ...rotated }),
+        unkeepable,
       );
       if (credentialToken(tokens, options.useAccessToken)) {
         a.log.debug('refreshed the token');
@@ -163,7 +170,7 @@ const obtainTokens = async (
       const kept = keptBy(err);
       if (kept) await keep({ ...cached, ...kept }).catch(() => undefined);
       if (refreshOnly) throw err;
-      if (err instanceof PluginError && (TRANSIENT.has(err.code) || err.code === 'interrupted')) throw err;
+      if (err instanceof PluginError && (TRANSIENT.has(err.code) || err.code === 'interrupted' || err.code === 'cache')) throw err;
       const message = err instanceof PluginError ? err.message : String(err);
       a.log.info(
         `${kept ? `could not use the refresh answer (${message})` : `could not refresh the token (${message})`}; logging in again`,
@@ -202,24 +209,27 @@ export const obtain = async (options: GetTokenOptions, a: SessionAdapters, reque
   }
 
   // A cache that cannot be locked (a read-only HOME, a directory that is not ours) still lets kubectl have a token:
-  // obtained without the lock and not cached, said once.
+  // obtained without the lock and not cached, said once (a refresh token that may rotate is not spent for it).
   let cacheable = store.persistent;
+  let unkeepable: string | undefined;
   let lock: (Lock & { waited: boolean }) | undefined;
   if (store.persistent) {
     try {
       lock = await a.lock(key);
     } catch (err) {
       if (!(err instanceof PluginError) || err.code !== 'cache') throw err;
-      // Nothing new could be kept (a read-only or full disk): a token that has not expired is worth more than a
-      // refresh whose rotated refresh token would be lost.
-      const cached = renewing ? undefined : await store.load(key);
+      // Nothing new could be kept (a read-only or full disk, a foreign lock): a token that has not expired is worth more
+      // than a refresh whose rotated refresh token would be lost — even when a new one was asked for.
+      const cached = await store.load(key);
       const token = cached && credentialToken(cached, options.useAccessToken);
       if (cached && token && isFresh(token, a.clock.now() / 1000, 0)) {
-        a.log.debug(`${err.message}; using the cached token, which has not expired, rather than refreshing what cannot be saved`);
+        const said = `${err.message}; using the cached token, which has not expired, rather than refreshing what cannot be saved`;
+        if (renewing) a.log.info(said);
+        else a.log.debug(said);
         return { tokens: cached, token, via: 'cache' };
       }
-      a.log.info(`${err.message}; the token will not be cached`);
       cacheable = false;
+      unkeepable = err.message;
     }
   }
   try {
@@ -258,7 +268,7 @@ export const obtain = async (options: GetTokenOptions, a: SessionAdapters, reque
       const keep = async (kept: TokenSet): Promise<void> => {
         if (cacheable) await store.save(key, kept, sessionInfo(options, kept, undefined, a.clock.now()));
       };
-      obtained = await obtainTokens(options, cached, a, request, keep, beforeLogin);
+      obtained = await obtainTokens(options, cached, a, request, keep, beforeLogin, unkeepable);
     } catch (err) {
       if (coolsDown && err instanceof PluginError && LOGIN_FAILURES.has(err.code)) {
         await a.cooldown.start(key, options.cache.loginCooldownSec, err.message).catch(() => undefined);
@@ -268,6 +278,7 @@ export const obtain = async (options: GetTokenOptions, a: SessionAdapters, reque
     const { tokens } = obtained;
     const token = credentialToken(tokens, options.useAccessToken);
     if (!token) throw new PluginError('token_exchange', `the IdP returned no ${options.useAccessToken ? 'access' : 'ID'} token`);
+    if (unkeepable) a.log.info(`${unkeepable}; the token will not be cached`);
     try {
       if (cacheable || !store.persistent) await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt, a.clock.now()));
       if (cacheable) {

@@ -1,10 +1,10 @@
-import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { run } from '../support/run.js';
-import { newWorkspace, useStack } from './harness.js';
+import { newWorkspace, pluginAsKubectl, useStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 /**
@@ -59,26 +59,32 @@ describe.skipIf(!enabled)('the token cache directory', () => {
     }
   });
 
-  it.skipIf(!ROOT)("a session lock another user's live process holds (a sudo run): refused at once, the token still comes", async () => {
-    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'rosa' } });
-    try {
-      expect((await ws.plugin()).code).toBe(0);
-      const [session] = ws.sessionFiles();
-      const lock = join(ws.cacheDir, session!.replace(/\.json$/, '.lock'));
-      mkdirSync(lock, { mode: 0o700 });
-      writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: 1, host: hostname(), nonce: 'n', since: Date.now() }));
-      chownSync(lock, STRANGER, STRANGER);
-      const result = await ws.plugin(['--force-refresh']);
-      expect(result.code, result.stderr).toBe(0);
-      expect(JSON.parse(result.stdout).status.token).toBeTruthy();
-      expect(said(result.stderr)).toEqual([
-        `kubectl-oidc: the session lock ${lock} belongs to uid ${STRANGER}, not to you (another user's kubectl-oidc, e.g. under ` +
-          'sudo); the token will not be cached',
-      ]);
-    } finally {
-      await ws.cleanup();
-    }
-  });
+  it.skipIf(!ROOT)(
+    "a session lock another user's live process holds (a sudo run): refused at once, the unexpired token served, nothing spent",
+    async () => {
+      const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'rosa' } });
+      try {
+        expect((await ws.plugin()).code).toBe(0);
+        const [session] = ws.sessionFiles();
+        const lock = join(ws.cacheDir, session!.replace(/\.json$/, '.lock'));
+        mkdirSync(lock, { mode: 0o700 });
+        writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: 1, host: hostname(), nonce: 'n', since: Date.now() }));
+        chownSync(lock, STRANGER, STRANGER);
+        const refreshes = stack.idp.counts.grants.refresh_token ?? 0;
+        // --force-refresh: what it would get could not be kept, and the rotating refresh token would be spent for nothing.
+        const result = await ws.plugin(['--force-refresh']);
+        expect(result.code, result.stderr).toBe(0);
+        expect(JSON.parse(result.stdout).status.token).toBeTruthy();
+        expect(said(result.stderr)).toEqual([
+          `kubectl-oidc: the session lock ${lock} belongs to uid ${STRANGER}, not to you (another user's kubectl-oidc, e.g. under ` +
+            'sudo); using the cached token, which has not expired, rather than refreshing what cannot be saved',
+        ]);
+        expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(0);
+      } finally {
+        await ws.cleanup();
+      }
+    },
+  );
 
   it.skipIf(!ROOT)(
     'a full, then read-only disk (a 256 KiB tmpfs): an unexpired token is served, not refreshed; a first login still gives kubectl its token, no lock left',
@@ -130,6 +136,70 @@ describe.skipIf(!enabled)('the token cache directory', () => {
         expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(0);
       } finally {
         stack.idp.setQuirks({});
+        await ws.cleanup();
+      }
+    },
+  );
+
+  it.skipIf(!ROOT)(
+    'a read-only cache: an expired session keeps its rotating refresh token unspent (one line naming the fix); --force-refresh serves the unexpired one',
+    async () => {
+      const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'rhea' }, extraArgs: ['--token-cache-storage=disk'] });
+      try {
+        expect((await ws.plugin()).code).toBe(0);
+        const [file] = ws.sessionFiles();
+        const session = JSON.parse(readFileSync(join(ws.cacheDir, file!), 'utf8')) as { tokens: { idToken: string; refreshToken: string } };
+        const readOnly = join(ws.dir, 'read-only');
+        const fresh = join(readOnly, 'fresh');
+        const expired = join(readOnly, 'expired');
+        cpSync(ws.cacheDir, fresh, { recursive: true });
+        cpSync(ws.cacheDir, expired, { recursive: true });
+        writeFileSync(
+          join(expired, file!),
+          JSON.stringify({ ...session, tokens: { ...session.tokens, idToken: await stack.idp.aged(session.tokens.idToken, -60) } }),
+          { mode: 0o600 },
+        );
+        const out = join(ws.dir, 'out');
+        mkdirSync(out);
+        const args = ws.pluginArgs.filter((arg) => !arg.startsWith('--token-cache-dir'));
+        const plugin = (cache: string, name: string, extra = ''): string =>
+          `"$@" --token-cache-dir=${cache} ${extra} >${out}/${name}.stdout 2>${out}/${name}.stderr; echo $? >${out}/${name}.code`;
+        // Read-only in a mount namespace of its own (root ignores file modes): as a read-only HOME.
+        const script = [
+          'set -u',
+          `mount --bind ${readOnly} ${readOnly} && mount -o remount,bind,ro ${readOnly} || exit 90`,
+          plugin(expired, 'expired'),
+          plugin(fresh, 'forced', '--force-refresh'),
+        ].join('\n');
+        const requests = stack.idp.counts.grants.refresh_token ?? 0;
+        const authorizations = stack.idp.counts.authorization;
+        const result = await run('unshare', ['--mount', 'sh', '-c', script, 'sh', PLUGIN_BIN, ...args], { env: ws.env });
+        expect(result.code, result.stderr).toBe(0);
+        const read = (name: string): string => readFileSync(join(out, name), 'utf8');
+        expect(read('expired.code').trim()).toBe('1');
+        expect(read('expired.stdout')).toBe('');
+        expect(said(read('expired.stderr'))).toEqual([
+          expect.stringMatching(
+            /^kubectl-oidc: cannot create the session lock .*\.lock: EROFS: the session's refresh token is not spent on an answer that could not be kept — pass --token-cache-dir=/,
+          ),
+        ]);
+        expect(read('forced.code').trim(), read('forced.stderr')).toBe('0');
+        expect(JSON.parse(read('forced.stdout')).status.token).toBe(session.tokens.idToken);
+        expect(said(read('forced.stderr'))).toEqual([
+          expect.stringMatching(/EROFS; using the cached token, which has not expired, rather than refreshing what cannot be saved$/),
+        ]);
+        expect({
+          refreshes: (stack.idp.counts.grants.refresh_token ?? 0) - requests,
+          authorization: stack.idp.counts.authorization - authorizations,
+        }).toEqual({
+          refreshes: 0,
+          authorization: 0,
+        });
+        // The refresh token was not spent: once the cache is writable, it refreshes.
+        const later = await run('sh', pluginAsKubectl([...args, `--token-cache-dir=${expired}`]), { env: ws.env });
+        expect(later.code, later.stderr).toBe(0);
+        expect((stack.idp.counts.grants.refresh_token ?? 0) - requests).toBe(1);
+      } finally {
         await ws.cleanup();
       }
     },

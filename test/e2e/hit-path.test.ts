@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,9 @@ describe.skipIf(!enabled)('the cache-hit path', () => {
       v1beta1: '{"v1beta1":"as Node would print it"}',
     });
     await writeHitFile(join(runtime, 'kubectl-oidc'), sessionKey(options), hit(Math.floor(Date.now() / 1000) + 3600), recordingLogger());
+    // The (sealed) session the hit stands for, in the cache directory.
+    mkdirSync(join(dir, 'keyring-cache'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'keyring-cache', `${sessionKey(options)}.json`), '{}', { mode: 0o600 });
 
     const served = await runReporting(args, env);
     expect(served.result.code, served.result.stderr).toBe(0);

@@ -102,6 +102,11 @@ const CASES: Case[] = [
     served: true,
     args: (args) => args.map((arg) => (arg.startsWith('--oidc-client-secret=') ? '--oidc-client-secret=other' : arg)),
   },
+  {
+    name: 'a session logged out (its session file gone): its hit file, wherever it was left, is dead',
+    served: false,
+    arrange: (dir) => rmSync(join(dir, 'session.json')),
+  },
   { name: 'an extra line', served: false, arrange: (_dir, write, lines) => void write([...lines.slice(0, 6), 'extra', '']) },
   { name: 'an extra partial line', served: false, arrange: (_dir, write, lines) => void write(`${lines.join('\n')}extra`) },
   { name: 'no newline after the last line', served: false, arrange: (_dir, write, lines) => void write(lines.join('\n').slice(0, -1)) },
@@ -235,6 +240,8 @@ describe('every hit-file reader keeps one contract', () => {
       if (testCase.recordsItsEnvironment) lines[3] = envSignature(env)!;
       if (testCase.recordsItsArguments) lines[2] = argsSignature(args)!;
       write(lines);
+      // The session the hit stands for: readers serve a hit only while the cache has it.
+      writeFileSync(join(cacheDir, 'session.json'), '{}', { mode: 0o600 });
       testCase.arrange?.(cacheDir, write, lines);
 
       const outcomes = await Promise.all(

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKey, readKey, writeKey } from '../../src/keychain/keychain.js';
 import { recordingLogger } from '../support/ambient.js';
 import { type SecretService, startSecretService } from '../support/keyring.js';
-import { PLUGIN_BIN, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
+import { FAKE_NODE_STATUS, PLUGIN_BIN, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { newWorkspace, parseWhoAmI, type Stack, startStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
@@ -282,6 +282,24 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       const viaNode = await ws.plugin([], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' });
       expect(viaNode.code, viaNode.stderr).toBe(0);
       expect(viaNode.stdout).toBe(viaKeychain.stdout);
+
+      // A logout from a shell without XDG_RUNTIME_DIR (cron, sudo -E, a bare ssh command): the hit file it could not
+      // find stays on the tmpfs, but no reader serves it any more — the session it stood for is gone.
+      const { XDG_RUNTIME_DIR: _, ...withoutRuntime } = ws.env;
+      const logout = await run(PLUGIN_BIN, ['logout', ...ws.pluginArgs.slice(1)], { env: withoutRuntime });
+      expect(logout.code, logout.stderr).toBe(0);
+      expect(logout.stdout).toMatch(/^removed noor@example\.test .*revoked the refresh token at the IdP\n$/);
+      expect(readdirSync(hits).filter((name) => name.endsWith('.hit'))).toHaveLength(1);
+      const launcherAfter = await run('dash', [script, ...ws.pluginArgs], { env: ws.env });
+      expect(launcherAfter.code).toBe(FAKE_NODE_STATUS); // on to Node: not served
+      expect(launcherAfter.stdout).toBe('');
+      const nodeReader = join(ws.dir, 'node-reader.cjs');
+      writeFileSync(
+        nodeReader,
+        `process.exit(require(${JSON.stringify(join(REPO_ROOT, 'dist', 'hit.cjs'))}).servedHit(Date.now()) ? 0 : 3);\n`,
+      );
+      const nodeAfter = await run(process.execPath, [nodeReader, ...ws.pluginArgs], { env: ws.env });
+      expect(nodeAfter.code).toBe(3);
     } finally {
       await ws.cleanup();
     }

@@ -66,10 +66,10 @@ export interface TestIdp {
   /** Resolves when the IdP has answered a refresh of this subject's session (as its response leaves). */
   refreshAnswered(subject: string): Promise<void>;
   /**
-   * The same token signed again as issued an hour ago, with 30 s left (as the staleIdTokens quirk issues them): a cached
-   * session aged without waiting for the clock.
+   * The same token signed again as issued an hour ago, with 30 s left (as the staleIdTokens quirk issues them), or
+   * `leftSec`: a cached session aged without waiting for the clock.
    */
-  aged(jwt: string): Promise<string>;
+  aged(jwt: string, leftSec?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -576,10 +576,10 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       quirks = next;
     },
     refreshAnswered: (subject) => new Promise((resolve) => refreshWaiters.push({ subject, resolve })),
-    aged: (jwt) => {
+    aged: (jwt, leftSec = 30) => {
       const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ ...claims, iat: now - 3570, exp: now + 30 })
+      return new SignJWT({ ...claims, iat: now - 3600 + leftSec, exp: now + leftSec })
         .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
         .sign(privateKey);
     },

@@ -96,8 +96,8 @@ const world = (setup: Setup): World & { key: string; options: ReturnType<typeof 
     idp: async () => {
       calls.push('discover');
       return {
-        refresh: async () => {
-          calls.push('refresh');
+        refresh: async (_tokens, _keep, unkeepable) => {
+          calls.push(unkeepable ? `refresh, nothing keepable (${unkeepable})` : 'refresh');
           const tokens = await (setup.refresh ?? (async () => ({ idToken: idToken(3600, 'refreshed') })))();
           return { tokens, ...(setup.knownWithoutIdToken ? { knownWithoutIdToken: true } : {}) };
         },
@@ -477,7 +477,8 @@ describe('get-token decides', () => {
     await runGetToken(w.options, w.adapters);
     expect(w.printed.map(subjectOf)).toEqual(['refreshed']);
     expect(w.said).toEqual(['cannot create the session lock /ro/x.lock: EROFS; the token will not be cached']);
-    expect(w.calls).toEqual(['lock', 'discover', 'refresh']);
+    // The IdP adapter is told that nothing can be kept: it refreshes only where the refresh token does not rotate.
+    expect(w.calls).toEqual(['lock', 'discover', 'refresh, nothing keepable (cannot create the session lock /ro/x.lock: EROFS)']);
   });
 
   it('a cache that cannot be locked (read-only or full): an unexpired token is served rather than a refresh it could not keep', async () => {
@@ -486,11 +487,29 @@ describe('get-token decides', () => {
     expect(w.printed.map(subjectOf)).toEqual(['alice']);
     expect(w.calls).toEqual(['lock']);
     expect(w.said).toEqual([]);
-    // Expired: nothing to serve, so the refresh it is, said once.
+    // Expired: nothing to serve, so the refresh it is, said once, where the IdP adapter finds it keeps nothing at stake.
     const expired = world({ lockFails: true, cached: { idToken: idToken(-1), refreshToken: 'rt' } });
     await runGetToken(expired.options, expired.adapters);
     expect(expired.printed.map(subjectOf)).toEqual(['refreshed']);
-    expect(expired.calls).toEqual(['lock', 'discover', 'refresh']);
+    expect(expired.calls).toEqual(['lock', 'discover', 'refresh, nothing keepable (cannot create the session lock /ro/x.lock: EROFS)']);
+    // --force-refresh on such a cache: the unexpired token, and one line why it was not renewed.
+    const forced = world({ args: ['--force-refresh'], lockFails: true, cached: { idToken: idToken(3600), refreshToken: 'rt' } });
+    await runGetToken(forced.options, forced.adapters);
+    expect(forced.printed.map(subjectOf)).toEqual(['alice']);
+    expect(forced.calls).toEqual(['lock']);
+    expect(forced.said).toEqual([
+      'cannot create the session lock /ro/x.lock: EROFS; using the cached token, which has not expired, rather than refreshing what cannot be saved',
+    ]);
+    // The adapter's refusal (a rotating refresh token) is the run's one line: no login follows.
+    const refused = world({
+      lockFails: true,
+      cached: { idToken: idToken(-1), refreshToken: 'rt' },
+      refresh: async () => {
+        throw new PluginError('cache', "cannot create the session lock /ro/x.lock: EROFS: the session's refresh token is not spent");
+      },
+    });
+    await expect(runGetToken(refused.options, refused.adapters)).rejects.toMatchObject({ code: 'cache' });
+    expect(refused.calls).not.toContain('login');
   });
 
   it('a cache that cannot be written still gives kubectl its token, and says so', async () => {

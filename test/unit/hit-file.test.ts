@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hitDirs, hitLine } from '../../src/hit/node-hit.js';
 import { restoreHit } from '../../src/hit/publish-hit.js';
-import { argsSignature, envSignature, HIT_ENVIRONMENT, HIT_FORMAT, SEPARATOR } from '../../src/hit/signature.js';
+import { argsSignature, envSignature, HIT_ENVIRONMENT, HIT_FORMAT, hitDirsToClear, SEPARATOR } from '../../src/hit/signature.js';
 import { fastParseGetToken } from '../../src/options/parse.js';
 import { defaultCacheDir } from '../../src/options/table.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
@@ -112,5 +112,13 @@ describe('restoring a missing hit file from a hit', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('logout', () => {
+  it('clears the hit file in the cache directory, the tmpfs this run names, and the tmpfs where a kubectl run would have it', () => {
+    expect(hitDirsToClear('/c', { XDG_RUNTIME_DIR: '/run/user/1000' }, 1000)).toEqual(['/c', '/run/user/1000/kubectl-oidc']);
+    expect(hitDirsToClear('/c', {}, 1000)).toEqual(['/c', '/run/user/1000/kubectl-oidc']);
+    expect(hitDirsToClear('/c', { XDG_RUNTIME_DIR: '/tmp/xdg' }, 0)).toEqual(['/c', '/tmp/xdg/kubectl-oidc', '/run/user/0/kubectl-oidc']);
   });
 });
