@@ -117,6 +117,7 @@ export const exchangeCode = async (provider: Provider, request: AuthorizationReq
         pkceCodeVerifier: request.codeVerifier,
         idTokenExpected: true,
       }),
+      { nonce: request.nonce },
     );
   } finally {
     config[client.customFetch] = baseFetch as client.CustomFetch;

@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
-import { jwtExpiry } from '../session/expiry.js';
+import { jwtClaims, jwtExpiry } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
 import { clientAuthenticator, isSecretMethod } from './client-auth.js';
 import { failedAnswerOf } from './failed-answer.js';
@@ -105,7 +105,12 @@ export const refresh = async (
     scopeRefused = true;
   }
   // Whatever happens to the ID token (a forgery, keys that cannot be fetched, a signal), the rotated refresh token is kept.
-  return { tokens: await verifiedTokens(provider, answered, 'the refresh answer'), scopeRefused };
+  // The same person: a refreshed ID token for another subject is discarded (OpenID Connect Core §12.2).
+  const subject = previous.idToken ? jwtClaims(previous.idToken)?.sub : undefined;
+  return {
+    tokens: await verifiedTokens(provider, answered, 'the refresh answer', typeof subject === 'string' ? { subject } : {}),
+    scopeRefused,
+  };
 };
 
 const expired = (tokens: TokenSet, nowSec: number): boolean => {

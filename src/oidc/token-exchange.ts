@@ -25,7 +25,12 @@ export interface TokenExchangeRequest {
  * RFC 8693 token exchange: another party's token (a CI job's, a service account's, another client's session) for one of
  * this IdP. An ID token issued in `access_token` (issued_token_type id_token, as RFC 8693 answers) is taken as the ID token.
  */
-export const tokenExchange = async (provider: Provider, request: TokenExchangeRequest): Promise<TokenSet> => {
+export const tokenExchange = async (
+  provider: Provider,
+  request: TokenExchangeRequest,
+  /** Whom the ID token may be for: the client, or one of the audiences asked for (kubelogin's flags). */
+  audiences: string[] = [provider.options.clientId, ...request.audiences],
+): Promise<TokenSet> => {
   const { config } = provider;
   const params = new URLSearchParams({ subject_token: request.subjectToken, subject_token_type: request.subjectTokenType });
   if (request.actorToken) params.set('actor_token', request.actorToken);
@@ -41,7 +46,7 @@ export const tokenExchange = async (provider: Provider, request: TokenExchangeRe
     delete tokens.accessToken;
     delete tokens.accessTokenExpiresAt;
   }
-  return verifiedTokens(provider, tokens, 'the token answer (token-exchange grant)');
+  return verifiedTokens(provider, tokens, 'the token answer (token-exchange grant)', { audiences });
 };
 
 /**
@@ -66,7 +71,7 @@ export const exchangeForAudience = async (
     resources: [],
     extraScopes,
   };
-  const { refreshToken: _, ...tokens } = await tokenExchange(provider, request).catch((err: unknown) => {
+  const { refreshToken: _, ...tokens } = await tokenExchange(provider, request, [audience]).catch((err: unknown) => {
     // The IdP's refusal (invalid_target, unauthorized_client, invalid_request): the trust between client and audience.
     if (err instanceof PluginError && err.code === 'idp_error' && !err.hint)
       throw new PluginError(err.code, err.message, fix, { cause: err });

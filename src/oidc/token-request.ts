@@ -5,7 +5,7 @@ import type { ClientAuthenticator } from './client-auth.js';
 import { translateError } from './errors.js';
 import { failedAnswerOf } from './failed-answer.js';
 import type { Provider } from './provider.js';
-import { verifiedTokens } from './verify.js';
+import { type IdTokenExpectations, verifiedTokens } from './verify.js';
 
 /** The scope of a request: openid and the extra scopes, each once. */
 export const scopeOf = (extraScopes: string[]): string => [...new Set(['openid', ...extraScopes])].join(' ');
@@ -74,9 +74,11 @@ export const grantTokens = async (
   provider: Provider,
   grant: string,
   send: () => Promise<client.TokenEndpointResponse>,
+  expect: IdTokenExpectations = {},
 ): Promise<TokenSet> =>
   verifiedTokens(
     provider,
     toTokenSet(await tokenRequest(provider, grant, send), provider.clock.now()),
     `the token answer (${grant} grant)`,
+    expect,
   );

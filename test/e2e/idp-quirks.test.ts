@@ -106,6 +106,33 @@ describe.skipIf(!enabled)('IdPs that are strict or lax where others are not', ()
     }
   });
 
+  it('a refresh answer for another subject (sub u1 → admin): discarded, said in one line, the same person logs in again', async () => {
+    const ws = newWorkspace(stack, { extraArgs: PASSWORD_LOGIN, env: { KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
+    try {
+      stack.idp.setQuirks({ staleIdTokens: true });
+      expect((await ws.plugin()).code).toBe(0);
+      stack.idp.setQuirks({ idTokenClaims: { grant: 'refresh_token', claims: { sub: 'admin', email: 'admin@example.test' } } });
+      const passwords = stack.idp.counts.grants.password ?? 0;
+      const refreshes = stack.idp.counts.grants.refresh_token ?? 0;
+      const result = await ws.plugin();
+      expect(result.code, result.stderr).toBe(0);
+      const claims = JSON.parse(Buffer.from(JSON.parse(result.stdout).status.token.split('.')[1], 'base64url').toString());
+      expect(claims).toMatchObject({ sub: 'pat', email: 'pat@example.test' });
+      expect(result.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^kubectl-oidc: could not use the refresh answer \(the ID token of the refresh answer does not verify: it is for sub "admin", not this session's "pat" .*\); logging in again$/,
+        ),
+      ]);
+      expect((stack.idp.counts.grants.refresh_token ?? 0) - refreshes).toBe(1);
+      expect((stack.idp.counts.grants.password ?? 0) - passwords).toBe(1);
+      // The session holds the same person's tokens: the answer for admin was kept nowhere.
+      expect(JSON.parse(Buffer.from(cachedTokens(ws).idToken!.split('.')[1]!, 'base64url').toString()).sub).toBe('pat');
+    } finally {
+      stack.idp.setQuirks({});
+      await ws.cleanup();
+    }
+  });
+
   it('revocation only with a bearer token: a public client revokes with its access token, refreshed first when expired', async () => {
     const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'sage' } });
     try {

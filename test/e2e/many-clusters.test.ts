@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type TestApiServer } from '../support/apiserver.js';
 import { makeCertificates, type TestCertificates } from '../support/certs.js';
-import { startIdp, type TestIdp } from '../support/idp.js';
+import { startIdp, TEST_PASSWORD, type TestIdp } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { newWorkspace, parseWhoAmI, type Workspace } from './harness.js';
@@ -146,6 +146,43 @@ describe.skipIf(!enabled)('one browser login for many clusters: --oidc-audience'
       expect(since(after)).toMatchObject({ requests: 0 });
     } finally {
       await fresh.cleanup();
+    }
+  });
+
+  it('an exchanged ID token is checked as every other: another issuer, an exp past or missing, another audience → refused, nothing kept', async () => {
+    const machine = newWorkspace(
+      { certs, idp, api: clusters[0]! },
+      {
+        extraArgs: ['--grant-type=password', '--username=otto', '--oidc-extra-scope=offline_access'],
+        env: { KUBECTL_OIDC_PASSWORD: TEST_PASSWORD },
+      },
+    );
+    try {
+      expect((await machine.plugin()).code).toBe(0); // the client's own session, the subject of the exchanges
+      const now = Math.floor(Date.now() / 1000);
+      for (const [claims, said] of [
+        [{ iss: 'https://attacker.invalid' }, /it was issued by "https:\/\/attacker\.invalid", not by https:\/\/127\.0\.0\.1:/],
+        [{ exp: now - 60 }, /it expired 6\d s ago/],
+        [{ exp: null }, /it has no exp/],
+        [{ aud: 'cluster-x' }, /it is for cluster-x, not cluster-1/],
+      ] as const) {
+        idp.setQuirks({ idTokenClaims: { grant: EXCHANGE, claims } });
+        const result = await machine.plugin(['--oidc-audience=cluster-1']);
+        expect(result.code, JSON.stringify(claims)).toBe(1);
+        expect(result.stdout).toBe('');
+        const lines = result.stderr.trim().split('\n');
+        expect(lines, JSON.stringify(claims)).toHaveLength(1);
+        expect(lines[0]).toMatch(/^kubectl-oidc: the ID token of the token answer \(token-exchange grant\) does not verify: /);
+        expect(lines[0]).toMatch(said);
+        expect(machine.sessionFiles(), JSON.stringify(claims)).toHaveLength(1); // the client's own; nothing for cluster-1
+      }
+      idp.setQuirks({});
+      const good = await machine.plugin(['--oidc-audience=cluster-1']);
+      expect(good.code, good.stderr).toBe(0);
+      expect(machine.sessionFiles()).toHaveLength(2);
+    } finally {
+      idp.setQuirks({});
+      await machine.cleanup();
     }
   });
 

@@ -106,6 +106,11 @@ export interface IdpQuirks {
   rotatedKey?: boolean;
   /** Refresh requests that name a scope are refused with invalid_scope, as servers that allow no scope there answer. */
   refuseScopedRefresh?: boolean;
+  /**
+   * ID tokens of this grant's answers (an exchange's in access_token too) signed again by the IdP's own key with these
+   * claims changed (null removes one): a lying or misconfigured IdP whose signature is good.
+   */
+  idTokenClaims?: { grant: string; claims: Record<string, unknown> };
 }
 
 export interface IdpSettings {
@@ -415,6 +420,23 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
       tokenAnswer.id_token = await new SignJWT({ ...claims, ...(quirks.staleIdTokens ? { iat: now - 3570, exp: now + 30 } : {}) })
         .setProtectedHeader({ alg: 'RS256', kid })
         .sign(key);
+    }
+    const rewrite = quirks.idTokenClaims;
+    if (rewrite && tokenAnswer && form.get('grant_type') === rewrite.grant) {
+      const field =
+        typeof tokenAnswer.id_token === 'string'
+          ? 'id_token'
+          : tokenAnswer.issued_token_type === ID_TOKEN_TYPE
+            ? 'access_token'
+            : undefined;
+      if (field) {
+        const claims = JSON.parse(Buffer.from(String(tokenAnswer[field]).split('.')[1]!, 'base64url').toString('utf8'));
+        for (const [name, value] of Object.entries(rewrite.claims)) {
+          if (value === null) delete claims[name];
+          else claims[name] = value;
+        }
+        tokenAnswer[field] = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).sign(privateKey);
+      }
     }
     const refreshAnswer = ctx.path === '/token' && form.get('grant_type') === 'refresh_token' && ctx.status === 200;
     if (refreshAnswer && quirks.forgeRefreshIdTokens && typeof tokenAnswer?.id_token === 'string') {
