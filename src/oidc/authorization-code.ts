@@ -110,13 +110,16 @@ export const exchangeCode = async (provider: Provider, request: AuthorizationReq
     return baseFetch(url, init);
   }) as client.CustomFetch;
   try {
-    return await grantTokens(provider, 'authorization_code', () =>
-      client.authorizationCodeGrant(config, callbackUrl, {
-        expectedState: request.state,
-        expectedNonce: request.nonce,
-        pkceCodeVerifier: request.codeVerifier,
-        idTokenExpected: true,
-      }),
+    return await grantTokens(
+      provider,
+      'authorization_code',
+      () =>
+        client.authorizationCodeGrant(config, callbackUrl, {
+          expectedState: request.state,
+          expectedNonce: request.nonce,
+          pkceCodeVerifier: request.codeVerifier,
+          idTokenExpected: true,
+        }),
       { nonce: request.nonce },
     );
   } finally {

@@ -107,13 +107,15 @@ export const idTokenClaimsProblem = (
   if (claims.iss !== issuer) return `it was issued by ${JSON.stringify(claims.iss)}, not by ${issuer}`;
   const audiences = audienceList(claims.aud);
   const wanted = expect.audiences ?? [clientId];
-  if (!audiences.some((aud) => wanted.includes(aud))) return `it is for ${audiences.join(', ') || 'no audience'}, not ${wanted.join(' or ')}`;
+  if (!audiences.some((aud) => wanted.includes(aud)))
+    return `it is for ${audiences.join(', ') || 'no audience'}, not ${wanted.join(' or ')}`;
   if (claims.azp !== undefined && claims.azp !== clientId) return `it was issued to ${JSON.stringify(claims.azp)} (azp), not ${clientId}`;
   if (audiences.length > 1 && claims.azp === undefined) return `it is for several audiences (${audiences.join(', ')}) and names no azp`;
   if (typeof claims.sub !== 'string' || claims.sub === '') return 'it has no sub';
   if (typeof claims.exp !== 'number') return 'it has no exp';
   if (claims.exp <= nowSec) return `it expired ${Math.round(nowSec - claims.exp)} s ago`;
-  if (typeof claims.nbf === 'number' && claims.nbf > nowSec + NBF_LEEWAY_SEC) return `it is not valid for ${Math.round(claims.nbf - nowSec)} s (nbf)`;
+  if (typeof claims.nbf === 'number' && claims.nbf > nowSec + NBF_LEEWAY_SEC)
+    return `it is not valid for ${Math.round(claims.nbf - nowSec)} s (nbf)`;
   if (typeof claims.iat !== 'number') return 'it has no iat';
   if (claims.iat > nowSec + IAT_LEEWAY_SEC) return `it says it was issued ${Math.round(claims.iat - nowSec)} s from now (iat)`;
   if (expect.nonce !== undefined && claims.nonce !== expect.nonce) return 'its nonce is not the one the login sent';
