@@ -100,6 +100,24 @@ describe.skipIf(!enabled).concurrent('a deadline on every request to the IdP (a 
       expect(ws.sessionFiles()).toEqual([]);
     }));
 
+  it('the code exchange after a browser login, with the default deadline (20 s): one line naming the request, no hang', () =>
+    withFrontedStack({ driverEnv: { DRIVER_LOGIN: 'dora' } }, async (stack, ws) => {
+      stack.front.setQuirks({ stall: ['authorization_code'] });
+      const result = await ws.plugin();
+      expect(result.code, result.stderr).toBe(1);
+      expect(lastLine(result.stderr)).toMatch(
+        new RegExp(
+          `^kubectl-oidc: the token request \\(authorization_code grant\\) failed: no complete answer from ${escaped(new URL(stack.front.origin).host)} within 20 s`,
+        ),
+      );
+      expect(stack.front.counts.stalled).toBe(1);
+      expect(ws.sessionFiles()).toEqual([]);
+      // The browser's page says the same.
+      const page = await ws.driverResult();
+      expect(page.heading).toBe('Login failed');
+      expect(page.detail).toContain('the token request (authorization_code grant) failed: no complete answer from');
+    }));
+
   it('the device authorization request', () =>
     fronted(async (stack, ws) => {
       stack.front.setQuirks({ stall: ['device-authorization'] });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { PluginError } from '../../src/errors.js';
 import { errorPage, successPage } from '../../src/loopback/pages.js';
 import { listenPlan, redirectTarget } from '../../src/loopback/redirect.js';
+import { startLoopbackServer } from '../../src/loopback/server.js';
 import { parseListenAddress } from '../../src/options/listen-address.js';
+import { recordingLogger } from '../support/ambient.js';
 
 describe('redirect URI rules', () => {
   it('defaults to 127.0.0.1:8000 then 127.0.0.1:18000, like kubelogin', () => {
@@ -60,5 +62,38 @@ describe('pages', () => {
   it('says the user is logged in and can close the tab', () => {
     expect(successPage()).toContain('You are logged in');
     expect(successPage()).toContain('close this tab');
+  });
+});
+
+describe('the callback server', () => {
+  it("takes only the callback that carries this login's state: a forged one is refused and the login still waits for the real one", async () => {
+    const server = await startLoopbackServer({ listenAddresses: ['127.0.0.1:0'] }, recordingLogger());
+    try {
+      const abort = new AbortController();
+      const waiting = server.waitForCallback('the-state', abort.signal, 'https://idp.example/auth');
+      const ended = waiting.then(
+        () => 'the login took it' as const,
+        () => 'the login failed on it' as const,
+      );
+      const base = server.target.redirectUri.replace('localhost', '127.0.0.1');
+      for (const query of ['?state=forged&code=c1', '?code=c1', '?state=&code=c1', '?state=forged&error=access_denied']) {
+        // Whichever comes first: the server's answer to the forged callback, or the login ending on it.
+        const outcome = await Promise.race([
+          fetch(`${base}/${query}`).then(async (r) => ({ status: r.status, page: await r.text() })),
+          ended,
+        ]);
+        expect(outcome, query).toEqual({
+          status: 400,
+          page: expect.stringContaining('the response does not carry the state of this login'),
+        });
+      }
+      const answered = fetch(`${base}/?state=the-state&code=the-code`);
+      const { url, finish } = await waiting;
+      expect(url.searchParams.get('code')).toBe('the-code');
+      await finish({ ok: true, account: 'alice' });
+      expect((await answered).status).toBe(200);
+    } finally {
+      await server.close(true);
+    }
   });
 });
