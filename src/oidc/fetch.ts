@@ -5,6 +5,7 @@ import { interruption } from '../interrupt.js';
 import type { Logger } from '../log.js';
 import type { ProviderOptions } from '../options/types.js';
 import { keepFailedAnswers } from './failed-answer.js';
+import { rootsToAdd, systemRoots } from './system-roots.js';
 import { Deadline, type Fetch, Oversized } from './transport.js';
 
 /** Extra CAs extend Node's trust store (as kubelogin's --certificate-authority extends the system pool). */
@@ -31,12 +32,14 @@ export const extraCertificateAuthorities = (provider: ProviderOptions): string[]
 };
 
 /**
- * Node's roots (with NODE_EXTRA_CA_CERTS) plus the extra CAs: added to a default secure context (~1 ms), since passing
- * all roots as `ca` would make OpenSSL parse them again (~30 ms).
+ * The runtime's roots (with NODE_EXTRA_CA_CERTS), the OS's roots it lacks, and the extra CAs: added to a default secure
+ * context, since passing all roots as `ca` would make OpenSSL parse them again (~30 ms).
  */
-const trustContext = (extraCAs: string[]): SecureContext => {
+const trustContext = (extraCAs: string[], log: Logger): SecureContext => {
   const context = createSecureContext();
-  for (const pem of extraCAs) context.context.addCACert(pem);
+  const fromSystem = rootsToAdd(systemRoots(process.env, log));
+  if (fromSystem.length > 0) log.debug(`trusting ${fromSystem.length} CA(s) of the OS trust store beyond the runtime's own`);
+  for (const pem of [...fromSystem, ...extraCAs]) context.context.addCACert(pem);
   return context;
 };
 
@@ -117,7 +120,7 @@ export const createFetch = async (provider: ProviderOptions, log: Logger): Promi
     );
   }
   const tls = {
-    secureContext: trustContext(extraCertificateAuthorities(provider)),
+    secureContext: trustContext(extraCertificateAuthorities(provider), log),
     rejectUnauthorized: !provider.insecureSkipTlsVerify,
     connectTimeoutMs: Math.min(10, provider.requestTimeoutSec) * 1000,
   };

@@ -266,7 +266,7 @@ describe.skipIf(!enabled).concurrent('IdPs and proxies that kube-apiserver accep
         // What was learned is kept with the issuer, per client.
         const record = readdirSync(ws.cacheDir).find((name) => name.startsWith('discovery-'));
         expect(JSON.parse(readFileSync(join(ws.cacheDir, record!), 'utf8')).clients).toEqual({
-          [TEST_CLIENT_ID]: { idTokenOnRefresh: false },
+          [TEST_CLIENT_ID]: { idTokenOnRefresh: false, refreshRotates: true },
         });
       },
       { DRIVER_LOGIN: 'ren' },
