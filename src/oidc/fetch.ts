@@ -39,8 +39,21 @@ const trustContext = (extraCAs: string[], log: Logger): SecureContext => {
   const context = createSecureContext();
   const fromSystem = rootsToAdd(systemRoots(process.env, log));
   if (fromSystem.length > 0) log.debug(`trusting ${fromSystem.length} CA(s) of the OS trust store beyond the runtime's own`);
-  for (const pem of [...fromSystem, ...extraCAs]) context.context.addCACert(pem);
+  const added = [...fromSystem, ...extraCAs];
+  // A context given a CA of its own gets a store of its own: the runtime's roots, without NODE_EXTRA_CA_CERTS's.
+  if (added.length > 0) added.push(...nodeExtraCertificates(process.env));
+  for (const pem of added) context.context.addCACert(pem);
   return context;
+};
+
+/** The CAs of NODE_EXTRA_CA_CERTS (the runtime says itself when the file cannot be read). */
+const nodeExtraCertificates = (env: NodeJS.ProcessEnv): string[] => {
+  if (!env.NODE_EXTRA_CA_CERTS) return [];
+  try {
+    return [readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8')];
+  } catch {
+    return [];
+  }
 };
 
 /** No answer an IdP sends for a login is anywhere near this. */

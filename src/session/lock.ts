@@ -77,6 +77,11 @@ const tryCreate = async (dir: string, owner: Owner): Promise<boolean> => {
   return true;
 };
 
+/**
+ * Releases a lock: renamed out of the way (the atomic step: the lock is free), then removed. Failing to remove what was
+ * renamed is never fatal — the lock is already released, and a later run sweeps the grave (file-store's sweep); Wine,
+ * for one, lacks the file-disposition call Bun's recursive remove makes (EFAULT).
+ */
 const remove = async (dir: string): Promise<void> => {
   const grave = `${dir}.removed-${randomBytes(6).toString('hex')}`;
   try {
@@ -84,7 +89,7 @@ const remove = async (dir: string): Promise<void> => {
   } catch {
     return;
   }
-  await rm(grave, { recursive: true, force: true });
+  await rm(grave, { recursive: true, force: true }).catch(() => undefined);
 };
 
 /** Removes a dead owner's lock, under a take-over lock so that the check and the removal are one step. */
