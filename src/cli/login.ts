@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { getTokenOptionsOf } from '../options/parse.js';
 import type { LoginCommandOptions } from '../options/types.js';
 import { ambientOf, runLogger } from './ambient.js';
+import { startEnvironment } from './environment.js';
 import { kubeconfigFiles, kubercFile } from './kube-files.js';
 import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
@@ -47,7 +48,12 @@ export const registerLogin = (program: Command): void => {
     const kubeconfig = kubeconfigFiles(options.kubeconfig.kubeconfig)[0]!;
     const kuberc = kubercFile();
     const { loginCommand } = await import('../login-command/login-command.js');
-    const { report, failure } = await loginCommand(options, { kubeconfig, kuberc, command: ownCommand() }, ambientOf(log));
+    const { report, failure } = await loginCommand(
+      options,
+      { kubeconfig, kuberc, command: ownCommand() },
+      ambientOf(log),
+      startEnvironment,
+    );
     printReport(report);
     if (failure) throw failure;
   });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { getTokenOptionsOf } from '../options/parse.js';
 import type { SetupOptions } from '../options/types.js';
 import { ambientOf, runLogger } from './ambient.js';
+import { startEnvironment } from './environment.js';
 import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
 
@@ -23,7 +24,7 @@ export const registerSetup = (program: Command): void => {
     const options = { getToken: getTokenOptionsOf(groups), apiserver: groups.apiserver, ...groups.setup } as SetupOptions;
     const log = runLogger(options.getToken.verbose, options.getToken.noColor);
     const { setup } = await import('../setup/setup.js');
-    const { report, failure } = await setup(options, ambientOf(log));
+    const { report, failure } = await setup(options, ambientOf(log), startEnvironment);
     printReport(log.colorOn(process.stdout) ? paintMarks(report) : report);
     if (failure) throw failure;
   });

@@ -4,10 +4,10 @@ import { type ExecInfo, formatExecCredential } from '../hit/exec-credential.js';
 import { type Invocation, restoreHit } from '../hit/publish-hit.js';
 import { writeStdout } from '../hit/stdout.js';
 import type { GetTokenOptions } from '../options/types.js';
-import { type CredentialToken, credentialToken, isFresh, marginFor } from '../session/expiry.js';
+import { type CredentialToken, freshToken, marginFor } from '../session/expiry.js';
 import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
-import type { SessionStore, TokenSet } from '../session/tokens.js';
+import type { SessionStore } from '../session/tokens.js';
 
 /**
  * kubectl keeps a credential in-process until expirationTimestamp, with no margin of its own: report the expiry minus
@@ -25,11 +25,6 @@ export const reportedExpiry = (token: CredentialToken, marginSec: number, now: n
 export const printCredential = (options: GetTokenOptions, execInfo: ExecInfo, token: CredentialToken, nowSec: number): void => {
   const expiresAt = reportedExpiry(token, options.cache.tokenExpiryMarginSec, nowSec);
   writeStdout(formatExecCredential(execInfo.apiVersion, token.token, expiresAt));
-};
-
-export const freshToken = (tokens: TokenSet | undefined, options: GetTokenOptions, nowSec: number): CredentialToken | undefined => {
-  const token = tokens && credentialToken(tokens, options.useAccessToken);
-  return token && isFresh(token, nowSec, options.cache.tokenExpiryMarginSec) ? token : undefined;
 };
 
 /**

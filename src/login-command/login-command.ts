@@ -98,7 +98,12 @@ const secretsToWrite = async (options: LoginCommandOptions, file: string, env: E
  * under kubectl's lock, read again under it after the login, only our entries changed. With --oidc-audience the
  * exchanged session is saved too: the first kubectl command makes no request to the IdP.
  */
-export const loginCommand = async (options: LoginCommandOptions, files: LoginFiles, ambient: Ambient): Promise<LoginResult> => {
+export const loginCommand = async (
+  options: LoginCommandOptions,
+  files: LoginFiles,
+  ambient: Ambient,
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<LoginResult> => {
   const k = options.kubeconfig;
   const caData = await readClusterCa(options);
   // A context with no cluster to use is a usage error before any browser opens.
@@ -118,6 +123,7 @@ export const loginCommand = async (options: LoginCommandOptions, files: LoginFil
       kubeconfigUser: user,
     },
     ambient,
+    environment,
   );
   const audience = options.getToken.provider.audience ?? options.getToken.provider.clientId;
   const out = briefText(checked.checked, audience);

@@ -1,10 +1,9 @@
 import type { Clock } from '../ambient.js';
 import { PluginError } from '../errors.js';
-import { freshToken } from '../get-token/cache-hit.js';
 import type { Logger } from '../log.js';
 import type { GetTokenOptions } from '../options/types.js';
 import type { Cooldown } from '../session/cooldown.js';
-import { type CredentialToken, credentialToken, isFresh } from '../session/expiry.js';
+import { type CredentialToken, credentialToken, freshToken, isFresh } from '../session/expiry.js';
 import { sessionInfo } from '../session/info.js';
 import { exchangedFrom, sessionKey } from '../session/key.js';
 import type { Lock } from '../session/lock.js';

@@ -176,7 +176,12 @@ const clusterTrust = async (o: GetTokenOptions): Promise<ClusterTrust> => {
  * makes the configuration for both sides. Resolves the report, and why the cluster would not accept the user or what
  * error was found, if so.
  */
-export const setup = async (options: SetupOptions, ambient: Ambient): Promise<SetupResult> => {
+export const setup = async (
+  options: SetupOptions,
+  ambient: Ambient,
+  /** The environment the command started with (its secrets included): what the hit file it publishes stands for. */
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<SetupResult> => {
   const o = options.getToken;
   const nowSec = (): number => ambient.clock.now() / 1000;
   const { signingAlgs } = options.apiserver;
@@ -255,7 +260,7 @@ export const setup = async (options: SetupOptions, ambient: Ambient): Promise<Se
       {
         interactive: Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY),
         askedByPerson: true,
-        run: { args: kubeconfigArgs(o).args, env: process.env },
+        run: { args: kubeconfigArgs(o).args, env: environment },
         // The document and keys just inspected: the login asks the IdP for neither again.
         ...(discovery.fetched
           ? {
