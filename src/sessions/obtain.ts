@@ -245,7 +245,10 @@ export const obtain = async (options: GetTokenOptions, a: SessionAdapters, reque
     const sharedWithUs = lock?.waited || (there?.issuedAt !== undefined && there.issuedAt * 1000 >= a.startedAt);
     const margin = sharedWithUs ? 0 : options.cache.tokenExpiryMarginSec;
     const reusable = request.renew === undefined && (sharedWithUs || !options.forceRefresh);
-    if (cached && there && reusable && isFresh(there, a.clock.now() / 1000, margin)) {
+    // Shared, it need not last the margin, but a tenth of its life (a second at most): one that expires before kubectl
+    // gets it is none.
+    const floor = there?.expiresAt !== undefined && there.issuedAt !== undefined ? Math.min(1, (there.expiresAt - there.issuedAt) / 10) : 0;
+    if (cached && there && reusable && isFresh(there, a.clock.now() / 1000 + floor, margin)) {
       a.log.debug('using the token another process just obtained');
       return { tokens: cached, token: there, via: 'cache' };
     }
