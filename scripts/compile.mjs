@@ -1,6 +1,7 @@
 // npm run compile [-- --target linux-amd64 ...] [--out DIR]: kubectl-oidc as one executable per OS and CPU, compiled by
 // Bun (a devDependency) from the same sources as dist/, each with its target's OS-keychain module inside. Runs under
 // Bun (Bun.build): `bun scripts/compile.mjs`. Default: every target of scripts/targets.mjs, into build/<os>-<arch>/.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { signAdHoc, validlySigned } from './executable-format.mjs';
@@ -17,6 +18,7 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 
 for (const target of targets) {
   const native = keyringModuleOf(target);
+  const digest = createHash('sha256').update(readFileSync(native)).digest('hex');
   const outfile = executablePath(target, out);
   const result = await Bun.build({
     entrypoints: [join(ROOT, 'src', 'executable.ts')],
@@ -32,8 +34,14 @@ for (const target of targets) {
         name: 'target-keyring',
         setup(build) {
           build.onResolve({ filter: /^@napi-rs\/keyring$/ }, () => ({ path: 'keyring', namespace: 'target-keyring' }));
+          // Embedded as a file, placed once per version in a per-user directory and loaded from there by its absolute
+          // path (src/keychain/native-module.ts), not unpacked by the runtime on every run.
           build.onLoad({ filter: /.*/, namespace: 'target-keyring' }, () => ({
-            contents: `module.exports = require(${JSON.stringify(native)});`,
+            contents: [
+              `import { loadEmbeddedModule } from ${JSON.stringify(join(ROOT, 'src', 'keychain', 'native-module.ts'))};`,
+              `import embedded from ${JSON.stringify(native)} with { type: 'file' };`,
+              `export default loadEmbeddedModule(embedded, ${JSON.stringify(digest)}, 'keyring');`,
+            ].join('\n'),
             loader: 'js',
           }));
         },

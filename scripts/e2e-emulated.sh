@@ -11,7 +11,7 @@ wrapper=$(mktemp -d)
 trap 'rm -rf "$wrapper"' EXIT
 cat >"$wrapper/kubectl-oidc" <<WRAPPER
 #!/bin/sh
-exec qemu-aarch64-static -L /usr/aarch64-linux-gnu '$PWD/build/linux-arm64/kubectl-oidc' "\$@"
+exec '$(command -v qemu-aarch64-static)' -L /usr/aarch64-linux-gnu '$PWD/build/linux-arm64/kubectl-oidc' "\$@"
 WRAPPER
 chmod 755 "$wrapper/kubectl-oidc"
 # What runs is the arm64 executable, not this machine's: it says so.

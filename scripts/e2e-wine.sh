@@ -7,16 +7,18 @@ set -eu
 cd "$(dirname "$0")/.."
 node_modules/.bin/bun scripts/compile.mjs --target windows-amd64 >/dev/null
 work=$(mktemp -d)
-trap 'WINEPREFIX="$work/prefix" /usr/lib/wine/wineserver -k 2>/dev/null || true; rm -rf "$work"' EXIT
+# The test reads the prefix too: where Wine keeps the user's %LOCALAPPDATA% and %TEMP%.
+export WINEPREFIX="$work/prefix" WINEDEBUG=-all
+trap '/usr/lib/wine/wineserver -k 2>/dev/null || true; rm -rf "$work"' EXIT
 x86_64-w64-mingw32-gcc -shared -O2 -o "$work/bcryptprimitives.dll" scripts/wine/process-prng.c -Wl,--export-all-symbols -lbcrypt
-WINEPREFIX="$work/prefix" WINEDEBUG=-all /usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1
+/usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1
 # One wineserver for the whole run: the one wineboot started exits 3 s after its last client, and a client that
 # connects as it goes gets "wine client error:0: recvmsg: Connection reset by peer" (a CI run failed so).
-WINEPREFIX="$work/prefix" /usr/lib/wine/wineserver -w
-WINEPREFIX="$work/prefix" /usr/lib/wine/wineserver -p >/dev/null 2>&1
+/usr/lib/wine/wineserver -w
+/usr/lib/wine/wineserver -p >/dev/null 2>&1
 # Its system processes (services.exe, explorer.exe…) start with the first program and live as long as the server: start
 # them here, away from the test's pipes, which they would otherwise hold open until the end of the run.
-WINEPREFIX="$work/prefix" WINEDEBUG=-all /usr/lib/wine/wine64 wineboot >/dev/null 2>&1
+/usr/lib/wine/wine64 wineboot >/dev/null 2>&1
 cp "$work/bcryptprimitives.dll" "$work/prefix/drive_c/windows/system32/"
 cat >"$work/kubectl-oidc" <<WRAPPER
 #!/bin/sh

@@ -1,14 +1,15 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKey, readKey, writeKey } from '../../src/keychain/keychain.js';
 import { recordingLogger } from '../support/ambient.js';
+import { TEST_PASSWORD } from '../support/idp.js';
 import { type SecretService, startSecretService } from '../support/keyring.js';
-import { FAKE_NODE_STATUS, PLUGIN_BIN, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
+import { FAKE_NODE_STATUS, PLUGIN_BIN, PLUGIN_IS_EXECUTABLE, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
-import { newWorkspace, parseWhoAmI, type Stack, startStack } from './harness.js';
+import { newWorkspace, PASSWORD_LOGIN, parseWhoAmI, type Stack, startStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 
 const enabled = e2eEnabled({ keyring: true });
@@ -264,6 +265,55 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       'keychain_unavailable',
     );
   });
+  it.skipIf(!PLUGIN_IS_EXECUTABLE)(
+    "the executable's keychain module: placed once in a per-user 0700 directory, checked and loaded from there; a second run writes nothing",
+    async () => {
+      // No secret-tool on PATH: the native module is the executable's way to the Secret Service, as on macOS and Windows.
+      const ws = newWorkspace(stack, { extraArgs: PASSWORD_LOGIN, env: { ...secrets.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
+      try {
+        const temp = join(ws.dir, 'tmp');
+        const empty = join(ws.dir, 'no-programs');
+        mkdirSync(temp);
+        mkdirSync(empty);
+        const env = { ...ws.env, PATH: empty, TMPDIR: temp, XDG_CACHE_HOME: join(ws.dir, 'user-cache') };
+        const modules = join(ws.dir, 'user-cache', 'kubectl-oidc', 'modules');
+        const login = await run(PLUGIN_BIN, ws.pluginArgs, { env });
+        expect(login.code, login.stderr).toBe(0);
+        expect(login.stderr).not.toContain('keychain is not available');
+        const [session] = ws.sessionFiles();
+        expect(JSON.parse(readFileSync(join(ws.cacheDir, session!), 'utf8'))).toMatchObject({ format: 'kubectl-oidc/session-sealed/v1' });
+        const placed = readdirSync(modules);
+        expect(placed).toEqual([expect.stringMatching(/^keyring-[0-9a-f]{32}\.node$/)]);
+        const path = join(modules, placed[0]!);
+        expect(statSync(modules).mode & 0o777).toBe(0o700);
+        expect(statSync(path).mode & 0o777).toBe(0o600);
+        const bytes = readFileSync(path);
+        expect(bytes.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+        const before = statSync(path);
+
+        emptyRuntimeDir(); // no hit file: the run opens the sealed session with the key from the keychain
+        const requests = stack.idp.counts.requests;
+        const again = await run(PLUGIN_BIN, ws.pluginArgs, { env });
+        expect(again.code, again.stderr).toBe(0);
+        expect(JSON.parse(again.stdout).status.token).toBe(JSON.parse(login.stdout).status.token);
+        expect(stack.idp.counts.requests).toBe(requests);
+        const after = statSync(path);
+        expect([after.ino, after.mtimeMs, after.ctimeMs]).toEqual([before.ino, before.mtimeMs, before.ctimeMs]);
+        expect(readdirSync(modules)).toEqual(placed);
+        expect(readdirSync(temp)).toEqual([]);
+
+        // A copy that is not the executable's module any more is never loaded: it is replaced before the load.
+        writeFileSync(path, 'not the module');
+        emptyRuntimeDir();
+        const replaced = await run(PLUGIN_BIN, ws.pluginArgs, { env });
+        expect(replaced.code, replaced.stderr).toBe(0);
+        expect(readFileSync(path).equals(bytes)).toBe(true);
+        expect(readdirSync(modules)).toEqual(placed);
+      } finally {
+        await ws.cleanup();
+      }
+    },
+  );
   it('keyring storage: the hit file only on the per-user tmpfs ($XDG_RUNTIME_DIR), served as from the keychain', async () => {
     const ws = newWorkspace(stack, { env: secrets.env, driverEnv: { DRIVER_LOGIN: 'noor' } });
     try {

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEST_PASSWORD } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
@@ -40,6 +42,50 @@ describe.skipIf(!e2eEnabled() || !underWine)('the Windows executable, under Wine
       expect(logout.code, logout.stderr).toBe(0);
       expect(logout.stdout).toMatch(/^removed pat@example\.test .*revoked the refresh token at the IdP\n$/);
       expect(stack.idp.counts.revocations - revocations).toBe(1);
+      expect(ws.sessionFiles()).toEqual([]);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it("the keychain (Wine's Credential Manager): the module placed once, a sealed session, the cached call, logout", async () => {
+    // Where Wine keeps this user's %LOCALAPPDATA% and %TEMP%, in the prefix scripts/e2e-wine.sh made.
+    const users = join(process.env.WINEPREFIX!, 'drive_c', 'users');
+    const home = join(users, readdirSync(users).find((name) => name !== 'Public')!);
+    const modules = join(home, 'AppData', 'Local', 'kubectl-oidc', 'modules');
+    const temp = join(home, 'Temp');
+    const ws = newWorkspace(stack, {
+      extraArgs: [...PASSWORD_LOGIN, '--token-cache-storage=keyring'],
+      env: { KUBECTL_OIDC_PASSWORD: TEST_PASSWORD },
+    });
+    try {
+      const login = await run(PLUGIN_BIN, ws.pluginArgs, { env: ws.env });
+      expect(login.code, login.stderr).toBe(0);
+      expect(login.stderr).not.toContain('keychain is not available');
+      const token = JSON.parse(login.stdout).status.token as string;
+      const [session] = ws.sessionFiles();
+      const text = readFileSync(join(ws.cacheDir, session!), 'utf8');
+      expect(JSON.parse(text)).toMatchObject({ format: 'kubectl-oidc/session-sealed/v1' });
+      expect(text).not.toContain(token.split('.')[1]!.slice(0, 40));
+      const placed = readdirSync(modules);
+      expect(placed).toEqual([expect.stringMatching(/^keyring-[0-9a-f]{32}\.node$/)]);
+      expect(readFileSync(join(modules, placed[0]!)).subarray(0, 2).toString('latin1')).toBe('MZ');
+      const before = statSync(join(modules, placed[0]!));
+      const temps = readdirSync(temp);
+
+      const requests = stack.idp.counts.requests;
+      const cached = await run(PLUGIN_BIN, ws.pluginArgs, { env: ws.env });
+      expect(cached.code, cached.stderr).toBe(0);
+      expect(JSON.parse(cached.stdout).status.token).toBe(token);
+      expect(stack.idp.counts.requests).toBe(requests);
+      const after = statSync(join(modules, placed[0]!));
+      expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+      expect(readdirSync(modules)).toEqual(placed);
+      expect(readdirSync(temp)).toEqual(temps); // nothing unpacked for the run
+
+      const logout = await run(PLUGIN_BIN, ['logout', ...ws.pluginArgs.slice(1)], { env: ws.env });
+      expect(logout.code, logout.stderr).toBe(0);
+      expect(logout.stdout).toMatch(/^removed pat@example\.test .*revoked the refresh token at the IdP\n$/);
       expect(ws.sessionFiles()).toEqual([]);
     } finally {
       await ws.cleanup();
