@@ -21,7 +21,8 @@ for (const target of targets) {
   const digest = createHash('sha256').update(readFileSync(native)).digest('hex');
   const outfile = executablePath(target, out);
   const result = await Bun.build({
-    entrypoints: [join(ROOT, 'src', 'executable.ts')],
+    // The hit reader, and the rest of the program as a bundle of its own that it loads on a miss (src/executable.ts).
+    entrypoints: [join(ROOT, 'src', 'executable.ts'), join(ROOT, 'src', 'executable-miss.ts')],
     minify: true,
     // Precompiled: parsing the bundle at every start would cost a cache hit ~50 ms.
     bytecode: true,

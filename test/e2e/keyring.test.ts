@@ -268,8 +268,11 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
   it.skipIf(!PLUGIN_IS_EXECUTABLE)(
     "the executable's keychain module: placed once in a per-user 0700 directory, checked and loaded from there; a second run writes nothing",
     async () => {
-      // No secret-tool on PATH: the native module is the executable's way to the Secret Service, as on macOS and Windows.
-      const ws = newWorkspace(stack, { extraArgs: PASSWORD_LOGIN, env: { ...secrets.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
+      // A keychain of its own, with no key in it, and no secret-tool on PATH: the native module is the executable's way
+      // to make and read the key (keyring-rs names the account `username`, so our D-Bus reader never finds its item).
+      const own = await startSecretService();
+      const emptyRuntimeDir = (): void => rmSync(join(own.env.XDG_RUNTIME_DIR!, 'kubectl-oidc'), { recursive: true, force: true });
+      const ws = newWorkspace(stack, { extraArgs: PASSWORD_LOGIN, env: { ...own.env, KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
       try {
         const temp = join(ws.dir, 'tmp');
         const empty = join(ws.dir, 'no-programs');
@@ -311,6 +314,7 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
         expect(readdirSync(modules)).toEqual(placed);
       } finally {
         await ws.cleanup();
+        own.stop();
       }
     },
   );
