@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { signAdHoc, validlySigned } from './executable-format.mjs';
+import { hitListsPlugin } from './hit-lists.mjs';
 import { executablePath, keyringModuleOf, ROOT, runtimeOf, TARGETS, targetName } from './targets.mjs';
 
 const argv = process.argv.slice(2);
@@ -15,6 +16,8 @@ const unknown = wanted.filter((name) => !TARGETS.some((target) => targetName(tar
 if (unknown.length) throw new Error(`unknown target ${unknown.join(', ')} (known: ${TARGETS.map(targetName).join(', ')})`);
 const targets = wanted.length ? TARGETS.filter((target) => wanted.includes(targetName(target))) : TARGETS;
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+// The hit's lists as constants: the hit reader does not load the option table.
+const hitLists = await hitListsPlugin(ROOT);
 
 for (const target of targets) {
   const native = keyringModuleOf(target);
@@ -30,6 +33,7 @@ for (const target of targets) {
     // checked for it (test/support/executable-format.ts).
     define: { __VERSION__: JSON.stringify(`${version} (${target.os}/${target.arch})`) },
     plugins: [
+      hitLists,
       {
         // The target's keychain module in place of @napi-rs/keyring's loader (which looks for the running machine's).
         name: 'target-keyring',

@@ -1,6 +1,6 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultCacheDir, expandHome } from '../options/table.js';
+import { defaultCacheDir, expandHome } from '../options/home.js';
 import { API_VERSION_V1, parseExecInfo } from './exec-credential.js';
 import { argsSignature, envSignature, forcedByEnvironment, HIT_FORMAT, hitDir, isUnjudged } from './signature.js';
 import { writeStdout } from './stdout.js';

@@ -1,32 +1,24 @@
 import { join } from 'node:path';
-import { flagPatterns, matchesAny } from '../options/flag-patterns.js';
-import { envName, rowsOf } from '../options/table.js';
+import { matchesAny } from '../options/flag-patterns.js';
 import type { Storage } from '../options/types.js';
+import { LISTS } from './signature-lists.js';
 
 /** The first line of a hit file: a file in another format is never served. */
 export const HIT_FORMAT = 'kubectl-oidc-hit 2';
-
-const GET_TOKEN_ROWS = rowsOf('get-token');
-const SECRET_ROWS = GET_TOKEN_ROWS.filter((row) => row.secret);
 
 /**
  * What a hit depends on besides the arguments: every variable get-token reads (KUBECTL_OIDC_*) and those that decide
  * where the cache lives. The launcher and the hit file spell them the same way, from this one list.
  */
-export const HIT_ENVIRONMENT: readonly string[] = [
-  ...GET_TOKEN_ROWS.filter((row) => row.env !== false).map((row) => envName(row.name)),
-  'KUBECACHEDIR',
-  'HOME',
-  'XDG_RUNTIME_DIR',
-];
+export const HIT_ENVIRONMENT: readonly string[] = LISTS.environment;
 
 /**
  * Flags and variables whose values are secrets (client secret, password, tokens to exchange): a hit file records only
  * that they were given, never their values. The password and the tokens do not pick the session; a client secret
  * does, and a hit then stands for the session whatever the secret, as it already did for --oidc-client-secret-file.
  */
-export const SECRET_FLAGS: readonly string[] = SECRET_ROWS.map((row) => `--${row.name}`);
-export const SECRET_ENVIRONMENT: readonly string[] = SECRET_ROWS.filter((row) => row.env !== false).map((row) => envName(row.name));
+export const SECRET_FLAGS: readonly string[] = LISTS.secretFlags;
+export const SECRET_ENVIRONMENT: readonly string[] = LISTS.secretEnvironment;
 
 /**
  * Where a session's hit file lives, so that caching stays as safe as the storage chosen: beside the session files for
@@ -56,24 +48,18 @@ export const SEPARATOR = '\x1f';
  * sh case patterns, which the launcher uses as they are, from the option table's rows handed over to commander or that
  * never hit (with klog's -v2 and -v=2 forms), and help.
  */
-export const UNJUDGED: readonly string[] = [
-  ...GET_TOKEN_ROWS.filter((row) => row.handOff || row.neverHit || row.identity).flatMap(flagPatterns),
-  '-h',
-  '--help',
-];
+export const UNJUDGED: readonly string[] = LISTS.unjudged;
 export const isUnjudged: (arg: string) => boolean = matchesAny(UNJUDGED);
 /** A flag that names whom the session is for: a run that has one gets no hit file (no reader would answer it). */
-export const namesIdentity: (arg: string) => boolean = matchesAny(GET_TOKEN_ROWS.filter((row) => row.identity).flatMap(flagPatterns));
+export const namesIdentity: (arg: string) => boolean = matchesAny(LISTS.identityFlags);
 
 /** The environment's --force-refresh: its variable set to anything but a word for false. */
-export const FORCE_REFRESH_VARIABLE = envName('force-refresh');
+export const FORCE_REFRESH_VARIABLE = LISTS.forceRefreshVariable;
 /** The spellings of false the launcher knows; any other value (a true, a mistake) goes to the full program. */
 export const FALSE_SPELLINGS: readonly string[] = ['', 'false', 'False', 'FALSE', '0', 'no', 'No', 'NO', 'off', 'Off', 'OFF'];
 
 /** The variables that name whom a session is for (a token to exchange): a run with one set is never answered from a hit. */
-export const IDENTITY_ENVIRONMENT: readonly string[] = GET_TOKEN_ROWS.filter((row) => row.identity && row.env !== false).map((row) =>
-  envName(row.name),
-);
+export const IDENTITY_ENVIRONMENT: readonly string[] = LISTS.identityEnvironment;
 
 /**
  * Whether the environment asks for a new token, as --force-refresh does, or names whom the session is for: never

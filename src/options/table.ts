@@ -1,5 +1,7 @@
-import { join } from 'node:path';
+import { defaultCacheDir, expandHome, homeDir, kubeCacheDir } from './home.js';
 import { parseListenAddress } from './listen-address.js';
+
+export { defaultCacheDir, expandHome, homeDir, kubeCacheDir };
 
 /**
  * THE option table: one row per flag. commander's flags and help, the cache-hit parser, the KUBECTL_OIDC_* variables,
@@ -84,24 +86,6 @@ const checkedAddress = (address: string): string => {
 };
 
 const GET_TOKEN_FAMILY: readonly Command[] = ['get-token', 'setup', 'login', 'logout'];
-/** os.homedir() without loading node:os on the cache-hit path (~0.4 ms): on POSIX it is $HOME when that is set. */
-export const homeDir = (env: NodeJS.ProcessEnv = process.env): string =>
-  (process.platform !== 'win32' && env.HOME) || process.getBuiltinModule('node:os').homedir();
-
-/** `~` and `~/…` as the home directory; any other path as it is. */
-export const expandHome = (path: string, env: NodeJS.ProcessEnv = process.env): string =>
-  path === '~' ? homeDir(env) : path.startsWith('~/') ? join(homeDir(env), path.slice(2)) : path;
-
-/**
- * A plugin's directory in kubectl's cache, $KUBECACHEDIR else ~/.kube/cache (without HOME, or on Windows, the account's
- * home directory, as kubectl's): ours by default, kubelogin's (oidc-login) for migrate.
- */
-export const kubeCacheDir = (plugin: string, env: NodeJS.ProcessEnv = process.env): string =>
-  join(env.KUBECACHEDIR || join(homeDir(env), '.kube', 'cache'), plugin);
-
-/** The default token cache directory, for the sessions and for every hit reader alike. */
-export const defaultCacheDir = (env: NodeJS.ProcessEnv = process.env): string => kubeCacheDir('kubectl-oidc', env);
-
 /**
  * kubelogin's logging flags (klog's), which kubeconfigs written for it may carry: accepted by the commands that name a
  * session, in both spellings (`--log_dir`, `--log-dir`), and ignored with a -v line. Not options of ours: no help, no
