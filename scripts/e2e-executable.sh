@@ -20,4 +20,4 @@ $namespace sh -c '
   exec "$runner" node_modules/vitest/vitest.mjs run "$@"
 ' sh "$runtime/test-runner" \
   test/e2e/kubectl-login.test.ts test/e2e/grants.test.ts test/e2e/keyring.test.ts test/e2e/sessions.test.ts \
-  test/e2e/hit-readers.test.ts test/e2e/login.test.ts
+  test/e2e/hit-readers.test.ts test/e2e/login.test.ts test/e2e/fix-lines.test.ts

@@ -14,8 +14,13 @@ export const registerMigrate = (program: Command): void => {
     const log = runLogger(Number(groups.run?.verbose ?? 0));
     const options = (groups.migrate ?? {}) as MigrateOptions;
     const { migrate } = await import('../migrate/migrate.js');
-    printReport(
-      await migrate({ files: kubeconfigFiles(options.kubeconfig), dryRun: options.dryRun, command: 'kubectl-oidc' }, ambientOf(log)),
+    const { report, skipped } = await migrate(
+      { files: kubeconfigFiles(options.kubeconfig), dryRun: options.dryRun, command: 'kubectl-oidc' },
+      ambientOf(log),
     );
+    printReport(report);
+    // A user migration could not carry over is not migrated: said on stderr, and the run fails.
+    for (const line of skipped) process.stderr.write(`kubectl-oidc: ${line}\n`);
+    if (skipped.length > 0) process.exitCode = 1;
   });
 };

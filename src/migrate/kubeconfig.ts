@@ -2,9 +2,10 @@ import { type Document, isAlias, isMap, isNode, isSeq, type Node, parseDocument,
 import { PluginError } from '../errors.js';
 import { commandName } from '../kubeconfig/command-name.js';
 import { textEdits, writtenAnew } from '../kubeconfig/text-edits.js';
+import { flagPatterns, matchesAny } from '../options/flag-patterns.js';
 import { type ExecArgs, kubeconfigArgs } from '../options/kubeconfig-args.js';
-import { fastParseGetToken } from '../options/parse.js';
-import { expandHome } from '../options/table.js';
+import { fastParseGetToken, klogFlag } from '../options/parse.js';
+import { expandHome, rowsOf } from '../options/table.js';
 
 /** A user whose exec runs kubelogin, and the get-token arguments it passes. */
 export interface KubeloginUser {
@@ -51,6 +52,20 @@ const canonicalArgs = (getTokenArgs: string[]): ExecArgs | undefined => {
     return undefined;
   }
 };
+
+const isGetTokenFlag = matchesAny(rowsOf('get-token').flatMap(flagPatterns));
+
+/**
+ * The first of kubelogin's flags that kubectl-oidc does not take (one kubelogin added since, or a typo kubelogin let
+ * through): a user migrated with it would fail every kubectl call, so it is left as it is.
+ */
+export const untranslatableFlag = (getTokenArgs: string[]): string | undefined =>
+  getTokenArgs.find((arg) => {
+    if (!arg.startsWith('-') || arg === '-' || arg === '--') return false;
+    if (isGetTokenFlag(arg)) return false;
+    const name = arg.replace(/^--?/, '').split('=')[0]!;
+    return klogFlag(name) === undefined && !/^v(=?\d+)?$/.test(name);
+  });
 
 const addEnv = (doc: Document, exec: YAMLMap, entries: ExecArgs['env']): void => {
   if (entries.length === 0) return;
@@ -124,6 +139,11 @@ export const migrateKubeconfig = (text: string, command: string, file: string): 
     const shared = [user, exec, args].find((node) => isNode(node) && node.anchor && borrowed.has(node.anchor)) as Node | undefined;
     if (shared) {
       skipped.push({ name, why: `its exec is shared with other users through the anchor &${shared.anchor}` });
+      continue;
+    }
+    const unknown = untranslatableFlag(getTokenArgs);
+    if (unknown) {
+      skipped.push({ name, why: `kubectl-oidc has no ${unknown.split('=')[0]} (remove it or replace it, then migrate again)` });
       continue;
     }
     edits.replaceScalar(exec.get('command', true), command);

@@ -25,15 +25,17 @@ const readKubeconfig = async (file: string): Promise<string> => {
 /**
  * `kubectl-oidc migrate`: every kubelogin user of these kubeconfigs runs kubectl-oidc with equivalent flags, each file
  * backed up first, and their kubelogin sessions imported so that nobody logs in again. Answers the report: a line per
- * user (or the diff, with dryRun). Every file is read and checked before any is written.
+ * user (or the diff, with dryRun), and a line per user left as it was (a flag kubectl-oidc does not take, an exec shared
+ * through an anchor). Every file is read and checked before any is written.
  */
-export const migrate = async (request: MigrateRequest, ambient: Ambient): Promise<string> => {
+export const migrate = async (request: MigrateRequest, ambient: Ambient): Promise<{ report: string; skipped: string[] }> => {
   const plans = [];
   for (const file of request.files) {
     const text = await readKubeconfig(file);
     plans.push({ file, text, result: migrateKubeconfig(text, request.command, file) });
   }
   let report = '';
+  const skipped: string[] = [];
   const backups = new Map<string, string>();
   for (const plan of plans) {
     const { file, text } = plan;
@@ -50,7 +52,7 @@ export const migrate = async (request: MigrateRequest, ambient: Ambient): Promis
       );
       backups.set(file, edited.backup ?? '');
     }
-    for (const { name, why } of result.skipped) report += `skipped user "${name}" in ${file}: ${why}; migrate it by hand\n`;
+    for (const { name, why } of result.skipped) skipped.push(`left user "${name}" in ${file} as it was: ${why}`);
     if (result.users.length === 0) {
       if (result.skipped.length === 0) report += `nothing to migrate in ${file}\n`;
       continue;
@@ -65,5 +67,5 @@ export const migrate = async (request: MigrateRequest, ambient: Ambient): Promis
       report += `migrated user "${user.name}" in ${file} (${user.was} → ${request.command} get-token; backup ${backup}); ${imported}\n`;
     }
   }
-  return report;
+  return { report, skipped };
 };

@@ -111,11 +111,15 @@ export const translateError = (err: unknown, what: string, url: string): PluginE
   if (inner instanceof Oversized) return new PluginError('idp_error', `${what} failed: ${inner.message}`, undefined, { cause: err });
   const code = causeCode(err);
   const parse = codeOf(innermost(err, (e) => codeOf(e)?.startsWith('HPE_') === true));
+  // A plain-HTTP request to a TLS port ends in a reset or an answer that is not HTTP: say so, with the URL to use.
+  const https = url.startsWith('http://')
+    ? `the issuer URL says http://, and ${new URL(url).host} may speak only HTTPS: use https://${new URL(url).host}`
+    : undefined;
   if (parse) {
     return new PluginError(
       'issuer_invalid',
       `${what} failed: ${new URL(url).origin} did not answer in HTTP (${parse})`,
-      'check the issuer URL and port: something other than the IdP answers there',
+      https ?? 'check the issuer URL and port: something other than the IdP answers there',
       { cause: err },
     );
   }
@@ -131,7 +135,8 @@ export const translateError = (err: unknown, what: string, url: string): PluginE
     return new PluginError(
       'issuer_unreachable',
       `${what} failed: cannot reach ${new URL(url).origin} (${code})`,
-      'check the issuer URL, your network, and HTTPS_PROXY/NO_PROXY',
+      (https && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') ? https : undefined) ??
+        'check the issuer URL, your network, and HTTPS_PROXY/NO_PROXY',
       { cause: err },
     );
   }

@@ -8,25 +8,47 @@ import { keepFailedAnswers } from './failed-answer.js';
 import { rootsToAdd, systemRoots } from './system-roots.js';
 import { Deadline, type Fetch, Oversized } from './transport.js';
 
-/** Extra CAs extend Node's trust store (as kubelogin's --certificate-authority extends the system pool). */
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** The certificates of a PEM text; undefined when it holds none, or one that does not parse. */
+const pemCertificates = (text: string): string[] | undefined => {
+  const blocks = text.match(PEM_BLOCK) ?? [];
+  if (blocks.length === 0) return undefined;
+  const { X509Certificate } = process.getBuiltinModule('node:crypto');
+  try {
+    for (const block of blocks) new X509Certificate(block);
+  } catch {
+    return undefined;
+  }
+  return blocks;
+};
+
+/**
+ * Extra CAs extend Node's trust store (as kubelogin's --certificate-authority extends the system pool). A file or value
+ * that is not PEM certificates is named in one line: the runtime would drop it silently (Node) or fail without a name
+ * (Bun).
+ */
 export const extraCertificateAuthorities = (provider: ProviderOptions): string[] => {
   const pems: string[] = [];
+  const fix = "give the IdP's CA certificate in PEM (-----BEGIN CERTIFICATE-----), e.g. from `openssl x509 -in FILE -outform PEM`";
   for (const file of provider.certificateAuthorityFiles) {
+    let text: string;
     try {
-      pems.push(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       throw new PluginError(
         'usage',
         `cannot read --certificate-authority ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
+    const certificates = pemCertificates(text);
+    if (!certificates) throw new PluginError('usage', `--certificate-authority ${file} is not a PEM certificate`, fix);
+    pems.push(...certificates);
   }
   for (const data of provider.certificateAuthorityData) {
-    const pem = Buffer.from(data, 'base64').toString('utf8');
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new PluginError('usage', '--certificate-authority-data is not base64-encoded PEM');
-    }
-    pems.push(pem);
+    const certificates = pemCertificates(Buffer.from(data, 'base64').toString('utf8'));
+    if (!certificates) throw new PluginError('usage', '--certificate-authority-data is not a base64-encoded PEM certificate', fix);
+    pems.push(...certificates);
   }
   return pems;
 };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
 import type { CacheOptions } from '../options/types.js';
-import { ensureCacheDir, fileStore, listSessions, noStore, writeFileAtomic } from './file-store.js';
+import { fileStore, listSessions, noStore, writeFileAtomic } from './file-store.js';
 import type { SessionStore } from './tokens.js';
 
 /** After the keychain failed, do not ask it again (and pay for it on every kubectl run) for this long. */
@@ -24,24 +24,31 @@ const readMarker = (dir: string): Marker | undefined => {
   }
 };
 
-/** Says once (not on every kubectl run) that tokens go to plain files, and remembers it for a while. */
-const fallBack = async (dir: string, reason: string, marker: Marker | undefined, ambient: Ambient): Promise<SessionStore> => {
+/**
+ * Says once (not on every kubectl run) that tokens go to plain files, and remembers it for a while: when the first
+ * session is kept in one, so that a run that ends in an error (an unreachable IdP, a read-only cache) says only that.
+ */
+const fallBack = (dir: string, reason: string, marker: Marker | undefined, ambient: Ambient): SessionStore => {
   const { clock, log } = ambient;
-  if (!marker) {
-    log.info(
-      `the OS keychain is not available (${reason}); keeping tokens in 0600 files in ${dir} ` +
-        `(said once; --token-cache-storage=disk makes it the choice)`,
-    );
-  } else {
+  const store = fileStore(dir, undefined, ambient);
+  if (marker) {
     log.debug(`the OS keychain is not available (${reason}); using 0600 files`);
+    return store;
   }
-  try {
-    await ensureCacheDir(dir, log);
-    await writeFileAtomic(join(dir, MARKER), JSON.stringify({ reason, at: clock.now() }));
-  } catch {
-    // the notice will just be repeated
-  }
-  return fileStore(dir, undefined, ambient);
+  let said = false;
+  return {
+    ...store,
+    save: async (key, tokens, info) => {
+      await store.save(key, tokens, info);
+      if (said) return;
+      said = true;
+      log.info(
+        `the OS keychain is not available (${reason}); keeping tokens in 0600 files in ${dir} ` +
+          `(said once; --token-cache-storage=disk makes it the choice)`,
+      );
+      await writeFileAtomic(join(dir, MARKER), JSON.stringify({ reason, at: clock.now() })).catch(() => undefined);
+    },
+  };
 };
 
 /** Sessions sealed with the keychain's key are there: a keychain that cannot be reached must not turn them plain. */

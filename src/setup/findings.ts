@@ -2,12 +2,10 @@
  * The checks `setup` makes and the field guides' gotchas, each with the fix that worked (shared/seeds). Pure: the
  * facts are gathered elsewhere.
  */
-export interface Finding {
-  level: 'ok' | 'warn' | 'error';
-  check: string;
-  message: string;
-  fix?: string;
-}
+/** A check's outcome; an error always says what to change (`setup` prints it as the ✗'s fix line). */
+export type Finding =
+  | { level: 'ok' | 'warn'; check: string; message: string; fix?: string }
+  | { level: 'error'; check: string; message: string; fix: string };
 
 export interface IssuerFacts {
   configuredIssuer: string;
@@ -37,6 +35,14 @@ export const issuerFindings = (facts: IssuerFacts): Finding[] => {
   const findings: Finding[] = [];
   const d = facts.discovery;
   const discovered = String(d.issuer);
+  if (facts.configuredIssuer.startsWith('http://')) {
+    findings.push({
+      level: 'error',
+      check: 'issuer-scheme',
+      message: `${facts.configuredIssuer} is plain HTTP: kube-apiserver takes only https:// issuer URLs, and refuses to start with another`,
+      fix: `serve the IdP over HTTPS and use https://${facts.configuredIssuer.slice('http://'.length)} here and on kube-apiserver`,
+    });
+  }
   findings.push(
     discovered === facts.configuredIssuer
       ? { level: 'ok', check: 'issuer', message: `the discovery document names issuer "${discovered}", exactly --oidc-issuer-url` }
@@ -72,7 +78,12 @@ export const issuerFindings = (facts: IssuerFacts): Finding[] => {
     findings.push(
       usable.length > 0
         ? { level: 'ok', check: 'jwks', message: `${keys.length} key(s), usable for ${usable.join(', ')}` }
-        : { level: 'error', check: 'jwks', message: `no key in the JWKS fits the advertised algorithms ${algs.join(', ')}` },
+        : {
+            level: 'error',
+            check: 'jwks',
+            message: `no key in the JWKS fits the advertised algorithms ${algs.join(', ')}`,
+            fix: `publish a ${algs[0]} signing key in the JWKS at the IdP, or advertise the algorithm its keys are for`,
+          },
     );
     if (!facts.apiserverAlgs.some((alg) => algs.includes(alg))) {
       findings.push({

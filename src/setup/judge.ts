@@ -140,23 +140,39 @@ export interface TokenFacts {
 
 export type Verdict =
   | { ok: true; authenticator: string; username: string; groups: string[]; uid?: string; extra?: Record<string, string[]> }
-  | { ok: false; authenticator?: string; reason: string; silent?: boolean };
+  | { ok: false; authenticator?: string; reason: string; fix: string; silent?: boolean };
 
-class Rejection extends Error {}
+/** kube-apiserver's refusal, as it would log it, and what to change so that it takes the token. */
+class Rejection extends Error {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
+    super(message);
+  }
+}
+
+const FIX_EXPRESSION = 'correct the expression in the AuthenticationConfiguration (guard claims that may be absent with has(claims.x))';
+/** Claims a username is commonly mapped from, those this token has. */
+const usableClaims = (claims: Record<string, unknown>): string =>
+  ['email', 'preferred_username', 'upn', 'sub', 'oid'].filter((name) => typeof claims[name] === 'string').join(', ') || 'sub';
 
 const cel = (expression: string, context: Record<string, unknown>, what: string): unknown => {
   try {
     return evaluate(expression, context);
   } catch (err) {
-    throw new Rejection(`oidc: error evaluating ${what}: ${(err as Error).message}`);
+    throw new Rejection(`oidc: error evaluating ${what}: ${(err as Error).message}`, FIX_EXPRESSION);
   }
 };
 
 const claimString = (claims: Record<string, unknown>, claim: string, label: string): string => {
-  if (!(claim in claims)) throw new Rejection(`oidc: parse ${label} "${claim}": claim not present`);
+  const fix =
+    `map the ${label.replace(/ claims$/, '')} from a claim this token has as a string (${usableClaims(claims)}) on kube-apiserver, ` +
+    `or have the IdP put "${claim}" in the ID token`;
+  if (!(claim in claims)) throw new Rejection(`oidc: parse ${label} "${claim}": claim not present`, fix);
   const value = claims[claim];
   if (typeof value !== 'string')
-    throw new Rejection(`oidc: parse ${label} "${claim}": json: cannot unmarshal ${typeof value} into Go value of type string`);
+    throw new Rejection(`oidc: parse ${label} "${claim}": json: cannot unmarshal ${typeof value} into Go value of type string`, fix);
   return value;
 };
 
@@ -165,13 +181,25 @@ const username = (a: JwtAuthenticator, claims: Record<string, unknown>): string 
   if (mappingRule.expression) {
     const value = cel(mappingRule.expression, { claims }, 'username claim expression');
     if (typeof value !== 'string')
-      throw new Rejection('oidc: error evaluating username claim expression: username claim expression must return a string');
-    if (value === '') throw new Rejection('oidc: empty username via CEL expression is not allowed');
+      throw new Rejection(
+        'oidc: error evaluating username claim expression: username claim expression must return a string',
+        'make the username expression return a string (e.g. claims.email)',
+      );
+    if (value === '')
+      throw new Rejection(
+        'oidc: empty username via CEL expression is not allowed',
+        'make the username expression return a non-empty string',
+      );
     return value;
   }
   const claim = mappingRule.claim!;
   const name = claimString(claims, claim, 'username claims');
-  if (claim === 'email' && 'email_verified' in claims && claims.email_verified !== true) throw new Rejection('oidc: email not verified');
+  if (claim === 'email' && 'email_verified' in claims && claims.email_verified !== true) {
+    throw new Rejection(
+      'oidc: email not verified',
+      "verify the user's email at the IdP (email_verified: true), or map the username from another claim (sub)",
+    );
+  }
   return `${mappingRule.prefix ?? ''}${name}`;
 };
 
@@ -187,21 +215,38 @@ const groups = (a: JwtAuthenticator, claims: Record<string, unknown>): string[] 
         : Array.isArray(value) && value.every((v) => typeof v === 'string')
           ? (value as string[])
           : undefined;
-    if (!list) throw new Rejection(`oidc: parse groups claim "${rule.claim}": not a string or an array of strings`);
+    if (!list) {
+      throw new Rejection(
+        `oidc: parse groups claim "${rule.claim}": not a string or an array of strings`,
+        'map groups from a claim that holds a string or a list of strings, or use a groups expression that makes one',
+      );
+    }
     return list.map((group) => `${rule.prefix ?? ''}${group}`);
   }
   const value = cel(rule.expression!, { claims }, 'group claim expression');
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
-  throw new Rejection('oidc: error evaluating group claim expression: expression must return a string or a list of strings');
+  throw new Rejection(
+    'oidc: error evaluating group claim expression: expression must return a string or a list of strings',
+    'make the groups expression return a string or a list of strings',
+  );
 };
 
 const checkRules = (rules: { expression: string; message?: string }[], context: Record<string, unknown>, what: string): void => {
   for (const rule of rules) {
     const result = cel(rule.expression, context, what);
-    if (typeof result !== 'boolean') throw new Rejection(`oidc: error evaluating ${what}: validation expression must return a boolean`);
-    if (!result)
-      throw new Rejection(`oidc: error evaluating ${what}: validation expression '${rule.expression}' failed: ${rule.message ?? ''}`);
+    if (typeof result !== 'boolean') {
+      throw new Rejection(
+        `oidc: error evaluating ${what}: validation expression must return a boolean`,
+        'make the rule return true or false',
+      );
+    }
+    if (!result) {
+      throw new Rejection(
+        `oidc: error evaluating ${what}: validation expression '${rule.expression}' failed: ${rule.message ?? ''}`,
+        'give the user what the rule asks for at the IdP, or change the rule',
+      );
+    }
   }
 };
 
@@ -216,29 +261,44 @@ export const judge = (token: TokenFacts, authenticators: JwtAuthenticator[], now
       reason:
         `no authenticator has issuer "${String(iss)}" (configured: ${authenticators.map((c) => `"${c.issuer.url}"`).join(', ')}); ` +
         `the API server skips the token without a log line and answers 401 Unauthorized`,
+      fix: `make the issuer URL of kube-apiserver's authenticator exactly "${String(iss)}"`,
     };
   }
   try {
-    if (token.signatureError) throw new Rejection(`oidc: verify token: failed to verify signature: ${token.signatureError}`);
+    if (token.signatureError) {
+      throw new Rejection(
+        `oidc: verify token: failed to verify signature: ${token.signatureError}`,
+        "check that the issuer's JWKS holds the key that signed the token (the IdP's signing key for this client)",
+      );
+    }
     const alg = String(token.header.alg);
     if (a.signingAlgs && !a.signingAlgs.includes(alg)) {
       throw new Rejection(
         `oidc: verify token: oidc: id token signed with unsupported algorithm, ` +
           `expected [${a.signingAlgs.map((s) => `"${s}"`).join(' ')}] got "${alg}"`,
+        `add ${alg} to kube-apiserver's signing algorithms (--oidc-signing-algs), or sign with ${a.signingAlgs[0]} at the IdP`,
       );
     }
     const exp = token.claims.exp;
     if (typeof exp === 'number' && exp <= nowSec) {
-      throw new Rejection(`oidc: verify token: oidc: token is expired (Token Expiry: ${new Date(exp * 1000).toISOString()})`);
+      throw new Rejection(
+        `oidc: verify token: oidc: token is expired (Token Expiry: ${new Date(exp * 1000).toISOString()})`,
+        'synchronize the clocks (NTP) of this machine, the IdP and the API server; a new token comes with --force-refresh',
+      );
     }
     const nbf = token.claims.nbf;
     if (typeof nbf === 'number' && nbf > nowSec + 60)
-      throw new Rejection('oidc: verify token: oidc: current time is before the nbf (not before) time');
+      throw new Rejection(
+        'oidc: verify token: oidc: current time is before the nbf (not before) time',
+        'synchronize the clocks (NTP) of this machine, the IdP and the API server',
+      );
     const aud = audienceList(token.claims.aud);
     if (!a.issuer.audiences.some((audience) => aud.includes(audience))) {
       throw new Rejection(
         `oidc: verify token: oidc: expected audience in [${a.issuer.audiences.map((s) => `"${s}"`).join(' ')}] ` +
           `got [${aud.map((s) => `"${s}"`).join(' ')}]`,
+        `add "${aud[0] ?? ''}" to the authenticator's audiences on kube-apiserver, or get a token for ` +
+          `"${a.issuer.audiences[0] ?? ''}" with --oidc-audience`,
       );
     }
     const name = username(a, token.claims);
@@ -257,11 +317,13 @@ export const judge = (token: TokenFacts, authenticators: JwtAuthenticator[], now
     }
     for (const rule of a.claimValidationRules) {
       if (!('claim' in rule)) continue;
-      if (!(rule.claim in token.claims)) throw new Rejection(`oidc: required claim ${rule.claim} not present in ID token`);
+      const fix = `have the IdP set ${rule.claim}=${rule.requiredValue} in the ID token, or drop the required claim on kube-apiserver`;
+      if (!(rule.claim in token.claims)) throw new Rejection(`oidc: required claim ${rule.claim} not present in ID token`, fix);
       if (token.claims[rule.claim] !== rule.requiredValue) {
         throw new Rejection(
           `oidc: required claim ${rule.claim} value does not match. ` +
             `Got = ${String(token.claims[rule.claim])}, want = ${rule.requiredValue}`,
+          fix,
         );
       }
     }
@@ -281,7 +343,7 @@ export const judge = (token: TokenFacts, authenticators: JwtAuthenticator[], now
       ...(Object.keys(extra).length ? { extra } : {}),
     };
   } catch (err) {
-    if (err instanceof Rejection) return { ok: false, authenticator: a.source, reason: err.message };
+    if (err instanceof Rejection) return { ok: false, authenticator: a.source, reason: err.message, fix: err.fix };
     throw err;
   }
 };

@@ -109,7 +109,7 @@ const formatText = (report: Report, nowSec: number): string => {
       if (v.uid) out.push(`    uid: ${v.uid}`);
       if (v.extra) out.push(`    extra: ${JSON.stringify(v.extra)}`);
     } else {
-      out.push(`  ✗ rejected: ${v.reason}`);
+      out.push(`  ✗ rejected: ${v.reason}`, `      fix: ${v.fix}`);
     }
   }
   if (report.configuration) {
@@ -303,13 +303,14 @@ export const setup = async (
   }
   const claims = jwtClaims(credential.token);
   if (!claims) {
-    report.verdict = { ok: false, reason: `the ${kind} is opaque (not a JWT): kube-apiserver cannot verify it` };
-    const opaque = report.verdict.reason;
+    const opaque = `the ${kind} is opaque (not a JWT): kube-apiserver cannot verify it`;
+    const fix = 'have the IdP issue JWT access tokens for an audience the API server accepts (often a resource or audience setting)';
+    report.verdict = { ok: false, reason: opaque, fix };
     report.checks.push({
       level: 'error',
       check: 'credential',
       message: `the ${kind} the IdP issued is opaque, and kube-apiserver authenticates only JWTs it can verify`,
-      fix: 'have the IdP issue JWT access tokens for an audience the API server accepts (often a resource or audience setting)',
+      fix,
     });
     return done(new PluginError('rejected', opaque, 'the report above says what to change'));
   }

@@ -198,6 +198,15 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
   it('without D-Bus falls back to 0600 files with a notice shown once', async () => {
     const ws = newWorkspace(stack, { env: { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }, driverEnv: { DRIVER_LOGIN: 'judy' } });
     try {
+      // A run that keeps nothing (its IdP is unreachable) says only what failed: the notice waits for a kept session.
+      const unreachable = ws.pluginArgs.map((arg) =>
+        arg.startsWith('--oidc-issuer-url=') ? '--oidc-issuer-url=https://127.0.0.1:1' : arg,
+      );
+      const moot = await run(PLUGIN_BIN, unreachable, { env: ws.env });
+      expect(moot.code).toBe(1);
+      expect(moot.stderr.trimEnd().split('\n')).toEqual([
+        expect.stringMatching(/^kubectl-oidc: OpenID discovery failed: cannot reach https:\/\/127\.0\.0\.1:1 /),
+      ]);
       const first = await ws.plugin();
       expect(first.code, first.stderr).toBe(0);
       expect(first.stderr).toMatch(/kubectl-oidc: the OS keychain is not available \(.+\); keeping tokens in 0600 files in /);

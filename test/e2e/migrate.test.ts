@@ -116,6 +116,32 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
     }
   });
 
+  it('a user with a flag kubectl-oidc does not take is left as it was: one line naming the user and the flag, exit 1', async () => {
+    const ws = newWorkspace(stack);
+    try {
+      const kubeconfig = join(ws.dir, 'kubelogin-kubeconfig');
+      const args = [
+        'oidc-login',
+        'get-token',
+        `--oidc-issuer-url=${stack.idp.issuer}`,
+        `--oidc-client-id=${TEST_CLIENT_ID}`,
+        '--bogus-flag',
+      ];
+      writeKubeconfig({ path: kubeconfig, server: stack.api.url, caPem: stack.certs.caPem, command: 'kubectl', args });
+      const original = readFileSync(kubeconfig, 'utf8');
+      const migrated = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${kubeconfig}`], { env: ws.env });
+      expect(migrated.code).toBe(1);
+      expect(migrated.stdout).toBe('');
+      expect(migrated.stderr).toBe(
+        `kubectl-oidc: left user "oidc" in ${kubeconfig} as it was: kubectl-oidc has no --bogus-flag (remove it or replace it, then migrate again)\n`,
+      );
+      expect(readFileSync(kubeconfig, 'utf8')).toBe(original);
+      expect(existsSync(`${kubeconfig}.kubelogin-backup`)).toBe(false);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   it('a symlinked kubeconfig is edited at its target with its mode, line ends and BOM; a backup is never written through a symlink', async () => {
     const ws = newWorkspace(stack);
     try {

@@ -141,7 +141,13 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
       ]);
       expect(result.code).toBe(1);
       expect(report.token!.claims.email).toBeUndefined();
-      expect(report.verdict).toMatchObject({ ok: false, reason: 'oidc: parse username claims "email": claim not present' });
+      expect(report.verdict).toMatchObject({
+        ok: false,
+        reason: 'oidc: parse username claims "email": claim not present',
+        fix: expect.stringMatching(
+          /^map the username from a claim this token has as a string \(.*sub\) on kube-apiserver, or have the IdP put "email" in the ID token$/,
+        ),
+      });
       expect(check(report, 'email-claim')!.fix).toBe('add --oidc-extra-scope=email (IdPs release email only with that scope)');
       expect(check(report, 'groups-claim')!.fix).toContain('add --oidc-extra-scope=groups');
     } finally {
@@ -419,7 +425,11 @@ describe.skipIf(!enabled)("kubectl-oidc setup against an IdP with the field guid
         env: { KUBECTL_OIDC_PASSWORD: TEST_PASSWORD },
       });
       expect(result.code).toBe(1);
-      expect(report.verdict).toEqual({ ok: false, reason: 'the access token is opaque (not a JWT): kube-apiserver cannot verify it' });
+      expect(report.verdict).toEqual({
+        ok: false,
+        reason: 'the access token is opaque (not a JWT): kube-apiserver cannot verify it',
+        fix: 'have the IdP issue JWT access tokens for an audience the API server accepts (often a resource or audience setting)',
+      });
       expect(check(report, 'credential')).toMatchObject({ level: 'error' });
       expect(report.configuration!.kubectlCommand).toContain(' --exec-arg=--oidc-use-access-token ');
       expect(report.configuration!.kubectlCommand).toContain(' --exec-arg=--grant-type=password ');

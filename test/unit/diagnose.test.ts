@@ -37,16 +37,27 @@ describe('judge: kube-apiserver legacy flags', () => {
     expect(judge(token(), [legacy({ groupsPrefix: 'oidc:' })], NOW)).toMatchObject({ groups: ['oidc:g1'] });
   });
   it.each([
-    [{ exp: NOW - 1 }, /^oidc: verify token: oidc: token is expired/],
-    [{ aud: 'other' }, 'oidc: verify token: oidc: expected audience in ["kubernetes"] got ["other"]'],
-    [{ email_verified: false }, 'oidc: email not verified'],
-    [{ email: undefined }, 'oidc: parse username claims "email": claim not present'],
-  ])('rejects %j', (extra, reason) => {
+    [{ exp: NOW - 1 }, /^oidc: verify token: oidc: token is expired/, /^synchronize the clocks/],
+    [
+      { aud: 'other' },
+      'oidc: verify token: oidc: expected audience in ["kubernetes"] got ["other"]',
+      'add "other" to the authenticator\'s audiences on kube-apiserver, or get a token for "kubernetes" with --oidc-audience',
+    ],
+    [{ email_verified: false }, 'oidc: email not verified', /email_verified: true\), or map the username from another claim/],
+    [
+      { email: undefined },
+      'oidc: parse username claims "email": claim not present',
+      'map the username from a claim this token has as a string (sub) on kube-apiserver, or have the IdP put "email" in the ID token',
+    ],
+  ])('rejects %j, and says what to change', (extra, reason, fix) => {
     const t = token(extra);
     if ('email' in extra) delete (t.claims as Record<string, unknown>).email;
     const verdict = judge(t, [legacy()], NOW);
     expect(verdict.ok).toBe(false);
-    if (!verdict.ok) expect(verdict.reason).toMatch(reason);
+    if (!verdict.ok) {
+      expect(verdict.reason).toMatch(reason);
+      expect(verdict.fix).toMatch(fix);
+    }
   });
   it('checks required claims and signing algorithms', () => {
     expect(judge(token({ hd: 'other.com' }), [legacy({ requiredClaims: { hd: 'example.com' } })], NOW)).toMatchObject({
@@ -59,7 +70,11 @@ describe('judge: kube-apiserver legacy flags', () => {
     });
   });
   it('skips a token whose iss matches no authenticator, silently as the API server does', () => {
-    expect(judge(token({ iss: `${ISSUER}/` }), [legacy()], NOW)).toMatchObject({ ok: false, silent: true });
+    expect(judge(token({ iss: `${ISSUER}/` }), [legacy()], NOW)).toMatchObject({
+      ok: false,
+      silent: true,
+      fix: `make the issuer URL of kube-apiserver's authenticator exactly "${ISSUER}/"`,
+    });
   });
 });
 
@@ -114,6 +129,17 @@ describe('gotcha findings', () => {
     jwksKeys: [{ kty: 'RSA', alg: 'RS256' }],
     apiserverAlgs: ['RS256'],
     ...extra,
+  });
+  it('an http:// issuer is an error kube-apiserver would refuse to start with, and the https URL is the fix', () => {
+    const plain = 'http://idp.example:8080/realms/k';
+    const found = issuerFindings(facts({ configuredIssuer: plain, discovery: { ...facts({}).discovery, issuer: plain } }));
+    expect(found.find((f) => f.check === 'issuer-scheme')).toEqual({
+      level: 'error',
+      check: 'issuer-scheme',
+      message: `${plain} is plain HTTP: kube-apiserver takes only https:// issuer URLs, and refuses to start with another`,
+      fix: 'serve the IdP over HTTPS and use https://idp.example:8080/realms/k here and on kube-apiserver',
+    });
+    expect(issuerFindings(facts({})).some((f) => f.check === 'issuer-scheme')).toBe(false);
   });
   it('Google: a Desktop client needs its secret', () => {
     const found = issuerFindings(

@@ -156,6 +156,28 @@ describe('migrate edits only what belongs to the users it migrates', () => {
     expect(text.match(/command: kubectl-oidc\n {6}args: (&args )?\[get-token, /g)).toHaveLength(6);
   });
 
+  it('a user with a flag kubectl-oidc does not take is left exactly as it was, and the others are migrated', () => {
+    const broken = [
+      '- name: broken',
+      '  user:',
+      '    exec:',
+      '      command: kubectl',
+      '      args: [oidc-login, get-token, --oidc-issuer-url=https://idp.example, --oidc-client-id=k, --oidc-use-pkce,',
+      '        --oidc-client-secret=s3cret, --bogus-flag=1]',
+    ].join('\n');
+    const input = `${KUBECONFIG}${broken}\n`;
+    const { text, users, skipped } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
+    expect(skipped).toEqual([{ name: 'broken', why: 'kubectl-oidc has no --bogus-flag (remove it or replace it, then migrate again)' }]);
+    expect(users.map((u) => u.name)).toEqual(['oidc', 'standalone']);
+    expect(text.endsWith(`${broken}\n`)).toBe(true);
+    // klog's flags and -v, in every spelling kubelogin takes, are not "unknown".
+    const klog = KUBECONFIG.replace(
+      '      - --oidc-use-pkce',
+      '      - --oidc-use-pkce\n      - --log_dir=/tmp\n      - --log-file=x\n      - -v=2\n      - --v=1',
+    );
+    expect(migrateKubeconfig(klog, 'kubectl-oidc', 'config').skipped).toEqual([]);
+  });
+
   it('CRLF line ends and a byte order mark stay as they were', () => {
     const input = `\uFEFF${KUBECONFIG.replace(/\n/g, '\r\n')}`;
     const { text, users } = migrateKubeconfig(input, 'kubectl-oidc', 'config');
