@@ -25,6 +25,8 @@ export const loginWithBrowser = async (
   extraScopes: string[],
   cancel?: AbortSignal,
   listening?: LoopbackServer,
+  /** Said once the IdP has taken the authorization request, just before the address is shown or opened. */
+  beforeOpen?: () => void,
 ): Promise<TokenSet> => {
   // The server first: a port that cannot listen is an error at once, before a countdown or a login timer starts.
   const server = listening ?? (await startLoopbackServer(options, provider.log));
@@ -39,6 +41,7 @@ export const loginWithBrowser = async (
         : options.authRequestExtraParams,
     });
     await preflightAuthorization(provider, request);
+    beforeOpen?.();
     const callback = server.waitForCallback(request.state, signal, request.url.href);
     await openBrowser(request.url.href, options, provider.log, undefined, server.shortUrl);
     const { url, finish } = await callback;

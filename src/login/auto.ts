@@ -48,12 +48,14 @@ export const loginAuto = async (provider: Provider, options: GetTokenOptions, in
   if (server instanceof PluginError) return deviceCodeAlone(provider, options, server, browser.ok && !login.skipOpenBrowser);
   if (browser.ok) return loginWithBrowser(provider, login, scopes, undefined, server);
 
-  provider.log.info(
-    `no browser can open here (${browser.why}): open the address below in a browser that reaches this machine ` +
-      `(for example through ssh -L)${deviceOffered ? ', or use the device code' : ''}`,
-  );
+  // Said with the address, once the IdP has taken the request: an error it answers at once (a wrong client) comes alone.
+  const noBrowser = (): void =>
+    provider.log.info(
+      `no browser can open here (${browser.why}): open the address below in a browser that reaches this machine ` +
+        `(for example through ssh -L)${deviceOffered ? ', or use the device code' : ''}`,
+    );
   const race = new AbortController();
-  const browserLogin = loginWithBrowser(provider, { ...login, skipOpenBrowser: true }, scopes, race.signal, server);
+  const browserLogin = loginWithBrowser(provider, { ...login, skipOpenBrowser: true }, scopes, race.signal, server, noBrowser);
   const attempts: Promise<TokenSet>[] = [browserLogin];
   if (deviceOffered) {
     let started = false;

@@ -1,9 +1,10 @@
 import type { Ambient } from '../ambient.js';
+import { PluginError } from '../errors.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { listSessions, sweepLeftovers } from '../session/file-store.js';
 import { sessionKey } from '../session/key.js';
 import { openStore } from '../session/open-store.js';
-import type { SessionInfo, SessionStore } from '../session/tokens.js';
+import type { SessionInfo, SessionStore, StoredSession } from '../session/tokens.js';
 
 interface Target {
   key: string;
@@ -35,6 +36,30 @@ const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: 
   return `${removed ? 'removed' : 'found no'} ${target.label} (${store.name} storage); ${revocation}`;
 };
 
+/**
+ * The session a person means by what they remember of it — the issuer and the client, and the audience, account or
+ * username where they give one — when the flags do not make its exact key (other scopes, CA flags, grant…). Several
+ * that fit are listed with what tells them apart.
+ */
+const rememberedSession = (sessions: StoredSession[], options: GetTokenOptions): StoredSession | undefined => {
+  const { issuerUrl, clientId, audience } = options.provider;
+  const username = options.login.username;
+  const fits = sessions.filter(
+    ({ info }) =>
+      info.issuer === issuerUrl &&
+      info.clientId === clientId &&
+      (audience === undefined || info.audience === audience) &&
+      (options.account === undefined || info.account === options.account) &&
+      (username === undefined || info.subject === username || info.email === username),
+  );
+  if (fits.length <= 1) return fits[0];
+  throw new PluginError(
+    'usage',
+    `${fits.length} sessions at ${issuerUrl} for client ${clientId}: ${fits.map(({ info }) => labelOf(info)).join('; ')}`,
+    'pick one with --oidc-audience, --account or --username, or remove them all with logout --all',
+  );
+};
+
 /** Logs out of one session or all of them; answers the report, a line per session. */
 export const logout = async (options: GetTokenOptions, all: boolean, ambient: Ambient): Promise<string> => {
   const store = await openStore(options.cache, ambient);
@@ -48,15 +73,16 @@ export const logout = async (options: GetTokenOptions, all: boolean, ambient: Am
       label: labelOf(info),
     }));
   } else {
+    const sessions = await listSessions(dir);
     const key = sessionKey(options);
-    const info = (await listSessions(dir)).find((session) => session.key === key)?.info;
+    const remembered = sessions.find((session) => session.key === key) ?? rememberedSession(sessions, options);
     targets = [
       {
-        key,
+        key: remembered?.key ?? key,
         issuer: options.provider.issuerUrl,
         clientId: options.provider.clientId,
         label: labelOf(
-          info ?? {
+          remembered?.info ?? {
             issuer: options.provider.issuerUrl,
             clientId: options.provider.clientId,
             ...(options.account ? { account: options.account } : {}),

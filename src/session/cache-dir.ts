@@ -3,6 +3,10 @@ import { dirname, resolve } from 'node:path';
 import { PluginError } from '../errors.js';
 import type { Logger } from '../log.js';
 
+/** The fix for a token cache that cannot be written: where it is moved, by flag or variable. */
+export const MOVE_THE_CACHE =
+  'make the token cache directory writable, or move it with --token-cache-dir or KUBECACHEDIR (--token-cache-storage=none keeps nothing)';
+
 /** Our uid, where the platform has one (not on Windows, whose ACLs are another matter). */
 export const ownUid = (): number | undefined => process.getuid?.();
 
@@ -58,7 +62,7 @@ export const secureCacheDir = async (dir: string, log: Logger): Promise<void> =>
     throw new PluginError(
       'cache',
       `the token cache directory ${dir} belongs to uid ${stat.uid}, not to you; not using it`,
-      'pass a --token-cache-dir of your own',
+      'pass a --token-cache-dir of your own (or set KUBECACHEDIR)',
     );
   }
   if ((stat.mode & 0o077) !== 0) {

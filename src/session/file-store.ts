@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Ambient } from '../ambient.js';
 import { PluginError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isAlive, ownUid, secureCacheDir } from './cache-dir.js';
+import { isAlive, MOVE_THE_CACHE, ownUid, secureCacheDir } from './cache-dir.js';
 import type { Sealer } from './seal.js';
 import type { SessionInfo, SessionStore, StoredSession, TokenSet } from './tokens.js';
 
@@ -170,7 +170,7 @@ export const fileStore = (dir: string, sealer: Sealer | undefined, { log }: Ambi
         throw new PluginError(
           'cache',
           `cannot write the token cache in ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-          'check the directory permissions or pass --token-cache-dir / --token-cache-storage=none',
+          MOVE_THE_CACHE,
           { cause: err },
         );
       }

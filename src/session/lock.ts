@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Ambient, Clock } from '../ambient.js';
 import { PluginError } from '../errors.js';
-import { isAlive, ownUid, secureCacheDir } from './cache-dir.js';
+import { isAlive, MOVE_THE_CACHE, ownUid, secureCacheDir } from './cache-dir.js';
 
 /**
  * A cross-process lock: a directory created with mkdir (atomic on every filesystem we care about) holding an owner
@@ -56,7 +56,7 @@ const cannotLock = (dir: string, err: unknown): PluginError =>
   new PluginError(
     'cache',
     `cannot create the session lock ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    'check the permissions of the token cache directory, or pass --token-cache-dir / --token-cache-storage=none',
+    MOVE_THE_CACHE,
     { cause: err },
   );
 

@@ -211,6 +211,7 @@ export const obtain = async (options: GetTokenOptions, a: SessionAdapters, reque
   // obtained without the lock and not cached, said once (a refresh token that may rotate is not spent for it).
   let cacheable = store.persistent;
   let unkeepable: string | undefined;
+  let unkeepableFix: string | undefined;
   let lock: (Lock & { waited: boolean }) | undefined;
   if (store.persistent) {
     try {
@@ -229,6 +230,7 @@ export const obtain = async (options: GetTokenOptions, a: SessionAdapters, reque
       }
       cacheable = false;
       unkeepable = err.message;
+      unkeepableFix = err.hint;
     }
   }
   try {
@@ -280,7 +282,8 @@ export const obtain = async (options: GetTokenOptions, a: SessionAdapters, reque
     const { tokens } = obtained;
     const token = credentialToken(tokens, options.useAccessToken);
     if (!token) throw new PluginError('token_exchange', `the IdP returned no ${options.useAccessToken ? 'access' : 'ID'} token`);
-    if (unkeepable) a.log.info(`${unkeepable}; the token will not be cached`);
+    // One line: what could not be kept, and which flag or variable moves the cache.
+    if (unkeepable) a.log.info(`${unkeepable}; the token will not be cached${unkeepableFix ? ` — ${unkeepableFix}` : ''}`);
     try {
       if (cacheable || !store.persistent) await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt, a.clock.now()));
       if (cacheable) {

@@ -34,7 +34,7 @@ describe.skipIf(!enabled)('the token cache directory', () => {
       expect(cacheLines, result.stderr).toHaveLength(1);
       expect(cacheLines[0]).toMatch(
         new RegExp(
-          `^kubectl-oidc: cannot create the session lock ${join(file, 'cache')}/[0-9a-f]{64}\\.lock: ENOTDIR; the token will not be cached$`,
+          `^kubectl-oidc: cannot create the session lock ${join(file, 'cache')}/[0-9a-f]{64}\\.lock: ENOTDIR; the token will not be cached — make the token cache directory writable, or move it with --token-cache-dir or KUBECACHEDIR \\(--token-cache-storage=none keeps nothing\\)$`,
         ),
       );
     } finally {
@@ -51,7 +51,9 @@ describe.skipIf(!enabled)('the token cache directory', () => {
       expect(JSON.parse(result.stdout).status.token).toBeTruthy();
       expect(said(result.stderr).filter((line) => !line.includes('open this URL'))).toEqual([
         expect.stringMatching(
-          new RegExp(`^kubectl-oidc: cannot create the session lock ${cache}/[0-9a-f]{64}\\.lock: ENOENT; the token will not be cached$`),
+          new RegExp(
+            `^kubectl-oidc: cannot create the session lock ${cache}/[0-9a-f]{64}\\.lock: ENOENT; the token will not be cached — make the token cache directory writable, or move it with --token-cache-dir or KUBECACHEDIR \\(--token-cache-storage=none keeps nothing\\)$`,
+          ),
         ),
       ]);
     } finally {
@@ -127,7 +129,9 @@ describe.skipIf(!enabled)('the token cache directory', () => {
         expect(read('first.code').trim(), read('first.stderr')).toBe('0');
         expect(JSON.parse(read('first.stdout')).status.token).toBeTruthy();
         expect(said(read('first.stderr')).filter((line) => !line.includes('open this URL'))).toEqual([
-          expect.stringMatching(/^kubectl-oidc: cannot create the session lock .*\.lock: ENOSPC; the token will not be cached$/),
+          expect.stringMatching(
+            /^kubectl-oidc: cannot create the session lock .*\.lock: ENOSPC; the token will not be cached — make the token cache directory writable, or move it with --token-cache-dir or KUBECACHEDIR \(--token-cache-storage=none keeps nothing\)$/,
+          ),
         ]);
         expect(read('left')).not.toMatch(/\.lock/);
         // Read-only: the same, the unexpired token served and nothing spent.
@@ -228,7 +232,8 @@ describe.skipIf(!enabled)('the token cache directory', () => {
       const refused = await ws.plugin([`--token-cache-dir=${foreign}`]);
       expect(refused.code, refused.stderr).toBe(0);
       expect(refused.stderr).toContain(
-        `the token cache directory ${foreign} belongs to uid ${ROOT ? STRANGER : 0}, not to you; not using it; the token will not be cached`,
+        `the token cache directory ${foreign} belongs to uid ${ROOT ? STRANGER : 0}, not to you; not using it; the token will not be ` +
+          'cached — pass a --token-cache-dir of your own (or set KUBECACHEDIR)',
       );
       if (!ROOT) {
         console.warn('not root: the planted-file case needs chown and is left out on this machine');

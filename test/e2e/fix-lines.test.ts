@@ -53,6 +53,50 @@ describe.skipIf(!e2eEnabled())('errors that name the fix', () => {
     }
   });
 
+  it('a wrong client id with no browser here: only the refusal and its fix, no address to open that leads nowhere', async () => {
+    const noBrowser = { DISPLAY: '', WAYLAND_DISPLAY: '', BROWSER: '', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22', SSH_TTY: '' };
+    const ws = newWorkspace(stack, { env: noBrowser });
+    try {
+      const args = ws.pluginArgs
+        .filter((arg) => !arg.startsWith('--browser-command') && !arg.startsWith('--oidc-client-id'))
+        .concat('--oidc-client-id=no-such-client');
+      const line = oneLine(await run(PLUGIN_BIN, args, { env: { ...ws.env, ...noBrowser } }));
+      expect(line).toMatch(/^kubectl-oidc: .*invalid_client.* — check --oidc-client-id/);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('logout finds a session by its issuer and client, whatever its other flags; several that fit are listed', async () => {
+    const ws = workspace();
+    try {
+      const remembered = ws.pluginArgs.filter((arg) =>
+        ['--oidc-issuer-url=', '--oidc-client-id=', '--certificate-authority=', '--token-cache-dir='].some((flag) => arg.startsWith(flag)),
+      );
+      expect(remembered).toHaveLength(4);
+      // A login hint is part of a session's key, and no one remembers it.
+      const login = (hint: string) => run(PLUGIN_BIN, [...ws.pluginArgs, `--login-hint=${hint}`], { env: ws.env });
+      expect((await login('pat')).code).toBe(0);
+      const revocations = stack.idp.counts.revocations;
+      const logout = await run(PLUGIN_BIN, ['logout', ...remembered], { env: ws.env });
+      expect(logout.code, logout.stderr).toBe(0);
+      expect(logout.stdout).toMatch(/^removed pat@example\.test at .*; revoked the refresh token at the IdP\n$/);
+      expect(stack.idp.counts.revocations - revocations).toBe(1);
+      expect(ws.sessionFiles()).toEqual([]);
+
+      expect((await login('pat')).code).toBe(0);
+      expect((await login('patricia')).code).toBe(0);
+      expect(ws.sessionFiles()).toHaveLength(2);
+      const two = oneLine(await run(PLUGIN_BIN, ['logout', ...remembered], { env: ws.env }), 2);
+      expect(two).toMatch(
+        /^kubectl-oidc: 2 sessions at \S+ for client \S+: pat@example\.test at .*; pat@example\.test at .* — pick one with --oidc-audience, --account or --username, or remove them all with logout --all$/,
+      );
+      expect(ws.sessionFiles()).toHaveLength(2);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
   it('http:// to a port that speaks TLS suggests the https:// URL', async () => {
     const ws = workspace();
     try {
