@@ -1,4 +1,4 @@
-import { Help, type Option } from 'commander';
+import { type Command, Help, type Option } from 'commander';
 import type { Section } from '../options/table.js';
 
 /** The headings of help, in the order listed (a command's own options come first, under "Options:"). */
@@ -32,6 +32,17 @@ const isEmpty = (value: unknown): boolean =>
  * the flags where the descriptions have room, else under each flag, as kubectl's own help does.
  */
 export const helpConfiguration: Partial<Help> = {
+  // "Options:" (the command's own, and --help) first in every command, then the table's sections in order.
+  groupItems<T extends Command | Option>(unsorted: T[], visible: T[], getGroup: (item: T) => string): Map<string, T[]> {
+    const groups = Help.prototype.groupItems.call(this, unsorted, visible, getGroup as (item: Command | Option) => string) as Map<
+      string,
+      T[]
+    >;
+    const own = groups.get('Options:');
+    if (!own) return groups;
+    groups.delete('Options:');
+    return new Map([['Options:', own], ...groups]);
+  },
   optionDescription(option: Option): string {
     const extra: string[] = [];
     if (option.mandatory) extra.push('required');

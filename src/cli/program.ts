@@ -5,6 +5,7 @@ import { complete, formatCompletion } from '../options/completion.js';
 import { currentLogger } from './ambient.js';
 import { registerCompletion } from './completion.js';
 import { forgetSecretVariables } from './environment.js';
+import { examplesSection, WHERE_TO_START } from './examples.js';
 import { registerGetToken } from './get-token.js';
 import { helpConfiguration, helpWidth } from './help.js';
 import { registerLogin } from './login.js';
@@ -52,8 +53,11 @@ const buildProgram = (commandName: string | undefined): Command => {
     })
     .configureHelp(helpConfiguration);
 
-  if (isCommand(commandName)) REGISTER[commandName](program);
-  else for (const name of Object.keys(COMMANDS) as CommandName[]) REGISTER[name](program);
+  const names = isCommand(commandName) ? [commandName] : (Object.keys(COMMANDS) as CommandName[]);
+  for (const name of names) REGISTER[name](program);
+  // Each command's help ends with what people run with it; the root's with where to start.
+  for (const command of program.commands) command.addHelpText('after', examplesSection(command.name() as CommandName));
+  program.addHelpText('after', `\n${WHERE_TO_START}`);
   return program;
 };
 

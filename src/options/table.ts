@@ -284,7 +284,7 @@ export const OPTION_TABLE = [
     kind: 'boolean',
     group: 'provider',
     key: 'tlsRenegotiationOnce',
-    description: "kubelogin's flag, accepted: Node.js answers a server's TLS renegotiation requests on its own",
+    description: "kubelogin's flag, accepted: a server's TLS renegotiation requests are answered on their own",
     kubeconfig: false,
   },
   {
@@ -293,7 +293,7 @@ export const OPTION_TABLE = [
     kind: 'boolean',
     group: 'provider',
     key: 'tlsRenegotiationFreely',
-    description: "kubelogin's flag, accepted: Node.js answers a server's TLS renegotiation requests on its own",
+    description: "kubelogin's flag, accepted: a server's TLS renegotiation requests are answered on their own",
     kubeconfig: false,
   },
   {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { helpWidth, SECTION_HEADINGS } from '../../src/cli/help.js';
 import { run } from '../../src/cli/program.js';
+import { COMMANDS } from '../../src/options/commands.js';
 
 /** What `kubectl-oidc <args>` prints on stdout (not a terminal here), with $COLUMNS as given. */
 const printed = async (args: string[], columns?: string): Promise<string> => {
@@ -36,6 +37,7 @@ describe('help', () => {
     expect(lines.filter((line) => line.length > 80)).toEqual([]);
     const headings = lines.filter((line) => /^\S.*:$/.test(line) && line !== 'Usage:');
     expect(headings).toEqual([
+      'Options:', // --help
       SECTION_HEADINGS.provider,
       SECTION_HEADINGS.login,
       SECTION_HEADINGS.cache,
@@ -43,7 +45,7 @@ describe('help', () => {
       SECTION_HEADINGS['token-exchange'],
       SECTION_HEADINGS.output,
       SECTION_HEADINGS.kubelogin,
-      'Options:', // --help
+      'Examples:',
     ]);
     // The required flags open the provider section, marked; every flag of the table is listed once.
     const provider = lines.slice(lines.indexOf(SECTION_HEADINGS.provider) + 1);
@@ -57,6 +59,34 @@ describe('help', () => {
     expect(flags.indexOf('--username')).toBeGreaterThan(flags.indexOf('--skip-open-browser'));
     expect(new Set(flags).size).toBe(flags.length);
     expect(help).not.toMatch(/default: (\[\]|\{\})/);
+  });
+
+  it('every command: Options first, Examples last with the command itself, 80 columns, no runtime named', async () => {
+    for (const name of Object.keys(COMMANDS)) {
+      const help = await printed([name, '--help']);
+      const lines = help.trimEnd().split('\n');
+      const headings = lines.filter((line) => /^\S.*:$/.test(line) && !['Usage:', 'Arguments:'].includes(line));
+      expect(headings[0], name).toBe('Options:');
+      expect(headings.at(-1), name).toBe('Examples:');
+      const examples = lines.slice(lines.indexOf('Examples:') + 1);
+      expect(
+        examples.some((line) => line.startsWith(`  kubectl-oidc ${name}`) || line.includes(`kubectl-oidc ${name} `)),
+        name,
+      ).toBe(true);
+      expect(
+        lines.filter((line) => line.length > 80),
+        name,
+      ).toEqual([]);
+      expect(help, name).not.toMatch(/Node\.js|\bBun\b/);
+    }
+  });
+
+  it('the root help says where to start: login for a cluster, setup to find the flags, migrate from kubelogin', async () => {
+    const help = await printed(['--help']);
+    const start = help.slice(help.indexOf('Where to start:'));
+    expect(start).toMatch(/^Where to start:\n {2}# A cluster to use.*\n {2}kubectl-oidc login /);
+    expect(start).toContain('  kubectl-oidc setup --oidc-issuer-url=');
+    expect(start).toContain('  kubectl-oidc migrate --dry-run');
   });
 
   it('with room beside the flags, descriptions sit beside them, wrapped at the width', async () => {
