@@ -17,7 +17,7 @@ export const hitListsPlugin = async (root) => {
   });
   const loaded = { exports: {} };
   new Function('module', 'exports', 'require', outputFiles[0].text)(loaded, loaded.exports, createRequire(module));
-  const contents = `export const LISTS = ${JSON.stringify(loaded.exports.LISTS)};\nexport const signatureLists = () => LISTS;\n`;
+  const contents = `export const LISTS = ${JSON.stringify(loaded.exports.LISTS)};\n`;
   return {
     name: 'hit-lists',
     setup(b) {

@@ -1,17 +1,14 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD } from '../support/idp.js';
 import { PLUGIN_BIN } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { newWorkspace, PASSWORD_LOGIN, type Stack, startStack } from './harness.js';
 import { e2eEnabled, KUBECTL } from './requirements.js';
+import { expectTrustFromSystemBundle } from './system-bundle.js';
 
 const enabled = e2eEnabled();
-/** Debian's OpenSSL bundle, which the system's TLS clients (and Go's) trust. */
-const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 describe.skipIf(!enabled)('network settings', () => {
   let stack: Stack;
@@ -92,32 +89,7 @@ describe.skipIf(!enabled)('network settings', () => {
     async () => {
       const ws = newWorkspace(stack, { extraArgs: PASSWORD_LOGIN, env: { KUBECTL_OIDC_PASSWORD: TEST_PASSWORD } });
       try {
-        const bundle = join(ws.dir, 'ca-certificates.crt');
-        writeFileSync(bundle, `${readFileSync(SYSTEM_BUNDLE, 'utf8')}\n${stack.certs.caPem}`);
-        const args = ws.pluginArgs.filter((a) => !a.startsWith('--certificate-authority'));
-        const { NODE_EXTRA_CA_CERTS: _, SSL_CERT_FILE: __, SSL_CERT_DIR: ___, ...env } = ws.env;
-        const inNamespace = (bind: boolean) =>
-          run(
-            'unshare',
-            [
-              '--mount',
-              'sh',
-              '-c',
-              `${bind ? `mount --bind ${bundle} ${SYSTEM_BUNDLE} || exit 90; ` : ''}exec "$@"`,
-              'sh',
-              PLUGIN_BIN,
-              ...args,
-            ],
-            {
-              env,
-            },
-          );
-        const without = await inNamespace(false);
-        expect(without.code).toBe(1);
-        expect(without.stderr).toMatch(/TLS error talking to/);
-        const trusted = await inNamespace(true);
-        expect(trusted.code, trusted.stderr).toBe(0);
-        expect(JSON.parse(trusted.stdout).status.token).toBeTruthy();
+        await expectTrustFromSystemBundle(stack, ws);
       } finally {
         await ws.cleanup();
       }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEST_PASSWORD } from '../support/idp.js';
@@ -6,9 +6,7 @@ import { PLUGIN_BIN } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { newWorkspace, PASSWORD_LOGIN, useStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
-
-/** Debian's bundle: where Wine's crypt32 finds the host's roots for Windows' root store. */
-const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+import { expectTrustFromSystemBundle } from './system-bundle.js';
 
 // The windows/amd64 executable under Wine (scripts/e2e-wine.sh sets KUBECTL_OIDC_TARGET and the plugin): what a
 // Windows user's first hour does without a browser — a password login, the cached call, status, logout. Elsewhere the
@@ -59,32 +57,7 @@ describe.skipIf(!e2eEnabled() || !underWine)('the Windows executable, under Wine
         env: { KUBECTL_OIDC_PASSWORD: TEST_PASSWORD },
       });
       try {
-        const bundle = join(ws.dir, 'ca-certificates.crt');
-        writeFileSync(bundle, `${readFileSync(SYSTEM_BUNDLE, 'utf8')}\n${stack.certs.caPem}`);
-        const args = ws.pluginArgs.filter((a) => !a.startsWith('--certificate-authority'));
-        const { NODE_EXTRA_CA_CERTS: _, SSL_CERT_FILE: __, SSL_CERT_DIR: ___, ...env } = ws.env;
-        const inNamespace = (bind: boolean) =>
-          run(
-            'unshare',
-            [
-              '--mount',
-              'sh',
-              '-c',
-              `${bind ? `mount --bind ${bundle} ${SYSTEM_BUNDLE} || exit 90; ` : ''}exec "$@"`,
-              'sh',
-              PLUGIN_BIN,
-              ...args,
-            ],
-            {
-              env,
-            },
-          );
-        const without = await inNamespace(false);
-        expect(without.code).toBe(1);
-        expect(without.stderr).toMatch(/TLS error talking to/);
-        const trusted = await inNamespace(true);
-        expect(trusted.code, trusted.stderr).toBe(0);
-        expect(JSON.parse(trusted.stdout).status.token).toBeTruthy();
+        await expectTrustFromSystemBundle(stack, ws);
       } finally {
         await ws.cleanup();
       }
