@@ -1,12 +1,15 @@
-// npm run compile [-- --target linux-amd64 ...] [--out DIR]: kubectl-oidc as one executable per OS and CPU, compiled by
-// Bun (a devDependency) from the same sources as dist/, each with its target's OS-keychain module inside. Runs under
-// Bun (Bun.build): `bun scripts/compile.mjs`. Default: every target of scripts/targets.mjs, into build/<os>-<arch>/.
+// npm run compile [-- --target linux-amd64 ...] [--out DIR] [--no-launcher]: kubectl-oidc as one executable per OS and
+// CPU, compiled by Bun (a devDependency) from the same sources as dist/, each with its target's OS-keychain module
+// inside, and for Linux and Windows the native launcher in front of it (scripts/native-launcher.mjs; not with
+// --no-launcher). Runs under Bun (Bun.build): `bun scripts/compile.mjs`. Default: every target of scripts/targets.mjs,
+// into build/<os>-<arch>/ as the archives lay them out: kubectl-oidc (the launcher), kubectl-oidc-bin (the program).
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { signAdHoc, validlySigned } from './executable-format.mjs';
 import { hitListsPlugin } from './hit-lists.mjs';
-import { executablePath, keyringModuleOf, ROOT, runtimeOf, TARGETS, targetName } from './targets.mjs';
+import { buildNativeLauncher, hasNativeLauncher } from './native-launcher.mjs';
+import { executablePath, keyringModuleOf, launcherPath, ROOT, runtimeOf, TARGETS, targetName } from './targets.mjs';
 
 const argv = process.argv.slice(2);
 const valuesOf = (flag) => argv.flatMap((arg, i) => (arg === flag && argv[i + 1] ? [argv[i + 1]] : []));
@@ -62,4 +65,8 @@ for (const target of targets) {
     if (!validlySigned(built)) writeFileSync(outfile, signAdHoc(built, 'kubectl-oidc'));
   }
   process.stdout.write(`${outfile}\n`);
+  if (hasNativeLauncher(target) && !argv.includes('--no-launcher')) {
+    await buildNativeLauncher(target, launcherPath(target, out));
+    process.stdout.write(`${launcherPath(target, out)}\n`);
+  }
 }

@@ -3,7 +3,9 @@
 # libgcc of libc6-arm64-cross and libgcc-s1-arm64-cross as its sysroot; binfmt_misc is not mounted here, so the emulator
 # is named in a wrapper), through the end-to-end files that tell most per minute under emulation: a browser login through
 # real kubectl, a cached call with no IdP request, a refresh, the apiVersions, a busy port; and the Secret Service
-# keychain. `.ci/run` runs it after the amd64 executable's run.
+# keychain. The wrapper runs the program itself (kubectl-oidc-bin): the native launcher in front of it would exec an arm64
+# file, which the kernel cannot run without binfmt_misc; the launcher's own hits run under QEMU in hit-readers.test.ts.
+# `.ci/run` runs it after the amd64 executable's run.
 set -eu
 cd "$(dirname "$0")/.."
 node_modules/.bin/bun scripts/compile.mjs --target linux-arm64 >/dev/null
@@ -11,7 +13,7 @@ wrapper=$(mktemp -d)
 trap 'rm -rf "$wrapper"' EXIT
 cat >"$wrapper/kubectl-oidc" <<WRAPPER
 #!/bin/sh
-exec '$(command -v qemu-aarch64-static)' -L /usr/aarch64-linux-gnu '$PWD/build/linux-arm64/kubectl-oidc' "\$@"
+exec '$(command -v qemu-aarch64-static)' -L /usr/aarch64-linux-gnu '$PWD/build/linux-arm64/kubectl-oidc-bin' "\$@"
 WRAPPER
 chmod 755 "$wrapper/kubectl-oidc"
 # What runs is the arm64 executable, not this machine's: it says so.

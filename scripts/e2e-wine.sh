@@ -1,8 +1,10 @@
 #!/bin/sh
 # The windows/amd64 executable under Wine (Debian's wine64 8.0): not Windows, an emulation of its API. Wine 8 lacks
 # bcryptprimitives.dll's ProcessPrng, which the executable imports: a stub (scripts/wine/process-prng.c, built here with
-# MinGW-w64) gives it BCryptGenRandom's bytes. Then test/e2e/wine.test.ts runs a password login, the executable's own
-# cached call with no IdP request, status and logout with disk storage. `.ci/run` runs it after the arm64 run.
+# MinGW-w64) gives it BCryptGenRandom's bytes. Then test/e2e/wine.test.ts runs, through the native launcher
+# (kubectl-oidc.exe) in front of the program (kubectl-oidc-bin.exe) as the zip has them, a password login, the cached
+# call with no IdP request (answered by the launcher alone), status and logout with disk storage, the keychain, the OS
+# trust store. `.ci/run` runs it after the arm64 run.
 set -eu
 cd "$(dirname "$0")/.."
 node_modules/.bin/bun scripts/compile.mjs --target windows-amd64 >/dev/null
@@ -25,4 +27,5 @@ cat >"$work/kubectl-oidc" <<WRAPPER
 WINEPREFIX='$work/prefix' WINEDEBUG=-all WINEDLLOVERRIDES='bcryptprimitives=n,b' exec /usr/lib/wine/wine64 '$PWD/build/windows-amd64/kubectl-oidc.exe' "\$@"
 WRAPPER
 chmod 755 "$work/kubectl-oidc"
-KUBECTL_OIDC_PLUGIN="$work/kubectl-oidc" KUBECTL_OIDC_TARGET=windows/amd64 node_modules/.bin/vitest run test/e2e/wine.test.ts
+KUBECTL_OIDC_PLUGIN="$work/kubectl-oidc" KUBECTL_OIDC_TARGET=windows/amd64 KUBECTL_OIDC_WINDOWS_BUILD="$PWD/build/windows-amd64" \
+   node_modules/.bin/vitest run test/e2e/wine.test.ts

@@ -1,14 +1,20 @@
 // The option table's lists a hit depends on (src/hit/signature-lists.ts), put in place of the module that derives
 // them, so that no hit reader loads or evaluates the table: for esbuild (scripts/build.mjs) and Bun (scripts/compile.mjs)
-// alike. The lists are derived by the module itself, bundled and run here once.
+// alike, and as C arrays for the native launcher (scripts/native-launcher.mjs). The lists are derived by the modules
+// themselves, bundled and run here once.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-export const hitListsPlugin = async (root) => {
-  const module = join(root, 'src', 'hit', 'signature-lists.ts');
+/** The lists (signature-lists.ts's LISTS) and the spellings of false (signature.ts), as plain values. */
+export const hitLists = async (root) => {
+  const dir = join(root, 'src', 'hit');
   const { outputFiles } = await build({
-    entryPoints: [module],
+    stdin: {
+      contents: `export { LISTS } from './signature-lists.ts'; export { FALSE_SPELLINGS } from './signature.ts';`,
+      resolveDir: dir,
+      loader: 'ts',
+    },
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -16,8 +22,13 @@ export const hitListsPlugin = async (root) => {
     logLevel: 'warning',
   });
   const loaded = { exports: {} };
-  new Function('module', 'exports', 'require', outputFiles[0].text)(loaded, loaded.exports, createRequire(module));
-  const contents = `export const LISTS = ${JSON.stringify(loaded.exports.LISTS)};\n`;
+  new Function('module', 'exports', 'require', outputFiles[0].text)(loaded, loaded.exports, createRequire(join(dir, 'x.js')));
+  return { ...loaded.exports.LISTS, falseSpellings: loaded.exports.FALSE_SPELLINGS };
+};
+
+export const hitListsPlugin = async (root) => {
+  const { falseSpellings: _, ...lists } = await hitLists(root);
+  const contents = `export const LISTS = ${JSON.stringify(lists)};\n`;
   return {
     name: 'hit-lists',
     setup(b) {

@@ -4,16 +4,18 @@
 //   --out DIR          write there instead of release/
 //   --no-build         take dist/ as it is (the test suite, whose other files are running it)
 //
-// Linux and macOS (tar.gz): kubectl-oidc is the sh launcher, which answers a fresh cached credential from its hit file
-// in a few milliseconds and execs kubectl-oidc-bin, the executable, for anything else; kubectl_complete-oidc is
-// kubectl's completion hook. Windows (zip): kubectl-oidc.exe is the hit path too, kubectl_complete-oidc.cmd the hook.
+// Every archive: kubectl-oidc is the launcher, which answers a fresh cached credential from its hit file and hands
+// anything else to kubectl-oidc-bin, the compiled program beside it. On Linux and Windows (zip: .exe) the launcher is
+// native (src/launcher/native.c, about a millisecond); on macOS, where nothing here compiles C for it, the sh launcher
+// (a few milliseconds). kubectl_complete-oidc (.cmd on Windows) is kubectl's completion hook.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { zipSync } from 'fflate';
-import { executablePath, ROOT, TARGETS, targetName } from './targets.mjs';
+import { hasNativeLauncher } from './native-launcher.mjs';
+import { executablePath, launcherPath, ROOT, TARGETS, targetName } from './targets.mjs';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const { version, homepage, license, description } = pkg;
@@ -34,7 +36,7 @@ const completeCmd = '@"%~dp0kubectl-oidc.exe" __complete %*\r\n';
 const tarGz = async (target, archive) => {
   const stage = join(out, `stage-${targetName(target)}`);
   mkdirSync(stage);
-  copyFileSync(join(ROOT, 'dist', 'launcher-executable.sh'), join(stage, 'kubectl-oidc'));
+  copyFileSync(hasNativeLauncher(target) ? launcherPath(target) : join(ROOT, 'dist', 'launcher-executable.sh'), join(stage, 'kubectl-oidc'));
   copyFileSync(executablePath(target), join(stage, 'kubectl-oidc-bin'));
   copyFileSync(join(ROOT, 'dist', 'complete-executable.sh'), join(stage, 'kubectl_complete-oidc'));
   for (const file of ['kubectl-oidc', 'kubectl-oidc-bin', 'kubectl_complete-oidc']) chmodSync(join(stage, file), 0o755);
@@ -51,7 +53,8 @@ const zip = (target, archive) => {
   const mtime = new Date(1980, 0, 1);
   const file = (data) => [data, { mtime }];
   const entries = {
-    'kubectl-oidc.exe': file(readFileSync(executablePath(target))),
+    'kubectl-oidc.exe': file(readFileSync(launcherPath(target))),
+    'kubectl-oidc-bin.exe': file(readFileSync(executablePath(target))),
     'kubectl_complete-oidc.cmd': file(Buffer.from(completeCmd)),
     LICENSE: file(readFileSync(join(ROOT, 'LICENSE'))),
     'README.md': file(readFileSync(join(ROOT, 'README.md'))),

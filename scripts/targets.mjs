@@ -60,11 +60,16 @@ export const TARGETS = [
 
 export const targetName = (target) => `${target.os}-${target.arch}`;
 
-/** The executable's file name on that OS. */
-const executableName = (target) => (target.os === 'windows' ? 'kubectl-oidc.exe' : 'kubectl-oidc');
+const exe = (target, name) => (target.os === 'windows' ? `${name}.exe` : name);
 
-/** Where `npm run compile` puts a target's executable. */
-export const executablePath = (target, out = join(ROOT, 'build')) => join(out, targetName(target), executableName(target));
+/**
+ * Where `npm run compile` puts a target's executable, the compiled program: beside the launcher, as the release
+ * archives have it (kubectl-oidc-bin; the launcher in front of it is kubectl-oidc).
+ */
+export const executablePath = (target, out = join(ROOT, 'build')) => join(out, targetName(target), exe(target, 'kubectl-oidc-bin'));
+
+/** Where `npm run compile` puts a target's native launcher (Linux and Windows: scripts/native-launcher.mjs). */
+export const launcherPath = (target, out = join(ROOT, 'build')) => join(out, targetName(target), exe(target, 'kubectl-oidc'));
 
 const lock = () => JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
 

@@ -4,12 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argsSignature, envSignature, HIT_FORMAT } from '../../src/hit/signature.js';
+import { buildNativeLauncher } from '../../scripts/native-launcher.mjs';
+import { executablePath, TARGETS, targetName } from '../../scripts/targets.mjs';
 import { FAKE_NODE_STATUS, PLUGIN_BIN, PLUGIN_IS_EXECUTABLE, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
+import { toolAvailable } from './requirements.js';
+
+const targetNamed = (name: string) => TARGETS.find((target) => targetName(target) === name)!;
 
 // One table of hit-file cases, run against every reader of the hit-file contract: the sh launcher (npm's install, and
-// as the Linux and macOS archives ship it), Node's reader (dist/hit.cjs, loaded first by the Node entry) and the compiled
-// executable (the hit path on Windows, and every miss of the launcher). Each case says whether a hit is served; every
+// as the macOS archives ship it), the native launcher (the Linux and Windows archives'; the Windows one under Wine in
+// wine.test.ts), Node's reader (dist/hit.cjs, loaded first by the Node entry) and the compiled program (every miss of a
+// launcher). Each case says whether a hit is served; every
 // reader must agree, and none may hang on what it finds in the cache directory.
 
 const VALID_UNTIL = () => String(Math.floor(Date.now() / 1000) + 3600);
@@ -182,8 +188,9 @@ describe('every hit-file reader keeps one contract', () => {
     writeFileSync(join(release, 'kubectl-oidc-bin'), `#!/bin/sh\nexit ${FAKE_NODE_STATUS}\n`);
     for (const file of ['kubectl-oidc', 'kubectl-oidc-bin']) chmodSync(join(release, file), 0o755);
     readers.push({ name: 'the release launcher', command: join(release, 'kubectl-oidc'), prefix: [] });
-    // The executable: the one under test, or this machine's, compiled now. A miss goes on to its full program, which
-    // finds no session and fails at once against an issuer on a closed port.
+    // The executable: the one under test (the launcher of its archive in front of it), or this machine's program,
+    // compiled now. A miss goes on to the full program, which finds no session and fails at once against an issuer on
+    // a closed port.
     let executable = PLUGIN_IS_EXECUTABLE ? PLUGIN_BIN : undefined;
     if (!executable && process.platform === 'linux' && process.arch === 'x64') {
       execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'bun'), [
@@ -192,11 +199,29 @@ describe('every hit-file reader keeps one contract', () => {
         'linux-amd64',
         '--out',
         work,
+        '--no-launcher',
       ]);
-      executable = join(work, 'linux-amd64', 'kubectl-oidc');
+      executable = executablePath(targetNamed('linux-amd64'), work);
     }
     if (executable) readers.push({ name: 'the executable', command: executable, prefix: [] });
     else process.stderr.write('\n\x1b[41;97m no executable for this machine: the hit-file cases run against Node and sh only \x1b[0m\n\n');
+    // The native launchers of the Linux archives (src/launcher/native.c), built now from the option table, in front of a
+    // stand-in for the program beside them: amd64 on this machine, arm64 under QEMU user mode (not arm64 hardware).
+    const natives = [
+      { target: 'linux-amd64', compiler: process.arch === 'x64' ? 'gcc' : 'x86_64-linux-gnu-gcc', emulator: [] as string[] },
+      { target: 'linux-arm64', compiler: process.arch === 'arm64' ? 'gcc' : 'aarch64-linux-gnu-gcc', emulator: process.arch === 'arm64' ? [] : ['qemu-aarch64-static'] },
+    ];
+    for (const native of natives) {
+      const tools = [native.compiler, ...native.emulator];
+      if (!tools.every((tool) => toolAvailable(true, tool, ['--version'], tool.startsWith('qemu') ? 'qemu-user-static' : `gcc-${native.target === 'linux-arm64' ? 'aarch64' : 'x86-64'}-linux-gnu`))) continue;
+      const dir = join(work, `native-${native.target}`);
+      mkdirSync(dir);
+      await buildNativeLauncher(targetNamed(native.target), join(dir, 'kubectl-oidc'));
+      writeFileSync(join(dir, 'kubectl-oidc-bin'), `#!/bin/sh\nexit ${FAKE_NODE_STATUS}\n`, { mode: 0o755 });
+      const launcher = join(dir, 'kubectl-oidc');
+      const [command, ...prefix] = [...native.emulator, launcher];
+      readers.push({ name: `the native launcher (${native.target}${native.emulator.length ? ', under QEMU' : ''})`, command: command!, prefix });
+    }
   }, 120_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -267,7 +292,15 @@ describe('every hit-file reader keeps one contract', () => {
     expect(readers.map((reader) => reader.name)).toContain("Node's reader (dist/hit.cjs)");
     expect(readers.map((reader) => reader.name)).toContain('the sh launcher');
     expect(readers.map((reader) => reader.name)).toContain('the release launcher');
-    if (process.platform === 'linux' && process.arch === 'x64') expect(readers.map((reader) => reader.name)).toContain('the executable');
+    if (process.platform === 'linux' && process.arch === 'x64') {
+      expect(readers.map((reader) => reader.name)).toContain('the executable');
+      // CI has the compilers and QEMU (.ci/run installs them); toolAvailable failed the file where one was missing.
+      if (process.env.REQUIRE_E2E === '1') {
+        expect(readers.map((reader) => reader.name)).toEqual(
+          expect.arrayContaining(['the native launcher (linux-amd64)', 'the native launcher (linux-arm64, under QEMU)']),
+        );
+      }
+    }
     expect(existsSync(join(REPO_ROOT, 'dist', 'hit.cjs'))).toBe(true);
   });
 });

@@ -109,7 +109,7 @@ describe.skipIf(!enabled)('npm run package', () => {
 
       // The executable: the platform's format and CPU, the platform's keychain module inside, this version for this
       // platform, and on macOS a code signature that matches every page.
-      const executable = readFileSync(join(store, target.os === 'windows' ? 'kubectl-oidc.exe' : 'kubectl-oidc-bin'));
+      const executable = readFileSync(join(store, target.os === 'windows' ? 'kubectl-oidc-bin.exe' : 'kubectl-oidc-bin'));
       const format = executableFormat(executable);
       expect({ format: format.format, machine: format.machine }, label).toEqual({ format: target.format, machine: target.machine });
       expect(executable.indexOf(readFileSync(keyringModuleOf(target))), `${label}: its keychain module`).toBeGreaterThan(0);
@@ -117,6 +117,17 @@ describe.skipIf(!enabled)('npm run package', () => {
       if (target.os === 'darwin') {
         expect(validlySigned(executable), `${label}: a signature over every page`).toBe(true);
         expect(format.signature?.adhoc, label).toBe(true);
+      }
+      // The launcher in front of it: native on Linux and Windows (its format and CPU), the sh launcher on macOS.
+      const launcher = readFileSync(join(store, platform.bin));
+      if (target.os === 'darwin') expect(launcher.subarray(0, 10).toString(), label).toBe('#!/bin/sh\n');
+      else {
+        const launcherFormat = executableFormat(launcher);
+        expect({ format: launcherFormat.format, machine: launcherFormat.machine }, `${label}: its launcher`).toEqual({
+          format: target.format,
+          machine: target.machine,
+        });
+        expect(launcher.length, `${label}: its launcher, not the program`).toBeLessThan(2_000_000);
       }
     }
 

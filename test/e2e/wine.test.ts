@@ -1,15 +1,17 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEST_PASSWORD } from '../support/idp.js';
-import { PLUGIN_BIN } from '../support/paths.js';
+import { PLUGIN_BIN, REPO_ROOT } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { newWorkspace, PASSWORD_LOGIN, useStack } from './harness.js';
 import { e2eEnabled } from './requirements.js';
 import { expectTrustFromSystemBundle } from './system-bundle.js';
 
-// The windows/amd64 executable under Wine (scripts/e2e-wine.sh sets KUBECTL_OIDC_TARGET and the plugin): what a
-// Windows user's first hour does without a browser — a password login, the cached call, status, logout. Elsewhere the
+// The windows/amd64 executable under Wine (scripts/e2e-wine.sh sets KUBECTL_OIDC_TARGET and the plugin: the archive's
+// kubectl-oidc.exe, the native launcher, in front of kubectl-oidc-bin.exe): what a Windows user's first hour does
+// without a browser — a password login, the cached call, status, logout. Elsewhere the
 // file has nothing to run against and says so.
 const underWine = process.env.KUBECTL_OIDC_TARGET === 'windows/amd64';
 if (!underWine)
@@ -35,6 +37,24 @@ describe.skipIf(!e2eEnabled() || !underWine)('the Windows executable, under Wine
       expect(cached.code, cached.stderr).toBe(0);
       expect(JSON.parse(cached.stdout).status.token).toBe(token);
       expect(stack.idp.counts.requests).toBe(requests);
+      // The native launcher (kubectl-oidc.exe) answers it alone: with the program beside it gone, the cached call still
+      // works, and a miss says in one line what is missing.
+      const program = join(process.env.KUBECTL_OIDC_WINDOWS_BUILD!, 'kubectl-oidc-bin.exe');
+      renameSync(program, `${program}.away`);
+      try {
+        const alone = await run(PLUGIN_BIN, ws.pluginArgs, { env: ws.env });
+        expect(alone.code, alone.stderr).toBe(0);
+        expect(alone.stdout).toBe(cached.stdout);
+        const miss = await run(PLUGIN_BIN, ['--version']);
+        expect(miss.code).toBe(1);
+        expect(miss.stderr, JSON.stringify(miss.stderr)).toMatch(/^kubectl-oidc: kubectl-oidc-bin\.exe is not beside kubectl-oidc\.exe .*reinstall kubectl-oidc\r?\n$/);
+      } finally {
+        renameSync(`${program}.away`, program);
+      }
+      // A miss reaches the program with its arguments, and its exit status comes back (2: a usage error).
+      const usage = await run(PLUGIN_BIN, [...ws.pluginArgs, '--no-such-flag'], { env: ws.env });
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toContain('--no-such-flag');
       const status = await run(PLUGIN_BIN, ['status', `--token-cache-dir=${ws.cacheDir}`], { env: ws.env });
       expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toContain('pat@example.test');
@@ -46,6 +66,32 @@ describe.skipIf(!e2eEnabled() || !underWine)('the Windows executable, under Wine
       expect(ws.sessionFiles()).toEqual([]);
     } finally {
       await ws.cleanup();
+    }
+  });
+
+  it("krew's install without links (a Windows user without the privilege): the launcher copied alone finds the program in krew's store", async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const krew = mkdtempSync(join(tmpdir(), 'kubectl-oidc-krew-'));
+    try {
+      const store = join(krew, 'store', 'oidc', `v${version}`);
+      mkdirSync(store, { recursive: true });
+      mkdirSync(join(krew, 'bin'));
+      const built = process.env.KUBECTL_OIDC_WINDOWS_BUILD!;
+      for (const file of ['kubectl-oidc.exe', 'kubectl-oidc-bin.exe']) linkSync(join(built, file), join(store, file));
+      // What krew does when Windows refuses it a symbolic link: a copy of the bin file alone.
+      copyFileSync(join(built, 'kubectl-oidc.exe'), join(krew, 'bin', 'kubectl-oidc.exe'));
+      const wine = { WINEDEBUG: '-all', WINEDLLOVERRIDES: 'bcryptprimitives=n,b', KREW_ROOT: `Z:${krew.replaceAll('/', '\\')}` };
+      const copied = await run('/usr/lib/wine/wine64', [join(krew, 'bin', 'kubectl-oidc.exe'), '--version'], { env: { ...process.env, ...wine } });
+      expect(copied.code, copied.stderr).toBe(0);
+      expect(copied.stdout.trim()).toMatch(/\(windows\/amd64\)$/);
+      // Another version's store is not this launcher's program.
+      const other = await run('/usr/lib/wine/wine64', [join(krew, 'bin', 'kubectl-oidc.exe'), '--version'], {
+        env: { ...process.env, ...wine, KREW_ROOT: 'Z:\\nonexistent' },
+      });
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain(`nor in krew's store for v${version}`);
+    } finally {
+      rmSync(krew, { recursive: true, force: true });
     }
   });
 
