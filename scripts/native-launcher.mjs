@@ -10,8 +10,14 @@ import { ROOT, targetName } from './targets.mjs';
 
 /** The C compiler of each target that has one, and the Debian package that brings it. */
 const COMPILERS = {
-  'linux-amd64': { cc: process.arch === 'x64' ? 'gcc' : 'x86_64-linux-gnu-gcc', debian: process.arch === 'x64' ? 'gcc' : 'gcc-x86-64-linux-gnu' },
-  'linux-arm64': { cc: process.arch === 'arm64' ? 'gcc' : 'aarch64-linux-gnu-gcc', debian: process.arch === 'arm64' ? 'gcc' : 'gcc-aarch64-linux-gnu' },
+  'linux-amd64': {
+    cc: process.arch === 'x64' ? 'gcc' : 'x86_64-linux-gnu-gcc',
+    debian: process.arch === 'x64' ? 'gcc' : 'gcc-x86-64-linux-gnu',
+  },
+  'linux-arm64': {
+    cc: process.arch === 'arm64' ? 'gcc' : 'aarch64-linux-gnu-gcc',
+    debian: process.arch === 'arm64' ? 'gcc' : 'gcc-aarch64-linux-gnu',
+  },
   'windows-amd64': { cc: 'x86_64-w64-mingw32-gcc', debian: 'gcc-mingw-w64-x86-64-win32', flags: ['-municode'] },
 };
 
@@ -41,10 +47,23 @@ export const buildNativeLauncher = async (target, outfile) => {
     writeFileSync(join(include, 'hit-lists.h'), hitListsHeader(await hitLists(ROOT)));
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     // The version names krew's store, where the Windows launcher looks when krew copied it alone.
-    const args = ['-std=gnu11', '-Os', '-s', '-static', '-Wall', '-Wextra', '-Werror', `-DKUBECTL_OIDC_VERSION="v${version}"`, ...(compiler.flags ?? [])];
-    execFileSync(compiler.cc, [...args, '-I', include, '-o', outfile, join(ROOT, 'src', 'launcher', 'native.c')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const args = [
+      '-std=gnu11',
+      '-Os',
+      '-s',
+      '-static',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      `-DKUBECTL_OIDC_VERSION="v${version}"`,
+      ...(compiler.flags ?? []),
+    ];
+    execFileSync(compiler.cc, [...args, '-I', include, '-o', outfile, join(ROOT, 'src', 'launcher', 'native.c')], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
   } catch (err) {
-    if (err.code === 'ENOENT') throw new Error(`${compiler.cc} not found: the ${targetName(target)} launcher needs it (Debian: apt-get install ${compiler.debian})`);
+    if (err.code === 'ENOENT')
+      throw new Error(`${compiler.cc} not found: the ${targetName(target)} launcher needs it (Debian: apt-get install ${compiler.debian})`);
     throw err;
   } finally {
     rmSync(include, { recursive: true, force: true });

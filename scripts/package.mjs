@@ -36,7 +36,10 @@ const completeCmd = '@"%~dp0kubectl-oidc.exe" __complete %*\r\n';
 const tarGz = async (target, archive) => {
   const stage = join(out, `stage-${targetName(target)}`);
   mkdirSync(stage);
-  copyFileSync(hasNativeLauncher(target) ? launcherPath(target) : join(ROOT, 'dist', 'launcher-executable.sh'), join(stage, 'kubectl-oidc'));
+  copyFileSync(
+    hasNativeLauncher(target) ? launcherPath(target) : join(ROOT, 'dist', 'launcher-executable.sh'),
+    join(stage, 'kubectl-oidc'),
+  );
   copyFileSync(executablePath(target), join(stage, 'kubectl-oidc-bin'));
   copyFileSync(join(ROOT, 'dist', 'complete-executable.sh'), join(stage, 'kubectl_complete-oidc'));
   for (const file of ['kubectl-oidc', 'kubectl-oidc-bin', 'kubectl_complete-oidc']) chmodSync(join(stage, file), 0o755);

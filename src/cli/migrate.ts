@@ -3,6 +3,7 @@ import type { MigrateOptions } from '../options/types.js';
 import { ambientOf, runLogger } from './ambient.js';
 import { kubeconfigFiles } from './kube-files.js';
 import { addOptions, groupsOf } from './options.js';
+import { ownCommand } from './own-command.js';
 import { printReport } from './report.js';
 
 export const registerMigrate = (program: Command): void => {
@@ -15,7 +16,7 @@ export const registerMigrate = (program: Command): void => {
     const options = (groups.migrate ?? {}) as MigrateOptions;
     const { migrate } = await import('../migrate/migrate.js');
     const { report, skipped } = await migrate(
-      { files: kubeconfigFiles(options.kubeconfig), dryRun: options.dryRun, command: 'kubectl-oidc' },
+      { files: kubeconfigFiles(options.kubeconfig), dryRun: options.dryRun, command: ownCommand() },
       ambientOf(log),
     );
     printReport(report);

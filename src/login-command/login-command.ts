@@ -11,6 +11,7 @@ import { editUnderKubectlLock } from '../kubeconfig/locked-file.js';
 import { type ExecArgs, execConfig, kubeconfigArgs } from '../options/kubeconfig-args.js';
 import type { LoginCommandOptions } from '../options/types.js';
 import { briefText, setup } from '../setup/setup.js';
+import { askCluster } from './cluster-check.js';
 
 export interface LoginFiles {
   kubeconfig: string;
@@ -105,6 +106,9 @@ export const loginCommand = async (
   environment: NodeJS.ProcessEnv = process.env,
 ): Promise<LoginResult> => {
   const k = options.kubeconfig;
+  if (k.server && !/^https?:\/\/[^/]/.test(k.server)) {
+    throw new PluginError('usage', `--server ${k.server} is not an http(s) URL`, "pass the API server's URL, https://<host>:<port>");
+  }
   const caData = await readClusterCa(options);
   // A context with no cluster to use is a usage error before any browser opens.
   clusterOf(options, caData, await readIfThere(files.kubeconfig), files.kubeconfig);
@@ -132,11 +136,20 @@ export const loginCommand = async (
 
   const entries = entriesFor(options, files, caData, execConfig(files.command, args, env));
   const edit = { ...ambient, waitMs: 10_000, signal: interruption(ambient.log), backupSuffix: 'kubectl-oidc-backup' };
-  let written: EntriesWritten | undefined;
+  const before = await readIfThere(files.kubeconfig);
+  let written: EntriesWritten | undefined = entries(before);
+  // The cluster asked through what would be written; a refusal writes nothing.
+  if (k.skipClusterCheck) out.push('! the cluster was not asked (--skip-cluster-check)');
+  else {
+    const answer = await askCluster(
+      { text: written.text, file: files.kubeconfig, context: k.context, serverGiven: Boolean(k.server), audience },
+      environment,
+    );
+    if (answer.ok === false) return { report: `${out.join('\n')}\n`, failure: answer.failure };
+    out.push(answer.line);
+  }
   out.push('');
   if (k.dryRun) {
-    const before = await readIfThere(files.kubeconfig);
-    written = entries(before);
     if (written.text !== before)
       out.push(unifiedDiff(before, written.text, files.kubeconfig, `${files.kubeconfig}\t(after login)`).trimEnd());
   } else {

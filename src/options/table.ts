@@ -917,6 +917,16 @@ export const OPTION_TABLE = [
     env: false,
   },
   {
+    name: 'skip-cluster-check',
+    kind: 'boolean',
+    group: 'kubeconfig',
+    key: 'skipClusterCheck',
+    description:
+      'write without asking the cluster who the token is (kubectl auth whoami through what is written): for a cluster not reachable from here',
+    commands: ['login'],
+    env: false,
+  },
+  {
     name: 'write-secrets',
     kind: 'boolean',
     group: 'kubeconfig',

@@ -26,10 +26,12 @@ describe.skipIf(!enabled)('npm run bench in smoke mode', () => {
             'cache hit (disk) via the installed launcher vs gke-gcloud-auth-plugin',
             ...(process.platform === 'linux' && process.arch === 'x64'
               ? [
-                  'cache hit (disk): the executable vs gke-gcloud-auth-plugin (goal 1.00 ×)',
-                  'cache hit (disk): the release launcher in front of the executable vs gke-gcloud-auth-plugin',
+                  'cache hit (disk): the executable as the Linux and Windows archives ship it (native launcher) vs gke-gcloud-auth-plugin (goal 1.00 ×)',
+                  "cache hit (disk): the macOS archives' sh launcher in front of the program vs gke-gcloud-auth-plugin",
+                  'cache hit (disk): the compiled program alone vs gke-gcloud-auth-plugin',
                   'an empty compiled Bun program vs gke-gcloud-auth-plugin: the floor of any Bun executable',
-                  "a miss's start (--version): the executable, its rest a second bundle, vs the whole program in one bundle",
+                  "a miss's start (--version): through the native launcher vs the program alone",
+                  "a miss's start (--version): the program, its rest a second bundle, vs the whole program in one bundle",
                 ]
               : []),
           ]

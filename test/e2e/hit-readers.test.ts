@@ -3,9 +3,9 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { argsSignature, envSignature, HIT_FORMAT } from '../../src/hit/signature.js';
 import { buildNativeLauncher } from '../../scripts/native-launcher.mjs';
 import { executablePath, TARGETS, targetName } from '../../scripts/targets.mjs';
+import { argsSignature, envSignature, HIT_FORMAT } from '../../src/hit/signature.js';
 import { FAKE_NODE_STATUS, PLUGIN_BIN, PLUGIN_IS_EXECUTABLE, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
 import { run } from '../support/run.js';
 import { toolAvailable } from './requirements.js';
@@ -209,18 +209,36 @@ describe('every hit-file reader keeps one contract', () => {
     // stand-in for the program beside them: amd64 on this machine, arm64 under QEMU user mode (not arm64 hardware).
     const natives = [
       { target: 'linux-amd64', compiler: process.arch === 'x64' ? 'gcc' : 'x86_64-linux-gnu-gcc', emulator: [] as string[] },
-      { target: 'linux-arm64', compiler: process.arch === 'arm64' ? 'gcc' : 'aarch64-linux-gnu-gcc', emulator: process.arch === 'arm64' ? [] : ['qemu-aarch64-static'] },
+      {
+        target: 'linux-arm64',
+        compiler: process.arch === 'arm64' ? 'gcc' : 'aarch64-linux-gnu-gcc',
+        emulator: process.arch === 'arm64' ? [] : ['qemu-aarch64-static'],
+      },
     ];
     for (const native of natives) {
       const tools = [native.compiler, ...native.emulator];
-      if (!tools.every((tool) => toolAvailable(true, tool, ['--version'], tool.startsWith('qemu') ? 'qemu-user-static' : `gcc-${native.target === 'linux-arm64' ? 'aarch64' : 'x86-64'}-linux-gnu`))) continue;
+      if (
+        !tools.every((tool) =>
+          toolAvailable(
+            true,
+            tool,
+            ['--version'],
+            tool.startsWith('qemu') ? 'qemu-user-static' : `gcc-${native.target === 'linux-arm64' ? 'aarch64' : 'x86-64'}-linux-gnu`,
+          ),
+        )
+      )
+        continue;
       const dir = join(work, `native-${native.target}`);
       mkdirSync(dir);
       await buildNativeLauncher(targetNamed(native.target), join(dir, 'kubectl-oidc'));
       writeFileSync(join(dir, 'kubectl-oidc-bin'), `#!/bin/sh\nexit ${FAKE_NODE_STATUS}\n`, { mode: 0o755 });
       const launcher = join(dir, 'kubectl-oidc');
       const [command, ...prefix] = [...native.emulator, launcher];
-      readers.push({ name: `the native launcher (${native.target}${native.emulator.length ? ', under QEMU' : ''})`, command: command!, prefix });
+      readers.push({
+        name: `the native launcher (${native.target}${native.emulator.length ? ', under QEMU' : ''})`,
+        command: command!,
+        prefix,
+      });
     }
   }, 120_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -55,6 +55,8 @@ describe.skipIf(!enabled)('kubectl-oidc login writes the kubeconfig', () => {
       const dry = await run(PLUGIN_BIN, [...args, '--dry-run'], { env: ws.env });
       expect(dry.code, dry.stderr).toBe(0);
       expect(dry.stdout).toContain('✓ kube-apiserver (audience kubectl) takes it: username alice@example.test');
+      // The cluster itself, asked through what would be written (kubectl auth whoami), before the diff is shown.
+      expect(dry.stdout).toMatch(/✓ the cluster takes it: username alice@example\.test, groups \[/);
       expect(dry.stdout).toContain(`+++ ${file}\t(after login)`);
       expect(dry.stdout).toContain(`${file} (dry run, not written): added cluster dev`);
       expect(dry.stdout).toContain(`${kuberc}: would add`);
@@ -298,6 +300,72 @@ describe.skipIf(!enabled)('kubectl-oidc login writes the kubeconfig', () => {
       ]);
       expect(stack.idp.counts.authorization).toBe(authorizations);
       expect(existsSync(join(ws.dir, 'none'))).toBe(false);
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('asks the cluster through what it writes: an untrusted certificate, a 401, a bad URL write nothing (one line with the fix); --skip-cluster-check writes', async () => {
+    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'alice' } });
+    try {
+      const file = join(ws.dir, 'config');
+      const base = [...ws.pluginArgs.slice(1), '--oidc-username-claim=email', `--kubeconfig=${file}`];
+      // Not a URL: a usage line before any browser opens.
+      const authorizations = stack.idp.counts.authorization;
+      const bad = await run(PLUGIN_BIN, ['login', ...base, '--context=c', '--server=htps://127.0.0.1:1'], { env: ws.env });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.trim()).toBe(
+        "kubectl-oidc: --server htps://127.0.0.1:1 is not an http(s) URL — pass the API server's URL, https://<host>:<port>",
+      );
+      expect(stack.idp.counts.authorization).toBe(authorizations);
+
+      // No --cluster-ca: kubectl does not trust the API server, and nothing is written (the session is kept).
+      const untrusted = await run(PLUGIN_BIN, ['login', ...base, '--context=c', `--server=${stack.api.url}`], { env: ws.env });
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr.trim().split('\n').at(-1)).toMatch(
+        /^kubectl-oidc: the API server's certificate is not trusted \(.*x509.*\) — pass --cluster-ca <file>: the PEM of the CA that signed the API server's certificate$/,
+      );
+      expect(existsSync(file)).toBe(false);
+      expect(readdirSync(ws.dir).filter((name) => name.startsWith('.kubectl-oidc-check'))).toEqual([]);
+      expect(ws.sessionFiles()).toHaveLength(1);
+
+      // A cluster that takes only its own audience: 401, nothing written, and no second browser login.
+      const logins = stack.idp.counts.authorization;
+      const refused = await run(
+        PLUGIN_BIN,
+        ['login', ...base, '--context=b', `--server=${clusterB.url}`, `--cluster-ca=${stack.certs.caFile}`],
+        {
+          env: ws.env,
+        },
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n').at(-1)).toBe(
+        'kubectl-oidc: the cluster refused the token (401 Unauthorized): its OIDC settings do not take this issuer, audience kubectl or claims — kubectl oidc setup with the same flags shows what the cluster needs; set that up and log in again (or --skip-cluster-check to write it now)',
+      );
+      expect(existsSync(file)).toBe(false);
+      expect(stack.idp.counts.authorization).toBe(logins);
+
+      // A closed port: the URL is named.
+      const closed = await run(
+        PLUGIN_BIN,
+        ['login', ...base, '--context=c', '--server=https://127.0.0.1:9', `--cluster-ca=${stack.certs.caFile}`],
+        {
+          env: ws.env,
+        },
+      );
+      expect(closed.code).toBe(1);
+      expect(closed.stderr.trim().split('\n').at(-1)).toMatch(
+        /^kubectl-oidc: cannot reach the API server \(.*\) — check --server: https:\/\/<host>:<port>/,
+      );
+      expect(existsSync(file)).toBe(false);
+
+      // --skip-cluster-check: written as asked, and said so.
+      const skipped = await run(PLUGIN_BIN, ['login', ...base, '--context=c', `--server=${stack.api.url}`, '--skip-cluster-check'], {
+        env: ws.env,
+      });
+      expect(skipped.code, skipped.stderr).toBe(0);
+      expect(skipped.stdout).toContain('! the cluster was not asked (--skip-cluster-check)');
+      expect(parse(readFileSync(file, 'utf8')).contexts).toEqual([{ name: 'c', context: { cluster: 'c', user: 'c' } }]);
     } finally {
       await ws.cleanup();
     }

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { startApiServer } from '../support/apiserver.js';
 import { NO_DEVICE_CLIENT_ID, TEST_CLIENT_ID, TEST_PASSWORD } from '../support/idp.js';
 import { writeKubeconfig } from '../support/kubeconfig.js';
@@ -64,14 +65,17 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
       expect(dryRun.stdout.startsWith(`--- ${kubeconfig}\n+++ ${kubeconfig}\t(migrated)\n@@ -`)).toBe(true);
       // writeKubeconfig writes JSON, which migrate edits in place like any YAML.
       expect(dryRun.stdout).toMatch(/^- +"command": "kubectl",$/m);
-      expect(dryRun.stdout).toMatch(/^\+ +"command": "kubectl-oidc",$/m);
+      // This machine's kubectl-oidc, by absolute path (the README's rule: what login and migrate write for this machine).
+      expect(dryRun.stdout).toMatch(/^\+ +"command": "\/[^"]*\/kubectl-oidc",$/m);
       expect(dryRun.stdout).toMatch(/^- +"oidc-login",$/m);
       expect(readFileSync(kubeconfig, 'utf8'), '--dry-run changes nothing').toBe(original);
 
       const migrated = await run(PLUGIN_BIN, ['migrate', `--kubeconfig=${kubeconfig}`], { env: ws.env });
       expect(migrated.code, migrated.stderr).toBe(0);
+      const command = /^ +command: (\S+)$/m.exec(stringify(parse(readFileSync(kubeconfig, 'utf8'))))?.[1];
+      expect(command).toMatch(/^\/\S*\/kubectl-oidc$/);
       expect(migrated.stdout.trim()).toBe(
-        `migrated user "oidc" in ${kubeconfig} (kubectl oidc-login get-token → kubectl-oidc get-token; ` +
+        `migrated user "oidc" in ${kubeconfig} (kubectl oidc-login get-token → ${command} get-token; ` +
           `backup ${kubeconfig}.kubelogin-backup); ` +
           `imported its kubelogin session from ${join(kubeloginCache, '3f5c2a9b0e1d')} (disk storage)`,
       );
@@ -171,7 +175,7 @@ describe.skipIf(!enabled)('kubectl-oidc migrate', () => {
       expect(lstatSync(link).isSymbolicLink()).toBe(true);
       const after = readFileSync(target, 'utf8');
       expect(after.startsWith('\uFEFFapiVersion: v1\r\n')).toBe(true);
-      expect(after).toContain('      command: kubectl-oidc\r\n      args: [get-token, ');
+      expect(after).toMatch(/ {6}command: \/\S*\/kubectl-oidc\r\n {6}args: \[get-token, /);
       expect(after.replace(/\r\n/g, '')).not.toContain('\n');
       expect(statSync(target).mode & 0o777).toBe(0o640);
       expect(existsSync(planted)).toBe(false);

@@ -47,7 +47,9 @@ describe.skipIf(!e2eEnabled() || !underWine)('the Windows executable, under Wine
         expect(alone.stdout).toBe(cached.stdout);
         const miss = await run(PLUGIN_BIN, ['--version']);
         expect(miss.code).toBe(1);
-        expect(miss.stderr, JSON.stringify(miss.stderr)).toMatch(/^kubectl-oidc: kubectl-oidc-bin\.exe is not beside kubectl-oidc\.exe .*reinstall kubectl-oidc\r?\n$/);
+        expect(miss.stderr, JSON.stringify(miss.stderr)).toMatch(
+          /^kubectl-oidc: kubectl-oidc-bin\.exe is not beside kubectl-oidc\.exe .*reinstall kubectl-oidc\r?\n$/,
+        );
       } finally {
         renameSync(`${program}.away`, program);
       }
@@ -81,7 +83,9 @@ describe.skipIf(!e2eEnabled() || !underWine)('the Windows executable, under Wine
       // What krew does when Windows refuses it a symbolic link: a copy of the bin file alone.
       copyFileSync(join(built, 'kubectl-oidc.exe'), join(krew, 'bin', 'kubectl-oidc.exe'));
       const wine = { WINEDEBUG: '-all', WINEDLLOVERRIDES: 'bcryptprimitives=n,b', KREW_ROOT: `Z:${krew.replaceAll('/', '\\')}` };
-      const copied = await run('/usr/lib/wine/wine64', [join(krew, 'bin', 'kubectl-oidc.exe'), '--version'], { env: { ...process.env, ...wine } });
+      const copied = await run('/usr/lib/wine/wine64', [join(krew, 'bin', 'kubectl-oidc.exe'), '--version'], {
+        env: { ...process.env, ...wine },
+      });
       expect(copied.code, copied.stderr).toBe(0);
       expect(copied.stdout.trim()).toMatch(/\(windows\/amd64\)$/);
       // Another version's store is not this launcher's program.
