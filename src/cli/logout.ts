@@ -6,8 +6,11 @@ import { addOptions, groupsOf } from './options.js';
 import { printReport } from './report.js';
 
 const DESCRIPTIONS = {
-  logout: 'remove the session of these flags (or every session with --all) and revoke its refresh token at the IdP',
-  clean: "remove every cached session, as kubelogin's clean does (or only the session of the flags given), revoking refresh tokens",
+  logout:
+    'remove the session of an issuer and client (or every session with --all) and revoke its refresh token at the IdP; ' +
+    "get-token's other flags are taken and ignored",
+  clean:
+    "remove every cached session, as kubelogin's clean does (or only the session of the issuer and client given), revoking refresh tokens",
 };
 
 /**
@@ -18,7 +21,7 @@ const register =
   (name: 'logout' | 'clean') =>
   (program: Command): void => {
     const command = program.command(name).description(DESCRIPTIONS[name]);
-    addOptions(command, 'logout').action(async () => {
+    addOptions(command, 'logout', name).action(async () => {
       const groups = groupsOf(command, 'logout');
       const options = getTokenOptionsOf(groups);
       const named = Boolean(options.provider.issuerUrl && options.provider.clientId);

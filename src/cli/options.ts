@@ -5,8 +5,40 @@ import { attributeName, type Command as CommandName, defaultOf, envName, KLOG_FL
 import type { GetTokenOptions } from '../options/types.js';
 import { SECTION_HEADINGS, SECTION_ORDER } from './help.js';
 
-/** The options of one command from the option table, with the same parsers as the cache-hit path. */
-export const addOptions = (command: Command, name: CommandName): Command => {
+/**
+ * What logout's and clean's help shows: the flags that find a session (issuer, client, audience, account, username), reach
+ * its IdP to revoke it (TLS, the client's credentials) and say where the cache is. The rest of get-token's flags are
+ * taken and ignored — a kubeconfig's get-token arguments pasted as they are still work — but not listed.
+ */
+const FINDS_A_SESSION = new Set([
+  'oidc-issuer-url',
+  'oidc-client-id',
+  'oidc-audience',
+  'username',
+  'account',
+  'oidc-client-secret',
+  'oidc-client-secret-file',
+  'oidc-client-assertion-file',
+  'token-cache-dir',
+  'token-cache-storage',
+  'certificate-authority',
+  'certificate-authority-data',
+  'insecure-skip-tls-verify',
+  'idp-timeout-sec',
+  'oidc-request-header',
+  'v',
+  'all',
+]);
+
+/** Whether a command's help lists a row it takes (clean removes everything without flags: its --all is not listed). */
+const listed = (row: Row, name: CommandName, shownAs: string): boolean =>
+  name !== 'logout' || (FINDS_A_SESSION.has(row.name) && !(shownAs === 'clean' && row.name === 'all'));
+
+/**
+ * The options of one command from the option table, with the same parsers as the cache-hit path. `shownAs`: the
+ * command whose help lists them, where two share the rows (clean takes logout's).
+ */
+export const addOptions = (command: Command, name: CommandName, shownAs: string = name): Command => {
   for (const row of inHelpOrder(rowsOf(name))) {
     const flags = `${row.short ? `-${row.short}, ` : ''}--${row.name}${row.value ? ` ${row.value}` : ''}`;
     const option = new Option(flags, row.description);
@@ -25,6 +57,7 @@ export const addOptions = (command: Command, name: CommandName): Command => {
     if (value !== undefined || row.defaultDescription) option.default(value, row.defaultDescription);
     // logout takes a session's options to find it, or --all instead.
     if (row.required && name !== 'logout') option.makeOptionMandatory();
+    if (!listed(row, name, shownAs)) option.hideHelp();
     command.addOption(option);
   }
   if (GET_TOKEN_FAMILY.includes(name)) {

@@ -81,6 +81,52 @@ describe('help', () => {
     }
   });
 
+  it("logout and clean list only what finds a session and reaches its IdP; the rest of get-token's flags are taken, not listed", async () => {
+    const flagsOf = (help: string) =>
+      help
+        .split('\n')
+        .filter((line) => line.startsWith('  -'))
+        .map((line) => line.trim().split(/[ ,]/)[0]);
+    const logout = flagsOf(await printed(['logout', '--help']));
+    expect(logout.sort()).toEqual(
+      [
+        '--all',
+        '-h',
+        '--oidc-issuer-url',
+        '--oidc-client-id',
+        '--oidc-audience',
+        '--oidc-client-assertion-file',
+        '--oidc-client-secret',
+        '--oidc-client-secret-file',
+        '--username',
+        '--account',
+        '--token-cache-dir',
+        '--token-cache-storage',
+        '--certificate-authority',
+        '--certificate-authority-data',
+        '--idp-timeout-sec',
+        '--insecure-skip-tls-verify',
+        '--oidc-request-header',
+        '-v',
+      ].sort(),
+    );
+    // clean removes everything without flags: no --all to list.
+    expect(flagsOf(await printed(['clean', '--help'])).sort()).toEqual(logout.filter((flag) => flag !== '--all').sort());
+    // A kubeconfig's get-token arguments, pasted: taken (what stops this run is the missing issuer, not a flag).
+    let err = '';
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err += String(chunk);
+      return true;
+    });
+    try {
+      await run(['node', 'kubectl-oidc', 'logout', '--grant-type=password', '--browser-command=x', '--oidc-extra-scope=email']);
+    } finally {
+      write.mockRestore();
+    }
+    expect(err).toContain('logout needs --oidc-issuer-url and --oidc-client-id');
+    expect(err).not.toContain('unknown option');
+  });
+
   it('the root help says where to start: login for a cluster, setup to find the flags, migrate from kubelogin', async () => {
     const help = await printed(['--help']);
     const start = help.slice(help.indexOf('Where to start:'));
