@@ -31,7 +31,15 @@ const register =
       }
       const log = runLogger(options.verbose, options.noColor);
       const { logout } = await import('../session-commands/logout.js');
-      printReport(await logout(options, all, ambientOf(log)));
+      const { report, kept } = await logout(options, all, groups.logout?.skipRevoke !== true, ambientOf(log));
+      printReport(report);
+      if (kept > 0) {
+        throw new PluginError(
+          'issuer_unreachable',
+          `kept ${kept} session${kept === 1 ? '' : 's'} whose IdP could not be reached to revoke ${kept === 1 ? 'its' : 'their'} refresh token`,
+          'run the logout printed above once the IdP can be reached, or add --skip-revoke to remove without revoking',
+        );
+      }
     });
   };
 

@@ -28,6 +28,7 @@ const FINDS_A_SESSION = new Set([
   'oidc-request-header',
   'v',
   'all',
+  'skip-revoke',
 ]);
 
 /** Whether a command's help lists a row it takes (clean removes everything without flags: its --all is not listed). */

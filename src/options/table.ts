@@ -960,6 +960,15 @@ export const OPTION_TABLE = [
   },
   // logout and status.
   {
+    name: 'skip-revoke',
+    kind: 'boolean',
+    group: 'logout',
+    key: 'skipRevoke',
+    description: 'remove without revoking the refresh token at the IdP (an IdP that is gone); it stays valid until it expires',
+    commands: ['logout'],
+    env: false,
+  },
+  {
     name: 'all',
     kind: 'boolean',
     group: 'logout',

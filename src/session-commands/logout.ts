@@ -11,29 +11,67 @@ interface Target {
   issuer: string;
   clientId: string;
   label: string;
+  /** The session as the cache lists it: how its IdP was reached, what tells it apart. */
+  info?: SessionInfo;
 }
+
+export interface LogoutResult {
+  report: string;
+  /** Sessions kept because their IdP could not be reached to revoke them. */
+  kept: number;
+}
+
+/** The logout that finds this session again, for one that could not be revoked now. */
+const retryCommand = (target: Target, tls: boolean): string =>
+  [
+    'kubectl-oidc logout',
+    `--oidc-issuer-url=${target.issuer}`,
+    `--oidc-client-id=${target.clientId}`,
+    ...(target.info?.audience ? [`--oidc-audience=${target.info.audience}`] : []),
+    ...(target.info?.account ? [`--account=${target.info.account}`] : []),
+    ...(tls ? ["--certificate-authority=<the IdP's CA file>"] : []),
+  ].join(' ');
 
 const labelOf = (info: Pick<SessionInfo, 'issuer' | 'clientId'> & Partial<SessionInfo>): string =>
   `${info.email ?? info.subject ?? 'session'}${info.account ? ` (account ${info.account})` : ''} ` +
   `at ${info.issuer}, client ${info.clientId}${info.audience ? ` for audience ${info.audience}` : ''}`;
 
-/** Revokes at the IdP (when it can), then removes the session under its lock — through the session service — and says so. */
-const logOutOne = async (store: SessionStore, options: GetTokenOptions, target: Target, ambient: Ambient): Promise<string> => {
+/**
+ * Revokes at the IdP (when it can), then removes the session under its lock — through the session service — and says so.
+ * A session whose IdP could not be reached is kept, with the logout that would revoke it.
+ */
+const logOutOne = async (
+  store: SessionStore,
+  options: GetTokenOptions,
+  target: Target,
+  revoke: boolean,
+  ambient: Ambient,
+): Promise<{ line: string; kept: boolean }> => {
   const [{ sessionAdapters }, { forget }] = await Promise.all([import('../sessions/adapters.js'), import('../sessions/forget.js')]);
-  // The TLS settings of this command; the client secret only for the client it belongs to.
+  // The TLS settings of this command and those the session was made with; the client secret only for its own client.
   const provider = {
     ...options.provider,
     issuerUrl: target.issuer,
     clientId: target.clientId,
     clientSecret: target.clientId === options.provider.clientId ? options.provider.clientSecret : undefined,
+    certificateAuthorityData: [...options.provider.certificateAuthorityData, ...(target.info?.caData ?? [])],
+    insecureSkipTlsVerify: options.provider.insecureSkipTlsVerify || target.info?.insecureSkipTlsVerify === true,
   };
   const session = await sessionAdapters(
     { ...options, provider },
     { interactive: false, store, run: { args: [], env: process.env }, lockTimeoutMs: 10_000 },
     ambient,
   );
-  const { removed, revocation } = await forget(target.key, session);
-  return `${removed ? 'removed' : 'found no'} ${target.label} (${store.name} storage); ${revocation}`;
+  const { removed, revocation, unreached } = await forget(target.key, session, revoke);
+  if (unreached) {
+    return {
+      line:
+        `kept ${target.label} (${store.name} storage): ${revocation.replace('could not revoke the refresh token', 'could not revoke its refresh token')}; ` +
+        `once the IdP can be reached: ${retryCommand(target, unreached.code === 'tls')} (or add --skip-revoke to remove it unrevoked)`,
+      kept: true,
+    };
+  }
+  return { line: `${removed ? 'removed' : 'found no'} ${target.label} (${store.name} storage); ${revocation}`, kept: false };
 };
 
 /**
@@ -60,8 +98,8 @@ const rememberedSession = (sessions: StoredSession[], options: GetTokenOptions):
   );
 };
 
-/** Logs out of one session or all of them; answers the report, a line per session. */
-export const logout = async (options: GetTokenOptions, all: boolean, ambient: Ambient): Promise<string> => {
+/** Logs out of one session or all of them; answers the report, a line per session, and how many were kept. */
+export const logout = async (options: GetTokenOptions, all: boolean, revoke: boolean, ambient: Ambient): Promise<LogoutResult> => {
   const store = await openStore(options.cache, ambient);
   const dir = options.cache.tokenCacheDir;
   let targets: Target[];
@@ -71,6 +109,7 @@ export const logout = async (options: GetTokenOptions, all: boolean, ambient: Am
       issuer: info.issuer,
       clientId: info.clientId,
       label: labelOf(info),
+      info,
     }));
   } else {
     const sessions = await listSessions(dir);
@@ -79,6 +118,7 @@ export const logout = async (options: GetTokenOptions, all: boolean, ambient: Am
     targets = [
       {
         key: remembered?.key ?? key,
+        ...(remembered ? { info: remembered.info } : {}),
         issuer: options.provider.issuerUrl,
         clientId: options.provider.clientId,
         label: labelOf(
@@ -92,8 +132,13 @@ export const logout = async (options: GetTokenOptions, all: boolean, ambient: Am
     ];
   }
   let report = '';
-  for (const target of targets) report += `${await logOutOne(store, options, target, ambient)}\n`;
+  let kept = 0;
+  for (const target of targets) {
+    const one = await logOutOne(store, options, target, revoke, ambient);
+    report += `${one.line}\n`;
+    if (one.kept) kept += 1;
+  }
   // What killed runs left of sessions that are gone (temp files hold tokens): nothing of them stays.
   if (all) await sweepLeftovers(dir);
-  return targets.length === 0 ? `no sessions in ${dir}\n` : report;
+  return { report: targets.length === 0 ? `no sessions in ${dir}\n` : report, kept };
 };

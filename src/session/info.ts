@@ -1,9 +1,15 @@
 import type { GetTokenOptions } from '../options/types.js';
 import { jwtClaims } from './expiry.js';
-import type { SessionInfo, TokenSet } from './tokens.js';
+import type { IdpReach, SessionInfo, TokenSet } from './tokens.js';
 
 /** What is kept in the clear beside a session's tokens: who and where, never a token. */
-export const sessionInfo = (options: GetTokenOptions, tokens: TokenSet, expiresAt: number | undefined, nowMs: number): SessionInfo => {
+export const sessionInfo = (
+  options: GetTokenOptions,
+  tokens: TokenSet,
+  expiresAt: number | undefined,
+  nowMs: number,
+  reach: IdpReach = {},
+): SessionInfo => {
   const claims = tokens.idToken ? jwtClaims(tokens.idToken) : undefined;
   const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
   const subject = text(claims?.sub);
@@ -18,5 +24,6 @@ export const sessionInfo = (options: GetTokenOptions, tokens: TokenSet, expiresA
     ...(expiresAt !== undefined ? { expiresAt } : {}),
     hasRefreshToken: Boolean(tokens.refreshToken),
     savedAt: Math.floor(nowMs / 1000),
+    ...reach,
   };
 };

@@ -28,7 +28,16 @@ export interface SessionInfo {
   expiresAt?: number;
   hasRefreshToken: boolean;
   savedAt: number;
+  /**
+   * How the IdP was reached: the CAs trusted besides the system's (base64 PEM, public certificates) and whether TLS was
+   * not verified — so logout --all and clean can revoke without the flags the session was made with.
+   */
+  caData?: string[];
+  insecureSkipTlsVerify?: true;
 }
+
+/** SessionInfo's reach: how the IdP was reached. */
+export type IdpReach = Pick<SessionInfo, 'caData' | 'insecureSkipTlsVerify'>;
 
 export interface StoredSession {
   key: string;

@@ -7,6 +7,7 @@ import type { Invocation } from '../hit/publish-hit.js';
 import { publishHit } from '../hit/publish-hit.js';
 import { hitDirsToClear } from '../hit/signature.js';
 import { interruption } from '../interrupt.js';
+import { extraCertificateAuthorities } from '../oidc/fetch.js';
 import type { IssuerMetadata } from '../oidc/provider.js';
 import type { GetTokenOptions } from '../options/types.js';
 import { clearCooldown, readCooldown, startCooldown } from '../session/cooldown.js';
@@ -14,7 +15,7 @@ import { type ClientFacts, type IssuerRecord, readDiscovery, writeDiscovery } fr
 import { noStore } from '../session/file-store.js';
 import { acquireLock } from '../session/lock.js';
 import { openStore } from '../session/open-store.js';
-import type { SessionStore } from '../session/tokens.js';
+import type { IdpReach, SessionStore } from '../session/tokens.js';
 import type { Idp, SessionAdapters } from './obtain.js';
 
 /** The IdP as the options describe it: discovery (from the cache when it is fresh), then refresh or the chosen login. */
@@ -179,5 +180,17 @@ export const sessionAdapters = async (options: GetTokenOptions, settings: Sessio
     published: (key, token) =>
       publishHit(options, store.name, key, token, settings.run, log).catch((err: unknown) => log.debug(`no hit file: ${String(err)}`)),
     unpublish: (key) => removeHitFiles(hitDirsToClear(dir, settings.run.env), key),
+    reach: reachOf(options.provider),
   };
+};
+
+/** How these options reach the IdP, to keep with a session: what a CA flag names is read now (a bad one: nothing kept). */
+const reachOf = (provider: GetTokenOptions['provider']): IdpReach => {
+  let caData: string[] = [];
+  try {
+    caData = extraCertificateAuthorities(provider).map((pem) => Buffer.from(pem).toString('base64'));
+  } catch {
+    // the request to the IdP says what is wrong with it
+  }
+  return { ...(caData.length > 0 ? { caData } : {}), ...(provider.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}) };
 };

@@ -7,7 +7,7 @@ import { type CredentialToken, credentialToken, freshToken, isFresh } from '../s
 import { sessionInfo } from '../session/info.js';
 import { exchangedFrom, sessionKey } from '../session/key.js';
 import type { Lock } from '../session/lock.js';
-import type { SessionStore, TokenSet } from '../session/tokens.js';
+import type { IdpReach, SessionStore, TokenSet } from '../session/tokens.js';
 
 /** What a refresh answered. */
 export interface Refreshed {
@@ -68,6 +68,8 @@ export interface SessionAdapters {
   unpublish(key: string): Promise<void>;
   /** The user's terminal (stderr). */
   log: Logger;
+  /** How this run reaches the IdP, kept with the session (for revoking it later without these flags). */
+  reach?: IdpReach;
 }
 
 /** What a caller asks of the session beyond its credential. */
@@ -270,7 +272,7 @@ export const obtain = async (options: GetTokenOptions, a: SessionAdapters, reque
     let obtained: Omit<Obtained, 'token'>;
     try {
       const keep = async (kept: TokenSet): Promise<void> => {
-        if (cacheable) await store.save(key, kept, sessionInfo(options, kept, undefined, a.clock.now()));
+        if (cacheable) await store.save(key, kept, sessionInfo(options, kept, undefined, a.clock.now(), a.reach));
       };
       obtained = await obtainTokens(options, cached, a, request, keep, beforeLogin, unkeepable);
     } catch (err) {
@@ -285,7 +287,8 @@ export const obtain = async (options: GetTokenOptions, a: SessionAdapters, reque
     // One line: what could not be kept, and which flag or variable moves the cache.
     if (unkeepable) a.log.info(`${unkeepable}; the token will not be cached${unkeepableFix ? ` — ${unkeepableFix}` : ''}`);
     try {
-      if (cacheable || !store.persistent) await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt, a.clock.now()));
+      if (cacheable || !store.persistent)
+        await store.save(key, tokens, sessionInfo(options, tokens, token.expiresAt, a.clock.now(), a.reach));
       if (cacheable) {
         await a.cooldown.clear(key);
         await a.published(key, token);
@@ -310,7 +313,7 @@ export const adopt = async (options: GetTokenOptions, a: SessionAdapters, tokens
   try {
     if (await a.store.load(key)) return false;
     const token = credentialToken(tokens, options.useAccessToken);
-    await a.store.save(key, tokens, sessionInfo(options, tokens, token?.expiresAt, a.clock.now()));
+    await a.store.save(key, tokens, sessionInfo(options, tokens, token?.expiresAt, a.clock.now(), a.reach));
     if (token && isFresh(token, a.clock.now() / 1000, options.cache.tokenExpiryMarginSec)) await a.published(key, token);
     return true;
   } finally {

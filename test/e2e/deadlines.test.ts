@@ -169,18 +169,25 @@ describe.skipIf(!enabled).concurrent('a deadline on every request to the IdP (a 
       expectStalled(stack, result, 'the token request (token-exchange grant)', 'token exchange');
     }));
 
-  it('revocation at logout: the session is removed all the same, and the line says why it was not revoked', () =>
+  it('revocation at logout: the session is kept with the logout that would revoke it (one line, exit 1); --skip-revoke removes it', () =>
     fronted(async (stack, ws) => {
       expect((await password(stack, ws)).code).toBe(0);
       stack.front.setQuirks({ stall: ['revocation'] });
       const logout = await run(PLUGIN_BIN, ['logout', ...passwordArgs(stack, ws).slice(1)], { env: ws.env });
-      expect(logout.code, logout.stderr).toBe(0);
+      expect(logout.code).toBe(1);
       const host = escaped(new URL(stack.front.origin).host);
       expect(logout.stdout.trim()).toMatch(
         new RegExp(
-          `; could not revoke the refresh token \\(the revocation request failed: no complete answer from ${host} within ${TIMEOUT_SEC} s\\)$`,
+          `^kept .*: could not revoke its refresh token \\(the revocation request failed: no complete answer from ${host} within ${TIMEOUT_SEC} s\\); ` +
+            `once the IdP can be reached: kubectl-oidc logout --oidc-issuer-url=\\S+ --oidc-client-id=\\S+ \\(or add --skip-revoke to remove it unrevoked\\)$`,
         ),
       );
+      expect(logout.stderr.trim().split('\n').at(-1)).toMatch(/^kubectl-oidc: kept 1 session whose IdP could not be reached/);
+      expect(stack.front.counts.stalled).toBe(1);
+      expect(ws.sessionFiles()).toHaveLength(1);
+      const skipped = await run(PLUGIN_BIN, ['logout', ...passwordArgs(stack, ws).slice(1), '--skip-revoke'], { env: ws.env });
+      expect(skipped.code, skipped.stderr).toBe(0);
+      expect(skipped.stdout).toContain('not revoked (--skip-revoke)');
       expect(stack.front.counts.stalled).toBe(1);
       expect(ws.sessionFiles()).toEqual([]);
     }));

@@ -620,5 +620,19 @@ describe('the session service for the commands that log a person in (setup, logi
       revocation: 'could not revoke the refresh token (the revocation request failed: HTTP 401)',
     });
     expect(refused.saved.size).toBe(0);
+    // An IdP not reached says nothing of the token: the session stays for a logout that can revoke it.
+    const unreached = world({
+      cached: { idToken: idToken(3600), refreshToken: 'rt' },
+      revoke: async () => {
+        throw new PluginError('issuer_unreachable', 'the revocation request failed: cannot reach https://idp (ECONNREFUSED)');
+      },
+    });
+    expect(await forget(unreached.key, unreached.adapters)).toMatchObject({ removed: false, unreached: { code: 'issuer_unreachable' } });
+    expect(unreached.saved.size).toBe(1);
+    expect(await forget(unreached.key, unreached.adapters, false)).toMatchObject({
+      removed: true,
+      revocation: 'not revoked (--skip-revoke): the refresh token stays valid until it expires',
+    });
+    expect(unreached.saved.size).toBe(0);
   });
 });

@@ -108,6 +108,7 @@ describe('help', () => {
         '--insecure-skip-tls-verify',
         '--oidc-request-header',
         '-v',
+        '--skip-revoke',
       ].sort(),
     );
     // clean removes everything without flags: no --all to list.
