@@ -53,6 +53,8 @@ const environmentBoolean = (row: Row, value: string): boolean => {
  * boolean given a string has it from its environment variable.
  */
 export const parseValue = (row: Row, value: string | true, previous: unknown): unknown => {
+  // An empty path (KUBECTL_OIDC_TOKEN_CACHE_DIR= in a kubeconfig's env) is no path: the default, as the launcher reads it.
+  if (row.path && value === '' && row.kind !== 'list') return previous;
   if (row.path && typeof value === 'string' && row.kind !== 'list') value = expandHome(value);
   switch (row.kind) {
     case 'boolean':

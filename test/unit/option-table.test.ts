@@ -81,6 +81,18 @@ describe('the option table', () => {
     expect(parseGetTokenArgs(printed.args.slice(1))).toEqual(options);
   });
 
+  it('an empty path (KUBECTL_OIDC_TOKEN_CACHE_DIR= in a kubeconfig, --token-cache-dir=) is the default, in both parsers', () => {
+    for (const name of Object.keys(process.env)) if (name.startsWith('KUBECTL_OIDC_')) delete process.env[name];
+    const base = ['--oidc-issuer-url=https://idp.example', '--oidc-client-id=c'];
+    const expected = parseGetTokenArgs(base).cache.tokenCacheDir;
+    expect(expected).toMatch(/kubectl-oidc$/);
+    expect(parseGetTokenArgs([...base, '--token-cache-dir=']).cache.tokenCacheDir).toBe(expected);
+    expect(fastParseGetToken([...base, '--token-cache-dir='], {})?.cache.tokenCacheDir).toBe(expected);
+    expect(fastParseGetToken(base, { KUBECTL_OIDC_TOKEN_CACHE_DIR: '' })?.cache.tokenCacheDir).toBe(expected);
+    process.env.KUBECTL_OIDC_TOKEN_CACHE_DIR = '';
+    expect(parseGetTokenArgs(base).cache.tokenCacheDir).toBe(expected);
+  });
+
   it('prints only what differs from the defaults', () => {
     const options = parseGetTokenArgs(['--oidc-issuer-url=https://idp.example', '--oidc-client-id=kubectl']);
     expect(kubeconfigArgs(options)).toEqual({
