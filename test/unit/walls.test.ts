@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '../../src');
@@ -30,5 +30,31 @@ describe('the walls of ARCHITECTURE.md', () => {
     expect(code('log.ts')).not.toMatch(/process\.std(err|out)/);
     const writers = belowCli.filter((file) => /process\.stderr\.write\(`kubectl-oidc:/.test(code(file)));
     expect(writers).toEqual([]);
+  });
+
+  it("README's rooms, in order, are the import graph: every file in one room, every import to a room further down", () => {
+    const readme = readFileSync(join(SRC, '../README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('Where things live'));
+    const rows = table
+      .slice(0, table.indexOf('\n\n', table.indexOf('| room |')))
+      .split('\n')
+      .filter((line) => line.startsWith('| `src/'))
+      .map((line) => [...line.split(' | ')[0]!.matchAll(/`src\/([^`]+)`/g)].map((m) => m[1]!));
+    expect(rows.length).toBeGreaterThan(10);
+    // A file named in a row is there; else the row of its folder.
+    const rowOf = (file: string): number => {
+      const named = rows.findIndex((row) => row.includes(file));
+      return named >= 0 ? named : rows.findIndex((row) => row.some((room) => room.endsWith('/') && file.startsWith(room)));
+    };
+    const files = sources(SRC).map((file) => relative(SRC, file));
+    expect(files.filter((file) => rowOf(file) < 0)).toEqual([]);
+    const upward: string[] = [];
+    for (const file of files) {
+      for (const [, specifier] of code(file).matchAll(/(?:from|import\()\s*['"](\.[^'"]+)['"]/g)) {
+        const target = relative(SRC, resolve(dirname(join(SRC, file)), specifier!)).replace(/\.js$/, '.ts');
+        if (rowOf(target) < rowOf(file)) upward.push(`${file} -> ${target}`);
+      }
+    }
+    expect(upward).toEqual([]);
   });
 });
