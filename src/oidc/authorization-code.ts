@@ -101,28 +101,22 @@ export const preflightAuthorization = async (provider: Provider, request: Author
  * request, so the form field is set back to it on the way out.
  */
 export const exchangeCode = async (provider: Provider, request: AuthorizationRequest, callbackUrl: URL): Promise<TokenSet> => {
-  const { config } = provider;
-  const baseFetch = provider.fetch;
-  config[client.customFetch] = ((url: string, init: RequestInit) => {
+  const config = provider.fetchingWith((url, init = {}) => {
     if (init.body instanceof URLSearchParams && init.body.get('grant_type') === 'authorization_code') {
       init.body.set('redirect_uri', request.redirectUri);
     }
-    return baseFetch(url, init);
-  }) as client.CustomFetch;
-  try {
-    return await grantTokens(
-      provider,
-      'authorization_code',
-      () =>
-        client.authorizationCodeGrant(config, callbackUrl, {
-          expectedState: request.state,
-          expectedNonce: request.nonce,
-          pkceCodeVerifier: request.codeVerifier,
-          idTokenExpected: true,
-        }),
-      { nonce: request.nonce },
-    );
-  } finally {
-    config[client.customFetch] = baseFetch as client.CustomFetch;
-  }
+    return provider.fetch(url, init);
+  });
+  return grantTokens(
+    provider,
+    'authorization_code',
+    () =>
+      client.authorizationCodeGrant(config, callbackUrl, {
+        expectedState: request.state,
+        expectedNonce: request.nonce,
+        pkceCodeVerifier: request.codeVerifier,
+        idTokenExpected: true,
+      }),
+    { nonce: request.nonce },
+  );
 };

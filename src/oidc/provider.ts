@@ -19,6 +19,11 @@ export interface Provider extends Ambient {
   authenticator: ClientAuthenticator;
   /** The same IdP and transport with another client authentication (the revocation endpoint's). */
   configurationWith(auth: client.ClientAuth): client.Configuration;
+  /**
+   * A configuration of its own for one request whose exchange is looked at or changed on the way (`fetch` wraps this
+   * provider's): the shared one is never changed, so requests in flight at once (auto's race) do not see each other's.
+   */
+  fetchingWith(fetch: Fetch): client.Configuration;
   /** The IdP's keys as last seen (cached with the discovery document); replaced when a key is missing from them. */
   jwks?: JSONWebKeySet;
 }
@@ -100,11 +105,15 @@ export const discover = async (
   const authenticator = clientAuthenticator(options, 'token', {
     remembered: isSecretMethod(memory.clientAuth) ? memory.clientAuth : undefined,
   });
-  const finish = (config: client.Configuration): Provider => {
-    config[client.customFetch] = fetch as client.CustomFetch;
+  const configured = (config: client.Configuration, custom: Fetch): client.Configuration => {
+    config[client.customFetch] = custom as client.CustomFetch;
     // Our own deadline (--idp-timeout-sec) ends each request first, with a line that names the host.
     config.timeout = options.requestTimeoutSec + 5;
     for (const extension of execute) extension(config);
+    return config;
+  };
+  const finish = (config: client.Configuration): Provider => {
+    configured(config, fetch);
     return {
       config,
       fetch,
@@ -114,6 +123,8 @@ export const discover = async (
       log,
       ...(memory.jwks ? { jwks: memory.jwks } : {}),
       configurationWith: (auth) => finish(new client.Configuration(config.serverMetadata(), options.clientId, undefined, auth)).config,
+      fetchingWith: (custom) =>
+        configured(new client.Configuration(config.serverMetadata(), options.clientId, undefined, authenticator.auth), custom),
     };
   };
   if (memory.metadata) {

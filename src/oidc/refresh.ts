@@ -22,11 +22,9 @@ const refreshOnce = async (
   scope: string | undefined,
   keepRotated: KeepRotated | undefined,
 ): Promise<TokenSet> => {
-  const { config } = provider;
-  const baseFetch = provider.fetch;
   let answered: Record<string, unknown> | undefined;
-  config[client.customFetch] = (async (url: string, init: RequestInit) => {
-    const response = await baseFetch(url, init);
+  const config = provider.fetchingWith(async (url, init) => {
+    const response = await provider.fetch(url, init);
     if (response.ok) {
       answered = (await response
         .clone()
@@ -36,7 +34,7 @@ const refreshOnce = async (
       if (typeof rotated === 'string' && rotated !== previous.refreshToken) await keepRotated?.(rotated).catch(() => undefined);
     }
     return response;
-  }) as client.CustomFetch;
+  });
   try {
     return toTokenSet(
       await tokenRequest(provider, 'refresh_token', () =>
@@ -54,8 +52,6 @@ const refreshOnce = async (
       { refreshToken: rotated },
       { cause: err },
     );
-  } finally {
-    config[client.customFetch] = baseFetch as client.CustomFetch;
   }
 };
 

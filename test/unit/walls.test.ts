@@ -32,6 +32,10 @@ describe('the walls of ARCHITECTURE.md', () => {
     expect(writers).toEqual([]);
   });
 
+  it('an openid-client configuration gets its fetch when it is made (oidc/provider.ts), never changed per request', () => {
+    expect(belowCli.filter((file) => /\[client\.customFetch\]\s*=[^=]/.test(code(file)))).toEqual(['oidc/provider.ts']);
+  });
+
   it("README's rooms, in order, are the import graph: every file in one room, every import to a room further down", () => {
     const readme = readFileSync(join(SRC, '../README.md'), 'utf8');
     const table = readme.slice(readme.indexOf('Where things live'));
