@@ -97,8 +97,8 @@ export const KLOG_FLAGS: { readonly boolean: readonly string[]; readonly valued:
 };
 
 /**
- * Named and typed as kubelogin's, so that a kubeconfig migrates by changing only the command. The relative order of
- * the rows with a sessionKey is the order of the session key's fields: keep it, or every cached session is lost.
+ * Named and typed as kubelogin's, so that a kubeconfig migrates by changing only the command. A row with a sessionKey
+ * makes sessions differ; the key's fields and their order are listed, versioned, in session/key.ts (KEY_V1).
  */
 export const OPTION_TABLE = [
   // Provider: who to ask, and how to talk to it.

@@ -6,7 +6,7 @@ import { parseGetTokenArgs } from '../../src/cli/options.js';
 import { kubeconfigArgs } from '../../src/options/kubeconfig-args.js';
 import { fastParseGetToken } from '../../src/options/parse.js';
 import { defaultOf, OPTION_TABLE, type Row, rowsOf } from '../../src/options/table.js';
-import { sessionKey } from '../../src/session/key.js';
+import { KEY_V1, sessionKey } from '../../src/session/key.js';
 import { snippets } from '../../src/setup/snippets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-table-'));
@@ -163,6 +163,13 @@ describe('the option table', () => {
     ];
     // The digest version 0.1.0 computed for these flags (its hand-written key, before the table).
     expect(sessionKey(parseGetTokenArgs(args))).toBe('74b7fa920f61e6432662d31b4243f71220732fbd002cf4f277884686556cf763');
+  });
+
+  it("the session key's fields are listed, versioned (KEY_V1), not by the table's order: the same options either way", () => {
+    const marked = OPTION_TABLE.filter((row: Row) => row.sessionKey !== undefined).map((row: Row) => `${row.sessionKey}:${row.name}`);
+    const listed = KEY_V1.flatMap(([field, ...names]) => names.map((name) => `${field}:${name}`));
+    expect([...listed].sort()).toEqual([...marked].sort());
+    expect(new Set(listed).size).toBe(listed.length);
   });
 
   it('has one row per option and command, and every option has a help text', () => {
