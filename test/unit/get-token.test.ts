@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
 import { PluginError } from '../../src/errors.js';
+import { unexpired } from '../../src/get-token/get-token.js';
 import type { Cooldown } from '../../src/session/cooldown.js';
 import type { CredentialToken } from '../../src/session/expiry.js';
 import { exchangedFrom, sessionKey } from '../../src/session/key.js';
@@ -634,5 +635,20 @@ describe('the session service for the commands that log a person in (setup, logi
       revocation: 'not revoked (--skip-revoke): the refresh token stays valid until it expires',
     });
     expect(unreached.saved.size).toBe(0);
+  });
+});
+
+describe('get-token prints', () => {
+  it('never a token that expired while the run waited: the session service is asked once more', async () => {
+    const asked: boolean[] = [];
+    const get = (expiresAt: number[]) => async (again: boolean) => {
+      asked.push(again);
+      return { token: `t${asked.length}`, expiresAt: expiresAt[asked.length - 1] } as CredentialToken;
+    };
+    expect((await unexpired(get([1000, 2000]), () => 1000)).token).toBe('t2');
+    expect(asked).toEqual([false, true]);
+    asked.length = 0;
+    expect((await unexpired(get([1001]), () => 1000)).token).toBe('t1');
+    expect(asked).toEqual([false]);
   });
 });
