@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newWorkspace, parseWhoAmI, useStack } from './harness.js';
@@ -142,17 +142,27 @@ describe.skipIf(!enabled)('real kubectl through the plugin, real browser, real I
     }
   });
 
-  it('falls back to 127.0.0.1:18000 when port 8000 is busy and says so', async () => {
-    const blocker = await occupy(8000);
-    const ws = newWorkspace(stack, { defaultListen: true, driverEnv: { DRIVER_LOGIN: 'dave' } });
+  it('falls back to the next --listen-address when the first is busy, and says so', async () => {
+    // Two ports drawn now, not kubelogin's 8000 and 18000 (machine-wide: another run may hold them; the defaults
+    // themselves are a unit test): the first held here, the second free.
+    const blocker = (await occupy(0))!;
+    const busy = (blocker.address() as AddressInfo).port;
+    const spare = await occupy(0);
+    const free = (spare!.address() as AddressInfo).port;
+    spare!.close();
+    const ws = newWorkspace(stack, {
+      defaultListen: true,
+      extraArgs: [`--listen-address=127.0.0.1:${busy}`, `--listen-address=127.0.0.1:${free}`],
+      driverEnv: { DRIVER_LOGIN: 'dave' },
+    });
     try {
       const result = await ws.kubectl();
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toContain('skipped 127.0.0.1:8000 (in use); listening on 127.0.0.1:18000');
-      expect(result.stderr).toContain('redirect_uri=http%3A%2F%2Flocalhost%3A18000&');
+      expect(result.stderr).toContain(`skipped 127.0.0.1:${busy} (in use); listening on 127.0.0.1:${free}`);
+      expect(result.stderr).toContain(`redirect_uri=http%3A%2F%2Flocalhost%3A${free}&`);
       expect(parseWhoAmI(result.stdout).username).toBe('dave@example.test');
     } finally {
-      blocker?.close();
+      blocker.close();
       await ws.cleanup();
     }
   });
