@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import type { GetTokenOptions, Storage } from '../options/types.js';
+import type { HitInput, Storage } from '../options/types.js';
 import { type CredentialToken, credentialToken, marginFor } from '../session/expiry.js';
 import type { SessionStore } from '../session/tokens.js';
 import { API_VERSION_V1, API_VERSION_V1BETA1, formatExecCredential } from './exec-credential.js';
@@ -17,7 +17,7 @@ export interface Invocation {
 
 /** Writes (or replaces) the session's hit file for this run: what the launcher prints, and until when. */
 export const publishHit = async (
-  options: GetTokenOptions,
+  options: HitInput,
   storage: Storage,
   key: string,
   token: CredentialToken,
@@ -53,7 +53,7 @@ export const publishHit = async (
  * session before the hit file, so one of the two removals comes after this write).
  */
 export const restoreHit = async (
-  options: GetTokenOptions,
+  options: HitInput,
   store: SessionStore,
   key: string,
   token: CredentialToken,

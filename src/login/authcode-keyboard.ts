@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { PluginError } from '../errors.js';
 import { exchangeCode, prepareAuthorization } from '../oidc/authorization-code.js';
 import type { Provider } from '../oidc/provider.js';
-import type { GetTokenOptions } from '../options/types.js';
+import type { LoginInput } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';
 import { loginSignal } from './signal.js';
@@ -44,7 +44,7 @@ export const callbackFromPaste = (pasted: string, redirectUri: string, state: st
 };
 
 /** Authorization code + PKCE where the browser cannot reach this machine: the person pastes the code back. */
-export const loginWithKeyboard = async (provider: Provider, options: GetTokenOptions, interactive: boolean): Promise<TokenSet> => {
+export const loginWithKeyboard = async (provider: Provider, options: LoginInput, interactive: boolean): Promise<TokenSet> => {
   if (!interactive) {
     throw new PluginError(
       'usage',

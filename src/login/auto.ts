@@ -2,7 +2,7 @@ import { PluginError } from '../errors.js';
 import { startLoopbackServer } from '../loopback/server.js';
 import { passwordGrant } from '../oidc/password.js';
 import type { Provider } from '../oidc/provider.js';
-import type { GetTokenOptions } from '../options/types.js';
+import type { LoginInput } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { loginWithBrowser } from './authcode-browser.js';
 import { browserAvailability, currentEnvironment } from './choose.js';
@@ -12,7 +12,7 @@ import { resolvePassword } from './password.js';
 const DEVICE_FLOW_LEFT = new Set(['timeout', 'issuer_unreachable', 'tls']);
 
 /** The device flow where the callback cannot listen: the busy ports are said first, or are the error if it cannot start. */
-const deviceCodeAlone = async (provider: Provider, options: GetTokenOptions, busy: PluginError, canOpenBrowser: boolean) => {
+const deviceCodeAlone = async (provider: Provider, options: LoginInput, busy: PluginError, canOpenBrowser: boolean) => {
   let started = false;
   try {
     return await loginWithDeviceCode(provider, options, canOpenBrowser, undefined, () => {
@@ -33,7 +33,7 @@ const deviceCodeAlone = async (provider: Provider, options: GetTokenOptions, bus
  * Where the callback can listen on none of its addresses, the device flow runs alone, or without it the busy addresses
  * are the error at once.
  */
-export const loginAuto = async (provider: Provider, options: GetTokenOptions, interactive: boolean): Promise<TokenSet> => {
+export const loginAuto = async (provider: Provider, options: LoginInput, interactive: boolean): Promise<TokenSet> => {
   const { login } = options;
   const scopes = options.provider.extraScopes;
   if (login.username) return passwordGrant(provider, login.username, await resolvePassword(login, interactive, 'Password'), scopes);

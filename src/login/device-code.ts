@@ -1,6 +1,6 @@
 import { pollDeviceAuthorization, startDeviceAuthorization } from '../oidc/device-authorization.js';
 import type { Provider } from '../oidc/provider.js';
-import type { GetTokenOptions } from '../options/types.js';
+import type { LoginInput } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';
 import { loginSignal } from './signal.js';
@@ -11,7 +11,7 @@ import { loginSignal } from './signal.js';
  */
 export const loginWithDeviceCode = async (
   provider: Provider,
-  options: GetTokenOptions,
+  options: LoginInput,
   canOpenBrowser: boolean,
   cancel?: AbortSignal,
   started?: () => void,

@@ -1,7 +1,7 @@
 import { PluginError } from '../errors.js';
 import { passwordGrant } from '../oidc/password.js';
 import type { Provider } from '../oidc/provider.js';
-import type { GetTokenOptions } from '../options/types.js';
+import type { LoginInput } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { loginWithBrowser } from './authcode-browser.js';
 import { loginWithKeyboard } from './authcode-keyboard.js';
@@ -13,7 +13,7 @@ import { resolvePassword } from './password.js';
 import { loginWithTokenExchange } from './token-exchange.js';
 
 /** Logs in with the chosen grant (`auto`: see auto.ts). */
-export const login = async (provider: Provider, options: GetTokenOptions, interactive = false): Promise<TokenSet> => {
+export const login = async (provider: Provider, options: LoginInput, interactive = false): Promise<TokenSet> => {
   const grant = options.login.grantType;
   const browser = browserAvailability(currentEnvironment(), options.login);
   switch (grant) {

@@ -1,7 +1,7 @@
 import { PluginError } from '../errors.js';
 import type { Provider } from '../oidc/provider.js';
 import { tokenExchange } from '../oidc/token-exchange.js';
-import type { GetTokenOptions } from '../options/types.js';
+import type { LoginInput } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 
 /**
@@ -9,7 +9,7 @@ import type { TokenSet } from '../session/tokens.js';
  * (KUBECTL_OIDC_TOKEN_EXCHANGE_SUBJECT_TOKEN) or a file. kubectl gets the ID token when the IdP issues one, else the
  * issued (access) token.
  */
-export const loginWithTokenExchange = async (provider: Provider, options: GetTokenOptions): Promise<TokenSet> => {
+export const loginWithTokenExchange = async (provider: Provider, options: LoginInput): Promise<TokenSet> => {
   const { login } = options;
   if (!login.tokenExchangeSubjectToken) {
     throw new PluginError(

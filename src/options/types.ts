@@ -43,6 +43,16 @@ export type CacheOptions = OptionsOf<'cache'>;
 export type Storage = Exclude<CacheOptions['tokenCacheStorage'], 'auto'>;
 
 export type GetTokenOptions = Simplify<{ provider: ProviderOptions; login: LoginOptions; cache: CacheOptions } & OptionsOf<'run'>>;
+/** What a login (any grant, src/login/) reads: whom to ask and how to log in; not the cache or the run's own flags. */
+export type LoginInput = Pick<GetTokenOptions, 'provider' | 'login'>;
+/** What decides whether a session's credential is fresh, and which token it is. */
+export type FreshnessInput = Pick<GetTokenOptions, 'useAccessToken'> & { cache: Pick<CacheOptions, 'tokenExpiryMarginSec'> };
+/** What a hit file is written from: where the cache is, and the credential's freshness. */
+export type HitInput = Pick<GetTokenOptions, 'useAccessToken'> & { cache: Pick<CacheOptions, 'tokenCacheDir' | 'tokenExpiryMarginSec'> };
+/** What a session's info (shown by status, used by logout) names: the IdP, the client, the audience, the account. */
+export type SessionInfoInput = Pick<GetTokenOptions, 'account'> & {
+  provider: Pick<ProviderOptions, 'issuerUrl' | 'clientId' | 'audience'>;
+};
 
 export type PkceMethod = LoginOptions['pkceMethod'];
 export type GrantType = LoginOptions['grantType'];

@@ -1,4 +1,4 @@
-import type { GetTokenOptions } from '../options/types.js';
+import type { FreshnessInput } from '../options/types.js';
 import type { TokenSet } from './tokens.js';
 
 /** Reads a JWT's claims without verifying them: the token came from our own cache or straight from the IdP. */
@@ -60,7 +60,7 @@ export const isFresh = (token: CredentialToken, nowSec: number, marginSec: numbe
   token.expiresAt !== undefined && token.expiresAt - marginFor(token, marginSec) > nowSec;
 
 /** The session's credential while it is fresh by --token-expiry-margin: what a cache hit serves, in any reader. */
-export const freshToken = (tokens: TokenSet | undefined, options: GetTokenOptions, nowSec: number): CredentialToken | undefined => {
+export const freshToken = (tokens: TokenSet | undefined, options: FreshnessInput, nowSec: number): CredentialToken | undefined => {
   const token = tokens && credentialToken(tokens, options.useAccessToken);
   return token && isFresh(token, nowSec, options.cache.tokenExpiryMarginSec) ? token : undefined;
 };

@@ -1,10 +1,10 @@
-import type { GetTokenOptions } from '../options/types.js';
+import type { SessionInfoInput } from '../options/types.js';
 import { jwtClaims } from './expiry.js';
 import type { IdpReach, SessionInfo, TokenSet } from './tokens.js';
 
 /** What is kept in the clear beside a session's tokens: who and where, never a token. */
 export const sessionInfo = (
-  options: GetTokenOptions,
+  options: SessionInfoInput,
   tokens: TokenSet,
   expiresAt: number | undefined,
   nowMs: number,
