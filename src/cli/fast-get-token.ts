@@ -1,4 +1,4 @@
-import { cacheAdapters, type Miss, serveFromCache } from '../get-token/cache-hit.js';
+import { cacheAdapters, type Miss, serveFromCache } from '../commands/get-token/cache-hit.js';
 import { parseExecInfo } from '../hit/exec-credential.js';
 import { fastParseGetToken } from '../options/parse.js';
 import { ambientOf, runLogger } from './ambient.js';

@@ -25,7 +25,7 @@ export const registerLogin = (program: Command): void => {
     const log = runLogger(options.getToken.verbose, options.getToken.noColor);
     const kubeconfig = kubeconfigFiles(options.kubeconfig.kubeconfig)[0]!;
     const kuberc = kubercFile();
-    const { loginCommand } = await import('../login-command/login-command.js');
+    const { loginCommand } = await import('../commands/login/login.js');
     const { report, failure } = await loginCommand(
       options,
       { kubeconfig, kuberc, command: ownCommand() },

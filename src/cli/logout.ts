@@ -30,7 +30,7 @@ const register =
         throw new PluginError('usage', 'logout needs --oidc-issuer-url and --oidc-client-id (the flags of the session), or --all');
       }
       const log = runLogger(options.verbose, options.noColor);
-      const { logout } = await import('../session-commands/logout.js');
+      const { logout } = await import('../commands/logout/logout.js');
       const { report, kept } = await logout(options, all, groups.logout?.skipRevoke !== true, ambientOf(log));
       printReport(report);
       if (kept > 0) {

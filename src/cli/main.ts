@@ -1,4 +1,4 @@
-import type { Miss } from '../get-token/cache-hit.js';
+import type { Miss } from '../commands/get-token/cache-hit.js';
 import { forgetSecretVariables } from './environment.js';
 import { fastGetToken } from './fast-get-token.js';
 

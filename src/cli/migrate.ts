@@ -14,7 +14,7 @@ export const registerMigrate = (program: Command): void => {
     const groups = groupsOf(command, 'migrate');
     const log = runLogger(Number(groups.run?.verbose ?? 0));
     const options = (groups.migrate ?? {}) as MigrateOptions;
-    const { migrate } = await import('../migrate/migrate.js');
+    const { migrate } = await import('../commands/migrate/migrate.js');
     const { report, skipped } = await migrate(
       { files: kubeconfigFiles(options.kubeconfig), dryRun: options.dryRun, command: ownCommand() },
       ambientOf(log),

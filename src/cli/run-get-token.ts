@@ -1,4 +1,4 @@
-import type { Miss } from '../get-token/cache-hit.js';
+import type { Miss } from '../commands/get-token/cache-hit.js';
 import { parseExecInfo } from '../hit/exec-credential.js';
 import type { Logger } from '../log.js';
 import { ambientOf, currentLogger, runLogger } from './ambient.js';
@@ -6,7 +6,7 @@ import { reportFailure } from './report.js';
 
 /** get-token with the real adapters, from options already read (and the store the fast path looked in, if any). */
 export const getTokenWith = async (miss: Miss, log: Logger = runLogger(miss.options.verbose, miss.options.noColor)): Promise<void> => {
-  const { getToken } = await import('../get-token/get-token.js');
+  const { getToken } = await import('../commands/get-token/get-token.js');
   await getToken(miss, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), ambientOf(log));
 };
 

@@ -23,7 +23,7 @@ export const registerSetup = (program: Command): void => {
     const groups = groupsOf(command, 'setup');
     const options = { getToken: getTokenOptionsOf(groups), apiserver: groups.apiserver, ...groups.setup } as SetupOptions;
     const log = runLogger(options.getToken.verbose, options.getToken.noColor);
-    const { setup } = await import('../setup/setup.js');
+    const { setup } = await import('../commands/setup/setup.js');
     const { report, failure } = await setup(options, ambientOf(log), startEnvironment);
     printReport(log.colorOn(process.stdout) ? paintMarks(report) : report);
     if (failure) throw failure;

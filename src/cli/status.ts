@@ -10,7 +10,7 @@ export const registerStatus = (program: Command): void => {
     const groups = groupsOf(command, 'status');
     runLogger(Number(groups.run?.verbose ?? 0));
     const options = { cache: groups.cache, ...groups.status } as StatusOptions;
-    const { status } = await import('../session-commands/status.js');
+    const { status } = await import('../commands/status/status.js');
     printReport(await status(options.cache.tokenCacheDir, options.output, systemClock));
   });
 };

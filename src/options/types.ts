@@ -43,7 +43,7 @@ export type CacheOptions = OptionsOf<'cache'>;
 export type Storage = Exclude<CacheOptions['tokenCacheStorage'], 'auto'>;
 
 export type GetTokenOptions = Simplify<{ provider: ProviderOptions; login: LoginOptions; cache: CacheOptions } & OptionsOf<'run'>>;
-/** What a login (any grant, src/login/) reads: whom to ask and how to log in; not the cache or the run's own flags. */
+/** What a login (any grant, src/grants/) reads: whom to ask and how to log in; not the cache or the run's own flags. */
 export type LoginInput = Pick<GetTokenOptions, 'provider' | 'login'>;
 /** What decides whether a session's credential is fresh, and which token it is. */
 export type FreshnessInput = Pick<GetTokenOptions, 'useAccessToken'> & { cache: Pick<CacheOptions, 'tokenExpiryMarginSec'> };

@@ -90,7 +90,7 @@ const connect = async (
         if (wantIdToken) learned.idTokenOnRefresh = Boolean(refreshed.idToken);
         return { tokens: refreshed, ...(known.idTokenOnRefresh === false ? { knownWithoutIdToken: true } : {}) };
       }),
-    login: () => remembering(async () => (await import('../login/login.js')).login(provider, options, interactive)),
+    login: () => remembering(async () => (await import('../grants/login.js')).login(provider, options, interactive)),
     revoke: (tokens) => remembering(async () => (await import('../oidc/refresh.js')).revokeRefreshToken(provider, tokens)),
     forAudience: async (subject, audience) => {
       const { exchangeForAudience } = await import('../oidc/token-exchange.js');

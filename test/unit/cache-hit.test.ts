@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
+import { type CacheAdapters, serveFromCache } from '../../src/commands/get-token/cache-hit.js';
 import { PluginError } from '../../src/errors.js';
-import { type CacheAdapters, serveFromCache } from '../../src/get-token/cache-hit.js';
 import { sessionKey } from '../../src/session/key.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
 import { testAmbient } from '../support/ambient.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type IssuerFacts, issuerFindings, loginErrorFix, tokenFindings } from '../../src/setup/findings.js';
-import { judge, legacyAuthenticator, parseAuthenticationConfiguration } from '../../src/setup/judge.js';
-import { readableTime } from '../../src/setup/setup.js';
+import { type IssuerFacts, issuerFindings, loginErrorFix, tokenFindings } from '../../src/commands/setup/findings.js';
+import { judge, legacyAuthenticator, parseAuthenticationConfiguration } from '../../src/commands/setup/judge.js';
+import { readableTime } from '../../src/commands/setup/setup.js';
 
 const NOW = 1_800_000_000;
 const ISSUER = 'https://idp.example';

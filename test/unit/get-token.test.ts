@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
+import { unexpired } from '../../src/commands/get-token/get-token.js';
 import { PluginError } from '../../src/errors.js';
-import { unexpired } from '../../src/get-token/get-token.js';
 import type { Cooldown } from '../../src/session/cooldown.js';
 import type { CredentialToken } from '../../src/session/expiry.js';
 import { exchangedFrom, sessionKey } from '../../src/session/key.js';

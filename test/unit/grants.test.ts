@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { callbackFromPaste } from '../../src/login/authcode-keyboard.js';
-import { browserAvailability, type Environment } from '../../src/login/choose.js';
+import { callbackFromPaste } from '../../src/grants/authcode-keyboard.js';
+import { browserAvailability, type Environment } from '../../src/grants/choose.js';
 
 const env = (vars: Record<string, string>, platform: NodeJS.Platform = 'linux', inContainer = false): Environment => ({
   platform,

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { kubeloginArgs, migrateKubeconfig } from '../../src/commands/migrate/kubeconfig.js';
 import { unifiedDiff } from '../../src/kubeconfig/diff.js';
-import { kubeloginArgs, migrateKubeconfig } from '../../src/migrate/kubeconfig.js';
 
 const KUBECONFIG = `# my clusters
 apiVersion: v1

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
+import { snippets } from '../../src/commands/setup/snippets.js';
 import { kubeconfigArgs } from '../../src/options/kubeconfig-args.js';
 import { fastParseGetToken } from '../../src/options/parse.js';
 import { defaultOf, OPTION_TABLE, type Row, rowsOf } from '../../src/options/table.js';
 import { KEY_V1, sessionKey } from '../../src/session/key.js';
-import { snippets } from '../../src/setup/snippets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-table-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

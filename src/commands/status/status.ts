@@ -1,6 +1,6 @@
-import type { Clock } from '../ambient.js';
-import { listSessions } from '../session/file-store.js';
-import type { StoredSession } from '../session/tokens.js';
+import type { Clock } from '../../ambient.js';
+import { listSessions } from '../../session/file-store.js';
+import type { StoredSession } from '../../session/tokens.js';
 
 const relative = (expiresAt: number | undefined, nowSec: number): string => {
   if (expiresAt === undefined) return 'unknown';

@@ -1,7 +1,7 @@
 import { Document, type Scalar, stringify, type YAMLSeq } from 'yaml';
-import { execConfig, kubeconfigArgs } from '../options/kubeconfig-args.js';
-import type { GetTokenOptions } from '../options/types.js';
-import { shellQuote } from '../shell-quote.js';
+import { execConfig, kubeconfigArgs } from '../../options/kubeconfig-args.js';
+import type { GetTokenOptions } from '../../options/types.js';
+import { shellQuote } from '../../shell-quote.js';
 import { type LegacyFlags, legacyUsernamePrefix } from './judge.js';
 
 const REDACTED = '<redacted: see --show-secrets>';

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import type { Ambient } from '../ambient.js';
-import { PluginError } from '../errors.js';
-import { listenPlan, redirectTarget } from '../loopback/redirect.js';
-import type { IssuerInspection } from '../oidc/inspect.js';
-import type { Provider } from '../oidc/provider.js';
-import { kubeconfigArgs } from '../options/kubeconfig-args.js';
-import type { GetTokenOptions, SetupOptions } from '../options/types.js';
-import { credentialToken, jwtClaims } from '../session/expiry.js';
-import type { TokenSet } from '../session/tokens.js';
-import type { Obtained, SessionAdapters } from '../sessions/obtain.js';
+import type { Ambient } from '../../ambient.js';
+import { PluginError } from '../../errors.js';
+import { listenPlan, redirectTarget } from '../../loopback/redirect.js';
+import type { IssuerInspection } from '../../oidc/inspect.js';
+import type { Provider } from '../../oidc/provider.js';
+import { kubeconfigArgs } from '../../options/kubeconfig-args.js';
+import type { GetTokenOptions, SetupOptions } from '../../options/types.js';
+import { credentialToken, jwtClaims } from '../../session/expiry.js';
+import type { TokenSet } from '../../session/tokens.js';
+import type { Obtained, SessionAdapters } from '../../sessions/obtain.js';
 import { type Finding, groupsFinding, groupsLikeClaim, issuerFindings, loginErrorFix, refreshFinding, tokenFindings } from './findings.js';
 import {
   type JwtAuthenticator,
@@ -163,7 +163,7 @@ const decodeHeader = (jwt: string): Record<string, unknown> => {
 
 /** The IdP's CA for the API server, from the CA the plugin was given: its file path and the PEM. */
 const clusterTrust = async (o: GetTokenOptions): Promise<ClusterTrust> => {
-  const { extraCertificateAuthorities } = await import('../oidc/fetch.js');
+  const { extraCertificateAuthorities } = await import('../../oidc/fetch.js');
   const pems = extraCertificateAuthorities(o.provider);
   return {
     ...(o.provider.certificateAuthorityFiles[0] ? { caFile: o.provider.certificateAuthorityFiles[0] } : {}),
@@ -222,11 +222,11 @@ export const setup = async (
 
   const [{ discover }, { inspectIssuer, signatureProblem, userinfo }, { sessionAdapters }, { obtain }, { AnswerRejected }] =
     await Promise.all([
-      import('../oidc/provider.js'),
-      import('../oidc/inspect.js'),
-      import('../sessions/adapters.js'),
-      import('../sessions/obtain.js'),
-      import('../oidc/verify.js'),
+      import('../../oidc/provider.js'),
+      import('../../oidc/inspect.js'),
+      import('../../sessions/adapters.js'),
+      import('../../sessions/obtain.js'),
+      import('../../oidc/verify.js'),
     ]);
   // The tokens come from the session service, as get-token's do: a valid session is reused (unless --force-login), a
   // new one saved with its lock, cool-down and hit file. Without --save-session they live as long as this process.

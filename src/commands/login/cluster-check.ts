@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PluginError } from '../errors.js';
+import { PluginError } from '../../errors.js';
 
 /** What the cluster made of the login, asked through exactly what login is about to write. */
 export type ClusterAnswer =

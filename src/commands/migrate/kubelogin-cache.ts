@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Ambient } from '../ambient.js';
-import { kubeconfigOptionsOf } from '../options/parse.js';
-import { expandHome, kubeCacheDir } from '../options/table.js';
-import { jwtClaims } from '../session/expiry.js';
+import type { Ambient } from '../../ambient.js';
+import { kubeconfigOptionsOf } from '../../options/parse.js';
+import { expandHome, kubeCacheDir } from '../../options/table.js';
+import { jwtClaims } from '../../session/expiry.js';
 
 /** kubelogin's token cache directory for these get-token arguments: its --token-cache-dir, else its default. */
 const kubeloginCacheDir = (args: string[]): string => {
@@ -54,7 +54,7 @@ export const importKubeloginSession = async (getTokenArgs: string[], ambient: Am
   const dir = kubeloginCacheDir(getTokenArgs);
   const found = await findSession(dir, options.provider.issuerUrl, options.provider.clientId);
   if (!found) return `no kubelogin session of it in ${dir} (kubelogin's keyring entries are not read)`;
-  const [{ sessionAdapters }, { adopt }] = await Promise.all([import('../sessions/adapters.js'), import('../sessions/obtain.js')]);
+  const [{ sessionAdapters }, { adopt }] = await Promise.all([import('../../sessions/adapters.js'), import('../../sessions/obtain.js')]);
   const session = await sessionAdapters(
     options,
     { interactive: false, run: { args: ['get-token', ...getTokenArgs], env: process.env } },

@@ -1,15 +1,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import type { Ambient } from '../ambient.js';
-import { PluginError } from '../errors.js';
-import { interruption } from '../interrupt.js';
-import { unifiedDiff } from '../kubeconfig/diff.js';
-import { type EntriesWritten, type NamedEntry, writeEntries } from '../kubeconfig/entries.js';
-import { readIfThere } from '../kubeconfig/file.js';
-import { allowInKuberc } from '../kubeconfig/kuberc.js';
-import { editUnderKubectlLock } from '../kubeconfig/locked-file.js';
-import { type ExecArgs, execConfig, kubeconfigArgs } from '../options/kubeconfig-args.js';
-import type { LoginCommandOptions } from '../options/types.js';
+import type { Ambient } from '../../ambient.js';
+import { PluginError } from '../../errors.js';
+import { interruption } from '../../interrupt.js';
+import { unifiedDiff } from '../../kubeconfig/diff.js';
+import { type EntriesWritten, type NamedEntry, writeEntries } from '../../kubeconfig/entries.js';
+import { readIfThere } from '../../kubeconfig/file.js';
+import { allowInKuberc } from '../../kubeconfig/kuberc.js';
+import { editUnderKubectlLock } from '../../kubeconfig/locked-file.js';
+import { type ExecArgs, execConfig, kubeconfigArgs } from '../../options/kubeconfig-args.js';
+import type { LoginCommandOptions } from '../../options/types.js';
 import { briefText, setup } from '../setup/setup.js';
 import { askCluster } from './cluster-check.js';
 

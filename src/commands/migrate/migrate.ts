@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { Ambient } from '../ambient.js';
-import { PluginError } from '../errors.js';
-import { interruption } from '../interrupt.js';
-import { unifiedDiff } from '../kubeconfig/diff.js';
-import { editUnderKubectlLock } from '../kubeconfig/locked-file.js';
+import type { Ambient } from '../../ambient.js';
+import { PluginError } from '../../errors.js';
+import { interruption } from '../../interrupt.js';
+import { unifiedDiff } from '../../kubeconfig/diff.js';
+import { editUnderKubectlLock } from '../../kubeconfig/locked-file.js';
 import { migrateKubeconfig } from './kubeconfig.js';
 import { importKubeloginSession } from './kubelogin-cache.js';
 

@@ -1,10 +1,10 @@
-import type { Ambient } from '../ambient.js';
-import { PluginError } from '../errors.js';
-import type { GetTokenOptions } from '../options/types.js';
-import { listSessions, sweepLeftovers } from '../session/file-store.js';
-import { sessionKey } from '../session/key.js';
-import { openStore } from '../session/open-store.js';
-import type { SessionInfo, SessionStore, StoredSession } from '../session/tokens.js';
+import type { Ambient } from '../../ambient.js';
+import { PluginError } from '../../errors.js';
+import type { GetTokenOptions } from '../../options/types.js';
+import { listSessions, sweepLeftovers } from '../../session/file-store.js';
+import { sessionKey } from '../../session/key.js';
+import { openStore } from '../../session/open-store.js';
+import type { SessionInfo, SessionStore, StoredSession } from '../../session/tokens.js';
 
 interface Target {
   key: string;
@@ -47,7 +47,7 @@ const logOutOne = async (
   revoke: boolean,
   ambient: Ambient,
 ): Promise<{ line: string; kept: boolean }> => {
-  const [{ sessionAdapters }, { forget }] = await Promise.all([import('../sessions/adapters.js'), import('../sessions/forget.js')]);
+  const [{ sessionAdapters }, { forget }] = await Promise.all([import('../../sessions/adapters.js'), import('../../sessions/forget.js')]);
   // The TLS settings of this command and those the session was made with; the client secret only for its own client.
   const provider = {
     ...options.provider,

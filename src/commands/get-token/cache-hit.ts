@@ -1,13 +1,13 @@
-import type { Ambient } from '../ambient.js';
-import { PluginError } from '../errors.js';
-import { type ExecInfo, formatExecCredential } from '../hit/exec-credential.js';
-import { type Invocation, restoreHit } from '../hit/publish-hit.js';
-import { writeStdout } from '../hit/stdout.js';
-import type { GetTokenOptions } from '../options/types.js';
-import { type CredentialToken, freshToken, marginFor } from '../session/expiry.js';
-import { sessionKey } from '../session/key.js';
-import { openStore } from '../session/open-store.js';
-import type { SessionStore } from '../session/tokens.js';
+import type { Ambient } from '../../ambient.js';
+import { PluginError } from '../../errors.js';
+import { type ExecInfo, formatExecCredential } from '../../hit/exec-credential.js';
+import { type Invocation, restoreHit } from '../../hit/publish-hit.js';
+import { writeStdout } from '../../hit/stdout.js';
+import type { GetTokenOptions } from '../../options/types.js';
+import { type CredentialToken, freshToken, marginFor } from '../../session/expiry.js';
+import { sessionKey } from '../../session/key.js';
+import { openStore } from '../../session/open-store.js';
+import type { SessionStore } from '../../session/tokens.js';
 
 /**
  * kubectl keeps a credential in-process until expirationTimestamp, with no margin of its own: report the expiry minus

@@ -1,8 +1,8 @@
-import type { Ambient } from '../ambient.js';
-import type { ExecInfo } from '../hit/exec-credential.js';
-import type { CredentialToken } from '../session/expiry.js';
-import { sessionAdapters } from '../sessions/adapters.js';
-import { obtain } from '../sessions/obtain.js';
+import type { Ambient } from '../../ambient.js';
+import type { ExecInfo } from '../../hit/exec-credential.js';
+import type { CredentialToken } from '../../session/expiry.js';
+import { sessionAdapters } from '../../sessions/adapters.js';
+import { obtain } from '../../sessions/obtain.js';
 import { type Miss, printCredential } from './cache-hit.js';
 
 /** get-token after the fast path's miss: the session's credential, from the session service, on stdout. */

@@ -1,11 +1,11 @@
 import { type Document, isAlias, isMap, isNode, isSeq, type Node, parseDocument, visit, type YAMLMap, type YAMLSeq } from 'yaml';
-import { PluginError } from '../errors.js';
-import { commandName } from '../kubeconfig/command-name.js';
-import { textEdits, writtenAnew } from '../kubeconfig/text-edits.js';
-import { flagPatterns, matchesAny } from '../options/flag-patterns.js';
-import { type ExecArgs, kubeconfigArgs } from '../options/kubeconfig-args.js';
-import { fastParseGetToken, klogFlag } from '../options/parse.js';
-import { expandHome, rowsOf } from '../options/table.js';
+import { PluginError } from '../../errors.js';
+import { commandName } from '../../kubeconfig/command-name.js';
+import { textEdits, writtenAnew } from '../../kubeconfig/text-edits.js';
+import { flagPatterns, matchesAny } from '../../options/flag-patterns.js';
+import { type ExecArgs, kubeconfigArgs } from '../../options/kubeconfig-args.js';
+import { fastParseGetToken, klogFlag } from '../../options/parse.js';
+import { expandHome, rowsOf } from '../../options/table.js';
 
 /** A user whose exec runs kubelogin, and the get-token arguments it passes. */
 export interface KubeloginUser {

@@ -1,7 +1,7 @@
 import { evaluate } from '@marcbachmann/cel-js';
 import { parse as parseYaml } from 'yaml';
-import { PluginError } from '../errors.js';
-import { audienceList } from '../session/expiry.js';
+import { PluginError } from '../../errors.js';
+import { audienceList } from '../../session/expiry.js';
 
 /**
  * How kube-apiserver turns an ID token into a user, for both ways of configuring it: the legacy --oidc-* flags and
