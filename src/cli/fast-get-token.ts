@@ -1,4 +1,4 @@
-import { cacheAdapters, type Miss, serveFromCache } from '../commands/get-token/cache-hit.js';
+import { cacheAdapters, type GetTokenRun, serveFromCache } from '../commands/get-token/cache-hit.js';
 import { parseExecInfo } from '../hit/exec-credential.js';
 import { fastParseGetToken } from '../options/parse.js';
 import { ambientOf, runLogger } from './ambient.js';
@@ -8,7 +8,7 @@ import { startEnvironment } from './environment.js';
  * Serves kubectl from the cache without loading commander or any network code. Answers 'served', or what a refresh or
  * login starts from, or undefined when the full command line must read the flags (and say what is wrong with them).
  */
-export const fastGetToken = async (args: string[]): Promise<'served' | Miss | undefined> => {
+export const fastGetToken = async (args: string[]): Promise<'served' | GetTokenRun | undefined> => {
   const options = fastParseGetToken(args, process.env);
   if (!options) return undefined;
   try {

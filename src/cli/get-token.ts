@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { getTokenOptionsOf } from '../options/parse.js';
-import { runLogger } from './ambient.js';
+import { openStore } from '../session/open-store.js';
+import { openOnce } from '../session/read-once.js';
+import { ambientOf, runLogger } from './ambient.js';
 import { startEnvironment } from './environment.js';
 import { addOptions, groupsOf, klogFlagsGiven } from './options.js';
 import { getTokenWith } from './run-get-token.js';
@@ -12,6 +14,7 @@ export const registerGetToken = (program: Command): void => {
     const log = runLogger(options.verbose, options.noColor);
     const klog = klogFlagsGiven(command);
     if (klog.length > 0) log.debug(`ignoring kubelogin's logging flags ${klog.join(' ')} (kubectl-oidc logs with -v alone)`);
-    await getTokenWith({ options, run: { args: process.argv.slice(2), env: startEnvironment } }, log);
+    const run = { args: process.argv.slice(2), env: startEnvironment };
+    await getTokenWith({ options, run, store: openOnce(() => openStore(options.cache, ambientOf(log))) }, log);
   });
 };

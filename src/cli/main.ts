@@ -1,4 +1,4 @@
-import type { Miss } from '../commands/get-token/cache-hit.js';
+import type { GetTokenRun } from '../commands/get-token/cache-hit.js';
 import { forgetSecretVariables } from './environment.js';
 import { fastGetToken } from './fast-get-token.js';
 
@@ -7,7 +7,7 @@ import { fastGetToken } from './fast-get-token.js';
 // of the rest; anything else the full command line interface. How those are loaded is the entry's business: files
 // beside the bundle for Node (dist/), modules inside the executable for the compiled one.
 export interface Rest {
-  getToken(): Promise<{ runGetToken(miss: Miss): Promise<void> }>;
+  getToken(): Promise<{ runGetToken(getTokenRun: GetTokenRun): Promise<void> }>;
   cli(): Promise<{ run(argv: string[]): Promise<void> }>;
 }
 

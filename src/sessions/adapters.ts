@@ -128,11 +128,8 @@ export interface SessionSettings {
   parent?: number;
   /** The get-token run whose hit file a new credential is published for. */
   run: Invocation;
-  /** The store, when the caller has opened it already (the fast path's miss), or why the keychain could not be asked. */
-  store?: SessionStore;
-  locked?: PluginError;
-  /** Whether the caller has just looked in the store and found no fresh token. */
-  missed?: boolean;
+  /** The store as the caller opened it (once: a locked keychain is not asked twice) and read it (session/read-once.ts). */
+  store?: () => Promise<SessionStore>;
   /** The discovery document and keys the caller fetched a moment ago. */
   seen?: IssuerSeen;
   /** How long to wait for the session's lock (default: as long as a login may take, and a minute). */
@@ -145,8 +142,7 @@ export const sessionAdapters = async (options: GetTokenOptions, settings: Sessio
   const { interactive } = settings;
   let store: SessionStore;
   try {
-    if (settings.locked) throw settings.locked;
-    store = settings.store ?? (await openStore(options.cache, ambient));
+    store = await (settings.store ?? (() => openStore(options.cache, ambient)))();
   } catch (err) {
     if (!(err instanceof PluginError && err.code === 'keychain_locked')) throw err;
     store = lockedKeychain(err, interactive, ambient);
@@ -161,7 +157,6 @@ export const sessionAdapters = async (options: GetTokenOptions, settings: Sessio
     ...(settings.askedByPerson ? { askedByPerson: true } : {}),
     ...(settings.parent === undefined ? {} : { parent: settings.parent }),
     store,
-    missed: settings.missed ?? false,
     lock: (key) =>
       acquireLock(join(dir, `${key}.lock`), {
         timeoutMs: settings.lockTimeoutMs ?? (options.login.authenticationTimeoutSec + 60) * 1000,

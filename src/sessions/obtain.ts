@@ -52,8 +52,6 @@ export interface SessionAdapters {
   /** The kubectl command that ran this process (absent when no kubectl did): it runs the plugin again when a run fails. */
   parent?: number;
   store: SessionStore;
-  /** Whether the caller has just looked in the store and found no fresh token (the cache-hit fast path). */
-  missed: boolean;
   /** The session's cross-process lock (only for a persistent store). */
   lock(key: string): Promise<Lock & { waited: boolean }>;
   cooldown: {
@@ -142,7 +140,7 @@ const obtainTokens = async (
   if (audience) {
     // The session of the client itself, fresh (from the cache, or refreshed or logged in under its own lock, where
     // every cluster's run waits for the one login), is exchanged: one login for every audience.
-    const subject = await obtain(exchangedFrom(options), { ...a, missed: false, published: async () => undefined }, request);
+    const subject = await obtain(exchangedFrom(options), { ...a, published: async () => undefined }, request);
     a.log.debug(`exchanging the session of ${options.provider.clientId} for a token for ${audience}`);
     return { tokens: await (await connect()).forAudience(subject.token, audience), via: 'exchange', subject };
   }
@@ -200,7 +198,8 @@ export const obtain = async (options: GetTokenOptions, a: SessionAdapters, reque
   const key = sessionKey(options);
   const renewing = options.forceRefresh || request.renew !== undefined;
   const fresh = (tokens: TokenSet | undefined): CredentialToken | undefined => freshToken(tokens, options, a.clock.now() / 1000);
-  if (!a.missed && !renewing) {
+  // (After get-token's cache-hit path, this read is the one it made: session/read-once.ts.)
+  if (!renewing) {
     const tokens = await store.load(key);
     const hit = fresh(tokens);
     if (tokens && hit) {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
-import { type CacheAdapters, serveFromCache } from '../../src/commands/get-token/cache-hit.js';
+import { type CacheAdapters, type GetTokenRun, serveFromCache } from '../../src/commands/get-token/cache-hit.js';
 import { PluginError } from '../../src/errors.js';
 import { sessionKey } from '../../src/session/key.js';
+import { openOnce } from '../../src/session/read-once.js';
 import type { SessionStore, TokenSet } from '../../src/session/tokens.js';
 import { testAmbient } from '../support/ambient.js';
 
@@ -30,15 +31,15 @@ const serve = async (args: string[], cached: TokenSet | undefined, opened?: Plug
   };
   const adapters: CacheAdapters = {
     ...testAmbient(NOW),
-    openStore: async () => {
+    openStore: openOnce(async () => {
       calls.push('open');
       if (opened) throw opened;
       return store;
-    },
+    }),
     print: (token, nowSec) => void printed.push({ token: token.token, nowSec }),
     restoreHit: async () => void calls.push('restore hit'),
   };
-  return { result: await serveFromCache(options, RUN, adapters), calls, printed, store };
+  return { result: await serveFromCache(options, RUN, adapters), calls, printed, store, options };
 };
 
 describe('the cache hit', () => {
@@ -50,10 +51,16 @@ describe('the cache hit', () => {
     expect(calls).toEqual(['open', 'load', 'restore hit']);
   });
 
-  it('within the margin (60 s, at most a third of the lifetime): a miss that keeps the store it opened', async () => {
+  it('within the margin (60 s, at most a third of the lifetime): a miss that keeps the store it opened and read', async () => {
     const late = await serve([], { idToken: idToken(3550, 3600) }); // 50 s left: inside the 60 s margin
-    expect(late.result).toMatchObject({ store: late.store });
     expect(late.printed).toEqual([]);
+    // The session service gets the store as it was opened, and the read made: neither done again.
+    const handed = await (late.result as GetTokenRun).store();
+    expect(handed.name).toBe('disk');
+    expect(await handed.load(sessionKey(late.options))).toEqual({ idToken: idToken(3550, 3600) });
+    expect(late.calls).toEqual(['open', 'load']);
+    await handed.load(sessionKey(late.options));
+    expect(late.calls).toEqual(['open', 'load', 'load']);
     const short = await serve([], { idToken: idToken(12, 20) }); // 8 s left of a 20 s token: more than a third (6.7 s)
     expect(short.result).toBe('served');
     const shortLate = await serve([], { idToken: idToken(14, 20) }); // 6 s left: less than a third
@@ -64,9 +71,12 @@ describe('the cache hit', () => {
     expect((await serve([], undefined)).result).toMatchObject({ run: RUN });
     const forced = await serve(['--force-refresh'], { idToken: idToken(10, 3600) });
     expect(forced.calls).toEqual([]); // never looks
-    expect(forced.result).toEqual({ options: expect.anything(), run: RUN });
+    expect(forced.result).toEqual({ options: expect.anything(), run: RUN, store: expect.any(Function) });
+    // A locked keychain: the session service gets the same refusal from the store, without asking the keychain again.
     const locked = new PluginError('keychain_locked', 'the OS keychain is locked');
-    expect((await serve([], undefined, locked)).result).toMatchObject({ locked });
+    const refused = await serve([], undefined, locked);
+    await expect((refused.result as GetTokenRun).store()).rejects.toBe(locked);
+    expect(refused.calls).toEqual(['open']);
     await expect(serve([], undefined, new PluginError('cache', 'EACCES'))).rejects.toMatchObject({ code: 'cache' });
   });
 });

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGetTokenArgs } from '../../src/cli/options.js';
+import { PluginError } from '../../src/errors.js';
 import { fastParseGetToken } from '../../src/options/parse.js';
 import { credentialToken, isFresh, jwtExpiry } from '../../src/session/expiry.js';
 import { fileStore, listSessions, parseSessionFile, serializeSession, writeFileAtomic } from '../../src/session/file-store.js';
 import { sessionKey } from '../../src/session/key.js';
+import { openOnce, readOnce } from '../../src/session/read-once.js';
 import { aesGcmSealer } from '../../src/session/seal.js';
-import type { SessionInfo } from '../../src/session/tokens.js';
+import type { SessionInfo, SessionStore } from '../../src/session/tokens.js';
 import { testAmbient } from '../support/ambient.js';
 
 const jwt = (claims: object): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
@@ -196,5 +198,36 @@ describe('session key', () => {
     );
     // Sessions without a token to exchange keep their names.
     expect(sessionKey(parseGetTokenArgs(exchange))).toBe(sessionKey(parseGetTokenArgs(exchange)));
+  });
+});
+
+describe("a get-token run's store, opened once and read once", () => {
+  it('opens once whoever asks, a locked keychain included; answers the read it made once, then reads the store', async () => {
+    let opens = 0;
+    const locked = openOnce(async () => {
+      opens += 1;
+      throw new PluginError('keychain_locked', 'the OS keychain is locked');
+    });
+    await expect(locked()).rejects.toThrow('locked');
+    await expect(locked()).rejects.toThrow('locked');
+    expect(opens).toBe(1);
+
+    const reads: string[] = [];
+    const store: SessionStore = {
+      name: 'disk',
+      persistent: true,
+      load: async (key) => {
+        reads.push(key);
+        return { idToken: `from-disk-${key}` };
+      },
+      save: async () => undefined,
+      remove: async () => false,
+    };
+    const once = readOnce(store, 'k', { idToken: 'read-before' });
+    expect(await once.load('k')).toEqual({ idToken: 'read-before' });
+    expect(reads).toEqual([]);
+    expect(await once.load('k')).toEqual({ idToken: 'from-disk-k' });
+    expect(await once.load('other')).toEqual({ idToken: 'from-disk-other' });
+    expect(reads).toEqual(['k', 'other']);
   });
 });

@@ -7,6 +7,7 @@ import type { GetTokenOptions } from '../../options/types.js';
 import { type CredentialToken, freshToken, marginFor } from '../../session/expiry.js';
 import { sessionKey } from '../../session/key.js';
 import { openStore } from '../../session/open-store.js';
+import { openOnce, readOnce } from '../../session/read-once.js';
 import type { SessionStore } from '../../session/tokens.js';
 
 /**
@@ -28,19 +29,19 @@ export const printCredential = (options: GetTokenOptions, execInfo: ExecInfo, to
 };
 
 /**
- * What get-token starts from after a miss: the store it looked in (absent with --force-refresh, which never looks),
- * or why the keychain could not be asked (locked, not answering), so that it is not asked again for another 2 s.
+ * A get-token run the cache could not answer: its options, its arguments and environment (for the hit file a refresh
+ * or login writes), and its store as the cache-hit path left it — opened once (a locked keychain is not asked again
+ * for another 2 s) and the session's read made once (session/read-once.ts).
  */
-export interface Miss {
+export interface GetTokenRun {
   options: GetTokenOptions;
-  /** This run's arguments and environment, for the hit file a refresh or login writes. */
   run: Invocation;
-  store?: SessionStore;
-  locked?: PluginError;
+  store: () => Promise<SessionStore>;
 }
 
 /** What serving from the cache needs from the world: a clock, the terminal, the store, stdout and the hit file. */
 export interface CacheAdapters extends Ambient {
+  /** The store, opened once whoever asks (openOnce). */
   openStore(): Promise<SessionStore>;
   print(token: CredentialToken, nowSec: number): void;
   /** Writes the session's hit file again (best effort). */
@@ -51,29 +52,31 @@ export interface CacheAdapters extends Ambient {
  * Prints a fresh cached token, if there is one: no lock, no network. Otherwise answers the miss. A session that has no
  * hit file gets one for this run, so that the next run skips the store (and the keychain) again.
  */
-export const serveFromCache = async (options: GetTokenOptions, run: Invocation, a: CacheAdapters): Promise<'served' | Miss> => {
-  if (options.forceRefresh) return { options, run };
-  let store: SessionStore;
-  try {
-    store = await a.openStore();
-  } catch (err) {
-    if (err instanceof PluginError && err.code === 'keychain_locked') return { options, run, locked: err };
-    throw err;
-  }
+export const serveFromCache = async (options: GetTokenOptions, run: Invocation, a: CacheAdapters): Promise<'served' | GetTokenRun> => {
+  // --force-refresh never looks; a keychain that is locked or not answering is the session service's to handle.
+  const store = options.forceRefresh ? undefined : await a.openStore().catch((err: unknown) => lockedKeychain(err));
+  if (!store) return { options, run, store: a.openStore };
   const now = a.clock.now() / 1000;
   const key = sessionKey(options);
-  const hit = freshToken(await store.load(key), options, now);
-  if (!hit) return { options, run, store };
+  const tokens = await store.load(key);
+  const hit = freshToken(tokens, options, now);
+  if (!hit) return { options, run, store: async () => readOnce(store, key, tokens) };
   a.log.debug(`using the cached token (${store.name} storage)`);
   a.print(hit, now);
   await a.restoreHit(store, key, hit).catch((err: unknown) => a.log.debug(`no hit file: ${String(err)}`));
   return 'served';
 };
 
+/** Undefined for a keychain that is locked or not answering (the rejection stays with the opener); anything else throws. */
+const lockedKeychain = (err: unknown): undefined => {
+  if (err instanceof PluginError && err.code === 'keychain_locked') return undefined;
+  throw err;
+};
+
 /** The store, stdout and hit file, with the entry's clock and logger. */
 export const cacheAdapters = (options: GetTokenOptions, execInfo: ExecInfo, run: Invocation, ambient: Ambient): CacheAdapters => ({
   ...ambient,
-  openStore: () => openStore(options.cache, ambient),
+  openStore: openOnce(() => openStore(options.cache, ambient)),
   print: (token, nowSec) => printCredential(options, execInfo, token, nowSec),
   restoreHit: (store, key, token) => restoreHit(options, store, key, token, run, ambient.log),
 });

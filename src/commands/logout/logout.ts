@@ -59,7 +59,7 @@ const logOutOne = async (
   };
   const session = await sessionAdapters(
     { ...options, provider },
-    { interactive: false, store, run: { args: [], env: process.env }, lockTimeoutMs: 10_000 },
+    { interactive: false, store: async () => store, run: { args: [], env: process.env }, lockTimeoutMs: 10_000 },
     ambient,
   );
   const { removed, revocation, unreached } = await forget(target.key, session, revoke);
