@@ -60,7 +60,10 @@ export const serveFromCache = async (options: GetTokenOptions, run: Invocation, 
   const key = sessionKey(options);
   const tokens = await store.load(key);
   const hit = freshToken(tokens, options, now);
-  if (!hit) return { options, run, store: async () => readOnce(store, key, tokens) };
+  if (!hit) {
+    const handed = readOnce(store, key, tokens);
+    return { options, run, store: async () => handed };
+  }
   a.log.debug(`using the cached token (${store.name} storage)`);
   a.print(hit, now);
   await a.restoreHit(store, key, hit).catch((err: unknown) => a.log.debug(`no hit file: ${String(err)}`));
