@@ -24,6 +24,9 @@ const COMPILERS = {
 /** Whether the target's archive has a native launcher (else the sh launcher). */
 export const hasNativeLauncher = (target) => targetName(target) in COMPILERS;
 
+/** The C compiler that builds a target's launcher here, and the Debian package that brings it. */
+export const compilerOf = (target) => COMPILERS[targetName(target)];
+
 const cArray = (name, values) => `static const char *const ${name}[] = {${values.map((v) => JSON.stringify(v)).join(', ')}};\n`;
 
 /** hit-lists.h: the lists as C arrays (JSON strings are C strings for these ASCII values). */
@@ -40,7 +43,7 @@ export const hitListsHeader = (lists) =>
 
 /** Compiles the target's native launcher to outfile; throws one line naming the package when its compiler is missing. */
 export const buildNativeLauncher = async (target, outfile) => {
-  const compiler = COMPILERS[targetName(target)];
+  const compiler = compilerOf(target);
   if (!compiler) throw new Error(`no native launcher for ${targetName(target)}`);
   const include = mkdtempSync(join(tmpdir(), 'kubectl-oidc-launcher-'));
   try {

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildNativeLauncher } from '../../scripts/native-launcher.mjs';
+import { buildNativeLauncher, compilerOf } from '../../scripts/native-launcher.mjs';
 import { executablePath, TARGETS, targetName } from '../../scripts/targets.mjs';
 import { argsSignature, envSignature, HIT_FORMAT } from '../../src/hit/signature.js';
 import { FAKE_NODE_STATUS, PLUGIN_BIN, PLUGIN_IS_EXECUTABLE, REPO_ROOT, writeTestLauncher } from '../support/paths.js';
@@ -208,26 +208,14 @@ describe('every hit-file reader keeps one contract', () => {
     // The native launchers of the Linux archives (src/launcher/native.c), built now from the option table, in front of a
     // stand-in for the program beside them: amd64 on this machine, arm64 under QEMU user mode (not arm64 hardware).
     const natives = [
-      { target: 'linux-amd64', compiler: process.arch === 'x64' ? 'gcc' : 'x86_64-linux-gnu-gcc', emulator: [] as string[] },
-      {
-        target: 'linux-arm64',
-        compiler: process.arch === 'arm64' ? 'gcc' : 'aarch64-linux-gnu-gcc',
-        emulator: process.arch === 'arm64' ? [] : ['qemu-aarch64-static'],
-      },
+      { target: 'linux-amd64', emulator: [] as string[] },
+      { target: 'linux-arm64', emulator: process.arch === 'arm64' ? [] : ['qemu-aarch64-static'] },
     ];
     for (const native of natives) {
-      const tools = [native.compiler, ...native.emulator];
-      if (
-        !tools.every((tool) =>
-          toolAvailable(
-            true,
-            tool,
-            ['--version'],
-            tool.startsWith('qemu') ? 'qemu-user-static' : `gcc-${native.target === 'linux-arm64' ? 'aarch64' : 'x86-64'}-linux-gnu`,
-          ),
-        )
-      )
-        continue;
+      // The compiler as the build picks it (scripts/native-launcher.mjs), and the emulator.
+      const { cc, debian } = compilerOf(targetNamed(native.target));
+      if (!toolAvailable(true, cc, ['--version'], debian)) continue;
+      if (!native.emulator.every((tool) => toolAvailable(true, tool, ['--version'], 'qemu-user-static'))) continue;
       const dir = join(work, `native-${native.target}`);
       mkdirSync(dir);
       await buildNativeLauncher(targetNamed(native.target), join(dir, 'kubectl-oidc'));

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PluginError } from '../../errors.js';
 
@@ -73,8 +75,8 @@ const judged = (stderr: string, cluster: ClusterToAsk): ClusterAnswer => {
  * kuberc (login adds itself there afterwards).
  */
 export const askCluster = async (cluster: ClusterToAsk, env: NodeJS.ProcessEnv): Promise<ClusterAnswer> => {
-  const dir = dirname(cluster.file);
-  await mkdir(dir, { recursive: true, mode: 0o700 }).catch(() => undefined);
+  // Beside the kubeconfig; a kubeconfig not written yet (nor its folder: --dry-run makes none) has no relative paths.
+  const dir = existsSync(dirname(cluster.file)) ? dirname(cluster.file) : tmpdir();
   const copy = join(dir, `.kubectl-oidc-check-${randomBytes(6).toString('hex')}`);
   try {
     await writeFile(copy, cluster.text, { mode: 0o600, flag: 'wx' });
