@@ -22,4 +22,12 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--ignore-certificate-errors',
+  // The tests' CPU goes mostly to Chromium's processes: one renderer for every site (the IdP's https pages, the callback's
+  // http one) and a spare besides is ~1 s of CPU per login. Pages of the test sites share one or two renderers instead;
+  // no login differs for it (site isolation guards memory against other sites' scripts, not cookies or redirects).
+  '--disable-site-isolation-trials',
+  '--disable-features=site-per-process,IsolateOrigins,SpareRendererForSitePerProcess,Translate,OptimizationHints,MediaRouter',
+  '--renderer-process-limit=2',
+  '--disable-extensions',
+  '--disable-3d-apis',
 ];

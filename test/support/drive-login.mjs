@@ -3,6 +3,42 @@
 // browser driver (test/support/browser-driver.mjs), in its own process or in the test run's driver service.
 
 /**
+ * Pages earlier logins left, per browser: a login takes one (its context's cookies cleared) or opens a fresh context.
+ * A new context and page cost Chromium ~1 s of CPU (renderer processes); a page navigated again, a fraction of that.
+ * @type {WeakMap<import('playwright-core').Browser, { context: import('playwright-core').BrowserContext; page: import('playwright-core').Page }[]>}
+ */
+const idleTabs = new WeakMap();
+
+/** @param {import('playwright-core').Browser} browser */
+const takeTab = async (browser) => {
+  const tab = idleTabs.get(browser)?.pop();
+  if (tab) {
+    // Nothing of the last login: no IdP session, no cookie of the callback's.
+    await tab.context.clearCookies();
+    return tab;
+  }
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  return { context, page: await context.newPage() };
+};
+
+/**
+ * @param {import('playwright-core').Browser} browser
+ * @param {{ context: import('playwright-core').BrowserContext; page: import('playwright-core').Page }} tab
+ * @param {boolean} reusable a login that ended as expected leaves a page fit for the next; any other is closed
+ */
+const giveBack = async (browser, tab, reusable) => {
+  if (reusable) {
+    try {
+      await tab.page.goto('about:blank');
+      if (!idleTabs.has(browser)) idleTabs.set(browser, []);
+      idleTabs.get(browser).push(tab);
+      return;
+    } catch {}
+  }
+  await tab.context.close().catch(() => undefined);
+};
+
+/**
  * @param {import('playwright-core').Browser} browser
  * @param {string} url
  * @param {{ login?: string; action?: string; capture?: boolean; screenshot?: string }} settings
@@ -13,17 +49,24 @@ export const driveLogin = async (browser, url, settings) => {
   const redirect = params.get('redirect_uri') ? new URL(params.get('redirect_uri')) : undefined;
   const isCallback = (u) =>
     redirect !== undefined && u.protocol === redirect.protocol && u.port === redirect.port && u.pathname === redirect.pathname;
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const tab = await takeTab(browser);
+  const { page } = tab;
+  let reusable = false;
+  /** @param {import('playwright-core').Request} request */
+  const onRequest = (request) => {
+    if (isCallback(new URL(request.url()))) finalUrl = request.url();
+  };
+  /** @param {import('playwright-core').Response} response */
+  const onResponse = (response) => {
+    if (isCallback(new URL(response.url()))) finalResponse = response;
+  };
+  /** @type {import('playwright-core').Response | undefined} */
+  let finalResponse;
+  /** @type {string | undefined} */
+  let finalUrl;
   try {
-    const page = await context.newPage();
-    let finalResponse;
-    let finalUrl;
-    page.on('request', (request) => {
-      if (isCallback(new URL(request.url()))) finalUrl = request.url();
-    });
-    page.on('response', (response) => {
-      if (isCallback(new URL(response.url()))) finalResponse = response;
-    });
+    page.on('request', onRequest);
+    page.on('response', onResponse);
     await page.goto(url, { waitUntil: 'domcontentloaded' });
     const done = async () => finalUrl !== undefined || (await page.title()) === 'Sign-in Success';
     // Device code pages, login page, consent page, then the redirect (or the device flow's success page).
@@ -73,10 +116,13 @@ export const driveLogin = async (browser, url, settings) => {
       };
     }
     if (settings.screenshot) await page.screenshot({ path: settings.screenshot });
+    reusable = true;
     return result;
   } catch (err) {
     return { error: String(err?.message ?? err).split('\n')[0] };
   } finally {
-    await context.close().catch(() => undefined);
+    page.off('request', onRequest);
+    page.off('response', onResponse);
+    await giveBack(browser, tab, reusable);
   }
 };
