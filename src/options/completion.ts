@@ -51,8 +51,9 @@ export const complete = (words: readonly string[]): Completion => {
     return { candidates: starting(valuesOf(previous)), directive: NO_FILES };
   }
   if (partial.startsWith('-')) {
+    // By name, as Cobra lists a command's flags.
     const flags = rows.flatMap((row) => [`--${row.name}`, ...(row.short ? [`-${row.short}`] : [])]);
-    return { candidates: starting([...flags, '--help']), directive: NO_FILES };
+    return { candidates: starting([...flags, '--help'].sort()), directive: NO_FILES };
   }
   return { candidates: [], directive: NO_FILES };
 };

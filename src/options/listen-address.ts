@@ -22,3 +22,9 @@ export const parseListenAddress = (text: string): ListenAddress => {
 };
 
 export const isLoopback = (address: ListenAddress): boolean => LOOPBACK_HOSTS.has(address.host) || address.host.startsWith('127.');
+
+/** A listen address as given, once it has been checked (a bad one is a usage error whatever the grant). */
+export const checkedAddress = (address: string): string => {
+  parseListenAddress(address);
+  return address;
+};

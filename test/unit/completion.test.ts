@@ -9,11 +9,12 @@ describe('shell completion from the option table', () => {
       directive: 4,
     });
     expect(complete(['se']).candidates).toEqual(['setup']);
+    // Flags by name, as Cobra lists them.
     expect(complete(['get-token', '--oidc-cl']).candidates).toEqual([
+      '--oidc-client-assertion-file',
       '--oidc-client-id',
       '--oidc-client-secret',
       '--oidc-client-secret-file',
-      '--oidc-client-assertion-file',
     ]);
     // A flag only setup takes is not offered to get-token.
     expect(complete(['get-token', '--']).candidates).not.toContain('--show-secrets');

@@ -1,0 +1,73 @@
+import { defaultCacheDir } from '../home.js';
+import type { Row } from '../row.js';
+
+/** Help's "Token cache:" section: where and how long tokens are kept. */
+export const CACHE_ROWS = [
+  {
+    name: 'account',
+    section: 'cache',
+    kind: 'string',
+    group: 'run',
+    key: 'account',
+    value: '<name>',
+    description: 'keeps sessions of several accounts at one IdP apart',
+    sessionKey: 'account',
+  },
+  {
+    name: 'token-cache-dir',
+    section: 'cache',
+    kind: 'string',
+    path: true,
+    group: 'cache',
+    key: 'tokenCacheDir',
+    value: '<dir>',
+    description: 'directory of the token cache',
+    default: () => defaultCacheDir(),
+    defaultDescription: '$KUBECACHEDIR/kubectl-oidc or ~/.kube/cache/kubectl-oidc',
+    commands: ['get-token', 'setup', 'login', 'logout', 'status'],
+  },
+  {
+    name: 'token-cache-storage',
+    section: 'cache',
+    kind: 'choice',
+    group: 'cache',
+    key: 'tokenCacheStorage',
+    value: '<storage>',
+    description:
+      'where tokens are kept: keyring (sealed with a key in the OS keychain; 0600 files when there is none; auto is the same), disk, none',
+    choices: ['keyring', 'auto', 'disk', 'none'],
+    default: 'keyring',
+  },
+  {
+    name: 'token-expiry-margin',
+    section: 'cache',
+    kind: 'int',
+    group: 'cache',
+    key: 'tokenExpiryMarginSec',
+    value: '<seconds>',
+    description: 'treat a cached token as expired this long before it expires',
+    min: 0,
+    default: 60,
+  },
+  {
+    name: 'login-cooldown',
+    section: 'cache',
+    kind: 'int',
+    group: 'cache',
+    key: 'loginCooldownSec',
+    value: '<seconds>',
+    description: 'after an abandoned login, fail non-interactive runs fast for this long instead of opening another tab',
+    min: 0,
+    default: 60,
+  },
+  {
+    name: 'force-refresh',
+    section: 'cache',
+    kind: 'boolean',
+    group: 'run',
+    key: 'forceRefresh',
+    description: 'ignore a valid cached token and refresh or log in',
+    kubeconfig: false,
+    neverHit: true,
+  },
+] as const satisfies readonly Row[];
