@@ -26,18 +26,19 @@ export const KLOG_FLAGS: { readonly boolean: readonly string[]; readonly valued:
 };
 
 /**
- * THE option table: one row per flag, one file per help section under rows/ (here in help's order). commander's flags
- * and help, the cache-hit parser, the KUBECTL_OIDC_* variables, the typed options, the session key, status's flags and
- * the kubeconfig that setup prints are all derived from it. A new flag is one row plus its behaviour. Named and typed
- * as kubelogin's, so that a kubeconfig migrates by changing only the command. A row with a sessionKey makes sessions
- * differ; the key's fields and their order are listed, versioned, in session/key.ts (KEY_V1).
+ * THE option table: one row per flag, one file per help section under rows/, joined here in the order setup prints a
+ * kubeconfig's arguments (who to ask and how to reach it first). commander's flags and help, the cache-hit parser, the
+ * KUBECTL_OIDC_* variables, the typed options, the session key, status's flags and the kubeconfig that setup prints
+ * are all derived from it. A new flag is one row plus its behaviour. Named and typed as kubelogin's, so that a
+ * kubeconfig migrates by changing only the command. A row with a sessionKey makes sessions differ; the key's fields
+ * and their order are listed, versioned, in session/key.ts (KEY_V1).
  */
 export const OPTION_TABLE = [
   ...PROVIDER_ROWS,
-  ...LOGIN_ROWS,
-  ...CACHE_ROWS,
   ...NETWORK_ROWS,
   ...TOKEN_EXCHANGE_ROWS,
+  ...LOGIN_ROWS,
+  ...CACHE_ROWS,
   ...OUTPUT_ROWS,
   ...APISERVER_ROWS,
   ...SETUP_ROWS,
