@@ -220,7 +220,8 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
     }
   });
 
-  it('reads, writes and deletes one item (the keychain room on its own)', async () => {
+  // Node's modules in this process or a probe of its own, not the plugin under test: nothing for the executable's runs.
+  it.skipIf(PLUGIN_IS_EXECUTABLE)('reads, writes and deletes one item (the keychain room on its own)', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, secrets.env);
     try {
@@ -240,40 +241,44 @@ describe.skipIf(!enabled)('the OS keychain (real Secret Service: gnome-keyring o
       process.env = saved;
     }
   });
-  it("the native module (macOS' and Windows' backend, @napi-rs/keyring) reads, writes and deletes one item here too", async () => {
-    // In processes of their own, with the environment given: keyring-rs reads the real environment and keeps its
-    // connection, so this worker's process.env (which other tests replace) would not reach it.
-    const item = { service: 'kubectl-oidc-test', account: 'native', label: 'kubectl-oidc test item' };
-    const module = join(REPO_ROOT, 'src', 'keychain', 'native-keyring.ts');
-    const probe = async (steps: string, env: NodeJS.ProcessEnv): Promise<string> => {
-      const script =
-        `import(${JSON.stringify(module)}).then(async ({ nativeKeyring }) => { const k = await nativeKeyring(); ` +
-        `const item = ${JSON.stringify(item)}; const out = []; ${steps}; console.log(out.join(' ')); })` +
-        '.catch((err) => console.log(err.code ?? err.message))';
-      const result = await run(process.execPath, ['--import', 'tsx', '-e', script], {
-        cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH, ...env },
-      });
-      return `${result.stdout.trim()}${result.stderr.trim() ? ` (${result.stderr.trim()})` : ''}`;
-    };
-    const steps = [
-      'out.push(String(await k.get(item)))',
-      "await k.set(item, 'native value')",
-      'out.push(String(await k.get(item)))',
-      'await k.delete(item)',
-      'out.push(String(await k.get(item)))',
-    ].join('; ');
-    expect(await probe(steps, secrets.env)).toBe('null native value null');
-    // The item is in the Secret Service itself (keyring-rs names the account `username`).
-    expect(await probe("await k.set(item, 'kept')", secrets.env)).toBe('');
-    const lookup = await run('secret-tool', ['lookup', 'service', item.service, 'username', item.account], { env: secrets.env });
-    expect(lookup.stdout).toBe('kept');
-    expect(await probe('await k.delete(item)', secrets.env)).toBe('');
-    // Without a Secret Service it fails: never the kernel keyring, which forgets the key at reboot.
-    expect(await probe('out.push(String(await k.get(item)))', { ...secrets.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' })).toBe(
-      'keychain_unavailable',
-    );
-  });
+  // Node's modules in this process or a probe of its own, not the plugin under test: nothing for the executable's runs.
+  it.skipIf(PLUGIN_IS_EXECUTABLE)(
+    "the native module (macOS' and Windows' backend, @napi-rs/keyring) reads, writes and deletes one item here too",
+    async () => {
+      // In processes of their own, with the environment given: keyring-rs reads the real environment and keeps its
+      // connection, so this worker's process.env (which other tests replace) would not reach it.
+      const item = { service: 'kubectl-oidc-test', account: 'native', label: 'kubectl-oidc test item' };
+      const module = join(REPO_ROOT, 'src', 'keychain', 'native-keyring.ts');
+      const probe = async (steps: string, env: NodeJS.ProcessEnv): Promise<string> => {
+        const script =
+          `import(${JSON.stringify(module)}).then(async ({ nativeKeyring }) => { const k = await nativeKeyring(); ` +
+          `const item = ${JSON.stringify(item)}; const out = []; ${steps}; console.log(out.join(' ')); })` +
+          '.catch((err) => console.log(err.code ?? err.message))';
+        const result = await run(process.execPath, ['--import', 'tsx', '-e', script], {
+          cwd: REPO_ROOT,
+          env: { PATH: process.env.PATH, ...env },
+        });
+        return `${result.stdout.trim()}${result.stderr.trim() ? ` (${result.stderr.trim()})` : ''}`;
+      };
+      const steps = [
+        'out.push(String(await k.get(item)))',
+        "await k.set(item, 'native value')",
+        'out.push(String(await k.get(item)))',
+        'await k.delete(item)',
+        'out.push(String(await k.get(item)))',
+      ].join('; ');
+      expect(await probe(steps, secrets.env)).toBe('null native value null');
+      // The item is in the Secret Service itself (keyring-rs names the account `username`).
+      expect(await probe("await k.set(item, 'kept')", secrets.env)).toBe('');
+      const lookup = await run('secret-tool', ['lookup', 'service', item.service, 'username', item.account], { env: secrets.env });
+      expect(lookup.stdout).toBe('kept');
+      expect(await probe('await k.delete(item)', secrets.env)).toBe('');
+      // Without a Secret Service it fails: never the kernel keyring, which forgets the key at reboot.
+      expect(
+        await probe('out.push(String(await k.get(item)))', { ...secrets.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }),
+      ).toBe('keychain_unavailable');
+    },
+  );
   it.skipIf(!PLUGIN_IS_EXECUTABLE)(
     "the executable's keychain module: placed once in a per-user 0700 directory, checked and loaded from there; a second run writes nothing",
     async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startApiServer, type TestApiServer } from '../support/apiserver.js';
 import { TEST_PASSWORD } from '../support/idp.js';
-import { PLUGIN_BIN } from '../support/paths.js';
+import { PLUGIN_BIN, PLUGIN_IS_EXECUTABLE } from '../support/paths.js';
 import { start } from '../support/process.js';
 import { run } from '../support/run.js';
 import { newWorkspace, PASSWORD_LOGIN, parseWhoAmI, useStack } from './harness.js';
@@ -191,60 +191,64 @@ describe.skipIf(!enabled)('kubectl-oidc login writes the kubeconfig', () => {
     }
   });
 
-  it('anchors shared with the replaced entry, and names YAML 1.1 reads as bools and numbers: kubectl loads the file it wrote', async () => {
-    const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'yuki' } });
-    try {
-      const file = join(ws.dir, 'config');
-      const ca = Buffer.from(stack.certs.caPem).toString('base64');
-      writeFileSync(
-        file,
-        [
-          'apiVersion: v1',
-          'kind: Config',
-          'clusters:',
-          '- name: shared',
-          '  cluster:',
-          `    server: ${stack.api.url}`,
-          `    certificate-authority-data: ${ca}`,
-          'users:',
-          '- name: shared',
-          '  user: {token: static}',
-          'contexts:',
-          '- name: dev',
-          '  context: &ctx',
-          '    cluster: shared',
-          '    user: shared',
-          '- name: staging',
-          '  context: *ctx',
-          '',
-        ].join('\n'),
-        { mode: 0o600 },
-      );
-      const names = ['dev', 'yes', 'on', 'n', '1_000', '0b101'];
-      for (const name of names) {
-        const result = await run(
-          PLUGIN_BIN,
-          loginArgs(ws.pluginArgs, [`--context=${name}`, `--server=${stack.api.url}`, `--kubeconfig=${file}`]),
-          {
-            env: ws.env,
-          },
+  // The writer's text edits are the same JavaScript in the executable; its file writing is in the cases around it.
+  it.skipIf(PLUGIN_IS_EXECUTABLE)(
+    'anchors shared with the replaced entry, and names YAML 1.1 reads as bools and numbers: kubectl loads the file it wrote',
+    async () => {
+      const ws = newWorkspace(stack, { driverEnv: { DRIVER_LOGIN: 'yuki' } });
+      try {
+        const file = join(ws.dir, 'config');
+        const ca = Buffer.from(stack.certs.caPem).toString('base64');
+        writeFileSync(
+          file,
+          [
+            'apiVersion: v1',
+            'kind: Config',
+            'clusters:',
+            '- name: shared',
+            '  cluster:',
+            `    server: ${stack.api.url}`,
+            `    certificate-authority-data: ${ca}`,
+            'users:',
+            '- name: shared',
+            '  user: {token: static}',
+            'contexts:',
+            '- name: dev',
+            '  context: &ctx',
+            '    cluster: shared',
+            '    user: shared',
+            '- name: staging',
+            '  context: *ctx',
+            '',
+          ].join('\n'),
+          { mode: 0o600 },
         );
-        expect(result.code, result.stderr).toBe(0);
+        const names = ['dev', 'yes', 'on', 'n', '1_000', '0b101'];
+        for (const name of names) {
+          const result = await run(
+            PLUGIN_BIN,
+            loginArgs(ws.pluginArgs, [`--context=${name}`, `--server=${stack.api.url}`, `--kubeconfig=${file}`]),
+            {
+              env: ws.env,
+            },
+          );
+          expect(result.code, result.stderr).toBe(0);
+        }
+        const listed = await run(KUBECTL, ['config', 'get-contexts', '-o', 'name'], { env: { ...ws.env, KUBECONFIG: file } });
+        expect(listed.code, listed.stderr).toBe(0);
+        expect(listed.stdout.trim().split('\n').sort()).toEqual([...names, 'staging'].sort());
+        const staging = await run(KUBECTL, ['config', 'view', '-o', 'jsonpath={.contexts[?(@.name=="staging")].context.cluster}'], {
+          env: { ...ws.env, KUBECONFIG: file },
+        });
+        expect(staging.stdout).toBe('shared');
+        const whoami = await run(KUBECTL, ['--context=on', 'auth', 'whoami', '-o', 'json'], { env: { ...ws.env, KUBECONFIG: file } });
+        expect(whoami.code, whoami.stderr).toBe(0);
+        expect(parseWhoAmI(whoami.stdout).username).toBe('yuki@example.test');
+      } finally {
+        await ws.cleanup();
       }
-      const listed = await run(KUBECTL, ['config', 'get-contexts', '-o', 'name'], { env: { ...ws.env, KUBECONFIG: file } });
-      expect(listed.code, listed.stderr).toBe(0);
-      expect(listed.stdout.trim().split('\n').sort()).toEqual([...names, 'staging'].sort());
-      const staging = await run(KUBECTL, ['config', 'view', '-o', 'jsonpath={.contexts[?(@.name=="staging")].context.cluster}'], {
-        env: { ...ws.env, KUBECONFIG: file },
-      });
-      expect(staging.stdout).toBe('shared');
-      const whoami = await run(KUBECTL, ['--context=on', 'auth', 'whoami', '-o', 'json'], { env: { ...ws.env, KUBECONFIG: file } });
-      expect(whoami.code, whoami.stderr).toBe(0);
-      expect(parseWhoAmI(whoami.stdout).username).toBe('yuki@example.test');
-    } finally {
-      await ws.cleanup();
-    }
-  });
+    },
+  );
 
   it('no secret from the environment in the kubeconfig or its backups unless --write-secrets; at most two 0600 backups', async () => {
     const ws = newWorkspace(stack);
