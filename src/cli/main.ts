@@ -1,6 +1,8 @@
-import type { GetTokenRun } from '../commands/get-token/cache-hit.js';
-import { forgetSecretVariables } from './environment.js';
-import { fastGetToken } from './fast-get-token.js';
+import { cacheAdapters, type GetTokenRun, serveFromCache } from '../commands/get-token/cache-hit.js';
+import { parseExecInfo } from '../hit/exec-credential.js';
+import { fastParseGetToken } from '../options/parse.js';
+import { ambientOf, runLogger } from './ambient.js';
+import { forgetSecretVariables, startEnvironment } from './environment.js';
 
 // kubectl runs `get-token` before every command. This module and what it imports serve a cache hit from the session
 // store without commander or any network code. A refresh or login with flags already read loads the get-token entry
@@ -10,6 +12,25 @@ export interface Rest {
   getToken(): Promise<{ runGetToken(getTokenRun: GetTokenRun): Promise<void> }>;
   cli(): Promise<{ run(argv: string[]): Promise<void> }>;
 }
+
+/**
+ * Serves kubectl from the cache without loading commander or any network code. Answers 'served', or what a refresh or
+ * login starts from, or undefined when the full command line must read the flags (and say what is wrong with them).
+ */
+const fastGetToken = async (args: string[]): Promise<'served' | GetTokenRun | undefined> => {
+  const options = fastParseGetToken(args, process.env);
+  if (!options) return undefined;
+  try {
+    const run = { args: ['get-token', ...args], env: startEnvironment };
+    return await serveFromCache(
+      options,
+      run,
+      cacheAdapters(options, parseExecInfo(process.env.KUBERNETES_EXEC_INFO), run, ambientOf(runLogger(options.verbose, options.noColor))),
+    );
+  } catch {
+    return undefined;
+  }
+};
 
 const serve = async (rest: Rest): Promise<void> => {
   const fast = process.argv[2] === 'get-token' ? await fastGetToken(process.argv.slice(3)) : undefined;
