@@ -70,11 +70,34 @@ const tryCreate = async (dir: string, owner: Owner): Promise<boolean> => {
   try {
     await writeFile(join(dir, 'owner.json'), JSON.stringify(owner), { mode: 0o600 });
   } catch (err) {
+    // Gone: another process swept it away as the stale lock it had just seen there. Not ours: try again.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     // A full disk takes the directory and not its owner file: no ownerless lock is left for others to wait on.
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw cannotLock(dir, err);
   }
   return true;
+};
+
+const sameOwner = (now: Owner | undefined, seen: Owner | 'ownerless'): boolean =>
+  seen === 'ownerless' ? now === undefined : now?.nonce === seen.nonce;
+
+/**
+ * Removes the stale lock that was seen at `dir`, not one made there since (by a process that found it gone): moved out
+ * of the way, then judged by its owner file; a live one is put back.
+ */
+const removeStale = async (dir: string, seen: Owner | 'ownerless'): Promise<void> => {
+  const grave = `${dir}.removed-${randomBytes(6).toString('hex')}`;
+  try {
+    await rename(dir, grave);
+  } catch {
+    return;
+  }
+  if (!sameOwner(await readOwner(grave), seen)) {
+    await rename(grave, dir).catch(() => undefined);
+    return;
+  }
+  await rm(grave, { recursive: true, force: true }).catch(() => undefined);
 };
 
 /**
@@ -97,7 +120,8 @@ const takeOver = async (dir: string, seen: Owner | 'ownerless', { clock, log }: 
   const guard = `${dir}.takeover`;
   const me: Owner = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), since: clock.now() };
   if (!(await tryCreate(guard, me))) {
-    if ((await isStale(guard, clock)) !== undefined) await remove(guard);
+    const staleGuard = await isStale(guard, clock);
+    if (staleGuard !== undefined) await removeStale(guard, staleGuard);
     return;
   }
   try {
@@ -105,10 +129,11 @@ const takeOver = async (dir: string, seen: Owner | 'ownerless', { clock, log }: 
     const same = now === 'ownerless' ? seen === 'ownerless' : now !== undefined && seen !== 'ownerless' && now.nonce === seen.nonce;
     if (same) {
       log.debug(`taking over the lock ${dir} from a process that is gone`);
-      await remove(dir);
+      await removeStale(dir, seen);
     }
   } finally {
-    await remove(guard);
+    // Ours only: a guard another process made after sweeping this one away (as stale) is left to it.
+    if ((await readOwner(guard))?.nonce === me.nonce) await remove(guard);
   }
 };
 

@@ -47,6 +47,35 @@ describe('cross-process lock', () => {
     await lock.release();
   });
 
+  it("many take over a dead owner's lock and its dead take-over guard at once: one holder at a time, none fails", async () => {
+    // The soak's race (kill -9 beside 50 processes): a guard left by a taker that died, removed as stale by one while
+    // another had just made a new one in its place.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const stale = (dir: string): void => {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'owner.json'), JSON.stringify({ pid: dead, host: hostname(), nonce: dir, since: 0 }));
+    };
+    for (let round = 0; round < 10; round++) {
+      const path = lockPath();
+      stale(path);
+      stale(`${path}.takeover`);
+      let inside = 0;
+      let most = 0;
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, async () => {
+          const lock = await acquireLock(path, { ...testAmbient(), timeoutMs: 10_000 });
+          inside += 1;
+          most = Math.max(most, inside);
+          await new Promise((resolve) => setImmediate(resolve));
+          inside -= 1;
+          await lock.release();
+        }),
+      );
+      expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+      expect(most).toBe(1);
+    }
+  });
+
   it('waits for a live owner and gives up with a clear error', async () => {
     const path = lockPath();
     const held = await acquireLock(path, { ...testAmbient(), timeoutMs: 1000 });
