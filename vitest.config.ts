@@ -18,6 +18,9 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['./test/support/browser-server.ts'],
+          // A worker runs file after file with what it has imported (the test IdP, Playwright's client…), instead of a
+          // process started and filled again for each of thirty files: the suite is bound by CPU, not by waiting.
+          isolate: false,
         },
       },
     ],
