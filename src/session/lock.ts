@@ -126,8 +126,7 @@ const takeOver = async (dir: string, seen: Owner | 'ownerless', { clock, log }: 
   }
   try {
     const now = await isStale(dir, clock);
-    const same = now === 'ownerless' ? seen === 'ownerless' : now !== undefined && seen !== 'ownerless' && now.nonce === seen.nonce;
-    if (same) {
+    if (now !== undefined && sameOwner(now === 'ownerless' ? undefined : now, seen)) {
       log.debug(`taking over the lock ${dir} from a process that is gone`);
       await removeStale(dir, seen);
     }

@@ -9,6 +9,23 @@ import { freshnessSec } from '../../src/oidc/provider.js';
 import { acquireLock } from '../../src/session/lock.js';
 import { testAmbient } from '../support/ambient.js';
 
+/** `count` takers of the lock at once, each holding it for a tick: the most inside at one time, and who failed. */
+const holdInTurn = async (path: string, count: number): Promise<{ most: number; failures: unknown[] }> => {
+  let inside = 0;
+  let most = 0;
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: count }, async () => {
+      const lock = await acquireLock(path, { ...testAmbient(), timeoutMs: 10_000 });
+      inside += 1;
+      most = Math.max(most, inside);
+      await new Promise((resolve) => setImmediate(resolve));
+      inside -= 1;
+      await lock.release();
+    }),
+  );
+  return { most, failures: outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : [])) };
+};
+
 describe('cross-process lock', () => {
   const dirs: string[] = [];
   const lockPath = (): string => {
@@ -22,18 +39,8 @@ describe('cross-process lock', () => {
 
   it('lets one holder in at a time', async () => {
     const path = lockPath();
-    let inside = 0;
-    let most = 0;
-    await Promise.all(
-      Array.from({ length: 5 }, async () => {
-        const lock = await acquireLock(path, { ...testAmbient(), timeoutMs: 10_000 });
-        inside += 1;
-        most = Math.max(most, inside);
-        await new Promise((resolve) => setImmediate(resolve));
-        inside -= 1;
-        await lock.release();
-      }),
-    );
+    const { most, failures } = await holdInTurn(path, 5);
+    expect(failures).toEqual([]);
     expect(most).toBe(1);
   });
 
@@ -59,19 +66,8 @@ describe('cross-process lock', () => {
       const path = lockPath();
       stale(path);
       stale(`${path}.takeover`);
-      let inside = 0;
-      let most = 0;
-      const outcomes = await Promise.allSettled(
-        Array.from({ length: 20 }, async () => {
-          const lock = await acquireLock(path, { ...testAmbient(), timeoutMs: 10_000 });
-          inside += 1;
-          most = Math.max(most, inside);
-          await new Promise((resolve) => setImmediate(resolve));
-          inside -= 1;
-          await lock.release();
-        }),
-      );
-      expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+      const { most, failures } = await holdInTurn(path, 20);
+      expect(failures).toEqual([]);
       expect(most).toBe(1);
     }
   });
