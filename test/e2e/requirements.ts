@@ -31,7 +31,7 @@ export const missingForE2E = (needs: E2eNeeds = {}): string[] => {
   if (needs.keyring && !secretServiceAvailable()) {
     missing.push('a Secret Service and its client (apt-get install dbus-daemon gnome-keyring libsecret-tools)');
   }
-  if (!findChromium()) missing.push('Chromium (apt-get install chromium, or set CHROMIUM_PATH)');
+  if (!findChromium()) missing.push('Chromium (apt-get install chromium-headless-shell, or set CHROMIUM_PATH)');
   if (!works(KUBECTL, ['version', '--client'])) missing.push(`kubectl (looked for "${KUBECTL}"; set KUBECTL)`);
   if (!works('openssl', ['version'])) missing.push('openssl');
   // .ci/run hides Node from the executable's run: make sure it is hidden, or that run proves nothing.
