@@ -10,7 +10,7 @@ export default defineConfig({
   test: {
     pool: 'forks',
     // The end-to-end files mostly wait (browsers, IdP round trips, kubectl): three at a time on two cores.
-    maxWorkers: 3,
+    maxWorkers: 4,
     reporters: ['default', './test/support/summary-reporter.ts'],
     // Generous: the suites must pass on a machine busy with other jobs (a test asserts order and counts, not time).
     testTimeout: 120_000,

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, generateKeyPair, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPair, type KeyPairKeyObjectResult, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -150,6 +150,20 @@ const listen = (server: Server): Promise<number> =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
 
+/**
+ * The signing key, the key a rotation moves to and a key the IdP never publishes: made once per test process and shared
+ * by its IdPs (three RSA keys cost ~0.4 s of CPU, and the suite starts ~70 IdPs). Each IdP has its own issuer, which
+ * every token names and every check compares; no test tells two IdPs apart by their keys. Off the event loop: IdPs
+ * starting in one test file must not stall each other's answers.
+ */
+type Keys = [KeyPairKeyObjectResult, KeyPairKeyObjectResult, KeyPairKeyObjectResult];
+let keys: Promise<Keys> | undefined;
+const signingKeys = (): Promise<Keys> => {
+  const rsaKeyPair = () => promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  keys ??= Promise.all([rsaKeyPair(), rsaKeyPair(), rsaKeyPair()]);
+  return keys;
+};
+
 /** A real OpenID Connect provider (oidc-provider) over HTTPS on loopback: any login name with any password logs in. */
 export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
   let handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void = (_req, res) => {
@@ -161,13 +175,7 @@ export const startIdp = async (settings: IdpSettings): Promise<TestIdp> => {
   const issuer = settings.issuer ?? `https://127.0.0.1:${port}`;
   let idTokenTtl = settings.idTokenTtl ?? 3600;
 
-  // Off the event loop: several IdPs starting in one test file must not stall each other's answers.
-  const rsaKeyPair = () => promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
-  const [{ privateKey }, { privateKey: rotatedKey, publicKey: rotatedPublicKey }, { privateKey: foreignKey }] = await Promise.all([
-    rsaKeyPair(),
-    rsaKeyPair(),
-    rsaKeyPair(),
-  ]);
+  const [{ privateKey }, { privateKey: rotatedKey, publicKey: rotatedPublicKey }, { privateKey: foreignKey }] = await signingKeys();
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const rotatedJwk = { ...rotatedPublicKey.export({ format: 'jwk' }), kid: 'rotated-key', alg: 'RS256', use: 'sig' };
 
