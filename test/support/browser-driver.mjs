@@ -10,26 +10,21 @@
 //   DRIVER_SCREENSHOT  PNG file for a screenshot of the final page
 //   DRIVER_SERVICE  the test run's driver service (test/support/browser-server.ts): it drives its one browser for us,
 //                  so this process neither loads Playwright (~0.5 s of CPU) nor starts a browser
-import { renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { driverSettings, writeResult } from './drive-login.mjs';
 
 const url = process.argv[2];
-const settings = {
-  login: process.env.DRIVER_LOGIN,
-  action: process.env.DRIVER_ACTION || 'approve',
-  capture: process.env.DRIVER_CAPTURE_URL === '1',
-  screenshot: process.env.DRIVER_SCREENSHOT,
-};
+const settings = driverSettings(process.env);
 
 const viaService = (service) =>
   new Promise((resolve, reject) => {
-    const req = request(service, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request(service, { method: 'POST', headers: { 'content-type': 'text/plain' } }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (chunk) => (body += chunk));
       res.on('end', () => resolve(JSON.parse(body)));
     });
     req.once('error', reject);
-    req.end(JSON.stringify({ url, settings }));
+    req.end(`${JSON.stringify({ settings })}\n${url}`);
   });
 
 const ownBrowser = async () => {
@@ -52,9 +47,5 @@ try {
 } catch (err) {
   result = { error: String(err?.message ?? err).split('\n')[0] };
 }
-if (process.env.DRIVER_RESULT) {
-  // Written whole or not at all: the test polls for the file and reads it as soon as it appears.
-  writeFileSync(`${process.env.DRIVER_RESULT}.tmp`, JSON.stringify(result));
-  renameSync(`${process.env.DRIVER_RESULT}.tmp`, process.env.DRIVER_RESULT);
-}
+if (process.env.DRIVER_RESULT) writeResult(process.env.DRIVER_RESULT, result);
 process.exit(result.error ? 1 : 0);

@@ -2,6 +2,29 @@
 // device-flow verification URL — sign in, consent (or cancel), and report what the final page showed. Used by the
 // browser driver (test/support/browser-driver.mjs), in its own process or in the test run's driver service.
 
+import { renameSync, writeFileSync } from 'node:fs';
+
+/**
+ * A login's settings from the DRIVER_* variables (test/support/browser-driver.mjs lists them).
+ * @param {Record<string, string | undefined>} env
+ */
+export const driverSettings = (env) => ({
+  login: env.DRIVER_LOGIN,
+  action: env.DRIVER_ACTION || 'approve',
+  capture: env.DRIVER_CAPTURE_URL === '1',
+  screenshot: env.DRIVER_SCREENSHOT,
+});
+
+/**
+ * Written whole or not at all: a test polls for the file and reads it as soon as it appears.
+ * @param {string} file
+ * @param {object} result
+ */
+export const writeResult = (file, result) => {
+  writeFileSync(`${file}.tmp`, JSON.stringify(result));
+  renameSync(`${file}.tmp`, file);
+};
+
 /**
  * Pages earlier logins left, per browser: a login takes one (its context's cookies cleared) or opens a fresh context.
  * A new context and page cost Chromium ~1 s of CPU (renderer processes); a page navigated again, a fraction of that.
