@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// The tests' processes start without a NODE_EXTRA_CA_CERTS the machine sets for itself (this one names its whole system
-// bundle): Node parses that file at every start, ~50 ms of CPU for each of the plugin's ~1,000 runs in the suite, and no
-// server the tests reach is vouched for by it. network.test.ts sets its own to test the variable.
-delete process.env.NODE_EXTRA_CA_CERTS;
+// The tests' processes start without the trust variables this machine sets for itself, each naming its whole system
+// store: Node parses NODE_EXTRA_CA_CERTS at every start (~50 ms of CPU for each of the plugin's ~1,000 runs), and every
+// miss would read SSL_CERT_DIR's ~150 files. No server the tests reach is vouched for by them; network.test.ts and
+// system-bundle.ts set their own to test them.
+for (const name of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR']) delete process.env[name];
 
 // Two projects: `npm run test:unit` runs the unit one alone in seconds; `npm test` runs both.
 export default defineConfig({

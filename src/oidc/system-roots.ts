@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import type { Logger } from '../log.js';
@@ -23,6 +23,19 @@ const readable = (file: string): string | undefined => {
   }
 };
 
+/**
+ * A link to a file beside it, as c_rehash makes for every certificate (`<hash>.0`): read once through its own name, as
+ * Go's crypto/x509 does (readUniqueDirectoryEntries). /etc/ssl/certs holds ~290 entries, half of them such links.
+ */
+const isSameDirLink = (dir: string, entry: Dirent): boolean => {
+  if (!entry.isSymbolicLink()) return false;
+  try {
+    return !readlinkSync(join(dir, entry.name)).includes('/');
+  } catch {
+    return false;
+  }
+};
+
 /** The OpenSSL bundle and directory, as Go reads them: SSL_CERT_FILE or the first bundle there is, and SSL_CERT_DIR. */
 const openSslRoots = (env: NodeJS.ProcessEnv): string[] => {
   const files = env.SSL_CERT_FILE ? [env.SSL_CERT_FILE] : BUNDLES;
@@ -30,7 +43,9 @@ const openSslRoots = (env: NodeJS.ProcessEnv): string[] => {
   const dirs = (env.SSL_CERT_DIR ?? '').split(':').filter(Boolean);
   const inDirs = dirs.flatMap((dir) => {
     try {
-      return readdirSync(dir).map((name) => readable(join(dir, name)) ?? '');
+      return readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => !isSameDirLink(dir, entry))
+        .map((entry) => readable(join(dir, entry.name)) ?? '');
     } catch {
       return [];
     }

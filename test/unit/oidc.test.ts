@@ -1,7 +1,12 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../src/cli/report.js';
 import { formatError, PluginError } from '../../src/errors.js';
 import { usesPkce } from '../../src/oidc/authorization-code.js';
+import { systemRoots } from '../../src/oidc/system-roots.js';
 import { scopeOf } from '../../src/oidc/token-request.js';
 
 describe('PKCE and scopes', () => {
@@ -27,5 +32,27 @@ describe('errors', () => {
     expect(exitCodeOf(new PluginError('interrupted', 'x'))).toBe(130);
     expect(exitCodeOf(new PluginError('timeout', 'x'))).toBe(1);
     expect(exitCodeOf(new Error('x'))).toBe(1);
+  });
+});
+
+describe.runIf(process.platform === 'linux')('the OS trust store on Linux', () => {
+  it("reads SSL_CERT_DIR as Go does: a certificate's hash link beside it once, through its own name; a link elsewhere read", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubectl-oidc-certdir-'));
+    try {
+      const certs = join(dir, 'certs');
+      const elsewhere = join(dir, 'share');
+      mkdirSync(certs);
+      mkdirSync(elsewhere);
+      writeFileSync(join(certs, 'first.pem'), rootCertificates[0]!);
+      symlinkSync('first.pem', join(certs, '1a2b3c4d.0')); // c_rehash's link beside it
+      writeFileSync(join(elsewhere, 'second.crt'), rootCertificates[1]!);
+      symlinkSync(join(elsewhere, 'second.crt'), join(certs, 'second.pem')); // as Debian links /usr/share/ca-certificates
+      writeFileSync(join(dir, 'empty-bundle'), '');
+      const log = { debug: () => undefined } as unknown as Parameters<typeof systemRoots>[1];
+      const roots = systemRoots({ SSL_CERT_FILE: join(dir, 'empty-bundle'), SSL_CERT_DIR: certs }, log);
+      expect(roots.map((pem) => pem.trim()).sort()).toEqual([rootCertificates[0]!, rootCertificates[1]!].map((pem) => pem.trim()).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
