@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongRunsFirst from './test/support/sequencer.js';
 
 // The tests' processes start without the trust variables this machine sets for itself, each naming its whole system
 // store: Node parses NODE_EXTRA_CA_CERTS at every start (~50 ms of CPU for each of the plugin's ~1,000 runs), and every
@@ -10,9 +11,11 @@ for (const name of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR']) del
 export default defineConfig({
   test: {
     pool: 'forks',
-    // The end-to-end files mostly wait (browsers, IdP round trips, kubectl): three at a time on two cores.
+    // The suite is bound by CPU (two cores here), yet some files wait on deadlines and timers: four at a time keep both
+    // cores busy.
     maxWorkers: 4,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    sequence: { sequencer: LongRunsFirst },
     // Generous: the suites must pass on a machine busy with other jobs (a test asserts order and counts, not time).
     testTimeout: 120_000,
     hookTimeout: 60_000,
