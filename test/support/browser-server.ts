@@ -7,8 +7,8 @@ import { driveLogin, writeResult } from './drive-login.mjs';
 /**
  * vitest global setup: one headless Chromium for the whole run, and a driver service in front of it. Each login posts
  * its URL here (from a test's browser command, test/support/paths.ts, or the browser driver) and is driven with cookies
- * of its own, instead of starting Node with Playwright (~0.5 s of CPU) and a browser (~3 s) every time. Without Chromium nothing starts, and the
- * end-to-end tests skip or fail as requirements.ts says.
+ * of its own, instead of starting Node with Playwright (~0.5 s of CPU) and a browser (~3 s) every time. Without
+ * Chromium nothing starts, and the end-to-end tests skip or fail as requirements.ts says.
  */
 export default async function startDriverService(): Promise<(() => Promise<void>) | undefined> {
   const executablePath = findChromium();
