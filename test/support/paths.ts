@@ -1,6 +1,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shellQuote } from '../../src/shell-quote.js';
 import { driverSettings } from './drive-login.mjs';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -14,8 +15,6 @@ export const PLUGIN_BIN = process.env.KUBECTL_OIDC_PLUGIN ? resolve(process.env.
 /** Whether the tests run the compiled executable rather than the Node entry. */
 export const PLUGIN_IS_EXECUTABLE = PLUGIN_BIN !== NODE_ENTRY;
 export const BROWSER_DRIVER = join(REPO_ROOT, 'test', 'support', 'browser-driver.mjs');
-
-const shQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /**
  * --browser-command takes one executable that gets the URL: a tiny wrapper with the login's settings baked in (the
@@ -32,7 +31,7 @@ export const writeBrowserCommand = (dir: string, env: Record<string, string> = {
     const request = JSON.stringify({ settings: driverSettings(env), result: env.DRIVER_RESULT });
     writeFileSync(
       path,
-      `#!/bin/bash\n${record}LC_ALL=C\nbody=${shQuote(request)}$'\\n'"$1"\n` +
+      `#!/bin/bash\n${record}LC_ALL=C\nbody=${shellQuote(request)}$'\\n'"$1"\n` +
         `exec 3<>/dev/tcp/${service.hostname}/${service.port} || exit 1\n` +
         `printf 'POST / HTTP/1.0\\r\\nContent-Type: text/plain\\r\\nContent-Length: %d\\r\\n\\r\\n%s' "\${#body}" "$body" >&3\n` +
         `read -r _ status _ <&3\n[ "$status" = 200 ]\n`,
@@ -40,7 +39,7 @@ export const writeBrowserCommand = (dir: string, env: Record<string, string> = {
   } else {
     // The browser needs no session bus, and a test's fake or silent one would only slow Chromium down.
     const exports = Object.entries(env)
-      .map(([name, value]) => `export ${name}=${shQuote(value)}\n`)
+      .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
       .join('');
     writeFileSync(
       path,
