@@ -1,42 +1,74 @@
-import { Command, CommanderError } from 'commander';
+import { Argument, Command, CommanderError } from 'commander';
+import { type CommandRun, type CommandSpec, EXAMPLE_CLUSTER, EXAMPLE_ISSUER_LINES } from '../commands/command.js';
+import { command as completion } from '../commands/completion/command.js';
+import { command as getToken } from '../commands/get-token/command.js';
+import { command as login } from '../commands/login/command.js';
+import { cleanCommand as clean, command as logout } from '../commands/logout/command.js';
+import { command as migrate } from '../commands/migrate/command.js';
+import { command as setup } from '../commands/setup/command.js';
+import { command as status } from '../commands/status/command.js';
+import { VERSION, command as version } from '../commands/version/command.js';
 import { oneLine } from '../errors.js';
 import { COMMANDS, type CommandName, isCommand } from '../options/commands.js';
 import { complete, formatCompletion } from '../options/completion.js';
-import { currentLogger } from './ambient.js';
-import { registerCompletion } from './completion.js';
-import { forgetSecretVariables } from './environment.js';
-import { examplesSection, WHERE_TO_START } from './examples.js';
-import { registerGetToken } from './get-token.js';
+import { ambientOf, currentLogger, runLogger } from './ambient.js';
+import { forgetSecretVariables, startEnvironment } from './environment.js';
 import { helpConfiguration, helpWidth } from './help.js';
-import { registerLogin } from './login.js';
-import { registerClean, registerLogout } from './logout.js';
-import { registerMigrate } from './migrate.js';
+import { addOptions, groupsOf, klogFlagsGiven } from './options.js';
+import { ownCommand } from './own-command.js';
 import { printReport, reportFailure } from './report.js';
-import { registerSetup } from './setup.js';
-import { registerStatus } from './status.js';
 
-declare const __VERSION__: string;
-const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
-
-const registerVersion = (program: Command): void => {
-  program
-    .command('version')
-    .description('print the version (as --version)')
-    .action(() => {
-      process.stdout.write(`${VERSION}\n`);
-    });
+const SPECS: Record<CommandName, CommandSpec> = {
+  'get-token': getToken,
+  setup,
+  login,
+  logout,
+  clean,
+  status,
+  migrate,
+  completion,
+  version,
 };
 
-const REGISTER: Record<CommandName, (program: Command) => void> = {
-  'get-token': registerGetToken,
-  setup: registerSetup,
-  login: registerLogin,
-  logout: registerLogout,
-  clean: registerClean,
-  status: registerStatus,
-  migrate: registerMigrate,
-  completion: registerCompletion,
-  version: registerVersion,
+const indented = (lines: string[]): string[] => lines.flatMap((line) => line.split('\n')).map((line) => `  ${line}`);
+
+/** The end of the root help: where to start. */
+const WHERE_TO_START = [
+  'Where to start:',
+  ...indented([
+    '# A cluster to use: log in, and get a kubeconfig context that works',
+    `kubectl-oidc login ${EXAMPLE_ISSUER_LINES} \\`,
+    `  ${EXAMPLE_CLUSTER}`,
+    '# Flags to find or an IdP to check: what the cluster makes of your token',
+    `kubectl-oidc setup ${EXAMPLE_ISSUER_LINES}`,
+    '# Coming from kubelogin',
+    'kubectl-oidc migrate --dry-run',
+  ]),
+].join('\n');
+
+/** A command of the table, with its flags, help and examples, running its spec with what this process knows. */
+const register = (program: Command, name: CommandName): void => {
+  const spec = SPECS[name];
+  const command = program.command(name).description(spec.description);
+  const rows = COMMANDS[name];
+  if (rows) addOptions(command, rows, name);
+  if (spec.argument) command.addArgument(new Argument(spec.argument.name, spec.argument.description).choices(spec.argument.choices));
+  command.addHelpText('after', ['', 'Examples:', ...indented(spec.examples)].join('\n'));
+  command.action(async (argument: unknown) => {
+    const run: CommandRun = {
+      groups: rows ? groupsOf(command, rows) : {},
+      ...(typeof argument === 'string' ? { argument } : {}),
+      ambient: (verbosity, noColor) => ambientOf(runLogger(verbosity, noColor)),
+      print: (text, paint) => printReport(paint && currentLogger().colorOn(process.stdout) ? paint(text) : text),
+      startEnvironment,
+      env: process.env,
+      args: process.argv.slice(2),
+      ownCommand,
+      klogFlags: klogFlagsGiven(command),
+    };
+    const code = await spec.run(run);
+    if (code !== undefined) process.exitCode = code;
+  });
 };
 
 /** Registers only the command being run (kubectl runs get-token before every command); all of them for help. */
@@ -54,9 +86,7 @@ const buildProgram = (commandName: string | undefined): Command => {
     .configureHelp(helpConfiguration);
 
   const names = isCommand(commandName) ? [commandName] : (Object.keys(COMMANDS) as CommandName[]);
-  for (const name of names) REGISTER[name](program);
-  // Each command's help ends with what people run with it; the root's with where to start.
-  for (const command of program.commands) command.addHelpText('after', examplesSection(command.name() as CommandName));
+  for (const name of names) register(program, name);
   program.addHelpText('after', `\n${WHERE_TO_START}`);
   return program;
 };
