@@ -1,10 +1,10 @@
 import { PluginError } from '../errors.js';
 import { type LoopbackServer, startLoopbackServer } from '../loopback/server.js';
-import { exchangeCode, preflightAuthorization, prepareAuthorization } from '../oidc/authorization-code.js';
 import type { Provider } from '../oidc/provider.js';
 import type { LoginOptions } from '../options/types.js';
 import { jwtClaims } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
+import { exchangeCode, preflightAuthorization, prepareAuthorization } from './authorization-code.js';
 import { openBrowser } from './browser.js';
 import { loginSignal } from './signal.js';
 

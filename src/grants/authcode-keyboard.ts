@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import { PluginError } from '../errors.js';
-import { exchangeCode, prepareAuthorization } from '../oidc/authorization-code.js';
 import type { Provider } from '../oidc/provider.js';
 import type { LoginInput } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
+import { exchangeCode, prepareAuthorization } from './authorization-code.js';
 import { openBrowser } from './browser.js';
 import { loginSignal } from './signal.js';
 

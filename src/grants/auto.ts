@@ -1,13 +1,12 @@
 import { PluginError } from '../errors.js';
 import { startLoopbackServer } from '../loopback/server.js';
-import { passwordGrant } from '../oidc/password.js';
 import type { Provider } from '../oidc/provider.js';
 import type { LoginInput } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
 import { loginWithBrowser } from './authcode-browser.js';
 import { browserAvailability, currentEnvironment } from './choose.js';
 import { loginWithDeviceCode } from './device-code.js';
-import { resolvePassword } from './password.js';
+import { loginWithPassword } from './password.js';
 
 const DEVICE_FLOW_LEFT = new Set(['timeout', 'issuer_unreachable', 'tls']);
 
@@ -36,7 +35,7 @@ const deviceCodeAlone = async (provider: Provider, options: LoginInput, busy: Pl
 export const loginAuto = async (provider: Provider, options: LoginInput, interactive: boolean): Promise<TokenSet> => {
   const { login } = options;
   const scopes = options.provider.extraScopes;
-  if (login.username) return passwordGrant(provider, login.username, await resolvePassword(login, interactive, 'Password'), scopes);
+  if (login.username) return loginWithPassword(provider, options, interactive);
   const browser = browserAvailability(currentEnvironment(), login);
   const deviceOffered = Boolean(provider.config.serverMetadata().device_authorization_endpoint);
   // Whether the callback can listen is known before anything is shown: where it cannot, the device flow stands in for

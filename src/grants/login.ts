@@ -1,5 +1,4 @@
 import { PluginError } from '../errors.js';
-import { passwordGrant } from '../oidc/password.js';
 import type { Provider } from '../oidc/provider.js';
 import type { LoginInput } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
@@ -9,7 +8,7 @@ import { loginAuto } from './auto.js';
 import { browserAvailability, currentEnvironment } from './choose.js';
 import { loginWithClientCredentials } from './client-credentials.js';
 import { loginWithDeviceCode } from './device-code.js';
-import { resolvePassword } from './password.js';
+import { loginWithPassword } from './password.js';
 import { loginWithTokenExchange } from './token-exchange.js';
 
 /** Logs in with the chosen grant (`auto`: see auto.ts). */
@@ -27,11 +26,8 @@ export const login = async (provider: Provider, options: LoginInput, interactive
       return loginWithKeyboard(provider, options, interactive);
     case 'client-credentials':
       return loginWithClientCredentials(provider, options, interactive);
-    case 'password': {
-      const username = options.login.username;
-      if (!username) throw new PluginError('usage', '--grant-type=password needs --username');
-      return passwordGrant(provider, username, await resolvePassword(options.login, interactive, 'Password'), options.provider.extraScopes);
-    }
+    case 'password':
+      return loginWithPassword(provider, options, interactive);
     case 'token-exchange':
       return loginWithTokenExchange(provider, options);
     default:

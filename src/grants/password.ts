@@ -1,6 +1,18 @@
 import { execFile } from 'node:child_process';
+import * as client from 'openid-client';
 import { oneLine, PluginError } from '../errors.js';
-import type { LoginOptions } from '../options/types.js';
+import type { Provider } from '../oidc/provider.js';
+import { grantTokens, scopeOf } from '../oidc/token-request.js';
+import type { LoginInput, LoginOptions } from '../options/types.js';
+import type { TokenSet } from '../session/tokens.js';
+
+/** Resource owner password credentials (RFC 6749 §4.3), kept for compatibility with IdPs that still allow it. */
+const passwordGrant = async (provider: Provider, username: string, password: string, extraScopes: string[]): Promise<TokenSet> => {
+  const { config } = provider;
+  return grantTokens(provider, 'password', () =>
+    client.genericGrantRequest(config, 'password', { username, password, scope: scopeOf(extraScopes) }),
+  );
+};
 
 /** Reads a line from the terminal without echoing it. */
 const promptHidden = (question: string): Promise<string> =>
@@ -54,4 +66,11 @@ export const resolvePassword = async (login: LoginOptions, interactive: boolean,
     `no ${what.toLowerCase()}: set KUBECTL_OIDC_PASSWORD, --password-file or --password-command`,
     'or run from a terminal with interactiveMode IfAvailable/Always in the kubeconfig to be prompted',
   );
+};
+
+/** The password grant with --username and the password from wherever it is given (auto takes it too, given a username). */
+export const loginWithPassword = async (provider: Provider, options: LoginInput, interactive: boolean): Promise<TokenSet> => {
+  const { username } = options.login;
+  if (!username) throw new PluginError('usage', '--grant-type=password needs --username');
+  return passwordGrant(provider, username, await resolvePassword(options.login, interactive, 'Password'), options.provider.extraScopes);
 };

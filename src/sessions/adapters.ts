@@ -78,7 +78,7 @@ const connect = async (
             'pass --token-cache-dir=<a writable directory> (or set KUBECACHEDIR), or make room where the cache is',
           );
         }
-        const { refresh } = await import('../oidc/refresh.js');
+        const { refresh } = await import('../grants/refresh.js');
         const wantIdToken = !options.useAccessToken;
         const { tokens: refreshed, scopeRefused } = await refresh(provider, tokens, {
           wantIdToken,
@@ -91,9 +91,9 @@ const connect = async (
         return { tokens: refreshed, ...(known.idTokenOnRefresh === false ? { knownWithoutIdToken: true } : {}) };
       }),
     login: () => remembering(async () => (await import('../grants/login.js')).login(provider, options, interactive)),
-    revoke: (tokens) => remembering(async () => (await import('../oidc/refresh.js')).revokeRefreshToken(provider, tokens)),
+    revoke: (tokens) => remembering(async () => (await import('../grants/refresh.js')).revokeRefreshToken(provider, tokens)),
     forAudience: async (subject, audience) => {
-      const { exchangeForAudience } = await import('../oidc/token-exchange.js');
+      const { exchangeForAudience } = await import('../grants/token-exchange.js');
       return remembering(() =>
         exchangeForAudience(provider, subject.token, audience, options.useAccessToken, options.provider.extraScopes),
       );

@@ -5,7 +5,7 @@ import { rootCertificates } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../src/cli/report.js';
 import { formatError, PluginError } from '../../src/errors.js';
-import { usesPkce } from '../../src/oidc/authorization-code.js';
+import { usesPkce } from '../../src/grants/authorization-code.js';
 import { systemRoots } from '../../src/oidc/system-roots.js';
 import { scopeOf } from '../../src/oidc/token-request.js';
 

@@ -1,11 +1,11 @@
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
+import { deadlineOf, idpErrorFix, translateError } from '../oidc/errors.js';
+import { describeAnswer, failedAnswerOf } from '../oidc/failed-answer.js';
+import type { Provider } from '../oidc/provider.js';
+import { grantTokens, scopeOf } from '../oidc/token-request.js';
 import type { PkceMethod } from '../options/types.js';
 import type { TokenSet } from '../session/tokens.js';
-import { deadlineOf, idpErrorFix, translateError } from './errors.js';
-import { describeAnswer, failedAnswerOf } from './failed-answer.js';
-import type { Provider } from './provider.js';
-import { grantTokens, scopeOf } from './token-request.js';
 
 export interface AuthorizationRequest {
   url: URL;

@@ -1,12 +1,12 @@
 import * as client from 'openid-client';
 import { PluginError } from '../errors.js';
+import { clientAuthenticator, isSecretMethod } from '../oidc/client-auth.js';
+import { failedAnswerOf } from '../oidc/failed-answer.js';
+import type { Provider } from '../oidc/provider.js';
+import { authenticated, scopeOf, tokenRequest, toTokenSet } from '../oidc/token-request.js';
+import { AnswerRejected, verifiedTokens } from '../oidc/verify.js';
 import { jwtClaims, jwtExpiry } from '../session/expiry.js';
 import type { TokenSet } from '../session/tokens.js';
-import { clientAuthenticator, isSecretMethod } from './client-auth.js';
-import { failedAnswerOf } from './failed-answer.js';
-import type { Provider } from './provider.js';
-import { authenticated, scopeOf, tokenRequest, toTokenSet } from './token-request.js';
-import { AnswerRejected, verifiedTokens } from './verify.js';
 
 /** Keeps a refresh token the IdP just rotated, before anything else is done with its answer. */
 export type KeepRotated = (refreshToken: string) => Promise<void>;
