@@ -62,6 +62,62 @@ const giveBack = async (browser, tab, reusable) => {
 };
 
 /**
+ * What a person does on the page in front of them, done in the page: sign in, consent, or cancel. One evaluation, not
+ * Playwright's locators, which inject its selector engine (hundreds of kB) into every document.
+ * @param {{ login: string; deny: boolean; loopback: boolean }} step
+ */
+const act = ({ login, deny, loopback }) => {
+  const one = (selector) => document.querySelector(selector);
+  const fill = (name, value) => {
+    one(`input[name=${name}]`).value = value;
+  };
+  let target;
+  if (deny) {
+    target = loopback
+      ? [...document.querySelectorAll('a, button')].find((e) => e.textContent.trim() === '[ Cancel ]')
+      : one('button[name=abort]');
+  } else if (one('input[name=login]')) {
+    fill('login', login);
+    fill('password', 'any-password');
+    target = one('button[type=submit]');
+  } else if (one('input[name=user]')) {
+    // LemonLDAP::NG's portal with its Demo users, whose password is their name.
+    fill('user', login);
+    fill('password', login);
+    target = one('button[type=submit]');
+  } else target = one('button[type=submit]:not([name=abort])');
+  if (!target) return false;
+  // Clicked once this evaluation has answered: a navigation that starts at once would take its answer with it.
+  setTimeout(() => target.click());
+  return true;
+};
+
+/**
+ * One step of the person: act on the page and wait for the page that follows. A page that sends itself on (the device
+ * flow's form that posts itself when loaded) is acted on where it lands.
+ * @param {import('playwright-core').Page} page
+ * @param {{ login: string; deny: boolean; loopback: boolean }} args
+ */
+const step = async (page, args) => {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const navigation = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60_000 }).catch(() => undefined);
+    const acted = await page.evaluate(act, args).catch((err) => {
+      if (/Execution context was destroyed/.test(String(err?.message ?? err))) return false;
+      throw err;
+    });
+    await navigation;
+    if (acted) return;
+  }
+  throw new Error(`nothing to ${args.deny ? 'cancel' : 'sign in or consent'} with on ${page.url()}`);
+};
+
+/** What the callback's page says, read in the page. */
+const callbackPage = () => {
+  const text = (id) => document.getElementById(id)?.textContent ?? null;
+  return { title: document.title, heading: text('heading'), detail: text('detail'), account: text('account') };
+};
+
+/**
  * @param {import('playwright-core').Browser} browser
  * @param {string} url
  * @param {{ login?: string; action?: string; capture?: boolean; screenshot?: string }} settings
@@ -93,27 +149,9 @@ export const driveLogin = async (browser, url, settings) => {
     await page.goto(url, { waitUntil: 'domcontentloaded' });
     const done = async () => finalUrl !== undefined || (await page.title()) === 'Sign-in Success';
     // Device code pages, login page, consent page, then the redirect (or the device flow's success page).
-    for (let step = 0; step < 6 && !(await done()); step++) {
-      const navigation = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60_000 }).catch(() => undefined);
-      if (settings.action === 'deny') {
-        await page.click(redirect ? 'text=[ Cancel ]' : 'button[name=abort]');
-        await navigation;
-        if (!redirect) break; // the device flow's abort page is the end: there is nothing more to click
-        continue;
-      }
-      if (await page.locator('input[name=login]').count()) {
-        await page.fill('input[name=login]', login);
-        await page.fill('input[name=password]', 'any-password');
-        await page.click('button[type=submit]');
-      } else if (await page.locator('input[name=user]').count()) {
-        // LemonLDAP::NG's portal with its Demo users, whose password is their name.
-        await page.fill('input[name=user]', login);
-        await page.fill('input[name=password]', login);
-        await page.locator('button[type=submit]').first().click();
-      } else {
-        await page.locator('button[type=submit]:not([name=abort])').first().click();
-      }
-      await navigation;
+    for (let steps = 0; steps < 6 && !(await done()); steps++) {
+      await step(page, { login, deny: settings.action === 'deny', loopback: redirect !== undefined });
+      if (settings.action === 'deny' && !redirect) break; // the device flow's abort page is the end: nothing more to click
     }
     /** Whether the plugin answered the callback with a redirect (--open-url-after-authentication). */
     const redirectedAway = async () => {
@@ -129,14 +167,7 @@ export const driveLogin = async (browser, url, settings) => {
       result = { status: finalResponse.status(), location: finalResponse.headers().location, title: await page.title() };
     } else {
       await page.waitForURL((u) => isCallback(u), { waitUntil: 'load', timeout: 60_000 });
-      await page.waitForSelector('#heading');
-      result = {
-        status: finalResponse?.status(),
-        title: await page.title(),
-        heading: await page.textContent('#heading'),
-        detail: (await page.locator('#detail').count()) ? await page.textContent('#detail') : null,
-        account: (await page.locator('#account').count()) ? await page.textContent('#account') : null,
-      };
+      result = { status: finalResponse?.status(), ...(await page.evaluate(callbackPage)) };
     }
     if (settings.screenshot) await page.screenshot({ path: settings.screenshot });
     reusable = true;
