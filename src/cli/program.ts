@@ -65,9 +65,11 @@ const register = (program: Command, name: CommandName): void => {
       args: process.argv.slice(2),
       ownCommand,
       klogFlags: klogFlagsGiven(command),
+      exitWith: (code) => {
+        process.exitCode = code;
+      },
     };
-    const code = await spec.run(run);
-    if (code !== undefined) process.exitCode = code;
+    await spec.run(run);
   });
 };
 

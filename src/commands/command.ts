@@ -24,6 +24,8 @@ export interface CommandRun {
   ownCommand(): string;
   /** kubelogin's logging flags this run was given, as spelled (taken and ignored). */
   klogFlags: string[];
+  /** The run ends with this status, though nothing was thrown (migrate: the users it could not carry over, each said). */
+  exitWith(code: number): void;
 }
 
 /** A command of the command line: its help and what it does. Its flags are the option table's rows for it. */
@@ -33,8 +35,8 @@ export interface CommandSpec {
   examples: string[];
   /** A positional argument and its choices. */
   argument?: { name: string; description: string; choices: readonly string[] };
-  /** Runs the command; a failure is thrown (one line on stderr), an exit code other than 0 without one is returned. */
-  run(run: CommandRun): Promise<number | undefined> | number | undefined;
+  /** Runs the command; a failure is thrown (one line on stderr). */
+  run(run: CommandRun): Promise<void> | void;
 }
 
 // What the examples of several commands share.

@@ -7,6 +7,5 @@ export const command: CommandSpec = {
   argument: { name: '<shell>', description: 'bash, zsh, fish or powershell', choices: SHELLS },
   run: ({ argument, print }) => {
     print(completionScript(argument as Shell));
-    return undefined;
   },
 };

@@ -25,6 +25,5 @@ export const command: CommandSpec = {
     const { getToken } = await import('./get-token.js');
     const store = openOnce(() => openStore(options.cache, run));
     await getToken({ options, run: { args, env: startEnvironment }, store }, parseExecInfo(env.KUBERNETES_EXEC_INFO), run);
-    return undefined;
   },
 };

@@ -29,6 +29,5 @@ export const command: CommandSpec = {
     const { report, failure } = await loginCommand(options, files, run, startEnvironment);
     print(report);
     if (failure) throw failure;
-    return undefined;
   },
 };

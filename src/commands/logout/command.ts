@@ -26,7 +26,6 @@ const logoutOrClean =
         'run the logout printed above once the IdP can be reached, or add --skip-revoke to remove without revoking',
       );
     }
-    return undefined;
   };
 
 export const command: CommandSpec = {

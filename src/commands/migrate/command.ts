@@ -10,7 +10,7 @@ export const command: CommandSpec = {
     '# Rewrite the kubelogin users to run kubectl-oidc, sessions imported',
     'kubectl-oidc migrate',
   ],
-  run: async ({ groups, ambient, print, ownCommand, env }) => {
+  run: async ({ groups, ambient, print, ownCommand, env, exitWith }) => {
     const run = ambient(Number(groups.run?.verbose ?? 0));
     const options = (groups.migrate ?? {}) as MigrateOptions;
     const { migrate } = await import('./migrate.js');
@@ -21,6 +21,6 @@ export const command: CommandSpec = {
     print(report);
     // A user migration could not carry over is not migrated: said on stderr, and the run fails.
     for (const line of skipped) run.log.info(line);
-    return skipped.length > 0 ? 1 : undefined;
+    if (skipped.length > 0) exitWith(1);
   },
 };

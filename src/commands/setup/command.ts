@@ -27,6 +27,5 @@ export const command: CommandSpec = {
     const { report, failure } = await setup(options, run, startEnvironment);
     print(report, paintMarks);
     if (failure) throw failure;
-    return undefined;
   },
 };

@@ -9,6 +9,5 @@ export const command: CommandSpec = {
     const options = { cache: groups.cache, ...groups.status } as StatusOptions;
     const { status } = await import('./status.js');
     print(await status(options.cache.tokenCacheDir, options.output, clock));
-    return undefined;
   },
 };

@@ -8,6 +8,5 @@ export const command: CommandSpec = {
   examples: ['kubectl-oidc version'],
   run: ({ print }) => {
     print(`${VERSION}\n`);
-    return undefined;
   },
 };
