@@ -8,7 +8,7 @@ import type { TokenSet } from '../session/tokens.js';
 import { resolvePassword } from './password.js';
 
 /** Client credentials (machine to machine); `extra` carries e.g. Authentik's username + app password. */
-export const clientCredentials = async (provider: Provider, extraScopes: string[], extra: Record<string, string>): Promise<TokenSet> => {
+const clientCredentials = async (provider: Provider, extraScopes: string[], extra: Record<string, string>): Promise<TokenSet> => {
   const { config } = provider;
   const params: Record<string, string> = { ...extra };
   if (extraScopes.length > 0) params.scope = extraScopes.join(' ');

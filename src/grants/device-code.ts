@@ -7,7 +7,7 @@ import type { TokenSet } from '../session/tokens.js';
 import { openBrowser } from './browser.js';
 import { loginSignal } from './signal.js';
 
-export interface DeviceAuthorization {
+interface DeviceAuthorization {
   response: client.DeviceAuthorizationResponse;
   codeVerifier: string | undefined;
 }
@@ -16,7 +16,7 @@ export interface DeviceAuthorization {
  * RFC 8628 device authorization, with PKCE whenever the IdP offers PKCE at all (Keycloak can require it on this flow;
  * servers that do not know the parameters ignore them).
  */
-export const startDeviceAuthorization = async (
+const startDeviceAuthorization = async (
   provider: Provider,
   settings: { extraScopes: string[]; pkceMethod: PkceMethod; extraParams: Record<string, string> },
 ): Promise<DeviceAuthorization> => {
