@@ -100,13 +100,23 @@ const act = ({ login, deny, loopback }) => {
  */
 const step = async (page, args) => {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const navigation = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60_000 }).catch(() => undefined);
+    const navigation = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60_000 }).then(
+      () => true,
+      () => false,
+    );
     const acted = await page.evaluate(act, args).catch((err) => {
       if (/Execution context was destroyed/.test(String(err?.message ?? err))) return false;
       throw err;
     });
-    await navigation;
-    if (acted) return;
+    if (acted) {
+      await navigation;
+      return;
+    }
+    // Nothing to act on: a page that sends itself on is already on its way; any other has nothing for a person to do.
+    let timer;
+    const moved = await Promise.race([navigation, new Promise((resolve) => (timer = setTimeout(resolve, 10_000, false)))]);
+    clearTimeout(timer);
+    if (!moved) break;
   }
   throw new Error(`nothing to ${args.deny ? 'cancel' : 'sign in or consent'} with on ${page.url()}`);
 };
