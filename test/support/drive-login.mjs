@@ -100,7 +100,8 @@ const act = ({ login, deny, loopback }) => {
  */
 const step = async (page, args) => {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const navigation = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60_000 }).then(
+    // A page that sends itself on does so at once; any other with nothing to act on has nothing for a person to do.
+    const moving = page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 10_000 }).then(
       () => true,
       () => false,
     );
@@ -109,14 +110,12 @@ const step = async (page, args) => {
       throw err;
     });
     if (acted) {
-      await navigation;
+      // The click comes after the evaluation has answered, and its navigation after the click: waited for from here,
+      // so that one the page made before (the self-posting form's) cannot stand in for it.
+      await page.waitForNavigation({ waitUntil: 'domcontentloaded', timeout: 60_000 }).catch(() => undefined);
       return;
     }
-    // Nothing to act on: a page that sends itself on is already on its way; any other has nothing for a person to do.
-    let timer;
-    const moved = await Promise.race([navigation, new Promise((resolve) => (timer = setTimeout(resolve, 10_000, false)))]);
-    clearTimeout(timer);
-    if (!moved) break;
+    if (!(await moving)) break;
   }
   throw new Error(`nothing to ${args.deny ? 'cancel' : 'sign in or consent'} with on ${page.url()}`);
 };
